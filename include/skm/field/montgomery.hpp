@@ -1,0 +1,117 @@
+// Montgomery arithmetic kernels and the constants they need, all derived from the modulus at
+// compile time (never pasted).
+//
+// With R = 2^(64N), an element x is held as xR mod p. mont_mul(a, b) = a*b*R^-1 mod p.
+// Two kernels produce the same result:
+//   * portable CIOS (coarsely integrated operand scanning) in 64x64->128 arithmetic: constexpr,
+//     and at a few limbs the compiler unrolls it into straight-line code that beats a GMP call;
+//   * GMP at run time: mpn_mul_n / mpn_sqr for the product, then N rounds of mpn_addmul_1 for
+//     the reduction, carries collected and added once (no data-dependent carry propagation).
+// Both end in a masked conditional subtraction, so neither branches on the operands.
+#pragma once
+
+#include <gmp.h>
+
+#include <array>
+#include <cstddef>
+
+#include "skm/bigint/uint.hpp"
+
+namespace skm::montgomery {
+
+/// -p^-1 mod 2^64 by Newton iteration (each step doubles the correct low bits).
+[[nodiscard]] constexpr limb_t neg_inverse_mod_2_64(limb_t p0) noexcept {
+  limb_t inv = p0;  // correct to 3 bits for odd p0
+  for (int i = 0; i < 5; ++i) inv *= 2 - p0 * inv;
+  return limb_t{0} - inv;
+}
+
+/// R mod p = 2^(64N) mod p, by long division (compile time).
+template <std::size_t N>
+[[nodiscard]] constexpr uint<N> r_mod(const uint<N>& p) {
+  uint<N + 1> r;
+  r.limb[N] = 1;
+  return mod_vartime(r, p);
+}
+
+/// x * 2^k mod p by k modular doublings (compile time; x < p).
+template <std::size_t N>
+[[nodiscard]] constexpr uint<N> shift_mod(uint<N> x, std::size_t k, const uint<N>& p) {
+  for (std::size_t i = 0; i < k; ++i) {
+    const limb_t top = x.limb[N - 1] >> 63;
+    x = x << 1;
+    if (top != 0 || x >= p) x = x - p;
+  }
+  return x;
+}
+
+/// Subtract p once if (hi:v) >= p, where (hi:v) < 2p. Masked, no branch.
+template <std::size_t N>
+constexpr void final_subtract(uint<N>& v, limb_t hi, const uint<N>& p) noexcept {
+  uint<N> d;
+  const limb_t borrow = sub(d, v, p);
+  // keep d when the value overflowed N limbs, or when v - p did not borrow
+  const ct::choice take_d = ct::choice::from_bit(hi) | !ct::choice::from_bit(borrow);
+  v = ct_select(take_d, d, v);
+}
+
+/// CIOS Montgomery multiplication; requires a, b < p.
+template <std::size_t N>
+constexpr void mul_cios(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p, limb_t m_inv) noexcept {
+  std::array<limb_t, N + 2> t{};
+  for (std::size_t i = 0; i < N; ++i) {
+    limb_t carry = 0;
+    for (std::size_t j = 0; j < N; ++j) {
+      const uint128_t s = static_cast<uint128_t>(a.limb[j]) * b.limb[i] + t[j] + carry;
+      t[j] = static_cast<limb_t>(s);
+      carry = static_cast<limb_t>(s >> 64);
+    }
+    uint128_t s = static_cast<uint128_t>(t[N]) + carry;
+    t[N] = static_cast<limb_t>(s);
+    t[N + 1] = static_cast<limb_t>(s >> 64);
+
+    const limb_t m = t[0] * m_inv;
+    s = static_cast<uint128_t>(m) * p.limb[0] + t[0];
+    carry = static_cast<limb_t>(s >> 64);
+    for (std::size_t j = 1; j < N; ++j) {
+      s = static_cast<uint128_t>(m) * p.limb[j] + t[j] + carry;
+      t[j - 1] = static_cast<limb_t>(s);
+      carry = static_cast<limb_t>(s >> 64);
+    }
+    s = static_cast<uint128_t>(t[N]) + carry;
+    t[N - 1] = static_cast<limb_t>(s);
+    t[N] = t[N + 1] + static_cast<limb_t>(s >> 64);
+  }
+  for (std::size_t j = 0; j < N; ++j) out.limb[j] = t[j];
+  final_subtract(out, t[N], p);
+}
+
+/// Montgomery reduction of a 2N-limb value t < p*R with GMP (run time only); t is clobbered.
+template <std::size_t N>
+inline void redc_gmp(uint<N>& out, limb_t* t, const uint<N>& p, limb_t m_inv) noexcept {
+  uint<N> carries;
+  for (std::size_t i = 0; i < N; ++i) {
+    const limb_t m = t[i] * m_inv;
+    // The carry out of row i belongs at limb i+N; later rows never read limbs >= N to choose
+    // their multiplier, so all carries can be added at the end in one pass.
+    carries.limb[i] = mpn_addmul_1(t + i, p.limb.data(), N, m);
+  }
+  const limb_t hi = mpn_add_n(out.limb.data(), t + N, carries.limb.data(), N);
+  final_subtract(out, hi, p);
+}
+
+template <std::size_t N>
+inline void mul_gmp(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p, limb_t m_inv) noexcept {
+  std::array<limb_t, 2 * N> t;
+  mpn_mul_n(t.data(), a.limb.data(), b.limb.data(), N);
+  redc_gmp(out, t.data(), p, m_inv);
+}
+
+template <std::size_t N>
+inline void sqr_gmp(uint<N>& out, const uint<N>& a, const uint<N>& p, limb_t m_inv) noexcept {
+  std::array<limb_t, 2 * N> t;
+  mpn_sqr(t.data(), a.limb.data(), N);
+  redc_gmp(out, t.data(), p, m_inv);
+}
+
+}  // namespace skm::montgomery
