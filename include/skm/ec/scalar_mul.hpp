@@ -1,0 +1,283 @@
+// Scalar multiplication: constant time for secret scalars (variable base and fixed base), and
+// variable time for public ones (verification). See point.hpp for the API summary.
+//
+// Signed fixed windows (Booth recoding): a scalar k of B bits is written as
+//   k = sum_i d_i 2^(W i),  d_i in [-2^(W-1), 2^(W-1)],
+// with d_i read from the W+1 bits k[W i - 1 .. W i + W - 1] (bit -1 is zero) as
+//   d_i = k[Wi-1] + sum_{j<W-1} 2^j k[Wi+j] - 2^(W-1) k[Wi+W-1].
+// ceil((B+1)/W) windows are needed so that the top window's sign bit is zero. A table then only
+// holds [1..2^(W-1)]P, and a digit is applied as an entry found by scanning the whole table,
+// negated with a mask.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "skm/bigint/uint.hpp"
+#include "skm/common/ct.hpp"
+#include "skm/ec/point.hpp"
+
+namespace skm::ec {
+
+namespace detail {
+
+/// `count` (<= 63) bits of k starting at bit `pos` (pos = -1 reads a zero below bit 0). `pos`
+/// is public; the value read is not branched on.
+template <std::size_t M>
+[[nodiscard]] constexpr limb_t bits_at(const uint<M>& k, std::ptrdiff_t pos, unsigned count) noexcept {
+  if (pos < 0) return (bits_at(k, 0, count - 1) << 1);
+  const std::size_t upos = static_cast<std::size_t>(pos);
+  const std::size_t li = upos / 64, off = upos % 64;
+  limb_t v = 0;
+  if (li < M) v = k.limb[li] >> off;
+  if (off != 0 && li + 1 < M) v |= k.limb[li + 1] << (64 - off);
+  return v & ((limb_t{1} << count) - 1);
+}
+
+struct signed_digit {
+  limb_t magnitude;     ///< |d| in [0, 2^(W-1)]
+  ct::choice negative;  ///< d < 0
+};
+
+/// Booth digit of window i, constant time.
+template <unsigned W, std::size_t M>
+[[nodiscard]] constexpr signed_digit booth_digit(const uint<M>& k, std::size_t window) noexcept {
+  const limb_t v = bits_at(k, static_cast<std::ptrdiff_t>(W * window) - 1, W + 1);
+  const limb_t sign = v >> W;
+  const limb_t d = (v >> 1) + (v & 1);  // in [0, 2^W]
+  const ct::choice neg = ct::choice::from_bit(sign);
+  return {ct::select(neg, (limb_t{1} << W) - d, d), neg};
+}
+
+template <class Curve, class Point>
+[[nodiscard]] constexpr Point select_point(ct::choice c, const Point& a, const Point& b) noexcept {
+  if constexpr (std::is_same_v<Point, jacobian_point<Curve>>) {
+    return jacobian_point<Curve>::select(c, a, b);
+  } else {
+    return ec::select(c, a, b);
+  }
+}
+
+/// Entry d (1-based) of `table`, or `none` when d == 0, scanning every entry.
+template <class Curve, class Point>
+[[nodiscard]] constexpr Point ct_lookup(std::span<const Point> table, limb_t d, const Point& none) noexcept {
+  Point r = none;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const ct::choice hit = ct::choice::from_mask(ct::zero_mask(static_cast<limb_t>(i + 1) ^ d));
+    r = select_point<Curve>(hit, table[i], r);
+  }
+  return r;
+}
+
+/// Width-w NAF of a public scalar: digits odd in (-2^(w-1), 2^(w-1)) or zero; returns the length.
+template <unsigned W, std::size_t M>
+[[nodiscard]] constexpr std::size_t wnaf(const uint<M>& k_in, std::array<std::int8_t, 64 * M + 1>& digits) noexcept {
+  static_assert(W >= 2 && W <= 7);
+  uint<M + 1> k = k_in.template resize<M + 1>();
+  std::size_t len = 0;
+  for (std::size_t i = 0; i < digits.size(); ++i) digits[i] = 0;
+  std::size_t i = 0;
+  while (!k.is_zero().declassify()) {
+    if (k.limb[0] & 1) {
+      int d = static_cast<int>(k.limb[0] & ((1u << W) - 1));
+      if (d >= (1 << (W - 1))) d -= (1 << W);
+      digits[i] = static_cast<std::int8_t>(d);
+      if (d > 0) {
+        k = k - uint<M + 1>::from_u64(static_cast<std::uint64_t>(d));
+      } else {
+        k = k + uint<M + 1>::from_u64(static_cast<std::uint64_t>(-d));
+      }
+      len = i + 1;
+    }
+    k = k >> 1;
+    ++i;
+  }
+  return len;
+}
+
+/// Odd multiples [1, 3, 5, ..., 2^(W-1) - 1]P in affine form (public P).
+template <class Curve, unsigned W>
+[[nodiscard]] std::array<affine_point<Curve>, (1u << (W - 2))> odd_multiples_vartime(const affine_point<Curve>& p) {
+  constexpr std::size_t n = 1u << (W - 2);
+  std::array<jacobian_point<Curve>, n> jac;
+  jac[0] = to_jacobian(p);
+  const auto twice = dbl(p);
+  for (std::size_t i = 1; i < n; ++i) jac[i] = add_vartime(jac[i - 1] /* (2i-1)P */, twice);
+  std::array<affine_point<Curve>, n> out;
+  batch_to_affine_vartime<Curve>(jac, out);
+  return out;
+}
+
+template <class Curve, std::size_t N>
+constexpr void apply_wnaf_digit(jacobian_point<Curve>& acc, int d, const std::array<affine_point<Curve>, N>& table) noexcept {
+  if (d > 0) acc = add_vartime(acc, table[static_cast<std::size_t>(d) / 2]);
+  if (d < 0) acc = add_vartime(acc, negate(table[static_cast<std::size_t>(-d) / 2]));
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// Constant-time variable-base multiplication.
+
+/// [k]P in constant time for any P (including points of small order and the identity) and any
+/// k of the scalar type: always 64*limbs bits, W = 5 signed windows, Jacobian table of
+/// [1..16]P scanned in full, complete additions.
+template <class Curve, std::size_t M>
+[[nodiscard]] constexpr jacobian_point<Curve> mul(const jacobian_point<Curve>& p, const uint<M>& k) noexcept {
+  using J = jacobian_point<Curve>;
+  constexpr unsigned W = 5;
+  constexpr std::size_t windows = (64 * M + 1 + W - 1) / W;
+  std::array<J, (1u << (W - 1))> table;
+  table[0] = p;
+  table[1] = dbl(p);
+  for (std::size_t i = 2; i < table.size(); ++i) table[i] = add(table[i - 1], p);
+
+  J acc = identity<Curve>();
+  for (std::size_t w = windows; w-- > 0;) {
+    if (w + 1 != windows) {
+      for (unsigned j = 0; j < W; ++j) acc = dbl(acc);
+    }
+    const auto digit = detail::booth_digit<W>(k, w);
+    J e = detail::ct_lookup<Curve, J>(std::span<const J>(table), digit.magnitude, identity<Curve>());
+    e = J::select(digit.negative, negate(e), e);
+    acc = add(acc, e);
+  }
+  ct::wipe_object(table);
+  return acc;
+}
+
+template <class Curve, std::size_t M>
+[[nodiscard]] constexpr jacobian_point<Curve> mul(const affine_point<Curve>& p, const uint<M>& k) noexcept {
+  return mul(to_jacobian(p), k);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixed-base tables.
+
+/// Default window width: about 64 KB..200 KB tables for 256-bit curves, and a few hundred KB
+/// for the 1024-bit SAKKE curve. A traits struct may set `fixed_base_window`.
+template <class Curve>
+constexpr unsigned default_fixed_base_window = [] {
+  if constexpr (requires { Curve::fixed_base_window; }) {
+    return static_cast<unsigned>(Curve::fixed_base_window);
+  } else {
+    return curve_facts<Curve>::scalar_bits <= 384 ? 7u : 4u;
+  }
+}();
+
+/// [k]B for one base B fixed when the table is built (at run time, from any point): for every
+/// window position i it stores [1..2^(W-1)] 2^(W i) B in affine form, so a multiplication is
+/// one mixed addition per window and no doublings.
+template <class Curve, unsigned W = default_fixed_base_window<Curve>>
+class fixed_base_table {
+ public:
+  static_assert(W >= 2 && W <= 8, "window width out of the supported range");
+  using affine = affine_point<Curve>;
+  using jacobian = jacobian_point<Curve>;
+  using scalar = typename curve_facts<Curve>::scalar;
+  static constexpr unsigned window = W;
+  static constexpr std::size_t scalar_bits = curve_facts<Curve>::scalar_bits;
+  static constexpr std::size_t windows = (scalar_bits + 1 + W - 1) / W;
+  static constexpr std::size_t per_window = std::size_t{1} << (W - 1);
+
+  explicit fixed_base_table(const affine& base) : base_(base), entries_(windows * per_window) {
+    std::vector<jacobian> jac(windows * per_window);
+    jacobian row_base = to_jacobian(base);
+    for (std::size_t i = 0; i < windows; ++i) {
+      jacobian* row = jac.data() + i * per_window;
+      row[0] = row_base;
+      if (per_window > 1) row[1] = dbl(row_base);
+      for (std::size_t j = 2; j < per_window; ++j) row[j] = add(row[j - 1], row_base);
+      // next row's base: 2^W times this one = 2 * (2^(W-1) B_i), the row's last entry
+      row_base = dbl(row[per_window - 1]);
+    }
+    batch_to_affine<Curve>(jac, entries_);
+  }
+
+  [[nodiscard]] const affine& base() const noexcept { return base_; }
+  [[nodiscard]] std::size_t memory_bytes() const noexcept { return entries_.size() * sizeof(affine); }
+
+  /// [k]B in constant time (complete mixed additions, whole-row scans).
+  [[nodiscard]] jacobian mul(const scalar& k) const noexcept {
+    jacobian acc = identity<Curve>();
+    for (std::size_t w = 0; w < windows; ++w) {
+      const auto digit = detail::booth_digit<W>(k, w);
+      affine e = detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
+      e.y = Curve::base_field::select(digit.negative, -e.y, e.y);
+      acc = add(acc, e);
+    }
+    return acc;
+  }
+
+  /// [k]B for a public k (direct indexing, branches).
+  [[nodiscard]] jacobian mul_vartime(const scalar& k) const noexcept {
+    jacobian acc = identity<Curve>();
+    for (std::size_t w = 0; w < windows; ++w) {
+      const auto digit = detail::booth_digit<W>(k, w);
+      if (digit.magnitude == 0) continue;
+      const affine& e = row(w)[digit.magnitude - 1];
+      acc = add_vartime(acc, digit.negative.declassify() ? negate(e) : e);
+    }
+    return acc;
+  }
+
+ private:
+  [[nodiscard]] std::span<const affine> row(std::size_t w) const noexcept {
+    return std::span<const affine>(entries_).subspan(w * per_window, per_window);
+  }
+
+  affine base_;
+  std::vector<affine> entries_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Variable-time multiplication for public inputs.
+
+/// [k]P, public k and P (width-5 NAF).
+template <class Curve, std::size_t M>
+[[nodiscard]] jacobian_point<Curve> mul_vartime(const affine_point<Curve>& p, const uint<M>& k) {
+  constexpr unsigned W = 5;
+  if (p.infinity.declassify()) return identity<Curve>();
+  const auto table = detail::odd_multiples_vartime<Curve, W>(p);
+  std::array<std::int8_t, 64 * M + 1> digits;
+  const std::size_t len = detail::wnaf<W>(k, digits);
+  jacobian_point<Curve> acc = identity<Curve>();
+  for (std::size_t i = len; i-- > 0;) {
+    acc = dbl(acc);
+    detail::apply_wnaf_digit(acc, digits[i], table);
+  }
+  return acc;
+}
+
+/// [a]P + [b]Q, public inputs: interleaved width-5 NAFs sharing the doublings (Straus/Shamir).
+template <class Curve, std::size_t M>
+[[nodiscard]] jacobian_point<Curve> double_mul_vartime(const affine_point<Curve>& p, const uint<M>& a,
+                                                       const affine_point<Curve>& q, const uint<M>& b) {
+  constexpr unsigned W = 5;
+  if (p.infinity.declassify()) return mul_vartime(q, b);
+  if (q.infinity.declassify()) return mul_vartime(p, a);
+  const auto tp = detail::odd_multiples_vartime<Curve, W>(p);
+  const auto tq = detail::odd_multiples_vartime<Curve, W>(q);
+  std::array<std::int8_t, 64 * M + 1> da, db;
+  const std::size_t la = detail::wnaf<W>(a, da);
+  const std::size_t lb = detail::wnaf<W>(b, db);
+  jacobian_point<Curve> acc = identity<Curve>();
+  for (std::size_t i = (la > lb ? la : lb); i-- > 0;) {
+    acc = dbl(acc);
+    detail::apply_wnaf_digit(acc, da[i], tp);
+    detail::apply_wnaf_digit(acc, db[i], tq);
+  }
+  return acc;
+}
+
+/// Whether [q]P is the identity (always true when the cofactor is 1 and P is on the curve).
+template <class Curve>
+[[nodiscard]] bool in_subgroup_vartime(const affine_point<Curve>& p) {
+  if (p.infinity.declassify()) return true;
+  return is_identity(mul_vartime(p, Curve::q)).declassify();
+}
+
+}  // namespace skm::ec
