@@ -1,0 +1,96 @@
+// Field arithmetic: skm's Montgomery kernels against GMP mpz/mpn baselines of the same run,
+// for P-256's p (4 limbs) and parameter set 1's p (16 limbs).
+#include <gmp.h>
+
+#include <cstdio>
+#include <random>
+
+#include "../support/timing.hpp"
+#include "skm/curves/p256.hpp"
+#include "skm/curves/sakke_param_set_1.hpp"
+#include "skm/field/fp.hpp"
+
+using namespace skm;
+using bench::interleaved;
+using bench::keep;
+
+namespace {
+
+template <auto Modulus, bool Gmp>
+struct kernel_params {
+  static constexpr auto modulus = Modulus;
+  static constexpr bool use_gmp = Gmp;
+};
+
+template <class F>
+F random_element(std::mt19937_64& rng) {
+  typename F::uint_type v;
+  for (auto& l : v.limb) l = rng();
+  return F::reduce(v);
+}
+
+template <class Curve>
+void bench_field(const char* name, int rounds, int calls) {
+  using F = typename Curve::base_field;
+  using F_cios = fp<kernel_params<Curve::p, false>>;
+  using F_gmp = fp<kernel_params<Curve::p, true>>;
+  constexpr std::size_t N = F::limbs;
+  std::mt19937_64 rng(1);
+  const F a = random_element<F>(rng), b = random_element<F>(rng);
+  const F_cios ac = F_cios::from_montgomery(a.montgomery_form()), bc = F_cios::from_montgomery(b.montgomery_form());
+  const F_gmp ag = F_gmp::from_montgomery(a.montgomery_form()), bg = F_gmp::from_montgomery(b.montgomery_form());
+
+  mpz_t za, zb, zp, zr, ze;
+  const auto ua = a.to_uint(), ub = b.to_uint();
+  mpz_inits(za, zb, zp, zr, ze, nullptr);
+  mpz_import(za, N, -1, 8, 0, 0, ua.limb.data());
+  mpz_import(zb, N, -1, 8, 0, 0, ub.limb.data());
+  mpz_import(zp, N, -1, 8, 0, 0, F::modulus.limb.data());
+  mpz_import(ze, N, -1, 8, 0, 0, F::sqrt_exponent.limb.data());
+  std::array<mp_limb_t, 2 * N> wide;
+
+  std::printf("\n== %s (%zu-bit p, %zu limbs; default kernel: %s) ==\n", name, F::bits, N, F::use_gmp ? "GMP mpn" : "unrolled CIOS");
+  F x = a;
+  const auto s = interleaved(
+      {
+          [&] { x = x * b; },
+          [&] { x = x.square(); },
+          [&] { keep(ac * bc); },
+          [&] { keep(ag * bg); },
+          [&] { mpn_mul_n(wide.data(), ua.limb.data(), ub.limb.data(), N); keep(wide); },
+          [&] { mpn_sqr(wide.data(), ua.limb.data(), N); keep(wide); },
+          [&] { mpz_mul(zr, za, zb); mpz_mod(zr, zr, zp); },
+      },
+      rounds, calls);
+  const char* labels[] = {"skm mul (default kernel)", "skm sqr (default kernel)", "skm mul, unrolled CIOS kernel",
+                          "skm mul, GMP mpn kernel", "GMP mpn_mul_n (product only)", "GMP mpn_sqr (product only)",
+                          "GMP mpz_mul + mpz_mod"};
+  for (std::size_t i = 0; i < s.size(); ++i) bench::print_row(labels[i], s[i]);
+  bench::print_ratio(std::string("fp_mul_") + name, "mpz_mulmod", s[0], s[6]);
+
+  const auto t = interleaved(
+      {
+          [&] { keep(a.inverse()); },
+          [&] { keep(a.inverse_vartime()); },
+          [&] { mpz_invert(zr, za, zp); },
+          [&] { F r; keep(a.sqrt(r)); keep(r); },
+          [&] { mpz_powm(zr, za, ze, zp); },
+          [&] { mpz_powm_sec(zr, za, ze, zp); },
+      },
+      rounds, std::max(1, calls / 200));
+  const char* labels2[] = {"skm inverse (constant time)", "skm inverse_vartime", "GMP mpz_invert",
+                           "skm sqrt (constant time)", "GMP mpz_powm ((p+1)/4)", "GMP mpz_powm_sec ((p+1)/4)"};
+  for (std::size_t i = 0; i < t.size(); ++i) bench::print_row(labels2[i], t[i]);
+  bench::print_ratio(std::string("fp_inverse_") + name, "mpz_invert", t[0], t[2]);
+  bench::print_ratio(std::string("fp_sqrt_") + name, "mpz_powm_sec", t[3], t[5]);
+  mpz_clears(za, zb, zp, zr, ze, nullptr);
+  keep(x);
+}
+
+}  // namespace
+
+int main() {
+  bench_field<curves::p256>("p256", 15, 200000);
+  bench_field<curves::sakke_param_set_1>("set1", 15, 40000);
+  return 0;
+}

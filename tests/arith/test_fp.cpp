@@ -1,0 +1,261 @@
+// Prime-field arithmetic against GMP mpz on edge values and 10,000 random operands per operation,
+// for the four moduli the library ships: P-256 p and n, parameter set 1 p and q.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "../support/mpz_util.hpp"
+#include "skm/curves/p256.hpp"
+#include "skm/curves/sakke_param_set_1.hpp"
+#include "skm/field/fp.hpp"
+
+using namespace skm;
+using skm::test::from_mpz;
+using skm::test::operand_source;
+using skm::test::to_mpz;
+
+namespace {
+
+constexpr int kRandomOperands = 10000;
+
+template <class F>
+F element(const mpz_class& v) {
+  return F::from_uint(from_mpz<F::limbs>(v)).value();
+}
+template <class F>
+mpz_class value(const F& x) {
+  return to_mpz(x.to_uint());
+}
+
+template <class F>
+void differential_suite(std::uint64_t seed) {
+  using U = typename F::uint_type;
+  const mpz_class p = to_mpz(F::modulus);
+  INFO("modulus " << p.get_str(16) << ", seed " << seed);
+  operand_source<F::limbs> a_src(F::modulus, seed), b_src(F::modulus, seed ^ 0x9E3779B97F4A7C15ull);
+  const int total = kRandomOperands + static_cast<int>(a_src.edge_count());
+
+  SECTION("encoding round trip, add, sub, neg, dbl, half, mul, sqr") {
+    for (int i = 0; i < total; ++i) {
+      const mpz_class a = a_src.next(), b = b_src.next();
+      const F x = element<F>(a), y = element<F>(b);
+      INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
+      REQUIRE(value(x) == a);
+      mpz_class expect = (a + b) % p;
+      REQUIRE(value(x + y) == expect);
+      expect = a - b;
+      if (expect < 0) expect += p;
+      REQUIRE(value(x - y) == expect);
+      REQUIRE(value(-x) == (p - a) % p);
+      REQUIRE(value(x.dbl()) == (2 * a) % p);
+      // half: the r with 2r = a (mod p)
+      REQUIRE(value(x.half()) == (a % 2 == 0 ? mpz_class(a / 2) : mpz_class((a + p) / 2)));
+      REQUIRE(value(x * y) == (a * b) % p);
+      REQUIRE(value(x.square()) == (a * a) % p);
+    }
+  }
+
+  SECTION("inverse (constant time) and inverse_vartime") {
+    for (int i = 0; i < total; ++i) {
+      const mpz_class a = a_src.next();
+      const F x = element<F>(a);
+      INFO("a = " << a.get_str(16));
+      mpz_class expect = 0;
+      if (a != 0) mpz_invert(expect.get_mpz_t(), a.get_mpz_t(), p.get_mpz_t());
+      REQUIRE(value(x.inverse()) == expect);
+      REQUIRE(value(x.inverse_vartime()) == expect);
+    }
+  }
+
+  SECTION("pow_public and pow_secret with random full-width exponents") {
+    for (int i = 0; i < total; ++i) {
+      const mpz_class a = a_src.next();
+      const mpz_class e = b_src.next();  // exponents below p, edge values included
+      const F x = element<F>(a);
+      const U eu = from_mpz<F::limbs>(e);
+      INFO("a = " << a.get_str(16) << ", e = " << e.get_str(16));
+      mpz_class expect;
+      mpz_powm(expect.get_mpz_t(), a.get_mpz_t(), e.get_mpz_t(), p.get_mpz_t());
+      REQUIRE(value(x.pow_public(eu)) == expect);
+      REQUIRE(value(x.pow_secret(eu)) == expect);
+    }
+  }
+
+  SECTION("Legendre symbol, constant time and variable time") {
+    for (int i = 0; i < total; ++i) {
+      const mpz_class a = a_src.next();
+      const F x = element<F>(a);
+      INFO("a = " << a.get_str(16));
+      const int expect = mpz_legendre(a.get_mpz_t(), p.get_mpz_t());
+      REQUIRE(x.legendre() == expect);
+      REQUIRE(x.legendre_vartime() == expect);
+    }
+  }
+
+  SECTION("square roots (p = 3 mod 4 only)") {
+    if constexpr (F::p_is_3_mod_4) {
+      int squares = 0;
+      for (int i = 0; i < total; ++i) {
+        const mpz_class a = a_src.next();
+        const F x = element<F>(a);
+        INFO("a = " << a.get_str(16));
+        const bool is_square = mpz_legendre(a.get_mpz_t(), p.get_mpz_t()) >= 0;
+        F root;
+        REQUIRE(x.sqrt(root).declassify() == is_square);
+        if (is_square) {
+          ++squares;
+          REQUIRE(value(root) * value(root) % p == a);
+          REQUIRE(x.sqrt_vartime().has_value());
+        } else {
+          REQUIRE_FALSE(x.sqrt_vartime().has_value());
+        }
+      }
+      REQUIRE(squares > total / 3);  // about half of the operands are squares
+    }
+  }
+
+  SECTION("reduce: integers wider than the field, and octet strings of any length") {
+    for (int i = 0; i < total; ++i) {
+      skm::uint<2 * F::limbs + 1> wide;
+      for (auto& l : wide.limb) l = a_src.raw();
+      if (i % 5 == 0) wide.limb.back() = 0;
+      const mpz_class w = to_mpz(wide);
+      REQUIRE(value(F::reduce(wide)) == w % p);
+      REQUIRE(value(F::reduce(F::modulus)) == 0);
+
+      const std::size_t len = static_cast<std::size_t>(a_src.raw() % (3 * F::bytes));
+      std::vector<std::uint8_t> octets(len);
+      for (auto& o : octets) o = static_cast<std::uint8_t>(a_src.raw());
+      mpz_class o_val = 0;
+      for (auto o : octets) o_val = o_val * 256 + o;
+      REQUIRE(value(F::reduce_bytes(octets)) == o_val % p);
+    }
+  }
+
+  SECTION("fixed-length octet encoding: round trip, wrong lengths and values >= p rejected") {
+    for (int i = 0; i < 1000; ++i) {
+      const mpz_class a = a_src.next();
+      const F x = element<F>(a);
+      const auto bytes = x.to_bytes();
+      static_assert(std::tuple_size_v<decltype(bytes)> == F::bytes);
+      auto back = F::from_bytes(bytes);
+      REQUIRE(back.has_value());
+      REQUIRE(*back == x);
+      // leading zero octets are kept, not stripped
+      REQUIRE(mpz_class(to_mpz(from_bytes_be<F::limbs>(bytes).value())) == a);
+    }
+    std::vector<std::uint8_t> too_short(F::bytes - 1, 0), too_long(F::bytes + 1, 0);
+    REQUIRE(F::from_bytes(too_short).error() == field_error::bad_length);
+    REQUIRE(F::from_bytes(too_long).error() == field_error::bad_length);
+    REQUIRE(F::from_bytes({}).error() == field_error::bad_length);
+    for (const mpz_class& bad : {p, mpz_class(p + 1), mpz_class((mpz_class(1) << (8 * F::bytes)) - 1)}) {
+      const auto enc = to_bytes_be<F::bytes>(from_mpz<F::limbs>(bad));
+      auto r = F::from_bytes(enc);
+      REQUIRE_FALSE(r.has_value());
+      REQUIRE(r.error() == field_error::out_of_range);
+      REQUIRE_FALSE(F::from_uint(from_mpz<F::limbs>(bad)).has_value());
+    }
+  }
+
+  SECTION("constant-time equality, select and swap") {
+    for (int i = 0; i < 1000; ++i) {
+      const mpz_class a = a_src.next(), b = b_src.next();
+      F x = element<F>(a), y = element<F>(b);
+      REQUIRE(ct_equal(x, y).declassify() == (a == b));
+      REQUIRE(ct_equal(x, x).declassify());
+      REQUIRE(F::select(ct::choice::yes(), x, y) == x);
+      REQUIRE(F::select(ct::choice::no(), x, y) == y);
+      F::cswap(ct::choice::yes(), x, y);
+      REQUIRE(value(x) == b);
+      REQUIRE(value(y) == a);
+      F::cswap(ct::choice::no(), x, y);
+      REQUIRE(value(x) == b);
+      REQUIRE(x.is_zero().declassify() == (b == 0));
+    }
+  }
+}
+
+using p256 = curves::p256;
+using set1 = curves::sakke_param_set_1;
+
+}  // namespace
+
+TEST_CASE("fp: P-256 base field p against mpz", "[fp][p256-p]") { differential_suite<p256::base_field>(1); }
+TEST_CASE("fp: P-256 scalar field n against mpz", "[fp][p256-n]") { differential_suite<p256::scalar_field>(2); }
+TEST_CASE("fp: parameter set 1 base field p against mpz", "[fp][set1-p]") { differential_suite<set1::base_field>(3); }
+TEST_CASE("fp: parameter set 1 scalar field q against mpz", "[fp][set1-q]") { differential_suite<set1::scalar_field>(4); }
+
+namespace {
+struct p256_gmp {
+  static constexpr auto modulus = p256::p;
+  static constexpr bool use_gmp = true;
+};
+struct set1_cios {
+  static constexpr auto modulus = set1::p;
+  static constexpr bool use_gmp = false;
+};
+}  // namespace
+
+TEST_CASE("fp: both run-time kernels (unrolled CIOS and GMP) agree", "[fp][kernels]") {
+  operand_source<4> s4(p256::p, 7);
+  operand_source<16> s16(set1::p, 8);
+  for (int i = 0; i < 2000; ++i) {
+    const mpz_class a = s4.next(), b = s4.next();
+    const auto x = element<p256::base_field>(a) * element<p256::base_field>(b);
+    const auto y = element<fp<p256_gmp>>(a) * element<fp<p256_gmp>>(b);
+    REQUIRE(x.montgomery_form() == y.montgomery_form());
+    REQUIRE(element<fp<p256_gmp>>(a).square() == element<fp<p256_gmp>>(a) * element<fp<p256_gmp>>(a));
+    const mpz_class c = s16.next(), d = s16.next();
+    const auto u = element<set1::base_field>(c) * element<set1::base_field>(d);
+    const auto v = element<fp<set1_cios>>(c) * element<fp<set1_cios>>(d);
+    REQUIRE(u.montgomery_form() == v.montgomery_form());
+    REQUIRE(element<fp<set1_cios>>(c).square() == element<fp<set1_cios>>(c) * element<fp<set1_cios>>(c));
+  }
+}
+
+// ---- compile-time facts, each checked beside the same value at run time ----
+
+namespace {
+using Fp256 = p256::base_field;
+using Fq1 = set1::scalar_field;
+
+// Montgomery constants for P-256: R = 2^256.
+constexpr auto r_mod_p256 = hex<256>("00000000FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF000000000000000000000001");
+static_assert(Fp256::r1 == r_mod_p256);
+static_assert(Fp256::m_inv == 1);  // -p^-1 mod 2^64 for P-256: p = -1 mod 2^64
+static_assert(Fp256::p_minus_2 == hex<256>("FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFD"));
+
+// A product of two literals, computed at compile time in the field.
+constexpr Fp256 seven = Fp256::from_u64(7);
+constexpr Fp256 six = Fp256::from_u64(6);
+static_assert((seven * six).to_uint() == skm::uint<4>::from_u64(42));
+static_assert((six - seven).to_uint() == p256::p - 1);
+static_assert((seven * seven.inverse()) == Fp256::one());
+
+// A product of two 1024-bit literals, reduced mod q at compile time.
+constexpr auto big_product = (Fq1::from_uint(set1::generator_x - set1::q - set1::q).value() * Fq1::from_u64(3)).to_uint();
+}  // namespace
+
+TEST_CASE("fp: compile-time constants equal their run-time computation", "[fp][constexpr]") {
+  const mpz_class p = to_mpz(p256::p);
+  REQUIRE(to_mpz(Fp256::r1) == (mpz_class(1) << 256) % p);
+  REQUIRE(to_mpz(Fp256::r2) == (mpz_class(1) << 512) % p);
+  REQUIRE(to_mpz(Fp256::r3) == (mpz_class(1) << 768) % p);
+  REQUIRE(Fp256::r1 == r_mod_p256);
+  const mpz_class q = to_mpz(set1::q);
+  REQUIRE(to_mpz(Fq1::r1) == (mpz_class(1) << 1024) % q);
+  REQUIRE(to_mpz(Fq1::r2) == (mpz_class(1) << 2048) % q);
+  REQUIRE(to_mpz(Fq1::r3) == (mpz_class(1) << 3072) % q);
+  const mpz_class minv = (mpz_class(1) << 64) - [&] {
+    mpz_class inv;
+    mpz_class two64 = mpz_class(1) << 64;
+    mpz_invert(inv.get_mpz_t(), mpz_class(to_mpz(set1::q) % two64).get_mpz_t(), two64.get_mpz_t());
+    return inv;
+  }();
+  REQUIRE(mpz_class(static_cast<unsigned long>(Fq1::m_inv)) == minv);
+  REQUIRE((seven * six).to_uint() == skm::uint<4>::from_u64(42));
+  REQUIRE(to_mpz(big_product) == (to_mpz(set1::generator_x) - 2 * q) * 3 % q);
+  REQUIRE(to_mpz(Fq1::sqrt_exponent) == (q + 1) / 4);
+}
