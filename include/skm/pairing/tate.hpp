@@ -1,0 +1,173 @@
+// The RFC 6508 §3.2 pairing <R, Q> = f_R([i]Q)^c / (F_p)*, c = (p+1)/q, on the supersingular
+// curve y^2 = x^3 - 3x over F_p (p = 3 mod 4) with the distortion map [i](x, y) = (-x, i y).
+//
+// How this differs from the RFC's affine pseudocode (which the tests keep as an oracle):
+//   * C runs in Jacobian coordinates (x = X/Z^2, y = Y/Z^3) and every line is multiplied by an
+//     F_p factor that clears its denominators. PF_p = (F_p^2)*/(F_p)* ignores F_p factors, so no
+//     inversion happens inside the loop; vertical lines (Barreto's trick) are F_p values too.
+//   * The loop walks the signed (NAF) digits of q - 1, recoded at compile time. A digit -1
+//     adds -R; f_(-1) is a vertical line, again an F_p factor.
+//   * The final exponentiation is t = v^c in F_p^2 (c = 4 for parameter set 1: two squarings)
+//     and the canonical representative b/a of t = a + ib, with one constant-time inversion.
+//
+// Both points are passed as affine coordinates (pairs of base-field elements), so this layer
+// does not depend on any point type. The operation sequence depends only on q, never on the
+// points: the first argument may be a secret (an RSK) driving the loop.
+//
+// Where the points are not in E(F_p)[q] (a hostile input), nothing here fails or branches: the
+// result is just some element of PF_p (possibly the degenerate (0 : 0), whose canonical value is
+// 0). Protocols must not rely on the pairing to validate points; SAKKE's TEST comparison does.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "skm/bigint/uint.hpp"
+#include "skm/ext/fp2.hpp"
+#include "skm/field/fp.hpp"
+#include "skm/pairing/recoding.hpp"
+
+namespace skm::pairing {
+
+/// An affine point (x, y) of E(F_p), as its two coordinates.
+template <class Fp>
+struct affine {
+  Fp x;
+  Fp y;
+  [[nodiscard]] constexpr affine negate() const noexcept { return {x, -y}; }
+};
+
+/// Compile-time facts the pairing needs from curve traits, checked once.
+template <class Curve>
+struct pairing_params {
+  using Fp = typename Curve::base_field;
+  using uint_type = typename Fp::uint_type;
+
+  static_assert(Fp::p_is_3_mod_4, "RFC 6508 pairing: p must be 3 mod 4 (F_p^2 = F_p[i])");
+  static_assert(Curve::a == Curve::p - 3, "RFC 6508 pairing: the curve must be y^2 = x^3 - 3x");
+  static_assert(Curve::b.is_zero().declassify(), "RFC 6508 pairing: the curve must be y^2 = x^3 - 3x");
+
+  static constexpr auto q = Curve::q.template resize<uint_type::limbs>();
+  static constexpr std::size_t q_bits = q.bit_length_vartime();
+  static_assert((q.limb[0] & 1) == 1 && q_bits > 2, "q must be an odd prime");
+
+  /// c = (p+1)/q, the final exponent in PF_p.
+  static constexpr auto p_plus_1_by_q = divmod_vartime(Curve::p + 1, q);
+  static_assert(p_plus_1_by_q.remainder.is_zero().declassify(), "q must divide p + 1");
+  static constexpr auto cofactor_exponent = p_plus_1_by_q.quotient;
+
+  /// The NAF of q - 1: the Miller loop's schedule.
+  static constexpr std::size_t max_digits = q_bits + 1;
+  static constexpr signed_digits<max_digits> schedule = wnaf_recode<max_digits>(q - 1, 2);
+  static_assert(wnaf_value<uint_type::limbs>(schedule) == q - 1, "the recoding must reproduce q - 1");
+  static_assert(schedule.digit[schedule.length - 1] == 1);
+
+  static constexpr std::size_t doublings = schedule.length - 1;
+  static constexpr std::size_t additions = schedule.nonzero - 1;
+};
+
+/// The Miller-loop steps on the driving point, in Jacobian coordinates. Each returns the line
+/// through the step's points evaluated at [i]Q, times an F_p factor, as a + ib.
+template <class Fp>
+struct miller_steps {
+  struct jacobian {
+    Fp X, Y, Z;
+  };
+
+  /// Tangent at C (a = -3), and C <- [2]C.
+  ///   M = 3(X - Z^2)(X + Z^2), S = 4XY^2, X' = M^2 - 2S, Y' = M(S - X') - 8Y^4, Z' = 2YZ
+  ///   line * Z' Z^2 = M (Qx Z^2 + X) - 2Y^2  +  i Qy Z' Z^2
+  /// The factored form (lambda_num, c_num, den) with line = (lambda_num Qx + c_num)/den + i Qy
+  /// is also returned for the line table: lambda_num = M Z^2, c_num = M X - 2Y^2, den = Z' Z^2.
+  struct doubling {
+    Fp m, zz, yy2, x_old, den;
+  };
+  [[nodiscard]] static constexpr doubling double_point(jacobian& C) noexcept {
+    const Fp zz = C.Z.square();
+    const Fp yy = C.Y.square();
+    const Fp t = (C.X - zz) * (C.X + zz);
+    const Fp m = t.dbl() + t;
+    const Fp s = (C.X * yy).dbl().dbl();
+    const Fp x3 = m.square() - s.dbl();
+    const Fp y3 = m * (s - x3) - yy.square().dbl().dbl().dbl();
+    const Fp z3 = (C.Y * C.Z).dbl();
+    doubling d{m, zz, yy.dbl(), C.X, z3 * zz};
+    C = {x3, y3, z3};
+    return d;
+  }
+
+  /// Chord through C and A (affine), and C <- C + A. C != +-A is assumed (true throughout the
+  /// loop for points of order q).
+  ///   U = Ax Z^2, S = Ay Z^3, H = U - X, r = S - Y, Z' = Z H, X' = r^2 - H^3 - 2 X H^2,
+  ///   Y' = r (X H^2 - X') - Y H^3;  line * Z' = r (Qx + Ax) - Z' Ay  +  i Qy Z'
+  /// Factored: lambda_num = r, c_num = r Ax - Z' Ay, den = Z'.
+  struct addition {
+    Fp r, den;
+  };
+  [[nodiscard]] static constexpr addition add_point(jacobian& C, const affine<Fp>& A) noexcept {
+    const Fp zz = C.Z.square();
+    const Fp u = A.x * zz;
+    const Fp s = A.y * (C.Z * zz);
+    const Fp h = u - C.X;
+    const Fp r = s - C.Y;
+    const Fp z3 = C.Z * h;
+    const Fp hh = h.square();
+    const Fp hhh = h * hh;
+    const Fp v = C.X * hh;
+    const Fp x3 = r.square() - hhh - v.dbl();
+    const Fp y3 = r * (v - x3) - C.Y * hhh;
+    C = {x3, y3, z3};
+    return {r, z3};
+  }
+};
+
+/// The pairing for curve traits `Curve` (see the file comment).
+template <class Curve>
+class tate {
+ public:
+  using params = pairing_params<Curve>;
+  using Fp = typename Curve::base_field;
+  using gt = pfp<Fp>;
+  using point = affine<Fp>;
+
+  /// f_R([i]Q) in PF_p, before the final exponentiation. R drives the loop.
+  [[nodiscard]] static constexpr gt miller_loop(const point& R, const point& Q) noexcept {
+    using steps = miller_steps<Fp>;
+    typename steps::jacobian C{R.x, R.y, Fp::one()};
+    const point minus_r = R.negate();
+    fp2<Fp> v = fp2<Fp>::one();
+    bool first = true;
+    for (std::size_t i = params::schedule.length - 1; i-- > 0;) {
+      const auto d = steps::double_point(C);
+      // M (Qx Z^2 + X) - 2Y^2 + i Qy Z' Z^2
+      const fp2<Fp> line{d.m * (Q.x * d.zz + d.x_old) - d.yy2, d.den * Q.y};
+      v = first ? line : v.square() * line;
+      first = false;
+      const int digit = params::schedule.digit[i];
+      if (digit != 0) {
+        const point& A = digit > 0 ? R : minus_r;
+        const auto a = steps::add_point(C, A);
+        // r (Qx + Ax) - Z' Ay + i Qy Z'
+        v *= fp2<Fp>{a.r * (Q.x + A.x) - a.den * A.y, a.den * Q.y};
+      }
+    }
+    return gt(v);
+  }
+
+  /// t = v^c, then its canonical F_p representative b/a (constant time).
+  [[nodiscard]] static constexpr Fp final_exponentiation(const gt& v) noexcept {
+    return gt(v.value().pow_public(params::cofactor_exponent)).canonical();
+  }
+  /// t = v^c as an element of PF_p (no inversion), e.g. to compare pairings projectively.
+  [[nodiscard]] static constexpr gt final_power(const gt& v) noexcept {
+    return gt(v.value().pow_public(params::cofactor_exponent));
+  }
+
+  /// <R, Q> as its canonical F_p value.
+  [[nodiscard]] static constexpr Fp pair(const point& R, const point& Q) noexcept {
+    return final_exponentiation(miller_loop(R, Q));
+  }
+};
+
+}  // namespace skm::pairing
