@@ -41,18 +41,26 @@ class line_table {
   line_table() = default;
   line_table(const line_table&) = delete;
   line_table& operator=(const line_table&) = delete;
-  line_table(line_table&& o) noexcept : lines_(std::move(o.lines_)) { o.lines_.clear(); }
+  line_table(line_table&& o) noexcept : lines_(std::move(o.lines_)), driver_has_order_q_(o.driver_has_order_q_) {
+    o.lines_.clear();
+    o.driver_has_order_q_ = ct::choice::no();
+  }
   line_table& operator=(line_table&& o) noexcept {
     if (this != &o) {
       wipe();
       lines_ = std::move(o.lines_);
+      driver_has_order_q_ = o.driver_has_order_q_;
       o.lines_.clear();
+      o.driver_has_order_q_ = ct::choice::no();
     }
     return *this;
   }
   ~line_table() { wipe(); }
 
   [[nodiscard]] bool empty() const noexcept { return lines_.empty(); }
+  /// Whether K had order q ([q]K = O), checked for free at the end of precompute(): a table
+  /// built from any other point is meaningless and its owner must discard it.
+  [[nodiscard]] ct::choice driver_has_order_q() const noexcept { return driver_has_order_q_; }
 
   /// Build the table for K (constant time in K).
   [[nodiscard]] static line_table precompute(const point& K) {
@@ -86,6 +94,7 @@ class line_table {
       t.lines_[k].lambda = t.lines_[k].lambda * inv_k;
       t.lines_[k].c = t.lines_[k].c * inv_k;
     }
+    t.driver_has_order_q_ = steps::ends_at_minus(C, K);
     ct::wipe(den.data(), den.size() * sizeof(Fp));
     ct::wipe(prefix.data(), prefix.size() * sizeof(Fp));
     ct::wipe_object(C);
@@ -125,6 +134,7 @@ class line_table {
     if (!lines_.empty()) ct::wipe(lines_.data(), lines_.size() * sizeof(line));
   }
   std::vector<line> lines_;
+  ct::choice driver_has_order_q_ = ct::choice::no();
 };
 
 }  // namespace skm::pairing

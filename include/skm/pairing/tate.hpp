@@ -120,6 +120,14 @@ struct miller_steps {
     C = {x3, y3, z3};
     return {r, z3};
   }
+
+  /// Whether the loop ended where it must: after the digits of q - 1, C = [q-1]A = -A exactly
+  /// when [q]A = O. An exceptional case on the way (A of small order) leaves Z = 0 for good,
+  /// so Z != 0 is part of the test. Constant time; costs 4 products.
+  [[nodiscard]] static constexpr ct::choice ends_at_minus(const jacobian& C, const affine<Fp>& A) noexcept {
+    const Fp zz = C.Z.square();
+    return !C.Z.is_zero() & ct_equal(C.X, A.x * zz) & ct_equal(C.Y, -(A.y * (zz * C.Z)));
+  }
 };
 
 /// The pairing for curve traits `Curve` (see the file comment).
@@ -131,8 +139,18 @@ class tate {
   using gt = pfp<Fp>;
   using point = affine<Fp>;
 
+  struct checked_value {
+    gt value;
+    ct::choice driver_has_order_q;  ///< [q]R = O (for R on the curve): the free by-product of the loop
+  };
+
   /// f_R([i]Q) in PF_p, before the final exponentiation. R drives the loop.
   [[nodiscard]] static constexpr gt miller_loop(const point& R, const point& Q) noexcept {
+    return miller_loop_checked(R, Q).value;
+  }
+
+  /// The Miller loop, also reporting whether R has order q (see miller_steps::ends_at_minus).
+  [[nodiscard]] static constexpr checked_value miller_loop_checked(const point& R, const point& Q) noexcept {
     using steps = miller_steps<Fp>;
     typename steps::jacobian C{R.x, R.y, Fp::one()};
     const point minus_r = R.negate();
@@ -152,7 +170,9 @@ class tate {
         v *= fp2<Fp>{a.r * (Q.x + A.x) - a.den * A.y, a.den * Q.y};
       }
     }
-    return gt(v);
+    const ct::choice order_q = steps::ends_at_minus(C, R);
+    ct::wipe_object(C);
+    return {gt(v), order_q};
   }
 
   /// t = v^c, then its canonical F_p representative b/a (constant time).

@@ -1,0 +1,156 @@
+// SAKKE (RFC 6508) vocabulary shared by the KMS, sender and receiver: errors, sizes, the hash,
+// identifiers, and the KMS public values with their precomputations.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "skm/bigint/bytes.hpp"
+#include "skm/common/result.hpp"
+#include "skm/ec/ec.hpp"
+#include "skm/hash/hash_to_integer_range.hpp"
+#include "skm/hash/sha256.hpp"
+#include "skm/pairing/gt_fixed_base.hpp"
+#include "skm/pairing/tate.hpp"
+
+namespace skm::sakke {
+
+enum class sakke_error {
+  bad_identifier,          ///< identifier empty, or as an integer not in [2, q-1]
+  bad_master_secret,       ///< KMS master secret not exactly Fq::bytes octets, or not in [2, q-1]
+  identifier_not_invertible,  ///< b + z = 0 mod q: no RSK exists for this identifier
+  bad_public_key,          ///< KMS public key Z failed decoding or validation
+  bad_rsk_encoding,        ///< RSK failed decoding (length, prefix, range, curve, identity)
+  rsk_not_in_subgroup,     ///< [q]RSK != O
+  rsk_pairing_mismatch,    ///< <[b]P + Z, RSK> != g (RFC 6508 §6.1.2)
+  bad_ssv_length,          ///< SSV not exactly n/8 octets
+  degenerate_ssv,          ///< r = 0 mod q for this SSV and identifier (probability 2^-lg(q)): pick another SSV
+  decapsulation_failed,    ///< the single error for every receiver-side failure (RFC 6508 §6.2.2)
+};
+
+[[nodiscard]] constexpr const char* describe(sakke_error e) noexcept {
+  switch (e) {
+    case sakke_error::bad_identifier: return "SAKKE identifier is empty or not in [2, q-1]";
+    case sakke_error::bad_master_secret: return "SAKKE master secret has the wrong length or is not in [2, q-1]";
+    case sakke_error::identifier_not_invertible: return "b + z = 0 mod q: no RSK exists for this identifier";
+    case sakke_error::bad_public_key: return "SAKKE KMS public key is not a valid point of order q";
+    case sakke_error::bad_rsk_encoding: return "RSK is not a valid encoded curve point";
+    case sakke_error::rsk_not_in_subgroup: return "RSK is not in the order-q subgroup";
+    case sakke_error::rsk_pairing_mismatch: return "RSK does not satisfy <[b]P + Z, RSK> = g";
+    case sakke_error::bad_ssv_length: return "SSV does not have exactly n/8 octets";
+    case sakke_error::degenerate_ssv: return "this SSV gives r = 0 mod q; choose another SSV";
+    case sakke_error::decapsulation_failed: return "SAKKE encapsulated data could not be processed";
+  }
+  return "unknown sakke_error";
+}
+
+using ok_t = std::monostate;
+
+/// Sizes and types of a SAKKE instance over curve traits `Curve` (RFC 6508 §4).
+template <class Curve>
+struct scheme {
+  using Fp = typename Curve::base_field;
+  using Fq = typename Curve::scalar_field;
+  using scalar = typename Fq::uint_type;
+  using point = ec::affine_point<Curve>;
+  using hash = decltype([] {
+    if constexpr (requires { typename Curve::hash; }) {
+      return typename Curve::hash{};
+    } else {
+      return sha256{};
+    }
+  }());
+  static_assert(hash_function<hash>);
+  static_assert(Curve::n_bits % 8 == 0, "SSV length n must be a whole number of octets");
+  static_assert(2 * Curve::n_bits < pairing::pairing_params<Curve>::q_bits, "RFC 6508 §2.1: lg(q) must exceed 2n");
+
+  static constexpr std::size_t field_bytes = Fp::bytes;                      ///< L
+  static constexpr std::size_t point_bytes = ec::encoded_point_size<Curve>;  ///< 2L + 1
+  static constexpr std::size_t ssv_bytes = Curve::n_bits / 8;                ///< n / 8
+  static constexpr std::size_t encapsulated_bytes = point_bytes + ssv_bytes;  ///< 2L + 1 + n/8
+
+  using ssv_type = std::array<std::uint8_t, ssv_bytes>;
+  using encapsulated_type = std::array<std::uint8_t, encapsulated_bytes>;
+
+  static constexpr auto q = Curve::q.template resize<scalar::limbs>();
+
+  /// The identifier b as an integer (big-endian, RFC 6508 §6.2): must lie in [2, q-1].
+  /// Identifiers are public, so the range check may branch.
+  [[nodiscard]] static result<scalar, sakke_error> identifier_value(std::span<const std::uint8_t> id) {
+    if (id.empty()) return unexpected{sakke_error::bad_identifier};
+    const auto v = from_bytes_be<scalar::limbs>(id);
+    if (!v) return unexpected{sakke_error::bad_identifier};
+    if (*v < scalar::from_u64(2) || *v >= q) return unexpected{sakke_error::bad_identifier};
+    return *v;
+  }
+
+  /// r = HashToIntegerRange(SSV || b, q) (constant time in the SSV).
+  [[nodiscard]] static scalar derive_r(std::span<const std::uint8_t, ssv_bytes> ssv, std::span<const std::uint8_t> id) {
+    return hash_to_integer_range<hash>({std::span<const std::uint8_t>(ssv), id}, q);
+  }
+
+  /// HashToIntegerRange(x, 2^n) for a PF_p value x given canonically (L octets, leading zeros kept).
+  [[nodiscard]] static ssv_type mask(const Fp& x) {
+    auto bytes = x.to_bytes();
+    auto m = hash_to_integer_range_pow2<hash, Curve::n_bits>({std::span<const std::uint8_t>(bytes)});
+    ct::wipe(bytes.data(), bytes.size());
+    return m;
+  }
+
+  [[nodiscard]] static const Fp& g() {
+    static const Fp value = Fp::from_uint(Curve::g).value();
+    return value;
+  }
+
+  /// The fixed-base table of g, built on first use and shared read-only.
+  [[nodiscard]] static const pairing::gt_fixed_base<Curve>& g_table() {
+    static const pairing::gt_fixed_base<Curve> table(g());
+    return table;
+  }
+
+  [[nodiscard]] static pairing::affine<Fp> coords(const point& a) noexcept { return {a.x, a.y}; }
+};
+
+/// A KMS public key Z with the fixed-base table that makes [r]Z (and so encapsulation to any
+/// new recipient) cheap. Built once per KMS key; immutable afterwards.
+template <class Curve>
+class kms_public_key {
+ public:
+  using S = scheme<Curve>;
+  using point = typename S::point;
+
+  /// From a validated point (order q). Use decode() for bytes from outside.
+  explicit kms_public_key(const point& z) : z_(z), table_(z) {}
+
+  /// Decode 0x04 || x || y and check it fully: coordinates < p, on the curve, not the identity,
+  /// and [q]Z = O (Z is long-lived, so the subgroup check is worth its cost here).
+  [[nodiscard]] static result<kms_public_key, sakke_error> decode(std::span<const std::uint8_t> in) {
+    const auto z = ec::decode_uncompressed<Curve>(in, ec::subgroup_check::require);
+    if (!z) return unexpected{sakke_error::bad_public_key};
+    return kms_public_key(*z);
+  }
+
+  [[nodiscard]] const point& point_value() const noexcept { return z_; }
+  [[nodiscard]] const ec::fixed_base_table<Curve>& table() const noexcept { return table_; }
+  [[nodiscard]] std::array<std::uint8_t, S::point_bytes> encode() const { return ec::encode_uncompressed(z_).value(); }
+
+  /// I = [b]P + Z for a public identifier b (variable time: everything here is public).
+  [[nodiscard]] result<point, sakke_error> identity_point(std::span<const std::uint8_t> id) const {
+    const auto b = S::identifier_value(id);
+    if (!b) return unexpected{b.error()};
+    const auto i = ec::add_vartime(ec::generator_table<Curve>().mul_vartime(*b), z_);
+    // I = O would need b = -z mod q; such an identifier has no RSK and nobody can receive on it.
+    if (ec::is_identity(i).declassify()) return unexpected{sakke_error::identifier_not_invertible};
+    return ec::to_affine_vartime(i);
+  }
+
+ private:
+  point z_;
+  ec::fixed_base_table<Curve> table_;
+};
+
+}  // namespace skm::sakke

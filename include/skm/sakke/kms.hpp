@@ -1,0 +1,82 @@
+// The SAKKE Key Management Service (RFC 6508 §6.1, §6.1.1): master secret z in [2, q-1],
+// public key Z = [z]P, and Receiver Secret Keys RSK_b = [(b + z)^-1 mod q]P.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "skm/common/ct.hpp"
+#include "skm/common/random.hpp"
+#include "skm/common/result.hpp"
+#include "skm/sakke/common.hpp"
+
+namespace skm::sakke {
+
+template <class Curve>
+class kms {
+ public:
+  using S = scheme<Curve>;
+  using Fq = typename S::Fq;
+  using point = typename S::point;
+
+  /// A fresh master secret, uniform in [2, q-1].
+  template <random_source Rng>
+  [[nodiscard]] static kms generate(Rng& rng) {
+    for (;;) {
+      const Fq z = Fq::random(rng);
+      // rejecting 0 and 1 is a public event of negligible probability
+      if ((z.is_zero() | ct_equal(z, Fq::one())).declassify()) continue;
+      return kms(z);
+    }
+  }
+
+  /// From an exported master secret: exactly Fq::bytes octets, value in [2, q-1].
+  [[nodiscard]] static result<kms, sakke_error> from_master_secret(std::span<const std::uint8_t> z_bytes) {
+    const auto z = Fq::from_bytes(z_bytes);
+    if (!z) return unexpected{sakke_error::bad_master_secret};
+    if ((z->is_zero() | ct_equal(*z, Fq::one())).declassify()) return unexpected{sakke_error::bad_master_secret};
+    return kms(*z);
+  }
+
+  kms(const kms&) = default;
+  kms& operator=(const kms&) = default;
+  ~kms() { ct::wipe_object(z_); }
+
+  [[nodiscard]] const kms_public_key<Curve>& public_key() const noexcept { return public_; }
+
+  /// z as Fq::bytes big-endian octets (a secret: the caller stores and wipes it).
+  [[nodiscard]] std::array<std::uint8_t, Fq::bytes> export_master_secret() const { return z_.to_bytes(); }
+
+  /// RSK for identifier b: [(b + z)^-1 mod q]P, with a constant-time inversion and a
+  /// constant-time fixed-base multiplication. b + z = 0 mod q has no inverse and is refused.
+  [[nodiscard]] result<point, sakke_error> issue_rsk(std::span<const std::uint8_t> id) const {
+    const auto b = S::identifier_value(id);
+    if (!b) return unexpected{b.error()};
+    Fq sum = Fq::reduce(*b) + z_;
+    if (sum.is_zero().declassify()) return unexpected{sakke_error::identifier_not_invertible};
+    Fq inv = sum.inverse();
+    auto k = inv.to_uint();
+    const point rsk = ec::to_affine(ec::generator_table<Curve>().mul(k));
+    ct::wipe_object(sum);
+    ct::wipe_object(inv);
+    ct::wipe_object(k);
+    return rsk;
+  }
+
+ private:
+  explicit kms(const Fq& z) : z_(z), public_(compute_public(z)) {}
+
+  [[nodiscard]] static kms_public_key<Curve> compute_public(const Fq& z) {
+    auto k = z.to_uint();
+    const point zp = ec::to_affine(ec::generator_table<Curve>().mul(k));
+    ct::wipe_object(k);
+    return kms_public_key<Curve>(zp);
+  }
+
+  Fq z_;
+  kms_public_key<Curve> public_;
+};
+
+}  // namespace skm::sakke

@@ -1,0 +1,160 @@
+// SAKKE receiver: RSK validation (RFC 6508 §6.1.2) and decapsulation (§6.2.2).
+//
+//   w    = <R, RSK>                         (computed as <RSK, R>: the RSK drives the Miller loop)
+//   SSV  = H XOR HashToIntegerRange(w, 2^n)
+//   r    = HashToIntegerRange(SSV || b, q)
+//   TEST = [r]([b]P + Z) = [r]I, compared with R in constant time
+//
+// Why R needs no explicit subgroup check. R is decoded with every cheap check (exact length,
+// 0x04, coordinates < p, on the curve, not the identity). Beyond that, an R outside <P> cannot
+// be accepted: TEST = [r]I is always in <P> (I is), so TEST = R forces R into <P>. And such an
+// R cannot make the computation misbehave before that comparison, because R never drives the
+// Miller loop: the RSK (a validated point of order q) does, and R only enters as the
+// evaluation point of lines with F_p coefficients. For R of order 2 or 4 the pairing value is
+// just some element of PF_p. So every R outside <P> ends in the same uniform failure as a bad H,
+// for free; a full [q]R would cost about a third of a decapsulation.
+//
+// Every failure (length, encoding, TEST) returns the single error decapsulation_failed, and no
+// SSV leaves the function unless TEST = R.
+//
+// RSK validation checks <[b]P + Z, RSK> = g as <RSK, [b]P + Z> with the RSK driving the loop;
+// the loop ends at [q-1]RSK, and comparing that with -RSK checks [q]RSK = O for free (the
+// pairing test alone does not see a component of order 2 or 4 in the RSK).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "skm/common/ct.hpp"
+#include "skm/common/result.hpp"
+#include "skm/pairing/line_table.hpp"
+#include "skm/pairing/tate.hpp"
+#include "skm/sakke/common.hpp"
+
+namespace skm::sakke {
+
+/// Decode an RSK: 0x04 || x || y, coordinates < p, on the curve, not the identity. The subgroup
+/// membership is checked by validate_rsk / receiver::create (for free, see above).
+template <class Curve>
+[[nodiscard]] result<ec::affine_point<Curve>, sakke_error> decode_rsk(std::span<const std::uint8_t> in) {
+  const auto k = ec::decode_uncompressed<Curve>(in, ec::subgroup_check::skip);
+  if (!k) return unexpected{sakke_error::bad_rsk_encoding};
+  return *k;
+}
+
+/// RFC 6508 §6.1.2: the RSK is on the curve, of order q, and <[b]P + Z, RSK> = g.
+template <class Curve>
+[[nodiscard]] result<ok_t, sakke_error> validate_rsk(const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id,
+                                                     const ec::affine_point<Curve>& rsk) {
+  using S = scheme<Curve>;
+  if ((rsk.infinity | !ec::on_curve(rsk)).declassify()) return unexpected{sakke_error::bad_rsk_encoding};
+  const auto i = kms.identity_point(id);
+  if (!i) return unexpected{i.error()};
+  const auto m = pairing::tate<Curve>::miller_loop_checked(S::coords(rsk), S::coords(*i));
+  if (!m.driver_has_order_q.declassify()) return unexpected{sakke_error::rsk_not_in_subgroup};
+  const auto w = pairing::tate<Curve>::final_exponentiation(m.value);
+  if (!ct_equal(w, S::g()).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
+  return ok_t{};
+}
+
+namespace detail {
+
+/// The receiver steps shared by the cold and the warm path. PairWith(R) returns <RSK, R>;
+/// MulI(r) returns [r]I in Jacobian form.
+template <class Curve, class PairWith, class MulI>
+[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate_core(std::span<const std::uint8_t> data,
+                                                                                     std::span<const std::uint8_t> id,
+                                                                                     PairWith&& pair_with, MulI&& mul_i) {
+  using S = scheme<Curve>;
+  if (data.size() != S::encapsulated_bytes) return unexpected{sakke_error::decapsulation_failed};
+  const auto r_point = ec::decode_uncompressed<Curve>(data.first(S::point_bytes), ec::subgroup_check::skip);
+  if (!r_point) return unexpected{sakke_error::decapsulation_failed};
+  const auto h = data.subspan(S::point_bytes, S::ssv_bytes);
+
+  typename S::Fp w = pair_with(S::coords(*r_point));
+  auto mask = S::mask(w);
+  typename S::ssv_type ssv;
+  for (std::size_t i = 0; i < S::ssv_bytes; ++i) ssv[i] = static_cast<std::uint8_t>(h[i] ^ mask[i]);
+  auto r = S::derive_r(ssv, id);
+  auto test = mul_i(r);
+  const ct::choice ok = ec::ct_equal(test, ec::to_jacobian(*r_point));
+  ct::wipe_object(w);
+  ct::wipe(mask.data(), mask.size());
+  ct::wipe_object(r);
+  ct::wipe_object(test);
+  if (!ok.declassify()) {
+    ct::wipe(ssv.data(), ssv.size());
+    return unexpected{sakke_error::decapsulation_failed};
+  }
+  return ssv;
+}
+
+}  // namespace detail
+
+/// Decapsulation without any precomputation ("cold"): the RSK drives a full Miller loop and
+/// TEST = [r]I is a constant-time variable-base multiplication. The RSK must have been
+/// validated (validate_rsk) when it was provisioned.
+template <class Curve>
+[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate(const ec::affine_point<Curve>& z,
+                                                                                std::span<const std::uint8_t> id,
+                                                                                const ec::affine_point<Curve>& rsk,
+                                                                                std::span<const std::uint8_t> data) {
+  using S = scheme<Curve>;
+  const auto b = S::identifier_value(id);
+  if (!b) return unexpected{sakke_error::decapsulation_failed};
+  const auto i_point = ec::add_vartime(ec::generator_table<Curve>().mul_vartime(*b), z);
+  return detail::decapsulate_core<Curve>(
+      data, id, [&](const pairing::affine<typename S::Fp>& r) { return pairing::tate<Curve>::pair(S::coords(rsk), r); },
+      [&](const typename S::scalar& r) { return ec::mul(i_point, r); });
+}
+
+/// A receiver for one identifier and key period: the validated RSK, its Miller line table and
+/// the fixed-base table of its own I = [b]P + Z. Building it validates the RSK.
+template <class Curve>
+class receiver {
+ public:
+  using S = scheme<Curve>;
+  using point = typename S::point;
+
+  [[nodiscard]] static result<receiver, sakke_error> create(const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id,
+                                                            const point& rsk) {
+    if ((rsk.infinity | !ec::on_curve(rsk)).declassify()) return unexpected{sakke_error::bad_rsk_encoding};
+    const auto i = kms.identity_point(id);
+    if (!i) return unexpected{i.error()};
+    auto lines = pairing::line_table<Curve>::precompute(S::coords(rsk));
+    if (!lines.driver_has_order_q().declassify()) return unexpected{sakke_error::rsk_not_in_subgroup};
+    // RFC 6508 §6.1.2 with the table: <RSK, I> = <I, RSK> = g.
+    if (!ct_equal(lines.pair(S::coords(*i)), S::g()).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
+    return receiver(std::vector<std::uint8_t>(id.begin(), id.end()), rsk, std::move(lines), *i);
+  }
+
+  receiver(receiver&&) noexcept = default;
+  receiver& operator=(receiver&&) noexcept = default;
+  receiver(const receiver&) = delete;
+  receiver& operator=(const receiver&) = delete;
+  ~receiver() { ct::wipe_object(rsk_); }
+
+  [[nodiscard]] std::span<const std::uint8_t> identifier() const noexcept { return id_; }
+  [[nodiscard]] const point& identity_point() const noexcept { return i_table_.base(); }
+
+  /// RFC 6508 §6.2.2 with the receiver's tables.
+  [[nodiscard]] result<typename S::ssv_type, sakke_error> decapsulate(std::span<const std::uint8_t> data) const {
+    return detail::decapsulate_core<Curve>(
+        data, id_, [&](const pairing::affine<typename S::Fp>& r) { return lines_.pair(r); },
+        [&](const typename S::scalar& r) { return i_table_.mul(r); });
+  }
+
+ private:
+  receiver(std::vector<std::uint8_t> id, const point& rsk, pairing::line_table<Curve>&& lines, const point& i)
+      : id_(std::move(id)), rsk_(rsk), lines_(std::move(lines)), i_table_(i) {}
+
+  std::vector<std::uint8_t> id_;
+  point rsk_;
+  pairing::line_table<Curve> lines_;
+  ec::fixed_base_table<Curve> i_table_;
+};
+
+}  // namespace skm::sakke

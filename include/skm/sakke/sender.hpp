@@ -1,0 +1,149 @@
+// SAKKE sender (RFC 6508 §6.2.1): form the Encapsulated Data R || H for identifier b.
+//
+//   r = HashToIntegerRange(SSV || b, q)
+//   R = [r]([b]P + Z) = [r] I
+//   H = SSV XOR HashToIntegerRange(g^r, 2^n)
+//
+//   Encapsulated Data (RFC 6508 §4), 2L + 1 + n/8 octets (273 for parameter set 1):
+//   +------+-------------------+-------------------+----------------+
+//   | 0x04 |  R_x (L octets)   |  R_y (L octets)   |  H (n/8 octets)|
+//   +------+-------------------+-------------------+----------------+
+//
+// Two ways to compute [r]I, both constant time in r (hence in the SSV):
+//   * recipient: a per-recipient cache of I and its fixed-base table (sending again and again
+//     to the same identity within a key period);
+//   * a new recipient: [r b mod q]P + [r]Z with the generator's table and the KMS key's table,
+//     so nothing per recipient has to be built.
+// g^r uses the shared fixed-base table of g, scanned in full.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "skm/common/ct.hpp"
+#include "skm/common/random.hpp"
+#include "skm/common/result.hpp"
+#include "skm/sakke/common.hpp"
+
+namespace skm::sakke {
+
+/// A cached recipient: identifier b, I = [b]P + Z and the fixed-base table of I.
+template <class Curve>
+class recipient {
+ public:
+  using S = scheme<Curve>;
+  using point = typename S::point;
+
+  [[nodiscard]] static result<recipient, sakke_error> create(const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id) {
+    const auto i = kms.identity_point(id);
+    if (!i) return unexpected{i.error()};
+    return recipient(std::vector<std::uint8_t>(id.begin(), id.end()), *i);
+  }
+
+  [[nodiscard]] std::span<const std::uint8_t> identifier() const noexcept { return id_; }
+  [[nodiscard]] const point& identity_point() const noexcept { return i_; }
+  [[nodiscard]] const ec::fixed_base_table<Curve>& table() const noexcept { return table_; }
+
+ private:
+  recipient(std::vector<std::uint8_t> id, const point& i) : id_(std::move(id)), i_(i), table_(i) {}
+  std::vector<std::uint8_t> id_;
+  point i_;
+  ec::fixed_base_table<Curve> table_;
+};
+
+template <class Curve>
+struct encapsulation {
+  typename scheme<Curve>::ssv_type ssv;
+  typename scheme<Curve>::encapsulated_type data;
+  ~encapsulation() { ct::wipe(ssv.data(), ssv.size()); }
+};
+
+namespace detail {
+
+/// Steps 3-5 once [r]I is known: encode R, compute H. Fails only if R = O (r = 0 mod q).
+template <class Curve>
+[[nodiscard]] result<typename scheme<Curve>::encapsulated_type, sakke_error> finish_encapsulation(
+    const ec::jacobian_point<Curve>& r_point, const typename scheme<Curve>::scalar& r,
+    std::span<const std::uint8_t, scheme<Curve>::ssv_bytes> ssv) {
+  using S = scheme<Curve>;
+  const auto r_affine = ec::to_affine(r_point);
+  const auto encoded = ec::encode_uncompressed(r_affine);  // R is public from here on
+  if (!encoded) return unexpected{sakke_error::degenerate_ssv};
+  typename S::Fp g_r = S::g_table().pow_canonical(r);
+  auto mask = S::mask(g_r);
+  typename S::encapsulated_type out;
+  for (std::size_t i = 0; i < S::point_bytes; ++i) out[i] = (*encoded)[i];
+  for (std::size_t i = 0; i < S::ssv_bytes; ++i) out[S::point_bytes + i] = static_cast<std::uint8_t>(ssv[i] ^ mask[i]);
+  ct::wipe_object(g_r);
+  ct::wipe(mask.data(), mask.size());
+  return out;
+}
+
+template <class Curve>
+[[nodiscard]] result<std::span<const std::uint8_t, scheme<Curve>::ssv_bytes>, sakke_error> ssv_span(std::span<const std::uint8_t> ssv) {
+  if (ssv.size() != scheme<Curve>::ssv_bytes) return unexpected{sakke_error::bad_ssv_length};
+  return std::span<const std::uint8_t, scheme<Curve>::ssv_bytes>(ssv.data(), scheme<Curve>::ssv_bytes);
+}
+
+}  // namespace detail
+
+/// Encapsulate a caller-chosen SSV (exactly n/8 octets) to a cached recipient.
+template <class Curve>
+[[nodiscard]] result<typename scheme<Curve>::encapsulated_type, sakke_error> encapsulate(const recipient<Curve>& to,
+                                                                                          std::span<const std::uint8_t> ssv_in) {
+  using S = scheme<Curve>;
+  const auto ssv = detail::ssv_span<Curve>(ssv_in);
+  if (!ssv) return unexpected{ssv.error()};
+  auto r = S::derive_r(*ssv, to.identifier());
+  const auto r_point = to.table().mul(r);
+  auto out = detail::finish_encapsulation<Curve>(r_point, r, *ssv);
+  ct::wipe_object(r);
+  return out;
+}
+
+/// Encapsulate to an identifier with no cached state: R = [r b mod q]P + [r]Z.
+template <class Curve>
+[[nodiscard]] result<typename scheme<Curve>::encapsulated_type, sakke_error> encapsulate(const kms_public_key<Curve>& kms,
+                                                                                          std::span<const std::uint8_t> id,
+                                                                                          std::span<const std::uint8_t> ssv_in) {
+  using S = scheme<Curve>;
+  using Fq = typename S::Fq;
+  const auto ssv = detail::ssv_span<Curve>(ssv_in);
+  if (!ssv) return unexpected{ssv.error()};
+  const auto b = S::identifier_value(id);
+  if (!b) return unexpected{b.error()};
+  auto r = S::derive_r(*ssv, id);
+  auto rb = (Fq::reduce(r) * Fq::reduce(*b)).to_uint();
+  const auto r_point = ec::add(ec::generator_table<Curve>().mul(rb), kms.table().mul(r));
+  auto out = detail::finish_encapsulation<Curve>(r_point, r, *ssv);
+  ct::wipe_object(r);
+  ct::wipe_object(rb);
+  return out;
+}
+
+/// A fresh random SSV (RFC 6508 §6.2.1 step 1) encapsulated to a cached recipient.
+template <class Curve, random_source Rng>
+[[nodiscard]] result<encapsulation<Curve>, sakke_error> encapsulate_random(const recipient<Curve>& to, Rng& rng) {
+  encapsulation<Curve> e;
+  rng.GenerateBlock(e.ssv.data(), e.ssv.size());
+  auto data = encapsulate(to, e.ssv);
+  if (!data) return unexpected{data.error()};
+  e.data = *data;
+  return e;
+}
+
+template <class Curve, random_source Rng>
+[[nodiscard]] result<encapsulation<Curve>, sakke_error> encapsulate_random(const kms_public_key<Curve>& kms,
+                                                                           std::span<const std::uint8_t> id, Rng& rng) {
+  encapsulation<Curve> e;
+  rng.GenerateBlock(e.ssv.data(), e.ssv.size());
+  auto data = encapsulate(kms, id, e.ssv);
+  if (!data) return unexpected{data.error()};
+  e.data = *data;
+  return e;
+}
+
+}  // namespace skm::sakke
