@@ -3,5 +3,6 @@
 #pragma once
 
 #include "skm/ec/encoding.hpp"
+#include "skm/ec/generator_table.hpp"
 #include "skm/ec/point.hpp"
 #include "skm/ec/scalar_mul.hpp"

@@ -25,12 +25,14 @@
 //     mul_vartime(A, k)          wNAF, public scalar and point
 //     double_mul_vartime(A, a, B, b)   [a]A + [b]B (Straus, interleaved wNAF), public inputs
 //     in_subgroup_vartime(A)     [q]A == O (public points)
+//   generator_table.hpp
+//     generator_table<Curve>()   the generator's fixed_base_table, built once, shared read-only
 //   encoding.hpp
 //     point_error + describe(point_error)
 //     encode_uncompressed(A) -> result<array<1 + 2*F::bytes>, point_error>   0x04 || x || y
 //     decode_uncompressed<Curve>(bytes, subgroup_check) -> result<affine_point, point_error>
 //     validate(A, subgroup_check) -> result<affine_point, point_error>
-//   ec.hpp includes all three.
+//   ec.hpp includes all of them.
 //
 // Constant-time rules (design.md §5): functions without _vartime take the same path and the same
 // memory addresses for every value of their arguments. Formulas are from the Explicit-Formulas
