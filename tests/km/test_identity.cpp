@@ -28,6 +28,8 @@ TEST_CASE("NTP, Unix and calendar conversions", "[time]") {
   REQUIRE(from_unix_seconds(0).value().seconds == 2208988800ull);
   REQUIRE(from_unix_seconds(-2208988800LL).value().seconds == 0);
   REQUIRE(from_unix_seconds(-2208988801LL).error() == time_error::before_ntp_epoch);
+  REQUIRE(from_unix_seconds(INT64_MAX).value().seconds == static_cast<std::uint64_t>(INT64_MAX) + 2208988800ull);
+  REQUIRE(to_unix_seconds(ntp_time{static_cast<std::uint64_t>(INT64_MAX) + 1, 0}).error() == time_error::out_of_range);
   REQUIRE(to_unix_seconds(ntp_time{2208988800ull + 86400, 0}).value() == 86400);
   REQUIRE(to_unix_seconds(ntp_time{5, 0}).value() == 5 - 2208988800LL);
 

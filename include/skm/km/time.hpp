@@ -93,9 +93,11 @@ static_assert(unix_epoch_ntp_seconds == 2208988800ull);
 
 /// Unix seconds (may be negative, down to 1900) to an NTP instant.
 [[nodiscard]] constexpr result<ntp_time, time_error> from_unix_seconds(std::int64_t unix_seconds) noexcept {
-  if (unix_seconds < -static_cast<std::int64_t>(unix_epoch_ntp_seconds)) return unexpected{time_error::before_ntp_epoch};
-  const auto s = static_cast<std::uint64_t>(unix_seconds + static_cast<std::int64_t>(unix_epoch_ntp_seconds));
-  return ntp_time{s, 0};
+  constexpr auto epoch = static_cast<std::int64_t>(unix_epoch_ntp_seconds);
+  if (unix_seconds < -epoch) return unexpected{time_error::before_ntp_epoch};
+  // Split by sign so the sum cannot overflow int64 near its maximum.
+  if (unix_seconds >= 0) return ntp_time{static_cast<std::uint64_t>(unix_seconds) + unix_epoch_ntp_seconds, 0};
+  return ntp_time{static_cast<std::uint64_t>(unix_seconds + epoch), 0};
 }
 
 /// An NTP instant to Unix seconds (the fraction is dropped).
