@@ -285,3 +285,24 @@ TEST_CASE("P-256 fixed-base table sizes", "[ec][ec-p256]") {
   STATIC_REQUIRE(table7::windows == 37);  // ceil(257 / 7)
   STATIC_REQUIRE(table7::per_window == 64);
 }
+
+TEST_CASE("P-256 fixed-base tables: the doubling-free windows", "[ec][ec-p256]") {
+  using table7 = ec::fixed_base_table<curve>;
+  // 2^(7 i) * 65 <= q holds up to i = 35 (7*35 + 6.02 < 256), not for i = 36.
+  STATIC_REQUIRE(table7::first_unsafe_window == 36);
+  STATIC_REQUIRE(ec::fixed_base_table<curve, 4>::first_unsafe_window == 64);  // 9 * 2^252 < q < 9 * 2^256
+  const table7& g_table = ec::generator_table<curve>();
+  CHECK(g_table.base_has_order_q());
+  // add_not_equal agrees with add whenever the inputs differ, and handles P = -Q and identities.
+  std::mt19937_64 rng(6);
+  const affine p = random_point(rng), q = random_point(rng);
+  const jacobian pj = ec::to_jacobian(p);
+  CHECK(ec::ct_equal(ec::add_not_equal(pj, q), ec::add(pj, q)).declassify());
+  CHECK(ec::is_identity(ec::add_not_equal(pj, ec::negate(p))).declassify());
+  CHECK(ec::ct_equal(ec::add_not_equal(ec::identity<curve>(), q), ec::to_jacobian(q)).declassify());
+  CHECK(ec::ct_equal(ec::add_not_equal(pj, ec::identity_affine<curve>()), pj).declassify());
+  // Scalars that fill the top (complete-addition) window.
+  for (const scalar& k : {curve::q - 1, curve::q + curve::q - 1, scalar{{~0ull, ~0ull, ~0ull, ~0ull}}}) {
+    CHECK(ec::ct_equal(g_table.mul(k), ec::mul_vartime(ec::generator<curve>(), k)).declassify());
+  }
+}

@@ -11,8 +11,11 @@
 //                                             generic: picks the doubling formula at compile time)
 //     generator<Curve>(), identity<Curve>(), identity_affine<Curve>()
 //     to_jacobian(A); to_affine(P) [CT inversion]; to_affine_vartime(P) [public points]
+//     to_affine_blinded(P, rng)   secret P, one fast inversion of a randomly blinded Z
+//     inverse_blinded(x, rng)     x^-1 for a secret field element (any fp<>), same blinding
 //     batch_to_affine(span<const J>, span<A>) [one CT inversion], batch_to_affine_vartime(...)
 //     dbl(P); add(P, Q) and add(P, A) complete and constant time (identity, P = Q, P = -Q);
+//     add_not_equal(P, A)  constant time, for P != A known by construction (saves the doubling)
 //     add_vartime(P, Q), add_vartime(P, A) branch on the special cases (public inputs only)
 //     negate(P|A); is_identity(P) -> choice; ct_equal(P, Q) -> choice; on_curve(A) -> choice
 //     affine_equal_x(P, x) -> bool  (vartime: P != O and X == x Z^2, no inversion; verification)
@@ -46,8 +49,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "skm/bigint/bytes.hpp"
 #include "skm/bigint/uint.hpp"
 #include "skm/common/ct.hpp"
+#include "skm/common/random.hpp"
 
 namespace skm::ec {
 
@@ -168,6 +173,34 @@ template <class Curve>
 [[nodiscard]] affine_point<Curve> to_affine_vartime(const jacobian_point<Curve>& p) {
   if (is_identity(p).declassify()) return identity_affine<Curve>();
   return detail::from_z_inverse(p, p.z.inverse_vartime());
+}
+
+/// x^-1 (0 maps to 0) for a secret x, as b (x b)^-1 with b uniform in [1, p-1] from `rng`: x b is
+/// uniform and independent of x, so the fast variable-time inversion sees nothing of x. (In
+/// a valgrind constant-time check, x b is the value to mark as defined.) Several times faster
+/// than the constant-time inverse() here. Falls back to inverse() if the source yields no
+/// usable b.
+template <class F, random_source Rng>
+[[nodiscard]] F inverse_blinded(const F& x, Rng& rng) {
+  std::array<std::uint8_t, 2 * F::bytes> buf;  // twice the length: reduction bias ~2^-(8 bytes)
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    rng.GenerateBlock(buf.data(), buf.size());
+    F b = F::reduce_bytes(buf);
+    ct::wipe(buf.data(), buf.size());
+    if (b.is_zero().declassify()) continue;
+    const F blinded = x * b;  // public from here on
+    F r = blinded.inverse_vartime() * b;
+    ct::wipe_object(b);
+    return r;
+  }
+  return x.inverse();
+}
+
+/// Affine form of a secret point, through inverse_blinded.
+template <class Curve, random_source Rng>
+[[nodiscard]] affine_point<Curve> to_affine_blinded(const jacobian_point<Curve>& p, Rng& rng) {
+  auto r = detail::from_z_inverse(p, inverse_blinded(p.z, rng));
+  return select(r.infinity, identity_affine<Curve>(), r);
 }
 
 namespace detail {
@@ -331,6 +364,19 @@ template <class Curve>
   using field = typename Curve::base_field;
   const auto f = detail::add_mixed_formula(p, q);
   J r = J::select(f.same_x & f.same_y, dbl(q), f.sum);
+  r = J::select(is_identity(p), J{q.x, q.y, field::one()}, r);
+  r = J::select(q.infinity, p, r);
+  return r;
+}
+
+/// P + Q with Q affine, constant time, for callers that know P != Q unless one of them is the
+/// identity (P = -Q and the identity are handled; P = Q would wrongly give the identity). The
+/// fixed-base tables use it where they can prove the case impossible; it saves the doubling.
+template <class Curve>
+[[nodiscard]] constexpr jacobian_point<Curve> add_not_equal(const jacobian_point<Curve>& p, const affine_point<Curve>& q) noexcept {
+  using J = jacobian_point<Curve>;
+  using field = typename Curve::base_field;
+  J r = detail::add_mixed_formula(p, q).sum;
   r = J::select(is_identity(p), J{q.x, q.y, field::one()}, r);
   r = J::select(q.infinity, p, r);
   return r;

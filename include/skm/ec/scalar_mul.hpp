@@ -13,7 +13,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <bit>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "skm/bigint/uint.hpp"
@@ -61,15 +63,31 @@ template <class Curve, class Point>
   }
 }
 
-/// Entry d (1-based) of `table`, or `none` when d == 0, scanning every entry.
+/// Entry d (1-based) of `table`, or `none` when d == 0, scanning every entry. At run time the
+/// entries are read as flat limb arrays and OR-ed under masks (a loop the compiler vectorizes).
 template <class Curve, class Point>
 [[nodiscard]] constexpr Point ct_lookup(std::span<const Point> table, limb_t d, const Point& none) noexcept {
-  Point r = none;
-  for (std::size_t i = 0; i < table.size(); ++i) {
-    const ct::choice hit = ct::choice::from_mask(ct::zero_mask(static_cast<limb_t>(i + 1) ^ d));
-    r = select_point<Curve>(hit, table[i], r);
+  if (std::is_constant_evaluated()) {
+    Point r = none;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      const ct::choice hit = ct::choice::from_mask(ct::zero_mask(static_cast<limb_t>(i + 1) ^ d));
+      r = select_point<Curve>(hit, table[i], r);
+    }
+    return r;
   }
-  return r;
+  static_assert(std::is_trivially_copyable_v<Point> && sizeof(Point) % sizeof(limb_t) == 0);
+  constexpr std::size_t K = sizeof(Point) / sizeof(limb_t);
+  std::array<limb_t, K> acc{};
+  limb_t found = 0;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const limb_t mask = ct::zero_mask(static_cast<limb_t>(i + 1) ^ d);
+    const auto entry = std::bit_cast<std::array<limb_t, K>>(table[i]);
+    for (std::size_t k = 0; k < K; ++k) acc[k] |= entry[k] & mask;
+    found |= mask;
+  }
+  const Point r = std::bit_cast<Point>(acc);
+  ct::wipe(acc.data(), sizeof(acc));
+  return select_point<Curve>(ct::choice::from_mask(found), r, none);
 }
 
 /// Width-w NAF of a public scalar: digits odd in (-2^(w-1), 2^(w-1)) or zero; returns the length.
@@ -170,7 +188,9 @@ constexpr unsigned default_fixed_base_window = [] {
 
 /// [k]B for one base B fixed when the table is built (at run time, from any point): for every
 /// window position i it stores [1..2^(W-1)] 2^(W i) B in affine form, so a multiplication is
-/// one mixed addition per window and no doublings.
+/// one mixed addition per window and no doublings. The base is public (a generator, a public
+/// key, SAKKE's I = [b]P + Z): building the table may branch on it. The scalar given to mul()
+/// stays secret.
 template <class Curve, unsigned W = default_fixed_base_window<Curve>>
 class fixed_base_table {
  public:
@@ -190,27 +210,46 @@ class fixed_base_table {
       jacobian* row = jac.data() + i * per_window;
       row[0] = row_base;
       if (per_window > 1) row[1] = dbl(row_base);
-      for (std::size_t j = 2; j < per_window; ++j) row[j] = add(row[j - 1], row_base);
+      for (std::size_t j = 2; j < per_window; ++j) row[j] = add_vartime(row[j - 1], row_base);
       // next row's base: 2^W times this one = 2 * (2^(W-1) B_i), the row's last entry
       row_base = dbl(row[per_window - 1]);
     }
-    batch_to_affine<Curve>(jac, entries_);
+    batch_to_affine_vartime<Curve>(jac, entries_);
+    base_has_order_q_ = !base.infinity.declassify() && is_identity(mul_vartime(Curve::q)).declassify();
   }
 
   [[nodiscard]] const affine& base() const noexcept { return base_; }
   [[nodiscard]] std::size_t memory_bytes() const noexcept { return entries_.size() * sizeof(affine); }
 
-  /// [k]B in constant time (complete mixed additions, whole-row scans).
+  /// [k]B in constant time: one whole-row scan and one mixed addition per window.
+  ///
+  /// Before window i the accumulator is [m]B with |m| < 2^(W i) (a sum of lower signed
+  /// digits), and the entry is [d 2^(W i)]B with 1 <= |d| <= 2^(W-1). They can only be equal if
+  /// m - d 2^(W i), a nonzero integer of magnitude below 2^(W i) (2^(W-1) + 1), is a multiple of
+  /// B's order. When B has prime order q (checked at construction) that is impossible in every
+  /// window with 2^(W i) (2^(W-1) + 1) <= q: those windows skip the doubling case; the top
+  /// windows, and every window for a base of another order, use the complete addition.
   [[nodiscard]] jacobian mul(const scalar& k) const noexcept {
+    const std::size_t fast_windows = base_has_order_q_ ? first_unsafe_window : 0;  // public
     jacobian acc = identity<Curve>();
     for (std::size_t w = 0; w < windows; ++w) {
       const auto digit = detail::booth_digit<W>(k, w);
       affine e = detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
       e.y = Curve::base_field::select(digit.negative, -e.y, e.y);
-      acc = add(acc, e);
+      acc = w < fast_windows ? add_not_equal(acc, e) : add(acc, e);
     }
     return acc;
   }
+
+  /// The first window i with 2^(W i) (2^(W-1) + 1) > q (see mul()).
+  static constexpr std::size_t first_unsafe_window = [] {
+    constexpr std::size_t L = scalar::limbs + 1;
+    const auto q = Curve::q.template resize<L>();
+    std::size_t i = 0;
+    while (W * i + W + 1 < 64 * L && ((uint<L>::from_u64((1u << (W - 1)) + 1) << (W * i)) <= q)) ++i;
+    return i;
+  }();
+  [[nodiscard]] bool base_has_order_q() const noexcept { return base_has_order_q_; }
 
   /// [k]B for a public k (direct indexing, branches).
   [[nodiscard]] jacobian mul_vartime(const scalar& k) const noexcept {
@@ -231,6 +270,7 @@ class fixed_base_table {
 
   affine base_;
   std::vector<affine> entries_;
+  bool base_has_order_q_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------

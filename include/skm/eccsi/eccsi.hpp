@@ -6,8 +6,8 @@
 //   kms<>            KSAK (secret) and KPAK = [KSAK]G; issue(ID, rng) -> key_pair (SSK, PVT), §5.1.1
 //   public_key<>     a validated KPAK (§4.2: on the curve, not the identity)
 //   signer<>         a validated (SSK, PVT) for an ID (§5.1.2), with HS cached; sign(M, rng), §5.2.1
-//   verify(...)      §5.2.2 for a one-off signature ("cold" verifier)
-//   verifier<>       KPAK with a fixed-base table: faster cold verification for a community
+//   verify(...)      §5.2.2 for a one-off signature ("cold"): the generator's table plus one
+//                    two-point multiplication on (PVT, KPAK)
 //   signer_context<> one signer (KPAK, ID, PVT): Y = [HS]PVT + KPAK cached, optionally with a
 //                    fixed-base table for Y, so a verification is [s HE]G + [s r]Y from two tables
 //
@@ -19,8 +19,10 @@
 //   +-----------+-----------+------+-----------+-----------+
 //
 // Secrets (KSAK, v, SSK, j) are handled in constant time: scalar arithmetic in Montgomery form,
-// [k]G through the generator's table with whole-row scans, constant-time inversions; they are
-// wiped when they die. Verification works on public values and uses variable-time arithmetic.
+// [k]G through the generator's table with whole-row scans; the two inversions of a signature
+// (Z of J, and HE + r SSK) are blinded by a random factor from the caller's source before a fast
+// variable-time inversion (ec::inverse_blinded); secrets are wiped when they die. Verification
+// works on public values and uses variable-time arithmetic.
 #pragma once
 
 #include <algorithm>
@@ -112,6 +114,14 @@ struct suite {
     ct::wipe_object(k_int);
     return r;
   }
+  /// The same, with the final inversion blinded by a random factor from `rng` (faster).
+  template <random_source Rng>
+  [[nodiscard]] static affine mul_generator(const qfield& k, Rng& rng) {
+    auto k_int = k.to_uint();
+    const affine r = ec::to_affine_blinded(ec::generator_table<Curve>().mul(k_int), rng);
+    ct::wipe_object(k_int);
+    return r;
+  }
 };
 
 template <class Curve = curves::p256, hash_function Hash = sha256>
@@ -198,7 +208,7 @@ class kms {
     for (std::size_t attempt = 0; attempt < suite_type::max_attempts; ++attempt) {
       auto v = suite_type::draw_nonzero(rng);
       if (!v) break;
-      const auto pvt = ec::encode_uncompressed(suite_type::mul_generator(*v)).value();
+      const auto pvt = ec::encode_uncompressed(suite_type::mul_generator(*v, rng)).value();
       const auto hs = suite_type::hash_hs(kpak_.bytes(), id, pvt);
       const qfield hs_q = qfield::reduce_bytes(hs);
       qfield ssk = ksak_ + hs_q * *v;
@@ -331,7 +341,7 @@ class signer {
     for (std::size_t attempt = 0; attempt < suite_type::max_attempts; ++attempt) {
       auto j = suite_type::draw_nonzero(rng);
       if (!j) break;
-      const auto big_j = suite_type::mul_generator(*j);
+      const auto big_j = suite_type::mul_generator(*j, rng);
       const auto r = big_j.x.to_bytes();  // public once the signature is out
       if (big_j.x.is_zero().declassify()) {  // r = 0 could never verify; negligible, but cheap
         ct::wipe_object(*j);
@@ -344,7 +354,7 @@ class signer {
         ct::wipe_object(t);
         continue;
       }
-      qfield s = t.inverse() * *j;
+      qfield s = ec::inverse_blinded(t, rng) * *j;  // t^-1 through a random blinding factor
       ct::wipe_object(*j);
       ct::wipe_object(t);
       if constexpr (qfield::bits > 8 * N) {
@@ -386,37 +396,12 @@ template <class Curve = curves::p256, hash_function Hash = sha256>
   return detail::check_j<Curve>(j, sig->r);
 }
 
-/// A community verifier: the KPAK with its own fixed-base table, so that a signature from any
-/// signer costs two table lookups and one single-point multiplication (on the PVT).
-template <class Curve = curves::p256, hash_function Hash = sha256>
-class verifier {
- public:
-  using suite_type = suite<Curve, Hash>;
-
-  explicit verifier(const public_key<Curve, Hash>& kpak) : kpak_(kpak), kpak_table_(kpak.point()) {}
-
-  [[nodiscard]] const public_key<Curve, Hash>& kpak() const noexcept { return kpak_; }
-
-  [[nodiscard]] result<verified, error> verify(std::span<const std::uint8_t> id, std::span<const std::uint8_t> message,
-                                               std::span<const std::uint8_t> signature) const {
-    const auto sig = detail::parse_signature<Curve, Hash>(signature);
-    if (!sig) return unexpected{sig.error()};
-    const auto hs = suite_type::hash_hs(kpak_.bytes(), id, sig->pvt_bytes);
-    const auto u = detail::scalars_for(*sig, hs, message);
-    auto j = ec::add_vartime(ec::generator_table<Curve>().mul_vartime(u.u1.to_uint()), kpak_table_.mul_vartime(u.u2.to_uint()));
-    j = ec::add_vartime(j, ec::mul_vartime(sig->pvt, (u.u2 * u.hs).to_uint()));
-    return detail::check_j<Curve>(j, sig->r);
-  }
-
- private:
-  public_key<Curve, Hash> kpak_;
-  ec::fixed_base_table<Curve> kpak_table_;
-};
-
 /// How much a signer_context precomputes.
 enum class precompute {
-  y_point,  ///< cache Y = [HS]PVT + KPAK (one multiplication at creation)
-  y_table,  ///< also a fixed-base table for Y (a few milliseconds and ~170 KB on P-256)
+  y_point,  ///< cache Y = [HS]PVT + KPAK (one multiplication at creation); a verification is
+            ///< then a table lookup for G plus one variable-base multiplication
+  y_table,  ///< also a fixed-base table for Y (a few milliseconds and ~170 KB on P-256): a
+            ///< verification is two table lookups and no doublings (the default)
 };
 
 /// One signer (KPAK, ID, PVT) heard repeatedly: HS and Y = [HS]PVT + KPAK computed once.
@@ -426,7 +411,7 @@ class signer_context {
   using suite_type = suite<Curve, Hash>;
 
   [[nodiscard]] static result<signer_context, error> create(const public_key<Curve, Hash>& kpak, std::span<const std::uint8_t> id,
-                                                            std::span<const std::uint8_t> pvt, precompute mode = precompute::y_point) {
+                                                            std::span<const std::uint8_t> pvt, precompute mode = precompute::y_table) {
     const auto pvt_point = ec::decode_uncompressed<Curve>(pvt, ec::subgroup_check::require);
     if (!pvt_point) return unexpected{detail::pvt_error(pvt_point.error())};
     signer_context out;
