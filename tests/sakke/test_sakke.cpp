@@ -215,7 +215,7 @@ TEST_CASE("RFC 6508 Appendix A: KMS, RSK, encapsulation and decapsulation value 
   const auto warm = rec->decapsulate(expected_data);
   REQUIRE(warm.has_value());
   REQUIRE(vec(*warm) == ssv);
-  const auto cold = decapsulate(zpk->point_value(), b, *rsk, expected_data);
+  const auto cold = decapsulate(*zpk, b, *rsk, expected_data);
   REQUIRE(cold.has_value());
   REQUIRE(vec(*cold) == ssv);
 }
@@ -256,7 +256,7 @@ TEMPLATE_TEST_CASE("SAKKE round trips: cached and new recipient, warm and cold r
     const auto warm = rec->decapsulate(e->data);
     REQUIRE(warm.has_value());
     REQUIRE(*warm == e->ssv);
-    const auto cold = decapsulate(f.kms.public_key().point_value(), f.id, f.rsk, e->data);
+    const auto cold = decapsulate(f.kms.public_key(), f.id, f.rsk, e->data);
     REQUIRE(cold.has_value());
     REQUIRE(*cold == e->ssv);
   }
@@ -349,7 +349,7 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
   const auto good = vec(e.data);
   REQUIRE(rec.decapsulate(good).has_value());
 
-  const auto cold = [&](const std::vector<std::uint8_t>& d) { return decapsulate(pk.point_value(), f.id, f.rsk, d); };
+  const auto cold = [&](const std::vector<std::uint8_t>& d) { return decapsulate(pk, f.id, f.rsk, d); };
   std::vector<std::vector<std::uint8_t>> bad;
   // H flipped (every bit of the last octet, and the first octet of H)
   for (int bit = 0; bit < 8; ++bit) bad.push_back(flip(good, good.size() - 1, static_cast<std::uint8_t>(1u << bit)));
@@ -431,8 +431,8 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
   const auto other_id = unhex("0102030405");
   const auto other_rsk = f.kms.issue_rsk(other_id).value();
   REQUIRE(cold(good).has_value());
-  REQUIRE(decapsulate(pk.point_value(), f.id, other_rsk, good).error() == sakke_error::decapsulation_failed);
-  REQUIRE(decapsulate(pk.point_value(), other_id, other_rsk, good).error() == sakke_error::decapsulation_failed);
+  REQUIRE(decapsulate(pk, f.id, other_rsk, good).error() == sakke_error::decapsulation_failed);
+  REQUIRE(decapsulate(pk, other_id, other_rsk, good).error() == sakke_error::decapsulation_failed);
   const auto other_rec = receiver<TestType>::create(pk, other_id, other_rsk).value();
   REQUIRE(other_rec.decapsulate(good).error() == sakke_error::decapsulation_failed);
 }

@@ -144,7 +144,7 @@ TEST_CASE("wolfSSL KMS keys and RSKs work in skm; wolfSSL encapsulations decapsu
       REQUIRE(vec(*ours) == data);
     }
     const bytes ssv = random_bytes(rng, 16);
-    const auto cold = skm::sakke::decapsulate(pk->point_value(), id, *rsk_skm, sender.encapsulate(id, ssv));
+    const auto cold = skm::sakke::decapsulate(*pk, id, *rsk_skm, sender.encapsulate(id, ssv));
     REQUIRE(cold.has_value());
     REQUIRE(vec(*cold) == ssv);
   }

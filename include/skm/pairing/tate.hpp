@@ -126,7 +126,7 @@ struct miller_steps {
   /// so Z != 0 is part of the test. Constant time; costs 4 products.
   [[nodiscard]] static constexpr ct::choice ends_at_minus(const jacobian& C, const affine<Fp>& A) noexcept {
     const Fp zz = C.Z.square();
-    return !C.Z.is_zero() & ct_equal(C.X, A.x * zz) & ct_equal(C.Y, -(A.y * (zz * C.Z)));
+    return (!C.Z.is_zero()) & ct_equal(C.X, A.x * zz) & ct_equal(C.Y, -(A.y * (zz * C.Z)));
   }
 };
 

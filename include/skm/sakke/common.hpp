@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <variant>
 #include <vector>
@@ -106,17 +107,34 @@ struct scheme {
     return value;
   }
 
+  /// Window widths of the fixed-base tables. The shared ones (P, every KMS key Z, g) are built
+  /// once and used by every operation, so they are wide; a per-recipient table is built per
+  /// identity and key period, so it is narrower.
+  static constexpr unsigned shared_window = 7;
+  static constexpr unsigned recipient_window = 6;
+  static constexpr unsigned g_window = 6;
+  using shared_table = ec::fixed_base_table<Curve, shared_window>;
+
   /// The fixed-base table of g, built on first use and shared read-only.
-  [[nodiscard]] static const pairing::gt_fixed_base<Curve>& g_table() {
-    static const pairing::gt_fixed_base<Curve> table(g());
+  [[nodiscard]] static const pairing::gt_fixed_base<Curve, g_window>& g_table() {
+    static const pairing::gt_fixed_base<Curve, g_window> table(g());
+    return table;
+  }
+
+  /// The fixed-base table of P (wider than ec::generator_table's default), built on first use
+  /// and shared read-only.
+  [[nodiscard]] static const shared_table& p_table() {
+    static const shared_table table(ec::generator<Curve>());
     return table;
   }
 
   [[nodiscard]] static pairing::affine<Fp> coords(const point& a) noexcept { return {a.x, a.y}; }
 };
 
-/// A KMS public key Z with the fixed-base table that makes [r]Z (and so encapsulation to any
-/// new recipient) cheap. Built once per KMS key; immutable afterwards.
+/// A KMS public key Z with the fixed-base table that makes [r]Z cheap: with the shared table of
+/// P, [r]([b]P + Z) = [r b mod q]P + [r]Z needs nothing per identity, which is how a new
+/// recipient is encapsulated to and how a receiver computes TEST. Built once per KMS key;
+/// immutable afterwards, so copies share the table.
 template <class Curve>
 class kms_public_key {
  public:
@@ -124,7 +142,7 @@ class kms_public_key {
   using point = typename S::point;
 
   /// From a validated point (order q). Use decode() for bytes from outside.
-  explicit kms_public_key(const point& z) : z_(z), table_(z) {}
+  explicit kms_public_key(const point& z) : z_(z), table_(std::make_shared<const typename S::shared_table>(z)) {}
 
   /// Decode 0x04 || x || y and check it fully: coordinates < p, on the curve, not the identity,
   /// and [q]Z = O (Z is long-lived, so the subgroup check is worth its cost here).
@@ -135,22 +153,31 @@ class kms_public_key {
   }
 
   [[nodiscard]] const point& point_value() const noexcept { return z_; }
-  [[nodiscard]] const ec::fixed_base_table<Curve>& table() const noexcept { return table_; }
+  [[nodiscard]] const typename S::shared_table& table() const noexcept { return *table_; }
   [[nodiscard]] std::array<std::uint8_t, S::point_bytes> encode() const { return ec::encode_uncompressed(z_).value(); }
 
   /// I = [b]P + Z for a public identifier b (variable time: everything here is public).
   [[nodiscard]] result<point, sakke_error> identity_point(std::span<const std::uint8_t> id) const {
     const auto b = S::identifier_value(id);
     if (!b) return unexpected{b.error()};
-    const auto i = ec::add_vartime(ec::generator_table<Curve>().mul_vartime(*b), z_);
+    const auto i = ec::add_vartime(S::p_table().mul_vartime(*b), z_);
     // I = O would need b = -z mod q; such an identifier has no RSK and nobody can receive on it.
     if (ec::is_identity(i).declassify()) return unexpected{sakke_error::identifier_not_invertible};
     return ec::to_affine_vartime(i);
   }
 
+  /// [r]([b]P + Z) = [r b mod q]P + [r]Z for a secret r, constant time in r.
+  [[nodiscard]] ec::jacobian_point<Curve> mul_identity_point(const typename S::scalar& r, const typename S::scalar& b) const noexcept {
+    using Fq = typename S::Fq;
+    auto rb = (Fq::reduce(r) * Fq::reduce(b)).to_uint();
+    const auto sum = ec::add(S::p_table().mul(rb), table_->mul(r));
+    ct::wipe_object(rb);
+    return sum;
+  }
+
  private:
   point z_;
-  ec::fixed_base_table<Curve> table_;
+  std::shared_ptr<const typename S::shared_table> table_;
 };
 
 }  // namespace skm::sakke

@@ -58,7 +58,7 @@ class kms {
     if (sum.is_zero().declassify()) return unexpected{sakke_error::identifier_not_invertible};
     Fq inv = sum.inverse();
     auto k = inv.to_uint();
-    const point rsk = ec::to_affine(ec::generator_table<Curve>().mul(k));
+    const point rsk = ec::to_affine(S::p_table().mul(k));
     ct::wipe_object(sum);
     ct::wipe_object(inv);
     ct::wipe_object(k);
@@ -70,7 +70,7 @@ class kms {
 
   [[nodiscard]] static kms_public_key<Curve> compute_public(const Fq& z) {
     auto k = z.to_uint();
-    const point zp = ec::to_affine(ec::generator_table<Curve>().mul(k));
+    const point zp = ec::to_affine(S::p_table().mul(k));
     ct::wipe_object(k);
     return kms_public_key<Curve>(zp);
   }

@@ -94,25 +94,27 @@ template <class Curve, class PairWith, class MulI>
 
 }  // namespace detail
 
-/// Decapsulation without any precomputation ("cold"): the RSK drives a full Miller loop and
-/// TEST = [r]I is a constant-time variable-base multiplication. The RSK must have been
-/// validated (validate_rsk) when it was provisioned.
+/// Decapsulation without any per-receiver precomputation ("cold"): the RSK drives a full Miller
+/// loop; TEST = [r b]P + [r]Z uses the shared tables of P and of the KMS key (public objects
+/// every user holds anyway). The RSK must have been validated (validate_rsk) when it was
+/// provisioned.
 template <class Curve>
-[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate(const ec::affine_point<Curve>& z,
+[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate(const kms_public_key<Curve>& kms,
                                                                                 std::span<const std::uint8_t> id,
                                                                                 const ec::affine_point<Curve>& rsk,
                                                                                 std::span<const std::uint8_t> data) {
   using S = scheme<Curve>;
   const auto b = S::identifier_value(id);
   if (!b) return unexpected{sakke_error::decapsulation_failed};
-  const auto i_point = ec::add_vartime(ec::generator_table<Curve>().mul_vartime(*b), z);
   return detail::decapsulate_core<Curve>(
       data, id, [&](const pairing::affine<typename S::Fp>& r) { return pairing::tate<Curve>::pair(S::coords(rsk), r); },
-      [&](const typename S::scalar& r) { return ec::mul(i_point, r); });
+      [&](const typename S::scalar& r) { return kms.mul_identity_point(r, *b); });
 }
 
-/// A receiver for one identifier and key period: the validated RSK, its Miller line table and
-/// the fixed-base table of its own I = [b]P + Z. Building it validates the RSK.
+/// A receiver for one identifier and key period: the validated RSK and its Miller line table,
+/// with the KMS public key (whose table, shared with every copy, gives TEST = [r b]P + [r]Z
+/// without a table per receiver: building one would cost more than the line table itself).
+/// Building it validates the RSK.
 template <class Curve>
 class receiver {
  public:
@@ -128,7 +130,7 @@ class receiver {
     if (!lines.driver_has_order_q().declassify()) return unexpected{sakke_error::rsk_not_in_subgroup};
     // RFC 6508 §6.1.2 with the table: <RSK, I> = <I, RSK> = g.
     if (!ct_equal(lines.pair(S::coords(*i)), S::g()).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
-    return receiver(std::vector<std::uint8_t>(id.begin(), id.end()), rsk, std::move(lines), *i);
+    return receiver(std::vector<std::uint8_t>(id.begin(), id.end()), S::identifier_value(id).value(), rsk, std::move(lines), kms, *i);
   }
 
   receiver(receiver&&) noexcept = default;
@@ -138,23 +140,26 @@ class receiver {
   ~receiver() { ct::wipe_object(rsk_); }
 
   [[nodiscard]] std::span<const std::uint8_t> identifier() const noexcept { return id_; }
-  [[nodiscard]] const point& identity_point() const noexcept { return i_table_.base(); }
+  [[nodiscard]] const point& identity_point() const noexcept { return i_; }
 
   /// RFC 6508 §6.2.2 with the receiver's tables.
   [[nodiscard]] result<typename S::ssv_type, sakke_error> decapsulate(std::span<const std::uint8_t> data) const {
     return detail::decapsulate_core<Curve>(
         data, id_, [&](const pairing::affine<typename S::Fp>& r) { return lines_.pair(r); },
-        [&](const typename S::scalar& r) { return i_table_.mul(r); });
+        [&](const typename S::scalar& r) { return kms_.mul_identity_point(r, b_); });
   }
 
  private:
-  receiver(std::vector<std::uint8_t> id, const point& rsk, pairing::line_table<Curve>&& lines, const point& i)
-      : id_(std::move(id)), rsk_(rsk), lines_(std::move(lines)), i_table_(i) {}
+  receiver(std::vector<std::uint8_t> id, const typename S::scalar& b, const point& rsk, pairing::line_table<Curve>&& lines,
+           const kms_public_key<Curve>& kms, const point& i)
+      : id_(std::move(id)), b_(b), rsk_(rsk), lines_(std::move(lines)), kms_(kms), i_(i) {}
 
   std::vector<std::uint8_t> id_;
+  typename S::scalar b_;
   point rsk_;
   pairing::line_table<Curve> lines_;
-  ec::fixed_base_table<Curve> i_table_;
+  kms_public_key<Curve> kms_;
+  point i_;
 };
 
 }  // namespace skm::sakke

@@ -12,14 +12,16 @@
 // Two ways to compute [r]I, both constant time in r (hence in the SSV):
 //   * recipient: a per-recipient cache of I and its fixed-base table (sending again and again
 //     to the same identity within a key period);
-//   * a new recipient: [r b mod q]P + [r]Z with the generator's table and the KMS key's table,
+//   * a new recipient: [r b mod q]P + [r]Z with the shared table of P and the KMS key's table,
 //     so nothing per recipient has to be built.
-// g^r uses the shared fixed-base table of g, scanned in full.
+// g^r uses the shared fixed-base table of g, scanned in full. R's affine form and g^r's canonical
+// value share one constant-time inversion (Montgomery's trick on the two denominators).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -45,13 +47,14 @@ class recipient {
 
   [[nodiscard]] std::span<const std::uint8_t> identifier() const noexcept { return id_; }
   [[nodiscard]] const point& identity_point() const noexcept { return i_; }
-  [[nodiscard]] const ec::fixed_base_table<Curve>& table() const noexcept { return table_; }
+  using table_type = ec::fixed_base_table<Curve, S::recipient_window>;
+  [[nodiscard]] const table_type& table() const noexcept { return *table_; }
 
  private:
-  recipient(std::vector<std::uint8_t> id, const point& i) : id_(std::move(id)), i_(i), table_(i) {}
+  recipient(std::vector<std::uint8_t> id, const point& i) : id_(std::move(id)), i_(i), table_(std::make_shared<const table_type>(i)) {}
   std::vector<std::uint8_t> id_;
   point i_;
-  ec::fixed_base_table<Curve> table_;
+  std::shared_ptr<const table_type> table_;
 };
 
 template <class Curve>
@@ -69,11 +72,18 @@ template <class Curve>
     const ec::jacobian_point<Curve>& r_point, const typename scheme<Curve>::scalar& r,
     std::span<const std::uint8_t, scheme<Curve>::ssv_bytes> ssv) {
   using S = scheme<Curve>;
-  const auto r_affine = ec::to_affine(r_point);
+  using Fp = typename S::Fp;
+  if (ec::is_identity(r_point).declassify()) return unexpected{sakke_error::degenerate_ssv};  // r = 0 mod q
+  const auto g_r_projective = S::g_table().pow(r).value();  // a + ib, g^r = b/a
+  // One inversion for both: inv = 1/(Z a), 1/Z = inv a, 1/a = inv Z.
+  Fp inv = (r_point.z * g_r_projective.re).inverse();
+  const Fp z_inv = inv * g_r_projective.re;
+  const Fp zz_inv = z_inv.square();
+  const typename S::point r_affine{r_point.x * zz_inv, r_point.y * zz_inv * z_inv, ct::choice::no()};
   const auto encoded = ec::encode_uncompressed(r_affine);  // R is public from here on
-  if (!encoded) return unexpected{sakke_error::degenerate_ssv};
-  typename S::Fp g_r = S::g_table().pow_canonical(r);
+  Fp g_r = g_r_projective.im * (inv * r_point.z);
   auto mask = S::mask(g_r);
+  ct::wipe_object(inv);
   typename S::encapsulated_type out;
   for (std::size_t i = 0; i < S::point_bytes; ++i) out[i] = (*encoded)[i];
   for (std::size_t i = 0; i < S::ssv_bytes; ++i) out[S::point_bytes + i] = static_cast<std::uint8_t>(ssv[i] ^ mask[i]);
@@ -110,17 +120,14 @@ template <class Curve>
                                                                                           std::span<const std::uint8_t> id,
                                                                                           std::span<const std::uint8_t> ssv_in) {
   using S = scheme<Curve>;
-  using Fq = typename S::Fq;
   const auto ssv = detail::ssv_span<Curve>(ssv_in);
   if (!ssv) return unexpected{ssv.error()};
   const auto b = S::identifier_value(id);
   if (!b) return unexpected{b.error()};
   auto r = S::derive_r(*ssv, id);
-  auto rb = (Fq::reduce(r) * Fq::reduce(*b)).to_uint();
-  const auto r_point = ec::add(ec::generator_table<Curve>().mul(rb), kms.table().mul(r));
+  const auto r_point = kms.mul_identity_point(r, *b);
   auto out = detail::finish_encapsulation<Curve>(r_point, r, *ssv);
   ct::wipe_object(r);
-  ct::wipe_object(rb);
   return out;
 }
 

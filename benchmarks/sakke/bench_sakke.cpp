@@ -1,0 +1,253 @@
+// SAKKE (RFC 6508, parameter set 1): skm against Debian's wolfSSL, the same operations through its
+// SAKKE API, interleaved round by round and printed as RATIO lines; plus the pairing building
+// blocks on their own. Keep a full run under about two minutes.
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "../support/timing.hpp"
+#include "skm/curves/sakke_param_set_1.hpp"
+#include "skm/pairing/gt_fixed_base.hpp"
+#include "skm/pairing/line_table.hpp"
+#include "skm/pairing/tate.hpp"
+#include "skm/sakke/sakke.hpp"
+
+#ifdef SKM_BENCH_WOLFSSL
+// after skm/Crypto++: wolfSSL's macros clash with Crypto++ enumerator names
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/sakke.h>
+#endif
+
+using skm::bench::interleaved;
+using skm::bench::keep;
+using skm::bench::print_ratio;
+using skm::bench::print_row;
+using curve = skm::curves::sakke_param_set_1;
+using S = skm::sakke::scheme<curve>;
+namespace sakke = skm::sakke;
+
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  std::fprintf(stderr, "bench_sakke: %s failed\n", what);
+  std::exit(1);
+}
+
+const std::vector<std::uint8_t> id_a = {'2', '0', '1', '1', '-', '0', '2', 0, 't', 'e', 'l', ':', '+', '4', '4', '7', '7', '0', '0', '9', '0', '0', '1', '2', '3', 0};
+const std::vector<std::uint8_t> id_b = {'2', '0', '1', '1', '-', '0', '2', 0, 't', 'e', 'l', ':', '+', '4', '4', '7', '7', '0', '0', '9', '0', '0', '4', '5', '6', 0};
+
+#ifdef SKM_BENCH_WOLFSSL
+struct wolf {
+  WC_RNG rng;
+  SakkeKey kms;
+  SakkeKey sender_new;     // no I table, identity alternates so I is recomputed every time
+  SakkeKey sender_cached;  // I and its table cached
+  SakkeKey receiver_cold;  // RSK without table
+  SakkeKey receiver_warm;  // RSK table and I table
+  ecc_point* rsk = wc_ecc_new_point();
+  std::vector<byte> i_table, rsk_table;
+  std::array<byte, 257> z{};
+  bool has_tables = false;
+
+  static void init(SakkeKey& k) {
+    if (wc_InitSakkeKey_ex(&k, 128, ECC_SAKKE_1, nullptr, INVALID_DEVID) != 0) fail("wc_InitSakkeKey_ex");
+  }
+  explicit wolf(const std::array<std::uint8_t, 128>& master_secret) {
+    if (wc_InitRng(&rng) != 0) fail("wc_InitRng");
+    for (SakkeKey* k : {&kms, &sender_new, &sender_cached, &receiver_cold, &receiver_warm}) init(*k);
+    if (wc_ImportSakkePrivateKey(&kms, master_secret.data(), 128) != 0) fail("wc_ImportSakkePrivateKey");
+    ecc_point* zp = wc_ecc_new_point();
+    if (wc_MakeSakkePublicKey(&kms, zp) != 0) fail("wc_MakeSakkePublicKey");
+    word32 sz = z.size();
+    if (wc_EncodeSakkeRsk(&kms, zp, z.data(), &sz, 0) != 0) fail("encode Z");
+    wc_ecc_del_point(zp);
+    for (SakkeKey* k : {&sender_new, &sender_cached, &receiver_cold, &receiver_warm}) {
+      if (wc_ImportSakkePublicKey(k, z.data(), z.size(), 0) != 0) fail("wc_ImportSakkePublicKey");
+    }
+    make_rsk();
+    if (wc_SetSakkeRsk(&receiver_cold, rsk, nullptr, 0) != 0) fail("wc_SetSakkeRsk");
+    // receiver_warm: RSK table and I table
+    has_tables = build_rsk_table();
+    if (wc_SetSakkeRsk(&receiver_warm, rsk, has_tables ? rsk_table.data() : nullptr, rsk_table.size()) != 0) fail("wc_SetSakkeRsk table");
+    set_i_table(receiver_warm);
+    set_i_table(sender_cached);
+  }
+  ~wolf() {
+    for (SakkeKey* k : {&kms, &sender_new, &sender_cached, &receiver_cold, &receiver_warm}) wc_FreeSakkeKey(k);
+    wc_ecc_del_point(rsk);
+    wc_FreeRng(&rng);
+  }
+  void make_rsk() {
+    if (wc_MakeSakkeRsk(&kms, id_a.data(), id_a.size(), rsk) != 0) fail("wc_MakeSakkeRsk");
+  }
+  void validate_rsk() {
+    int valid = 0;
+    if (wc_ValidateSakkeRsk(&receiver_cold, id_a.data(), id_a.size(), rsk, &valid) != 0 || valid != 1) fail("wc_ValidateSakkeRsk");
+  }
+  // Builds without WOLFSSL_SP (Debian's: generic math) report a table length of 0: no tables.
+  bool build_rsk_table() {
+    word32 len = 0;
+    wc_GenerateSakkeRskTable(&kms, rsk, nullptr, &len);
+    rsk_table.resize(len);
+    if (len == 0) return false;
+    if (wc_GenerateSakkeRskTable(&kms, rsk, rsk_table.data(), &len) != 0) fail("wc_GenerateSakkeRskTable");
+    return true;
+  }
+  void set_i_table(SakkeKey& k) {
+    if (wc_MakeSakkePointI(&k, id_a.data(), id_a.size()) != 0) fail("wc_MakeSakkePointI");
+    word32 len = 0;
+    wc_GenerateSakkePointITable(&k, nullptr, &len);
+    i_table.resize(len);
+    if (len == 0) return;  // no table support in this build; I itself stays cached
+    if (wc_GenerateSakkePointITable(&k, i_table.data(), &len) != 0) fail("wc_GenerateSakkePointITable");
+    if (wc_SetSakkePointITable(&k, i_table.data(), len) != 0) fail("wc_SetSakkePointITable");
+  }
+  std::vector<byte> encapsulate(SakkeKey& k, const std::vector<std::uint8_t>& id) {
+    if (wc_SetSakkeIdentity(&k, id.data(), id.size()) != 0) fail("wc_SetSakkeIdentity");
+    std::vector<byte> out(257 + 16);
+    std::array<byte, 16> ssv{};
+    word16 ssv_sz = 16;
+    if (wc_GenerateSakkeSSV(&k, &rng, ssv.data(), &ssv_sz) != 0) fail("wc_GenerateSakkeSSV");
+    word16 r_sz = 257;
+    if (wc_MakeSakkeEncapsulatedSSV(&k, WC_HASH_TYPE_SHA256, ssv.data(), 16, out.data(), &r_sz) != 0) fail("wc_MakeSakkeEncapsulatedSSV");
+    std::memcpy(out.data() + 257, ssv.data(), 16);
+    return out;
+  }
+  void decapsulate(SakkeKey& k, const std::vector<byte>& data) {
+    if (wc_SetSakkeIdentity(&k, id_a.data(), id_a.size()) != 0) fail("wc_SetSakkeIdentity");
+    std::array<byte, 16> ssv;
+    std::memcpy(ssv.data(), data.data() + 257, 16);
+    if (wc_DeriveSakkeSSV(&k, WC_HASH_TYPE_SHA256, ssv.data(), 16, data.data(), 257) != 0) fail("wc_DeriveSakkeSSV");
+  }
+};
+#endif
+
+}  // namespace
+
+int main() {
+  skm::os_random rng;
+  const auto kms = sakke::kms<curve>::generate(rng);
+  const auto& pk = kms.public_key();
+  const auto rsk = kms.issue_rsk(id_a).value();
+  const auto rec = sakke::receiver<curve>::create(pk, id_a, rsk).value();
+  const auto to = sakke::recipient<curve>::create(pk, id_a).value();
+  std::array<std::uint8_t, 16> ssv{};
+  rng.GenerateBlock(ssv.data(), ssv.size());
+  const auto data = sakke::encapsulate(to, ssv).value();
+  const std::vector<std::uint8_t> data_v(data.begin(), data.end());
+  const skm::pairing::affine<S::Fp> k_c = S::coords(rsk);
+  const auto r_point = skm::ec::decode_uncompressed<curve>(std::span<const std::uint8_t>(data).first(S::point_bytes),
+                                                           skm::ec::subgroup_check::skip)
+                           .value();
+  const auto r_c = S::coords(r_point);
+  const auto lines = skm::pairing::line_table<curve>::precompute(k_c);
+  const auto r_scalar = S::derive_r(ssv, id_a);
+  (void)S::g_table();
+
+  constexpr int rounds = 7;
+  std::printf("== pairing building blocks, parameter set 1 (median of %d rounds) ==\n", rounds);
+  using params = skm::pairing::pairing_params<curve>;
+  std::printf("Miller loop schedule: %zu doublings, %zu additions (NAF of q-1)\n", params::doublings, params::additions);
+  {
+    const auto s = interleaved({[&] { keep(skm::pairing::tate<curve>::pair(k_c, r_c)); },
+                                [&] { keep(skm::pairing::tate<curve>::miller_loop(k_c, r_c)); },
+                                [&] { keep(lines.pair(r_c)); },
+                                [&] { keep(lines.miller_loop(r_c)); },
+                                [&] { keep(S::g_table().pow(r_scalar)); },
+                                [&] { keep(S::g().inverse()); },
+                                [&] { keep(S::g().inverse_vartime()); },
+                                [&] { keep(S::g() * S::g()); }},
+                               rounds, 3);
+    print_row("pairing, no table", s[0]);
+    print_row("  Miller loop only", s[1]);
+    print_row("pairing with line table", s[2]);
+    print_row("  Miller loop only", s[3]);
+    print_row("g^r, fixed-base table (projective)", s[4]);
+    print_row("F_p inverse, constant time", s[5]);
+    print_row("F_p inverse, vartime", s[6]);
+    print_row("F_p multiplication", s[7]);
+  }
+  {
+    const auto s = interleaved({[&] { keep(skm::pairing::line_table<curve>::precompute(k_c)); },
+                                [&] { keep(skm::ec::fixed_base_table<curve>(to.identity_point())); }},
+                               3, 1);
+    print_row("line table build", s[0]);
+    print_row("fixed-base point table build (I)", s[1]);
+  }
+
+  std::printf("== SAKKE, parameter set 1, skm vs Debian wolfSSL (median of rounds) ==\n");
+#ifdef SKM_BENCH_WOLFSSL
+  wolf w(kms.export_master_secret());
+  std::printf("wolfSSL %s RSK/I tables (its warm path is its cold path without them)\n", w.has_tables ? "has" : "has no");
+  const auto wolf_data = w.encapsulate(w.sender_cached, id_a);
+  {
+    const auto s = interleaved({[&] { keep(kms.issue_rsk(id_a)); }, [&] { w.make_rsk(); }}, rounds, 1);
+    print_row("KMS RSK issuing: skm", s[0]);
+    print_row("KMS RSK issuing: wolfSSL", s[1]);
+    print_ratio("rsk_issue", "wolfssl", s[0], s[1]);
+  }
+  {
+    const auto s = interleaved({[&] { keep(sakke::validate_rsk(pk, id_a, rsk)); }, [&] { w.validate_rsk(); }}, rounds, 1);
+    print_row("RSK validation: skm", s[0]);
+    print_row("RSK validation: wolfSSL", s[1]);
+    print_ratio("rsk_validate", "wolfssl", s[0], s[1]);
+  }
+  {
+    bool alt = false;
+    const auto s = interleaved({[&] { keep(sakke::encapsulate(pk, (alt = !alt) ? id_a : id_b, ssv)); },
+                                [&] { keep(w.encapsulate(w.sender_new, (alt = !alt) ? id_a : id_b)); },
+                                [&] { keep(sakke::encapsulate(to, ssv)); },
+                                [&] { keep(w.encapsulate(w.sender_cached, id_a)); }},
+                               rounds, 2);
+    print_row("encapsulate, new recipient: skm", s[0]);
+    print_row("encapsulate, new recipient: wolfSSL", s[1]);
+    print_row("encapsulate, cached recipient: skm", s[2]);
+    print_row("encapsulate, cached I + table: wolfSSL", s[3]);
+    print_ratio("encapsulate_new_recipient", "wolfssl", s[0], s[1]);
+    print_ratio("encapsulate_cached", "wolfssl", s[2], s[3]);
+  }
+  {
+    const auto s = interleaved({[&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); },
+                                [&] { w.decapsulate(w.receiver_cold, wolf_data); },
+                                [&] { keep(rec.decapsulate(data_v)); },
+                                [&] { w.decapsulate(w.receiver_warm, wolf_data); }},
+                               rounds, 1);
+    print_row("decapsulate cold (no tables): skm", s[0]);
+    print_row("decapsulate cold (no tables): wolfSSL", s[1]);
+    print_row("decapsulate warm (receiver context): skm", s[2]);
+    print_row("decapsulate warm (RSK + I tables): wolfSSL", s[3]);
+    print_ratio("decapsulate_cold", "wolfssl", s[0], s[1]);
+    print_ratio("decapsulate_warm", "wolfssl", s[2], s[3]);
+  }
+  {
+    // The target compares skm's receiver build with one wolfSSL decapsulation (peer_us below).
+    const auto s = interleaved({[&] { keep(sakke::receiver<curve>::create(pk, id_a, rsk)); },
+                                [&] { w.decapsulate(w.receiver_warm, wolf_data); }},
+                               3, 1);
+    print_row("receiver context build (validate + tables): skm", s[0]);
+    print_row("one decapsulation: wolfSSL", s[1]);
+    print_ratio("receiver_table_build", "wolfssl_decapsulate", s[0], s[1]);
+    if (w.has_tables) {
+      const auto t = interleaved({[&] { w.build_rsk_table(); }}, 1, 1);
+      print_row("RSK table build: wolfSSL", t[0]);
+    }
+  }
+#else
+  std::printf("wolfSSL not found: no comparison (RATIO lines need libwolfssl-dev)\n");
+  const auto s = interleaved({[&] { keep(kms.issue_rsk(id_a)); }, [&] { keep(sakke::validate_rsk(pk, id_a, rsk)); },
+                              [&] { keep(sakke::encapsulate(pk, id_a, ssv)); }, [&] { keep(sakke::encapsulate(to, ssv)); },
+                              [&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); },
+                              [&] { keep(rec.decapsulate(data_v)); }},
+                             rounds, 1);
+  print_row("KMS RSK issuing", s[0]);
+  print_row("RSK validation", s[1]);
+  print_row("encapsulate, new recipient", s[2]);
+  print_row("encapsulate, cached recipient", s[3]);
+  print_row("decapsulate cold", s[4]);
+  print_row("decapsulate warm", s[5]);
+#endif
+  return 0;
+}
