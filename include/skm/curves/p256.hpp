@@ -4,6 +4,7 @@
 #include "skm/bigint/uint.hpp"
 #include "skm/curves/checks.hpp"
 #include "skm/field/fp.hpp"
+#include "skm/field/kernels/p256.hpp"
 
 namespace skm::curves {
 
@@ -12,6 +13,7 @@ struct p256 {
 
   struct base_field_params {
     static constexpr auto modulus = hex<256>("FFFFFFFF 00000001 00000000 00000000 00000000 FFFFFFFF FFFFFFFF FFFFFFFF");
+    using kernel = kernels::p256_montgomery;  // p = -1 mod 2^64 and sparse: half the reduction products
   };
   struct scalar_field_params {  // the order q of the generator G
     static constexpr auto modulus = hex<256>("FFFFFFFF 00000000 FFFFFFFF FFFFFFFF BCE6FAAD A7179E84 F3B9CAC2 FC632551");

@@ -2,7 +2,9 @@
 //
 // Params is a small struct with `static constexpr auto modulus = skm::hex<Bits>("...")`.
 // Optionally it may set `static constexpr bool use_gmp = true/false` to force the run-time
-// multiplication kernel (by default: unrolled C++ up to 6 limbs, GMP mpn above).
+// multiplication kernel (by default: unrolled C++ up to 6 limbs, GMP mpn above), or bring its own
+// Montgomery kernel for a special prime: `using kernel = K;` where K has constexpr static
+// `mul(out, a, b)` and `sqr(out, a)` computing a*b*R^-1 mod p (see field/kernels/).
 //
 // Everything is constant time in the element values unless the name says _vartime (or the
 // argument is documented as public, like an exponent in pow_public). Every derived constant is
@@ -71,6 +73,7 @@ class fp {
   static constexpr bool p_is_3_mod_4 = (modulus.limb[0] & 3) == 3;
   static constexpr uint_type sqrt_exponent = (modulus >> 2) + 1;    // (p+1)/4 when p = 3 mod 4
 
+  static constexpr bool has_custom_kernel = requires { typename Params::kernel; };
   static constexpr bool use_gmp = [] {
     if constexpr (requires { Params::use_gmp; }) {
       return static_cast<bool>(Params::use_gmp);
@@ -78,6 +81,13 @@ class fp {
       return limbs > 6;
     }
   }();
+  static_assert([] {
+    if constexpr (has_custom_kernel) {
+      return Params::kernel::modulus == Params::modulus;
+    } else {
+      return true;
+    }
+  }(), "the kernel is for another modulus");
 
   constexpr fp() noexcept = default;  // zero
 
@@ -201,7 +211,9 @@ class fp {
 
   [[nodiscard]] constexpr fp square() const noexcept {
     fp r;
-    if (!std::is_constant_evaluated() && use_gmp) {
+    if constexpr (has_custom_kernel) {
+      Params::kernel::sqr(r.m_, m_);
+    } else if (!std::is_constant_evaluated() && use_gmp) {
       montgomery::sqr_gmp(r.m_, m_, modulus, m_inv);
     } else {
       montgomery::mul_cios(r.m_, m_, m_, modulus, m_inv);
@@ -350,7 +362,9 @@ class fp {
   /// then a product with R^3 gives v R.
   [[nodiscard]] static constexpr fp reduce_one_chunk(const uint_type& v) noexcept {
     uint_type t;
-    if (!std::is_constant_evaluated() && use_gmp) {
+    if constexpr (has_custom_kernel) {
+      Params::kernel::mul(t, v, uint_type::from_u64(1));
+    } else if (!std::is_constant_evaluated() && use_gmp) {
       std::array<limb_t, 2 * limbs> wide{};
       for (std::size_t i = 0; i < limbs; ++i) wide[i] = v.limb[i];
       montgomery::redc_gmp(t, wide.data(), modulus, m_inv);
@@ -363,7 +377,9 @@ class fp {
   }
 
   static constexpr void mont_mul(uint_type& out, const uint_type& a, const uint_type& b) noexcept {
-    if (!std::is_constant_evaluated() && use_gmp) {
+    if constexpr (has_custom_kernel) {
+      Params::kernel::mul(out, a, b);
+    } else if (!std::is_constant_evaluated() && use_gmp) {
       montgomery::mul_gmp(out, a, b, modulus, m_inv);
     } else {
       montgomery::mul_cios(out, a, b, modulus, m_inv);
