@@ -65,7 +65,28 @@ std::vector<std::size_t> length_bytes(const message_view& m) {
   return at;
 }
 
+/// Builder and parser in a constant expression: build, hand out the signed range, sign, parse.
+constexpr bool builder_and_parser_are_constexpr() {
+  std::array<std::uint8_t, 16> r{};
+  for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<std::uint8_t>(i + 1);
+  message_builder b;
+  b.add(hdr_payload{}).add(t_payload{ts_type::ntp_utc, 1}).add(rand_payload{r}).add(sakke_payload{1, 2, r});
+  const auto covered = b.begin_signature(sign_type::eccsi, r.size());
+  if (!covered || covered->size() != 10 + 10 + 18 + 21 + 2) return false;
+  const auto bytes = b.finish_signature(r);
+  if (!bytes) return false;
+  const auto m = parse_message(*bytes);
+  return m && m->payloads().size() == 5 && m->signed_range()->size() == bytes->size() - 16 &&
+         m->sakke()->id_scheme == 2 && (*bytes)[2] == 5 && (*bytes)[10] == 11 && (*bytes)[20] == 26 &&
+         check_3gpp_profile(*m).has_value();  // no IDRs: valid RFC 6509, not 3GPP profile
+}
+static_assert(builder_and_parser_are_constexpr());
+
 }  // namespace
+
+TEST_CASE("builder and parser work in constant expressions and at run time alike", "[mikey][builder]") {
+  CHECK(builder_and_parser_are_constexpr());
+}
 
 TEST_CASE("vendor I_MESSAGE parses with every field as published", "[mikey][vendor]") {
   const auto bytes = vendor_bytes();

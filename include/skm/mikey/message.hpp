@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -43,6 +45,8 @@ struct payload_entry {
     return std::get_if<P>(&value);
   }
 };
+
+static_assert(std::is_trivially_copyable_v<payload_entry>, "payload views must stay trivially copyable");
 
 struct parse_options {
   std::size_t max_message_size = default_max_message_size;
@@ -132,11 +136,9 @@ template <class P>
 [[nodiscard]] constexpr std::optional<error> decode_into(bytes_view in, std::size_t at, payload_entry& e) noexcept {
   auto d = P::decode(in.subspan(at), at);
   if (!d) return d.error();
-  e.type = P::kind;
-  e.offset = at;
-  e.raw = in.subspan(at, d->size);
-  e.next = d->next;
-  e.value = d->payload;
+  // Whole-entry assignment (trivial for these trivially copyable payloads) rather than assigning
+  // the variant: clang 14 cannot switch libstdc++'s variant alternative in a constant expression.
+  e = payload_entry{P::kind, at, in.subspan(at, d->size), d->next, payload_variant(std::in_place_type<P>, d->payload)};
   return std::nullopt;
 }
 
@@ -164,6 +166,19 @@ template <class P>
 /// Offset of the next-payload field inside a payload (HDR: byte 2; SIGN has none).
 [[nodiscard]] constexpr std::size_t next_field_offset(payload_type t) noexcept {
   return t == payload_type::hdr ? 2 : 0;
+}
+
+/// Appends n zero bytes. (A push_back loop rather than resize(): clang 14 cannot evaluate
+/// libstdc++'s resize of a byte vector in a constant expression.)
+constexpr void grow(std::vector<std::uint8_t>& v, std::size_t n) {
+  v.reserve(v.size() + n);
+  for (std::size_t i = 0; i < n; ++i) v.push_back(0);
+}
+
+[[nodiscard]] constexpr std::vector<std::uint8_t> zeros(std::size_t n) {
+  std::vector<std::uint8_t> v;
+  grow(v, n);
+  return v;
 }
 
 }  // namespace detail
@@ -288,7 +303,7 @@ class message_builder {
   constexpr message_builder& add(const P& p) {
     if (!admit(P::kind, p.encoded_size())) return *this;
     const auto at = buf_.size();
-    buf_.resize(at + p.encoded_size());
+    detail::grow(buf_, p.encoded_size());
     auto r = p.encode(mutable_bytes(buf_).subspan(at), payload_type::last);
     if (!r) {
       buf_.resize(at);
@@ -311,14 +326,14 @@ class message_builder {
 
   /// SP payload from a parameter list.
   constexpr message_builder& add_sp(std::uint8_t policy_no, prot_type prot, std::span<const sp_param> params) {
-    std::vector<std::uint8_t> block(list_size(params));
+    auto block = detail::zeros(list_size(params));
     if (auto r = encode_list(params, block); !r) return fail(r.error());
     return add(sp_payload{policy_no, prot, block});
   }
 
   /// General Extension type 6 (TS 33.180 E.5) carrying a complete SAKKE payload.
   constexpr message_builder& add_sakke_to_self(const sakke_payload& s) {
-    std::vector<std::uint8_t> inner(s.encoded_size());
+    auto inner = detail::zeros(s.encoded_size());
     if (auto r = s.encode(inner, payload_type::last); !r) return fail(r.error());
     return add(general_ext_payload{ext_type::sakke_to_self, inner});
   }
@@ -328,7 +343,7 @@ class message_builder {
   [[nodiscard]] constexpr result<bytes_view> begin_signature(sign_type type, std::size_t signature_size) {
     if (!admit(payload_type::sign, sign_payload::header_size + signature_size)) return unexpected<error>{*error_};
     const auto at = buf_.size();
-    buf_.resize(at + sign_payload::header_size);
+    detail::grow(buf_, sign_payload::header_size);
     if (auto r = sign_payload::encode_header(mutable_bytes(buf_).subspan(at), type, signature_size); !r) {
       buf_.resize(at);
       fail(r.error());
@@ -347,7 +362,7 @@ class message_builder {
     if (!error_ && signature.size() != pending_signature_)
       fail(error{errc::length_mismatch, "SIGN", "Signature", buf_.size()});
     if (error_) return unexpected<error>{*error_};
-    buf_.insert(buf_.end(), signature.begin(), signature.end());
+    for (const auto x : signature) buf_.push_back(x);
     state_ = state::closed;
     return finish();
   }
@@ -397,7 +412,7 @@ class message_builder {
   template <class Entry>
   constexpr message_builder& add_hdr_with_map(hdr_payload h, std::span<const Entry> map, cs_map_type type) {
     if (map.size() > 0xFF) return fail(error{errc::field_too_long, "HDR", "#CS", 0});
-    std::vector<std::uint8_t> info(list_size(map));
+    auto info = detail::zeros(list_size(map));
     if (auto r = encode_list(map, info); !r) return fail(r.error());
     h.cs_count = static_cast<std::uint8_t>(map.size());
     h.map_type = type;
