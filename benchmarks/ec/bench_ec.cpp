@@ -34,12 +34,15 @@ void bench_curve(const char* name, int rounds, int calls, int mul_calls) {
 
   std::printf("\n== %s ==\n", name);
   {
-    const auto s = interleaved({[&] { x = x * p.y; }, [&] { x = x.square(); }, [&] { keep(x.inverse()); }, [&] { keep(x.inverse_vartime()); }},
+    const auto s = interleaved({[&] { x = x * p.y; }, [&] { x = x.square(); }, [&] { x = x + p.y; }, [&] { x = x - p.y; },
+                                [&] { keep(x.inverse()); }, [&] { keep(x.inverse_vartime()); }},
                                rounds, calls * 10);
     print_row("field mul", s[0]);
     print_row("field square", s[1]);
-    print_row("field inverse (constant time)", s[2]);
-    print_row("field inverse (vartime)", s[3]);
+    print_row("field add", s[2]);
+    print_row("field sub", s[3]);
+    print_row("field inverse (constant time)", s[4]);
+    print_row("field inverse (vartime)", s[5]);
   }
   {
     const auto s = interleaved({[&] { keep(ec::dbl(qj)); }, [&] { keep(ec::add(qj, pj)); }, [&] { keep(ec::add(qj, p)); },

@@ -13,7 +13,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <bit>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -64,7 +63,7 @@ template <class Curve, class Point>
 }
 
 /// Entry d (1-based) of `table`, or `none` when d == 0, scanning every entry. At run time the
-/// entries are read as flat limb arrays and OR-ed under masks (a loop the compiler vectorizes).
+/// coordinates' limbs are OR-ed under masks straight from the table (no per-entry copies).
 template <class Curve, class Point>
 [[nodiscard]] constexpr Point ct_lookup(std::span<const Point> table, limb_t d, const Point& none) noexcept {
   if (std::is_constant_evaluated()) {
@@ -75,18 +74,33 @@ template <class Curve, class Point>
     }
     return r;
   }
-  static_assert(std::is_trivially_copyable_v<Point> && sizeof(Point) % sizeof(limb_t) == 0);
-  constexpr std::size_t K = sizeof(Point) / sizeof(limb_t);
-  std::array<limb_t, K> acc{};
-  limb_t found = 0;
+  using field = typename Curve::base_field;
+  constexpr std::size_t L = field::limbs;
+  constexpr bool is_affine = std::is_same_v<Point, affine_point<Curve>>;
+  typename field::uint_type x{}, y{}, z{};
+  limb_t flag = 0, found = 0;
   for (std::size_t i = 0; i < table.size(); ++i) {
     const limb_t mask = ct::zero_mask(static_cast<limb_t>(i + 1) ^ d);
-    const auto entry = std::bit_cast<std::array<limb_t, K>>(table[i]);
-    for (std::size_t k = 0; k < K; ++k) acc[k] |= entry[k] & mask;
+    const auto& ex = table[i].x.montgomery_form();
+    const auto& ey = table[i].y.montgomery_form();
+    for (std::size_t k = 0; k < L; ++k) {
+      x.limb[k] |= ex.limb[k] & mask;
+      y.limb[k] |= ey.limb[k] & mask;
+    }
+    if constexpr (is_affine) {
+      flag |= table[i].infinity.mask() & mask;
+    } else {
+      const auto& ez = table[i].z.montgomery_form();
+      for (std::size_t k = 0; k < L; ++k) z.limb[k] |= ez.limb[k] & mask;
+    }
     found |= mask;
   }
-  const Point r = std::bit_cast<Point>(acc);
-  ct::wipe(acc.data(), sizeof(acc));
+  Point r;
+  if constexpr (is_affine) {
+    r = {field::from_montgomery(x), field::from_montgomery(y), ct::choice::from_mask(flag)};
+  } else {
+    r = {field::from_montgomery(x), field::from_montgomery(y), field::from_montgomery(z)};
+  }
   return select_point<Curve>(ct::choice::from_mask(found), r, none);
 }
 
