@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "skm/bigint/bytes.hpp"
+#include "skm/common/random.hpp"
 #include "skm/common/result.hpp"
 #include "skm/ec/ec.hpp"
 #include "skm/hash/hash_to_integer_range.hpp"
@@ -129,6 +130,15 @@ struct scheme {
   }
 
   [[nodiscard]] static pairing::affine<Fp> coords(const point& a) noexcept { return {a.x, a.y}; }
+
+  /// The canonical value b/a of a secret PF_p element (a : b): the final step of a pairing or
+  /// of g^r. One blinded inversion (ec::inverse_blinded: a uniformly random multiple of a goes
+  /// through GMP's fast variable-time inversion, so nothing of a is exposed) instead of the
+  /// constant-time mpn_sec_invert, about twenty times slower at 1024 bits.
+  [[nodiscard]] static Fp canonical(const pfp<Fp>& t) {
+    os_random rng;
+    return t.value().im * ec::inverse_blinded(t.value().re, rng);
+  }
 };
 
 /// A KMS public key Z with the fixed-base table that makes [r]Z cheap: with the shared table of

@@ -49,16 +49,18 @@ class kms {
   /// z as Fq::bytes big-endian octets (a secret: the caller stores and wipes it).
   [[nodiscard]] std::array<std::uint8_t, Fq::bytes> export_master_secret() const { return z_.to_bytes(); }
 
-  /// RSK for identifier b: [(b + z)^-1 mod q]P, with a constant-time inversion and a
-  /// constant-time fixed-base multiplication. b + z = 0 mod q has no inverse and is refused.
+  /// RSK for identifier b: [(b + z)^-1 mod q]P, with a blinded inversion (a random multiple of
+  /// b + z is inverted, so the fast inversion sees nothing of it) and a constant-time fixed-base
+  /// multiplication. b + z = 0 mod q has no inverse and is refused.
   [[nodiscard]] result<point, sakke_error> issue_rsk(std::span<const std::uint8_t> id) const {
     const auto b = S::identifier_value(id);
     if (!b) return unexpected{b.error()};
     Fq sum = Fq::reduce(*b) + z_;
     if (sum.is_zero().declassify()) return unexpected{sakke_error::identifier_not_invertible};
-    Fq inv = sum.inverse();
+    os_random rng;  // blinding for the two inversions (ec::inverse_blinded)
+    Fq inv = ec::inverse_blinded(sum, rng);
     auto k = inv.to_uint();
-    const point rsk = ec::to_affine(S::p_table().mul(k));
+    const point rsk = ec::to_affine_blinded(S::p_table().mul(k), rng);
     ct::wipe_object(sum);
     ct::wipe_object(inv);
     ct::wipe_object(k);
@@ -70,7 +72,8 @@ class kms {
 
   [[nodiscard]] static kms_public_key<Curve> compute_public(const Fq& z) {
     auto k = z.to_uint();
-    const point zp = ec::to_affine(S::p_table().mul(k));
+    os_random rng;
+    const point zp = ec::to_affine_blinded(S::p_table().mul(k), rng);
     ct::wipe_object(k);
     return kms_public_key<Curve>(zp);
   }

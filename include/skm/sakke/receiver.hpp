@@ -55,8 +55,9 @@ template <class Curve>
   if (!i) return unexpected{i.error()};
   const auto m = pairing::tate<Curve>::miller_loop_checked(S::coords(rsk), S::coords(*i));
   if (!m.driver_has_order_q.declassify()) return unexpected{sakke_error::rsk_not_in_subgroup};
-  const auto w = pairing::tate<Curve>::final_exponentiation(m.value);
-  if (!ct_equal(w, S::g()).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
+  // compared projectively with (1 : g): no inversion
+  const auto w = pairing::tate<Curve>::final_power(m.value);
+  if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
   return ok_t{};
 }
 
@@ -107,7 +108,10 @@ template <class Curve>
   const auto b = S::identifier_value(id);
   if (!b) return unexpected{sakke_error::decapsulation_failed};
   return detail::decapsulate_core<Curve>(
-      data, id, [&](const pairing::affine<typename S::Fp>& r) { return pairing::tate<Curve>::pair(S::coords(rsk), r); },
+      data, id,
+      [&](const pairing::affine<typename S::Fp>& r) {
+        return S::canonical(pairing::tate<Curve>::final_power(pairing::tate<Curve>::miller_loop(S::coords(rsk), r)));
+      },
       [&](const typename S::scalar& r) { return kms.mul_identity_point(r, *b); });
 }
 
@@ -129,7 +133,8 @@ class receiver {
     auto lines = pairing::line_table<Curve>::precompute(S::coords(rsk));
     if (!lines.driver_has_order_q().declassify()) return unexpected{sakke_error::rsk_not_in_subgroup};
     // RFC 6508 §6.1.2 with the table: <RSK, I> = <I, RSK> = g.
-    if (!ct_equal(lines.pair(S::coords(*i)), S::g()).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
+    const auto w = pairing::tate<Curve>::final_power(lines.miller_loop(S::coords(*i)));
+    if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
     return receiver(std::vector<std::uint8_t>(id.begin(), id.end()), S::identifier_value(id).value(), rsk, std::move(lines), kms, *i);
   }
 
@@ -145,7 +150,8 @@ class receiver {
   /// RFC 6508 §6.2.2 with the receiver's tables.
   [[nodiscard]] result<typename S::ssv_type, sakke_error> decapsulate(std::span<const std::uint8_t> data) const {
     return detail::decapsulate_core<Curve>(
-        data, id_, [&](const pairing::affine<typename S::Fp>& r) { return lines_.pair(r); },
+        data, id_,
+        [&](const pairing::affine<typename S::Fp>& r) { return S::canonical(pairing::tate<Curve>::final_power(lines_.miller_loop(r))); },
         [&](const typename S::scalar& r) { return kms_.mul_identity_point(r, b_); });
   }
 

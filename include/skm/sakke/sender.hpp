@@ -15,7 +15,8 @@
 //   * a new recipient: [r b mod q]P + [r]Z with the shared table of P and the KMS key's table,
 //     so nothing per recipient has to be built.
 // g^r uses the shared fixed-base table of g, scanned in full. R's affine form and g^r's canonical
-// value share one constant-time inversion (Montgomery's trick on the two denominators).
+// value share one inversion (Montgomery's trick on the two denominators), blinded by a random
+// factor so that the fast variable-time inversion sees nothing secret (ec::inverse_blinded).
 #pragma once
 
 #include <array>
@@ -75,8 +76,9 @@ template <class Curve>
   using Fp = typename S::Fp;
   if (ec::is_identity(r_point).declassify()) return unexpected{sakke_error::degenerate_ssv};  // r = 0 mod q
   const auto g_r_projective = S::g_table().pow(r).value();  // a + ib, g^r = b/a
-  // One inversion for both: inv = 1/(Z a), 1/Z = inv a, 1/a = inv Z.
-  Fp inv = (r_point.z * g_r_projective.re).inverse();
+  // One (blinded) inversion for both: inv = 1/(Z a), 1/Z = inv a, 1/a = inv Z.
+  os_random rng;
+  Fp inv = ec::inverse_blinded(r_point.z * g_r_projective.re, rng);
   const Fp z_inv = inv * g_r_projective.re;
   const Fp zz_inv = z_inv.square();
   const typename S::point r_affine{r_point.x * zz_inv, r_point.y * zz_inv * z_inv, ct::choice::no()};
