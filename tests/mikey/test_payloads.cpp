@@ -254,6 +254,16 @@ constexpr std::array<u8, 4> err_golden{0x00, 0x0A, 0x00, 0x00};
 static_assert(round_trips(err_p, payload_type::last, err_golden));
 static_assert(every_prefix_truncated<err_payload>(err_golden));
 
+// Accessors stay total on hand-made values whose lists disagree with their counts.
+constexpr bool accessors_total_on_inconsistent_values() {
+  hdr_payload h = hdr_generic;
+  h.cs_count = 5;  // the map holds 2 entries
+  const sp_payload sp{0, prot_type::srtp, bytes_view(sp_params).first(4)};  // 1 TLV + a cut one
+  return h.generic_ids().size() == 2 && h.srtp_ids().size() == 0 && sp.parameters().size() == 1 &&
+         sp.find(srtp_param::encr_alg)->byte_value() == 6;
+}
+static_assert(accessors_total_on_inconsistent_values());
+
 template <class P, std::size_t N>
 errc decode_error(const std::array<u8, N>& bytes) {
   const auto d = P::decode(bytes, 0);
@@ -299,6 +309,7 @@ TEST_CASE("payload round trips and golden bytes also hold at run time", "[mikey]
   CHECK(round_trips(err_p, payload_type::last, err_golden));
   CHECK(every_prefix_truncated<hdr_payload>(hdr_generic_golden));
   CHECK(every_prefix_truncated<sign_payload>(sign_golden));
+  CHECK(accessors_total_on_inconsistent_values());
 }
 
 TEST_CASE("decoders report the payload, field and offset of a short input", "[mikey][payloads]") {

@@ -485,6 +485,16 @@ class entry_range {
   std::size_t count_ = 0;
 };
 
+/// How many well-formed entries (at most `limit`) start `bytes`. Decoded payloads are always
+/// well formed; this keeps the accessors total for hand-made, inconsistent ones too.
+template <class Entry>
+[[nodiscard]] constexpr std::size_t count_valid(bytes_view bytes, std::size_t limit) noexcept {
+  detail::cursor c{bytes};
+  std::size_t n = 0;
+  while (n < limit && c.remaining() != 0 && Entry::read(c).has_value()) ++n;
+  return n;
+}
+
 /// Total encoded size of a list of entries (map entries, SP parameters).
 template <class Entry>
 [[nodiscard]] constexpr std::size_t list_size(std::span<const Entry> entries) noexcept {
@@ -628,12 +638,12 @@ struct hdr_payload {
   }
 
   [[nodiscard]] constexpr entry_range<srtp_id_entry> srtp_ids() const noexcept {
-    return map_type == cs_map_type::srtp_id ? entry_range<srtp_id_entry>{map_info, cs_count}
-                                            : entry_range<srtp_id_entry>{};
+    if (map_type != cs_map_type::srtp_id) return {};
+    return {map_info, count_valid<srtp_id_entry>(map_info, cs_count)};
   }
   [[nodiscard]] constexpr entry_range<generic_id_entry> generic_ids() const noexcept {
-    return map_type == cs_map_type::generic_id ? entry_range<generic_id_entry>{map_info, cs_count}
-                                               : entry_range<generic_id_entry>{};
+    if (map_type != cs_map_type::generic_id) return {};
+    return {map_info, count_valid<generic_id_entry>(map_info, cs_count)};
   }
 
   friend constexpr bool operator==(const hdr_payload& a, const hdr_payload& b) noexcept {
@@ -958,7 +968,7 @@ struct sp_payload {
   }
 
   [[nodiscard]] constexpr entry_range<sp_param> parameters() const noexcept {
-    return {params, count_params(params, 0).value()};
+    return {params, count_valid<sp_param>(params, params.size())};
   }
   /// The first parameter of the given type, if present.
   [[nodiscard]] constexpr std::optional<sp_param> find(std::uint8_t type) const noexcept {
