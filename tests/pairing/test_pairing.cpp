@@ -134,3 +134,43 @@ TEMPLATE_TEST_CASE("hostile and degenerate inputs give a value, never a crash", 
   auto taken = std::move(moved);
   REQUIRE(taken.pair(P) == g);
 }
+
+TEMPLATE_TEST_CASE("the Miller loop reports whether its driving point has order q", "[pairing]", sakke_param_set_1,
+                   sakke_test_params_512) {
+  using O = skm_test::oracle<TestType>;
+  using pairing = skm::pairing::tate<TestType>;
+  using Fp = typename TestType::base_field;
+  skm_test::test_rng rng(0x0dd);
+  const auto P = O::generator();
+  const auto Q = O::random_point(rng);
+  REQUIRE(pairing::miller_loop_checked(P, Q).driver_has_order_q.declassify());
+  REQUIRE(pairing::miller_loop_checked(Q, P).driver_has_order_q.declassify());
+  REQUIRE(skm::pairing::line_table<TestType>::precompute(Q).driver_has_order_q().declassify());
+  // (0, 0) has order 2
+  const typename O::point t2{Fp(), Fp()};
+  REQUIRE(!pairing::miller_loop_checked(t2, P).driver_has_order_q.declassify());
+  REQUIRE(!skm::pairing::line_table<TestType>::precompute(t2).driver_has_order_q().declassify());
+  // Q + (0, 0): order 2q, and the same pairing with P as Q (the order-2 part is invisible there)
+  const auto q_t2 = *O::add(Q, t2);
+  REQUIRE(!pairing::miller_loop_checked(q_t2, P).driver_has_order_q.declassify());
+  REQUIRE(!skm::pairing::line_table<TestType>::precompute(q_t2).driver_has_order_q().declassify());
+  REQUIRE(pairing::pair(P, q_t2) == pairing::pair(P, Q));
+  // random points of E(F_p) not multiplied by the cofactor: order h' q with h' > 1 (almost surely)
+  for (int i = 0; i < 3; ++i) {
+    for (;;) {
+      const Fp x = Fp::random(rng);
+      const auto y = (x.square() * x - Fp::from_u64(3) * x).sqrt_vartime();
+      if (!y) continue;
+      const typename O::point A{x, *y};
+      const bool order_q = !O::mul(TestType::q.template resize<Fp::uint_type::limbs>(), typename O::maybe_point(A)).has_value();
+      REQUIRE(pairing::miller_loop_checked(A, P).driver_has_order_q.declassify() == order_q);
+      REQUIRE(skm::pairing::line_table<TestType>::precompute(A).driver_has_order_q().declassify() == order_q);
+      break;
+    }
+  }
+  // moved-from tables report no
+  auto t = skm::pairing::line_table<TestType>::precompute(P);
+  auto u = std::move(t);
+  REQUIRE(u.driver_has_order_q().declassify());
+  REQUIRE(!t.driver_has_order_q().declassify());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+}
