@@ -409,11 +409,13 @@ template <class Curve>
   const ct::choice same_x = ct_equal(p.x * z2z2, q.x * z1z1);
   const ct::choice same_y = ct_equal(p.y * z2z2 * q.z, q.y * z1z1 * p.z);
   const ct::choice p_inf = is_identity(p), q_inf = is_identity(q);
-  return (p_inf & q_inf) | (!p_inf & !q_inf & same_x & same_y);
+  const ct::choice both_finite = (!p_inf) & (!q_inf);
+  return (p_inf & q_inf) | (both_finite & same_x & same_y);
 }
 template <class Curve>
 [[nodiscard]] constexpr ct::choice ct_equal(const affine_point<Curve>& p, const affine_point<Curve>& q) noexcept {
-  return (p.infinity & q.infinity) | (!p.infinity & !q.infinity & ct_equal(p.x, q.x) & ct_equal(p.y, q.y));
+  const ct::choice both_finite = (!p.infinity) & (!q.infinity);
+  return (p.infinity & q.infinity) | (both_finite & ct_equal(p.x, q.x) & ct_equal(p.y, q.y));
 }
 
 /// Whether P is finite with affine x equal to `x`, without an inversion (X == x Z^2). Public use.
