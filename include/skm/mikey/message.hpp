@@ -390,14 +390,14 @@ class message_builder {
   constexpr bool admit(payload_type kind, std::size_t size) {
     if (error_) return false;
     const char* label = kind == payload_type::hdr ? "HDR" : name(kind);
-    if (state_ != state::open) return fail(error{errc::misplaced_payload, label, "after SIGN", buf_.size()}), false;
-    if ((kind == payload_type::hdr) != buf_.empty())
-      return fail(error{errc::misplaced_payload, label, kind == payload_type::hdr ? "HDR not first" : "before HDR",
-                        buf_.size()}),
-             false;
-    if (size > max_size_ || buf_.size() > max_size_ - size)
-      return fail(error{errc::message_too_large, label, "", buf_.size()}), false;
-    return true;
+    const bool is_hdr = kind == payload_type::hdr;
+    if (state_ != state::open)
+      fail(error{errc::misplaced_payload, label, "after SIGN", buf_.size()});
+    else if (is_hdr != buf_.empty())
+      fail(error{errc::misplaced_payload, label, is_hdr ? "HDR not first" : "before HDR", buf_.size()});
+    else if (size > max_size_ || buf_.size() > max_size_ - size)
+      fail(error{errc::message_too_large, label, "", buf_.size()});
+    return !error_;
   }
 
   /// Points the previous payload's next field at the payload just written at `at`.
