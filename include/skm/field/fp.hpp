@@ -42,9 +42,19 @@ enum class field_error {
   return "unknown field_error";
 }
 
+/// Operation counts, compiled in only when SKM_COUNT_FIELD_OPS is defined (benchmarks): one
+/// thread-local set per field type, so a benchmark can report multiplications per operation.
+struct field_op_counts {
+  std::uint64_t mul = 0, sqr = 0, inv = 0;
+};
+
 template <class Params>
 class fp {
  public:
+#ifdef SKM_COUNT_FIELD_OPS
+  static inline thread_local field_op_counts counts{};
+#endif
+
   using params = Params;
   static constexpr auto modulus = Params::modulus;
   using uint_type = std::remove_cvref_t<decltype(modulus)>;
@@ -201,6 +211,7 @@ class fp {
   }
   [[nodiscard]] constexpr fp operator-() const noexcept { return fp() - *this; }
   [[nodiscard]] friend constexpr fp operator*(const fp& a, const fp& b) noexcept {
+    count(&field_op_counts::mul);
     fp r;
     mont_mul(r.m_, a.m_, b.m_);
     return r;
@@ -210,6 +221,7 @@ class fp {
   constexpr fp& operator*=(const fp& b) noexcept { return *this = *this * b; }
 
   [[nodiscard]] constexpr fp square() const noexcept {
+    count(&field_op_counts::sqr);
     fp r;
     if constexpr (has_custom_kernel) {
       Params::kernel::sqr(r.m_, m_);
@@ -272,6 +284,7 @@ class fp {
 
   /// x^-1 in constant time (0 maps to 0). GMP's mpn_sec_invert at run time, Fermat at compile time.
   [[nodiscard]] constexpr fp inverse() const noexcept {
+    count(&field_op_counts::inv);
     if (std::is_constant_evaluated()) return pow_public(p_minus_2);
     // mpn_sec_invert works on plain integers: inv(xR) = x^-1 R^-1, and a Montgomery product
     // with R^3 turns that into x^-1 R.
@@ -291,6 +304,7 @@ class fp {
 
   /// x^-1 for public x (0 maps to 0): GMP's fast, variable-time extended gcd.
   [[nodiscard]] fp inverse_vartime() const {
+    count(&field_op_counts::inv);
     if (is_zero().declassify()) return fp();
     const uint_type x = to_uint();
     mpz_t a, m, r;
@@ -350,6 +364,12 @@ class fp {
   [[nodiscard]] constexpr ct::choice is_odd() const noexcept { return ct::choice::from_bit(to_uint().limb[0]); }
 
  private:
+  static constexpr void count([[maybe_unused]] std::uint64_t field_op_counts::*which) noexcept {
+#ifdef SKM_COUNT_FIELD_OPS
+    if (!std::is_constant_evaluated()) ++(counts.*which);
+#endif
+  }
+
   static constexpr std::size_t scratch_limbs = 4 * limbs + 16;  // >= mpn_sec_invert_itch(limbs)
 
   [[nodiscard]] static constexpr fp from_canonical(const uint_type& v) noexcept {
