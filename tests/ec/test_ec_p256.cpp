@@ -306,3 +306,28 @@ TEST_CASE("P-256 fixed-base tables: the doubling-free windows", "[ec][ec-p256]")
     CHECK(ec::ct_equal(g_table.mul(k), ec::mul_vartime(ec::generator<curve>(), k)).declassify());
   }
 }
+
+TEST_CASE("P-256 blinded inversion and blinded conversion to affine", "[ec][ec-p256]") {
+  std::mt19937_64 rng(8);
+  struct seeded {
+    std::mt19937_64 g{9};
+    void GenerateBlock(std::uint8_t* out, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(g());
+    }
+  } source;
+  struct stuck_at_zero {
+    void GenerateBlock(std::uint8_t* out, std::size_t n) { std::fill(out, out + n, 0); }
+  } zeros;
+  for (int i = 0; i < 20; ++i) {
+    const field x = field::reduce(skm::test::random_uint<4>(rng));
+    CHECK(ec::inverse_blinded(x, source) * x == field::one());
+    CHECK(ec::inverse_blinded(x, zeros) == x.inverse());  // no usable blinding factor: the CT path
+    using qfield = curve::scalar_field;
+    const qfield t = qfield::reduce(skm::test::random_uint<4>(rng));
+    CHECK(ec::inverse_blinded(t, source) * t == qfield::one());
+  }
+  CHECK(ec::inverse_blinded(field(), source).is_zero().declassify());
+  const jacobian p = ec::mul(ec::generator<curve>(), skm::test::random_uint<4>(rng));
+  CHECK(ec::ct_equal(ec::to_affine_blinded(p, source), ec::to_affine(p)).declassify());
+  CHECK(ec::to_affine_blinded(ec::identity<curve>(), source).infinity.declassify());
+}
