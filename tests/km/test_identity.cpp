@@ -120,6 +120,10 @@ TEST_CASE("key period numbers", "[time]") {
   // The vendor I_MESSAGE: T = 0xEC898DA8 (2025-10-02T23:47:52Z), period 16777215 s, offset 0 → 236.
   const key_period_schedule vendor{16777215, 0};
   REQUIRE(key_period_number(from_ntp_wire(0xEC898DA800000000ull), vendor).value() == 236);
+  // The same instant from ISO-8601 text and from Unix time.
+  REQUIRE(key_period_number(parse_iso8601("2025-10-02T23:47:52Z").value(), vendor).value() == 236);
+  REQUIRE(key_period_number(from_unix_seconds(1759448872).value(), vendor).value() == 236);
+  REQUIRE(to_unix_seconds(from_ntp_wire(0xEC898DA800000000ull)).value() == 1759448872);
   // 3gpp-notes §A example schedule: 30 days.
   const key_period_schedule monthly{2592000, 0};
   REQUIRE(key_period_number(ntp_time{2592000, 0}, monthly).value() == 1);

@@ -436,6 +436,47 @@ TEST_CASE("truncation at every length fails cleanly", "[kms_xml]") {
   for (std::size_t n = 0; n < cut2; n += 7) REQUIRE_FALSE(parse_kms_key_prov(std::string_view(prov).substr(0, n)).has_value());
 }
 
+TEST_CASE("every octet of every key, made non-hex, is rejected; any byte flip parses or fails cleanly", "[kms_xml]") {
+  const std::string prov = key_prov_document();
+  std::size_t key_digits = 0;
+  for (const std::string* key : {&alice_rsk, &alice_ssk, &alice_pvt, &bob_rsk, &bob_ssk, &bob_pvt}) {
+    const auto start = prov.find(*key);
+    REQUIRE(start != std::string::npos);
+    for (std::size_t i = 0; i < key->size(); ++i) {
+      std::string bad = prov;
+      bad[start + i] = 'z';
+      const auto r = parse_kms_key_prov(bad);
+      if (r.has_value() || r.error().code != xml_error::bad_hex) FAIL("not rejected as bad hex at offset " << start + i);
+      ++key_digits;
+    }
+  }
+  REQUIRE(key_digits == 2 * 2 * (257 + 32 + 65));
+  // Flip each byte of the KmsInit document (three ways): the parser must return, value or error,
+  // without crashing (the sanitizer build checks memory safety), and a flip inside a key is never
+  // accepted as-is.
+  const std::string init = init_document();
+  const auto z_start = init.find(vendor_z);
+  std::size_t accepted = 0, rejected = 0;
+  for (std::size_t i = 0; i < init.size(); ++i) {
+    for (unsigned char x : {0x01, 0x20, 0x80}) {
+      std::string m = init;
+      m[i] = static_cast<char>(m[i] ^ x);
+      const auto r = parse_kms_init(m);
+      if (r) {
+        ++accepted;
+        const bool case_flip = x == 0x20 && init[i] >= 'a' && init[i] <= 'f';  // hex is case-insensitive
+        if (!case_flip && i >= z_start && i < z_start + vendor_z.size() && to_hex(r->certificate.pub_enc_key) == vendor_z)
+          FAIL("a flipped Z digit parsed to the original key at offset " << i);
+      } else {
+        ++rejected;
+        REQUIRE_FALSE(r.error().message().empty());
+      }
+    }
+  }
+  REQUIRE(rejected > 0);
+  REQUIRE(accepted + rejected == 3 * init.size());
+}
+
 TEST_CASE("every required element missing, duplicated, or moved", "[kms_xml]") {
   const std::string init = init_document();
   for (const char* name : {"UserUri", "KmsUri", "Time", "ClientReqUrl", "KmsCertificate"}) {

@@ -260,6 +260,7 @@ namespace detail {
   unsigned bad = 0;
   for (std::size_t i = 0; i < out.size(); ++i)
     out[i] = static_cast<std::uint8_t>(hex_value_ct(text[2 * i], bad) << 4 | hex_value_ct(text[2 * i + 1], bad));
+  // Declassified here: whether the text was valid hex is public (the document is then rejected).
   if (bad != 0) {
     ct::wipe(out.data(), out.size());
     return xml_error::bad_hex;
