@@ -33,6 +33,9 @@ TEST_CASE("signed recoding of q - 1 is computed at compile time and is exact", "
     REQUIRE((params::schedule.digit[i] == 0 || params::schedule.digit[i + 1] == 0));
   }
   REQUIRE(params::additions == 352);
+  static_assert(skm::pairing::wnaf_value<16>(params::cold_schedule) == sakke_param_set_1::q - 1);
+  REQUIRE(params::cold_doublings == 1019);  // the top window digit is 9, not 1
+  REQUIRE(params::cold_additions == 144);
   static_assert(params::cofactor_exponent == skm::uint<16>::from_u64(4));
 
   // Wider windows on a small value, checked against the value itself.
