@@ -1,6 +1,7 @@
-// libFuzzer target: strict base64 and the SDP key-mgmt attribute parser.
+// libFuzzer target: strict base64, the SDP key-mgmt attribute and the RTSP KeyMgmt header.
 // Properties: base64 accepts only canonical text (decode then encode gives the input back);
-// a decoded key-mgmt value re-encodes to the same base64; no crash or out-of-bounds read.
+// a decoded key-mgmt value re-encodes to the same base64; an accepted RTSP header, written
+// again by skm, parses to the same message and uri; no crash or out-of-bounds read.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 
 #include "skm/mikey/base64.hpp"
 #include "skm/mikey/message.hpp"
+#include "skm/mikey/rtsp.hpp"
 #include "skm/mikey/sdp.hpp"
 
 namespace {
@@ -32,5 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)parse_message(*msg);
   }
   if (const auto found = sdp::find_key_mgmt(text)) (void)parse_message(*found);
+
+  if (const auto spec = rtsp::parse_key_mgmt(text)) {
+    const auto again = rtsp::parse_key_mgmt(rtsp::key_mgmt_header(spec->message, spec->uri.value_or("")));
+    check(again.has_value());
+    check(again->message == spec->message);
+    // An empty uri="" is written back without the parameter.
+    check(again->uri == spec->uri || (spec->uri == std::string() && !again->uri));
+    (void)parse_message(spec->message);
+  }
   return 0;
 }

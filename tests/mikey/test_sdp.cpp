@@ -9,6 +9,7 @@
 #include "messages.hpp"
 #include "skm/mikey/base64.hpp"
 #include "skm/mikey/message.hpp"
+#include "skm/mikey/rtsp.hpp"
 #include "skm/mikey/sdp.hpp"
 #include "vectors.hpp"
 
@@ -72,6 +73,32 @@ static_assert(sdp::key_mgmt_data("a=key-mgmt:kerberos AQID").error() == error{er
 static_assert(sdp::key_mgmt_data("a=key-mgmt:MIKEY AQID").error().code == errc::bad_sdp);
 static_assert(sdp::key_mgmt_data("a=key-mgmt:mikeyAQID").error() == error{errc::bad_sdp, "SDP", "space after protocol id", 16});
 static_assert(sdp::key_mgmt_data("a=key-mgmt:mikey").error().code == errc::bad_sdp);
+// RFC 4567's grammar allows one space after the colon, not two.
+static_assert(sdp::key_mgmt_data("a=key-mgmt: mikey AQID").value() == "AQID");
+static_assert(sdp::key_mgmt_data("a=key-mgmt:  mikey AQID").error() == error{errc::bad_sdp, "SDP", "protocol id", 12});
+
+// RTSP KeyMgmt header (RFC 4567 §3.2).
+constexpr bool rtsp_specs_parse() {
+  const auto one = rtsp::parse_specs(R"(KeyMgmt: prot=mikey; uri="rtsp://movie.example.com/action"; data="AQID")");
+  if (!one || one->count != 1) return false;
+  const auto& s = one->items[0];
+  if (s.prot != "mikey" || s.uri != "rtsp://movie.example.com/action" || s.data != "AQID") return false;
+  const auto two = rtsp::parse_specs("keymgmt : prot=kerberos;data=\"Zm9v\" , prot=mikey ; data=\"AQID\"\r\n");
+  if (!two || two->count != 2 || two->items[0].prot != "kerberos" || two->items[1].uri.has_value()) return false;
+  const auto bare = rtsp::parse_specs(R"(prot=mikey; data="AQID")");
+  return bare && bare->count == 1 && bare->items[0].data_offset == 18;
+}
+static_assert(rtsp_specs_parse());
+
+constexpr error rtsp_error(std::string_view h) { return rtsp::parse_specs(h).error(); }
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey data="AQID")") == error{errc::bad_rtsp, "RTSP KeyMgmt", "';' after protocol id", 20});
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; data=AQID)") == error{errc::bad_rtsp, "RTSP KeyMgmt", "quoted data", 26});
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; data="AQID)").code == errc::bad_rtsp);
+static_assert(rtsp_error(R"(KeyMgmt: prot=; data="AQID")") == error{errc::bad_rtsp, "RTSP KeyMgmt", "protocol id", 14});
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; data="AQID" junk)") == error{errc::bad_rtsp, "RTSP KeyMgmt", "',' between key-mgmt-specs", 33});
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; uri=rtsp://x; data="AQID")").code == errc::bad_rtsp);
+static_assert(rtsp_error(R"(KeyMgmt prot=mikey; data="AQID")").code == errc::bad_rtsp);
+static_assert(rtsp::parse_specs<1>(R"(prot=a; data="", prot=mikey; data="AQID")").error().code == errc::bad_rtsp);
 
 }  // namespace
 
@@ -129,10 +156,47 @@ TEST_CASE("SDP key-mgmt attribute in and out", "[mikey][sdp]") {
     REQUIRE_FALSE(b);
     CHECK(b.error() == error{errc::bad_base64, "base64", "character", 5 + 17 + 4});
   }
+  SECTION("another protocol's key-mgmt line is skipped") {
+    const std::string body = "v=0\r\na=key-mgmt:kerberos Zm9v\r\n" + line + "\r\n";
+    const auto found = sdp::find_key_mgmt(body);
+    REQUIRE(found);
+    CHECK(*found == msg);
+  }
   SECTION("the vendor's SDP value") {
     const auto v = sdp::parse_key_mgmt("a=key-mgmt:mikey " + std::string(skm_test::mikey::vendor_pck_base64));
     REQUIRE(v);
     CHECK(v->size() == 683);
     CHECK(parse_message(*v));
   }
+}
+
+TEST_CASE("RTSP KeyMgmt header in and out", "[mikey][rtsp]") {
+  CHECK(rtsp_specs_parse());
+  const auto msg = skm_test::mikey::build_rfc6509_message();
+  REQUIRE_FALSE(msg.empty());
+  const auto with_uri = rtsp::key_mgmt_header(msg, "rtsp://movie.example.com/action");
+  CHECK(with_uri.rfind(R"(KeyMgmt: prot=mikey; uri="rtsp://movie.example.com/action"; data=")", 0) == 0);
+  const auto a = rtsp::parse_key_mgmt(with_uri + "\r\n");
+  REQUIRE(a);
+  CHECK(a->uri == "rtsp://movie.example.com/action");
+  CHECK(a->message == msg);
+  const auto without = rtsp::key_mgmt_header(msg);
+  const auto b = rtsp::parse_key_mgmt(without);
+  REQUIRE(b);
+  CHECK_FALSE(b->uri.has_value());
+  CHECK(b->message == msg);
+  CHECK(parse_message(b->message));
+  // The mikey spec after another protocol's.
+  const auto c = rtsp::parse_key_mgmt("KeyMgmt: prot=kerberos; data=\"Zm9v\", " + without.substr(9));
+  REQUIRE(c);
+  CHECK(c->message == msg);
+  // Base64 errors are located within the header.
+  auto bad = without;
+  bad[33] = '!';
+  const auto d = rtsp::parse_key_mgmt(bad);
+  REQUIRE_FALSE(d);
+  CHECK(d.error() == error{errc::bad_base64, "base64", "character", 33});
+  const auto none = rtsp::parse_key_mgmt(R"(KeyMgmt: prot=kerberos; data="Zm9v")");
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == errc::bad_rtsp);
 }

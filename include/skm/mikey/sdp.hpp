@@ -2,7 +2,7 @@
 //
 //   a=key-mgmt:mikey <base64 of the MIKEY message>
 //
-//   key-mgmt-attribute = "key-mgmt:" prtcl-id SP keymgmt-data   (prtcl-id "mikey", §4.1)
+//   key-mgmt-attribute = "key-mgmt" ":" [SP] prtcl-id SP keymgmt-data   (prtcl-id "mikey")
 #pragma once
 
 #include <cstdint>
@@ -25,8 +25,8 @@ inline constexpr std::string_view attribute_prefix = "a=key-mgmt:mikey ";
 }
 
 /// The base64 text of one key-mgmt line: "a=key-mgmt:mikey X" or the bare attribute
-/// "key-mgmt:mikey X", optionally ending in one CRLF or LF. Offsets in errors are from the start
-/// of `line`.
+/// "key-mgmt:mikey X" (one optional space may follow the colon, as RFC 4567's grammar allows),
+/// optionally ending in one CRLF or LF. Offsets in errors are from the start of `line`.
 [[nodiscard]] constexpr result<std::string_view> key_mgmt_data(std::string_view line) noexcept {
   if (line.ends_with("\r\n"))
     line.remove_suffix(2);
@@ -38,6 +38,7 @@ inline constexpr std::string_view attribute_prefix = "a=key-mgmt:mikey ";
   if (line.substr(at, attr.size()) != attr)
     return unexpected<error>{error{errc::bad_sdp, "SDP", "attribute name", at}};
   at += attr.size();
+  if (at < line.size() && line[at] == ' ') ++at;
   constexpr std::string_view proto = "mikey";
   if (line.substr(at, proto.size()) != proto)
     return unexpected<error>{error{errc::bad_sdp, "SDP", "protocol id", at}};
@@ -61,21 +62,27 @@ inline constexpr std::string_view attribute_prefix = "a=key-mgmt:mikey ";
   return bytes;
 }
 
-/// The first "a=key-mgmt:mikey" line of a whole SDP body (session or media level), decoded.
+/// The first MIKEY key-mgmt line of a whole SDP body (session or media level), decoded. Lines
+/// for other key management protocols are skipped.
 [[nodiscard]] inline result<std::vector<std::uint8_t>> find_key_mgmt(std::string_view body) {
   std::size_t start = 0;
   while (start < body.size()) {
     auto end = body.find('\n', start);
     if (end == std::string_view::npos) end = body.size();
     auto line = body.substr(start, end - start);
-    if (line.starts_with("a=key-mgmt:mikey")) {
-      auto r = parse_key_mgmt(line.ends_with('\r') ? line.substr(0, line.size() - 1) : line);
-      if (!r) {
-        auto e = r.error();
-        e.offset += start;
-        return unexpected<error>{e};
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.starts_with("a=key-mgmt:")) {
+      const auto data = key_mgmt_data(line);
+      const bool other_protocol = !data && std::string_view(data.error().field) == "protocol id";
+      if (!other_protocol) {
+        auto r = parse_key_mgmt(line);
+        if (!r) {
+          auto e = r.error();
+          e.offset += start;
+          return unexpected<error>{e};
+        }
+        return r;
       }
-      return r;
     }
     start = end + 1;
   }

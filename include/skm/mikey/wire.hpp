@@ -93,6 +93,7 @@ enum class errc : std::uint8_t {
   bad_base64,          // a character outside the base64 alphabet, or whitespace
   bad_padding,         // base64 '=' padding misplaced / missing, or non-zero spare bits
   bad_sdp,             // not an `a=key-mgmt:mikey <base64>` attribute
+  bad_rtsp,            // not a `KeyMgmt: prot=mikey; ...; data="<base64>"` header
 };
 
 [[nodiscard]] constexpr const char* describe(errc e) noexcept {
@@ -114,6 +115,7 @@ enum class errc : std::uint8_t {
     case errc::bad_base64: return "invalid base64 character";
     case errc::bad_padding: return "invalid base64 padding";
     case errc::bad_sdp: return "not an a=key-mgmt:mikey attribute";
+    case errc::bad_rtsp: return "not a KeyMgmt: prot=mikey header";
   }
   return "unknown error";
 }
