@@ -23,6 +23,11 @@ using skm::km::test::to_hex;
 TEST_CASE("NTP, Unix and calendar conversions", "[time]") {
   static_assert(unix_epoch_ntp_seconds == 2208988800ull);
   static_assert(days_since_1900({1970, 1, 1}).value() == 25567);
+  // The conversions run at compile time too.
+  static_assert(parse_iso8601("1970-01-01T00:00:00Z").value().seconds == 2208988800ull);
+  static_assert(key_period_number(parse_iso8601("2025-10-02T23:47:52Z").value(), {16777215, 0}).value() == 236);
+  static_assert(to_civil(ntp_time{4004833654ull, 0}).value().date == civil_date{2026, 11, 28});
+  static_assert(from_ntp_wire(0x0000000112345678ull, ntp_time{0xFFFFFFF0ull, 0}).seconds == 0x100000001ull);
   STATIC_REQUIRE(from_civil({{2036, 2, 7}, 6, 28, 16, 0}).value().seconds == (std::uint64_t{1} << 32));
 
   REQUIRE(from_unix_seconds(0).value().seconds == 2208988800ull);
