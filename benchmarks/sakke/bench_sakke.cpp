@@ -1,10 +1,15 @@
 // SAKKE (RFC 6508, parameter set 1): skm against Debian's wolfSSL, the same operations through its
 // SAKKE API, interleaved round by round and printed as RATIO lines; plus the pairing building
 // blocks on their own. Keep a full run under about two minutes.
+#include <dlfcn.h>
+#include <gmp.h>
+
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "../support/timing.hpp"
@@ -29,7 +34,35 @@ using curve = skm::curves::sakke_param_set_1;
 using S = skm::sakke::scheme<curve>;
 namespace sakke = skm::sakke;
 
+// ---- a debug counter of multiplications -------------------------------------------------------
+// Every Montgomery product or square of the GMP kernel calls mpn_mul_n or mpn_sqr exactly once
+// (also those inside GMP's own inversions). The benchmark defines the two symbols, counts and
+// forwards to libgmp's (dlsym RTLD_NEXT): the count is stable where the clock is not.
 namespace {
+std::uint64_t mpn_products = 0;
+using mul_n_fn = void (*)(mp_ptr, mp_srcptr, mp_srcptr, mp_size_t);
+using sqr_fn = void (*)(mp_ptr, mp_srcptr, mp_size_t);
+}  // namespace
+
+extern "C" void __gmpn_mul_n(mp_ptr r, mp_srcptr a, mp_srcptr b, mp_size_t n) {
+  static const auto real = reinterpret_cast<mul_n_fn>(dlsym(RTLD_NEXT, "__gmpn_mul_n"));
+  ++mpn_products;
+  real(r, a, b, n);
+}
+extern "C" void __gmpn_sqr(mp_ptr r, mp_srcptr a, mp_size_t n) {
+  static const auto real = reinterpret_cast<sqr_fn>(dlsym(RTLD_NEXT, "__gmpn_sqr"));
+  ++mpn_products;
+  real(r, a, n);
+}
+
+namespace {
+
+/// Products (mpn_mul_n + mpn_sqr calls) of one call of f.
+std::uint64_t count_products(const std::function<void()>& f) {
+  const std::uint64_t before = mpn_products;
+  f();
+  return mpn_products - before;
+}
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "bench_sakke: %s failed\n", what);
@@ -150,7 +183,8 @@ int main() {
   constexpr int rounds = 7;
   std::printf("== pairing building blocks, parameter set 1 (median of %d rounds) ==\n", rounds);
   using params = skm::pairing::pairing_params<curve>;
-  std::printf("Miller loop schedule: %zu doublings, %zu additions (NAF of q-1)\n", params::doublings, params::additions);
+  std::printf("Miller loop schedules: with table %zu doublings + %zu additions (NAF of q-1); without %zu + %zu (width-%u windows)\n",
+              params::doublings, params::additions, params::cold_doublings, params::cold_additions, params::cold_window);
   {
     const auto s = interleaved({[&] { keep(skm::pairing::tate<curve>::pair(k_c, r_c)); },
                                 [&] { keep(skm::pairing::tate<curve>::miller_loop(k_c, r_c)); },
@@ -249,5 +283,22 @@ int main() {
   print_row("decapsulate cold", s[4]);
   print_row("decapsulate warm", s[5]);
 #endif
+
+  std::printf("== skm products per operation (debug counter: mpn_mul_n + mpn_sqr calls, incl. GMP's inversions) ==\n");
+  const std::vector<std::pair<const char*, std::function<void()>>> ops = {
+      {"pairing_no_table_miller_loop", [&] { keep(skm::pairing::tate<curve>::miller_loop(k_c, r_c)); }},
+      {"pairing_table_miller_loop", [&] { keep(lines.miller_loop(r_c)); }},
+      {"line_table_build", [&] { keep(skm::pairing::line_table<curve>::precompute(k_c)); }},
+      {"g_pow_r", [&] { keep(S::g_table().pow(r_scalar)); }},
+      {"fp_inverse_ct", [&] { keep(S::g().inverse()); }},
+      {"rsk_issue", [&] { keep(kms.issue_rsk(id_a)); }},
+      {"rsk_validate", [&] { keep(sakke::validate_rsk(pk, id_a, rsk)); }},
+      {"encapsulate_new_recipient", [&] { keep(sakke::encapsulate(pk, id_b, ssv)); }},
+      {"encapsulate_cached", [&] { keep(sakke::encapsulate(to, ssv)); }},
+      {"decapsulate_cold", [&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); }},
+      {"decapsulate_warm", [&] { keep(rec.decapsulate(data_v)); }},
+      {"receiver_table_build", [&] { keep(sakke::receiver<curve>::create(pk, id_a, rsk)); }},
+  };
+  for (const auto& [name, f] : ops) std::printf("COUNT op=%s products=%llu\n", name, static_cast<unsigned long long>(count_products(f)));
   return 0;
 }
