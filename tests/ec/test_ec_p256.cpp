@@ -331,3 +331,22 @@ TEST_CASE("P-256 blinded inversion and blinded conversion to affine", "[ec][ec-p
   CHECK(ec::ct_equal(ec::to_affine_blinded(p, source), ec::to_affine(p)).declassify());
   CHECK(ec::to_affine_blinded(ec::identity<curve>(), source).infinity.declassify());
 }
+
+TEST_CASE("P-256 fixed-base tables: copies and moved-from tables", "[ec][ec-p256]") {
+  std::mt19937_64 rng(10);
+  const affine p = random_point(rng);
+  const scalar k = skm::test::random_below(rng, curve::q);
+  ec::fixed_base_table<curve, 4> table(p);
+  const auto expected = ec::mul_vartime(p, k);
+  const auto copy = table;
+  CHECK(ec::ct_equal(copy.mul(k), expected).declassify());
+  auto moved = std::move(table);
+  CHECK(ec::ct_equal(moved.mul(k), expected).declassify());
+  CHECK(moved.base_has_order_q());
+  // NOLINTNEXTLINE(bugprone-use-after-move): the moved-from state is specified
+  CHECK(table.empty());
+  CHECK(ec::is_identity(table.mul(k)).declassify());
+  CHECK(ec::is_identity(table.mul_vartime(k)).declassify());
+  table = std::move(moved);
+  CHECK(ec::ct_equal(table.mul_vartime(k), expected).declassify());
+}

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "skm/bigint/uint.hpp"
@@ -232,6 +233,27 @@ class fixed_base_table {
     base_has_order_q_ = !base.infinity.declassify() && is_identity(mul_vartime(Curve::q)).declassify();
   }
 
+  fixed_base_table(const fixed_base_table&) = default;
+  fixed_base_table& operator=(const fixed_base_table&) = default;
+  /// A moved-from table is empty: its products are the identity (never an out-of-bounds read).
+  fixed_base_table(fixed_base_table&& other) noexcept
+      : base_(other.base_), entries_(std::move(other.entries_)), base_has_order_q_(other.base_has_order_q_) {
+    other.entries_.clear();
+    other.base_has_order_q_ = false;
+  }
+  fixed_base_table& operator=(fixed_base_table&& other) noexcept {
+    if (this != &other) {
+      base_ = other.base_;
+      entries_ = std::move(other.entries_);
+      base_has_order_q_ = other.base_has_order_q_;
+      other.entries_.clear();
+      other.base_has_order_q_ = false;
+    }
+    return *this;
+  }
+  ~fixed_base_table() = default;
+
+  [[nodiscard]] bool empty() const noexcept { return entries_.size() != windows * per_window; }
   [[nodiscard]] const affine& base() const noexcept { return base_; }
   [[nodiscard]] std::size_t memory_bytes() const noexcept { return entries_.size() * sizeof(affine); }
 
@@ -246,6 +268,7 @@ class fixed_base_table {
   [[nodiscard]] jacobian mul(const scalar& k) const noexcept {
     const std::size_t fast_windows = base_has_order_q_ ? first_unsafe_window : 0;  // public
     jacobian acc = identity<Curve>();
+    if (empty()) return acc;
     for (std::size_t w = 0; w < windows; ++w) {
       const auto digit = detail::booth_digit<W>(k, w);
       affine e = detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
@@ -268,6 +291,7 @@ class fixed_base_table {
   /// [k]B for a public k (direct indexing, branches).
   [[nodiscard]] jacobian mul_vartime(const scalar& k) const noexcept {
     jacobian acc = identity<Curve>();
+    if (empty()) return acc;
     for (std::size_t w = 0; w < windows; ++w) {
       const auto digit = detail::booth_digit<W>(k, w);
       if (digit.magnitude == 0) continue;
