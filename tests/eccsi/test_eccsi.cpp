@@ -150,6 +150,7 @@ TEST_CASE("RFC 6507 Appendix A, value by value", "[eccsi][rfc6507]") {
 TEST_CASE("ECCSI round trips with random keys and identities", "[eccsi]") {
   seeded_random rng(7);
   const auto kms = eccsi::kms<>::generate(rng).value();
+  CHECK(eccsi::kms<>::generate().value().kpak().bytes() != kms.kpak().bytes());
   for (int i = 0; i < 8; ++i) {
     bytes uid(static_cast<std::size_t>(i * 9), 0);  // includes the empty identifier
     for (auto& b : uid) b = static_cast<std::uint8_t>(rng.rng());
@@ -161,8 +162,11 @@ TEST_CASE("ECCSI round trips with random keys and identities", "[eccsi]") {
     const auto sig = s.sign(msg, rng).value();
     CHECK(eccsi::verify(kms.kpak(), uid, msg, sig).has_value());
     CHECK(ctx.verify(msg, sig).has_value());
-    // two signatures of one message differ (fresh j)
+    // two signatures of one message differ (fresh j); the OS-generator overloads work alike
     CHECK(s.sign(msg, rng).value() != sig);
+    CHECK(eccsi::verify(kms.kpak(), uid, msg, s.sign(msg).value()).has_value());
+    const auto pair2 = kms.issue(uid).value();
+    CHECK(eccsi::signer<>::create(kms.kpak(), uid, pair2.ssk, pair2.pvt).has_value());
   }
 }
 

@@ -183,6 +183,12 @@ class kms {
     return k;
   }
 
+  /// The same with the operating system's generator.
+  [[nodiscard]] static result<kms, error> generate() {
+    os_random rng;
+    return generate(rng);
+  }
+
   /// Restore a KMS from its KSAK (N octets, big-endian, in [1, q-1]).
   [[nodiscard]] static result<kms, error> from_ksak(std::span<const std::uint8_t> ksak) {
     if (ksak.size() != N) return unexpected{error::ksak_bad_length};
@@ -200,6 +206,12 @@ class kms {
   [[nodiscard]] const public_key<Curve, Hash>& kpak() const noexcept { return kpak_; }
   /// The KSAK as N octets: the KMS's master secret, for secure storage only.
   [[nodiscard]] typename suite_type::scalar_bytes export_ksak() const noexcept { return ksak_.to_bytes(); }
+
+  /// issue() with the operating system's generator.
+  [[nodiscard]] result<key_pair<Curve, Hash>, error> issue(std::span<const std::uint8_t> id) const {
+    os_random rng;
+    return issue(id, rng);
+  }
 
   /// §5.1.1: v random in [1, q-1]; PVT = [v]G; HS = hash(G || KPAK || ID || PVT);
   /// SSK = (KSAK + HS v) mod q; a fresh v when SSK or HS is 0 mod q; v erased.
@@ -332,6 +344,13 @@ class signer {
 
   [[nodiscard]] const typename suite_type::digest& hs() const noexcept { return hs_; }
   [[nodiscard]] const typename suite_type::point_bytes& pvt() const noexcept { return pvt_; }
+
+  /// sign() with the operating system's generator (a system call per draw; a caller signing at
+  /// a high rate may pass a user-space generator seeded from it, e.g. AutoSeededRandomPool).
+  [[nodiscard]] result<typename suite_type::signature, error> sign(std::span<const std::uint8_t> message) const {
+    os_random rng;
+    return sign(message, rng);
+  }
 
   /// §5.2.1 with j drawn from `rng`: J = [j]G, r = Jx, HE = hash(HS || r || M),
   /// s' = (HE + r SSK)^-1 j mod q (a fresh j when HE + r SSK = 0), s = s' or q - s' if s' does
