@@ -3,6 +3,7 @@
 // signed_range, the 3GPP profile check and the dump.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <variant>
 #include <vector>
@@ -46,13 +47,34 @@ std::vector<std::uint8_t> rebuild(const message_view& m) {
   return *out;
 }
 
+/// An RFC 6509 message with a two-entry GENERIC-ID map (MKI SPI; SSRC||ROC||SEQ session data).
+std::vector<std::uint8_t> generic_id_message() {
+  static constexpr std::array<std::uint8_t, 2> pol{0, 1};
+  static constexpr std::array<std::uint8_t, 8> mki{1, 2, 3, 4, 5, 6, 7, 8};
+  static constexpr std::array<std::uint8_t, 10> sd{0xDE, 0xAD, 0xBE, 0xEF, 0, 0, 0, 1, 0, 2};
+  const std::array<generic_id_entry, 2> map{generic_id_entry{4, prot_type::srtp, false, pol, {}, mki},
+                                            generic_id_entry{5, prot_type::srtp, true, pol, sd, mki}};
+  return skm_test::mikey::build_rfc6509_message({}, map);
+}
+
 /// Offsets of the length-bearing bytes of each payload (the fields that frame the message).
 std::vector<std::size_t> length_bytes(const message_view& m) {
   std::vector<std::size_t> at;
   for (const auto& e : m.payloads()) {
     const auto o = e.offset;
     switch (e.type) {
-      case payload_type::hdr: at.push_back(o + 8); break;                   // #CS
+      case payload_type::hdr: {
+        at.push_back(o + 8);  // #CS
+        // GENERIC-ID entries: #P (low 7 bits of byte 2), Session Data Length, SPI Length.
+        std::size_t entry = o + 10;
+        for (const auto g : e.get<hdr_payload>()->generic_ids()) {
+          const auto np = g.policies.size();
+          const auto sd = g.session_data.size();
+          at.insert(at.end(), {entry + 2, entry + 3 + np, entry + 4 + np, entry + 5 + np + sd});
+          entry += g.encoded_size();
+        }
+        break;
+      }
       case payload_type::rand: at.push_back(o + 1); break;                  // RAND len
       case payload_type::idr: at.insert(at.end(), {o + 3, o + 4}); break;   // ID len
       case payload_type::sp: at.insert(at.end(), {o + 3, o + 4}); break;    // Policy param length
@@ -292,7 +314,8 @@ TEST_CASE("built messages parse back field by field", "[mikey][builder]") {
 }
 
 TEST_CASE("every prefix of a valid message fails cleanly as truncated", "[mikey][strict]") {
-  for (const auto& bytes : {vendor_bytes(), skm_test::mikey::build_3gpp_message(), skm_test::mikey::build_rfc6509_message()}) {
+  for (const auto& bytes : {vendor_bytes(), skm_test::mikey::build_3gpp_message(), skm_test::mikey::build_rfc6509_message(),
+                            generic_id_message()}) {
     REQUIRE_FALSE(bytes.empty());
     REQUIRE(parse_message(bytes));
     for (std::size_t k = 0; k < bytes.size(); ++k) {
@@ -308,16 +331,28 @@ TEST_CASE("every prefix of a valid message fails cleanly as truncated", "[mikey]
 TEST_CASE("a flipped length byte in each payload is caught", "[mikey][strict]") {
   // Only the fields that frame payloads: inner TLV lengths inside a fixed SP block can re-frame
   // into another valid TLV list, which only the signature can catch.
-  for (const auto& bytes : {vendor_bytes(), skm_test::mikey::build_3gpp_message(), skm_test::mikey::build_rfc6509_message()}) {
+  for (const auto& bytes : {vendor_bytes(), skm_test::mikey::build_3gpp_message(), skm_test::mikey::build_rfc6509_message(),
+                            generic_id_message()}) {
     const auto m = parse_ok(bytes);
     const auto positions = length_bytes(m);
     REQUIRE(positions.size() >= 12);
+    std::vector<std::size_t> s_np_bytes;  // GENERIC-ID S/#P bytes
+    std::size_t entry = 10;
+    for (const auto g : m.hdr().generic_ids()) {
+      s_np_bytes.push_back(entry + 2);
+      entry += g.encoded_size();
+    }
     for (const auto at : positions) {
       const bool sign_first_byte = at == m.payloads().back().offset;
+      const bool s_and_np = m.hdr().map_type == cs_map_type::generic_id && at > 9 && at < m.payloads()[0].raw.size() &&
+                            std::find(s_np_bytes.begin(), s_np_bytes.end(), at) != s_np_bytes.end();
+      // Only the length bits: SIGN's first byte holds S type in its top nibble, and a GENERIC-ID
+      // entry's third byte holds the S flag in its top bit.
+      const std::uint8_t length_bits = sign_first_byte ? 0x0F : s_and_np ? 0x7F : 0xFF;
       for (const std::uint8_t mask : {0x01, 0x02, 0x08, 0x10, 0x80, 0xFF}) {
-        if (sign_first_byte && (mask & 0x0F) == 0) continue;  // those bits are S type, not length
+        if ((mask & length_bits) == 0) continue;
         auto bad = bytes;
-        bad[at] ^= sign_first_byte ? static_cast<std::uint8_t>(mask & 0x0F) : mask;
+        bad[at] ^= static_cast<std::uint8_t>(mask & length_bits);
         const auto r = parse_message(bad);
         INFO("byte " << at << " ^ " << int(mask));
         CHECK_FALSE(r);
@@ -516,12 +551,21 @@ TEST_CASE("dump shows every payload and field", "[mikey][dump]") {
         "RAND: 02a28bddaf984c5e0563bc1ce857df83", "ID Role: 8 (IDRuidi)",
         "ID Data: b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4",
         "ID Role: 7 (IDRkmsr)", "ID Data: \"kms.mydev.streamwide.com\"",
-        "Encryption algorithm (type 0): 6", "AEAD authentication tag length (type 20): 16",
+        "Encryption algorithm (type 0): 6 (AES-GCM)", "Authentication algorithm (type 2): 4 (RCCm3)",
+        "SRTP Pseudo Random Function (type 5): 0 (AES-CM)", "AEAD authentication tag length (type 20): 16",
         "SAKKE params: 1 (Parameter Set 1)", "ID scheme: 2 (3GPP MCX hashed UID)", "SAKKE data length: 273",
         "Type: 7 (3GPP key parameters)", "S type: 2 (ECCSI)", "Signature len: 129",
         "PVT: 0426cd8b0a33af9b"}) {
     INFO(expected);
     CHECK(text.find(expected) != std::string::npos);
+  }
+  const auto gid = generic_id_message();
+  const auto gt = dump(parse_ok(gid));
+  for (const char* expected : {"CS ID map type: 2 (GENERIC-ID)", "GENERIC-ID entry 1", "GENERIC-ID entry 2", "CS ID: 5",
+                               "Policies: 0 1", "SSRC: 0xdeadbeef", "ROC: 1", "SEQ: 2", "SPI: 0102030405060708",
+                               "ID Data: \"tel:+447700900123\"", "ID scheme: 1 (tel URI with monthly keys)"}) {
+    INFO(expected);
+    CHECK(gt.find(expected) != std::string::npos);
   }
   // The other payload kinds and map types.
   const std::array<srtp_id_entry, 1> map{srtp_id_entry{3, 0xAABBCCDD, 9}};

@@ -164,9 +164,12 @@ inline void dump_payload(dump_writer& w, const payload_entry& e) {
     w.line(1, "Prot type", enum_text(sp->prot));
     w.line(1, "Policy param length", std::to_string(sp->params.size()));
     for (const auto p : sp->parameters()) {
-      const char* n = sp->prot == prot_type::srtp ? name(static_cast<srtp_param>(p.type)) : nullptr;
-      w.line(1, std::string(n != nullptr ? n : "Parameter") + " (type " + std::to_string(p.type) + ")",
-             p.byte_value() ? std::to_string(*p.byte_value()) : hex(p.value));
+      const bool srtp = sp->prot == prot_type::srtp;
+      const char* n = srtp ? name(static_cast<srtp_param>(p.type)) : nullptr;
+      std::string value = p.byte_value() ? std::to_string(*p.byte_value()) : hex(p.value);
+      const char* vn = srtp && p.byte_value() ? srtp_value_name(static_cast<srtp_param>(p.type), *p.byte_value()) : nullptr;
+      if (vn != nullptr) value += std::string(" (") + vn + ")";
+      w.line(1, std::string(n != nullptr ? n : "Parameter") + " (type " + std::to_string(p.type) + ")", value);
     }
   } else if (const auto* s = e.get<sakke_payload>()) {
     dump_sakke_fields(w, 1, *s);

@@ -219,6 +219,25 @@ enum class srtp_param : std::uint8_t {
   return nullptr;
 }
 
+/// Names of SRTP policy values where the specifications define them: RFC 3830 Tables
+/// 6.10.1.b-e, plus AES-GCM (encryption 6) and RCCm3 (authentication 4) as the 3GPP profile
+/// uses them. nullptr when unknown.
+[[nodiscard]] constexpr const char* srtp_value_name(srtp_param type, std::uint8_t v) noexcept {
+  switch (type) {
+    case srtp_param::encr_alg:
+      return v == 0 ? "NULL" : v == 1 ? "AES-CM" : v == 2 ? "AES-F8" : v == 6 ? "AES-GCM" : nullptr;
+    case srtp_param::auth_alg:
+      return v == 0 ? "NULL" : v == 1 ? "HMAC-SHA-1" : v == 4 ? "RCCm3" : nullptr;
+    case srtp_param::srtp_prf: return v == 0 ? "AES-CM" : nullptr;
+    case srtp_param::fec_order: return v == 0 ? "FEC-SRTP" : nullptr;
+    case srtp_param::srtp_encryption:
+    case srtp_param::srtcp_encryption:
+    case srtp_param::srtp_authentication: return v == 0 ? "off" : v == 1 ? "on" : nullptr;
+    default: break;
+  }
+  return nullptr;
+}
+
 /// General Extension type (RFC 3830 Table 6.15, RFC 4563, RFC 5410, TS 33.180 E.5 / E.6).
 enum class ext_type : std::uint8_t {
   vendor_id = 0,
