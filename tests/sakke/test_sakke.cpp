@@ -363,6 +363,12 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
     bad.push_back(ext);
   }
   bad.emplace_back();
+  // R = the identity (SEC1 0x00) followed by H
+  {
+    std::vector<std::uint8_t> d{0x00};
+    d.insert(d.end(), good.begin() + S::point_bytes, good.end());
+    bad.push_back(d);
+  }
   // prefix, off-curve R
   bad.push_back(flip(good, 0, 0x06));  // 0x02
   bad.push_back(flip(good, 0, 0x04));  // 0x00
@@ -392,26 +398,26 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
     d3.insert(d3.end(), good.begin() + S::point_bytes, good.end());
     bad.push_back(d3);
   }
-  // R of small order: (0, 0) of order 2, and points of order 4 (x^2 = -... found by halving)
+  // R of small order: (0, 0) of order 2, and points of order 4 (or 8, 16, ... where the cofactor has them)
   {
     std::vector<std::uint8_t> d(S::point_bytes, 0);
     d[0] = 0x04;
     d.insert(d.end(), good.begin() + S::point_bytes, good.end());
     bad.push_back(d);
-    // A point Q with [2]Q = (0, 0): the tangent at Q passes through (0, 0), i.e. y^2 = x * slope...
-    // found by search: x with x^2 = -3 ... or any x with 2x y' relation; simpler: R4 = [q h/4]*random.
+    // Points of order 4 (or a higher power of 2 where the cofactor allows): a random point times
+    // q and times the odd part of the cofactor has 2-power order; keep those with [2]T != O.
     skm_test::test_rng rng(4);
     int found = 0;
     for (int tries = 0; tries < 200 && found < 2; ++tries) {
       const Fp x = Fp::random(rng);
       const auto y = (x.square() * x - Fp::from_u64(3) * x).sqrt_vartime();
       if (!y) continue;
-      // multiply by q and by the odd part of the cofactor: what is left has 2-power order
       auto cof = Fp::uint_type::from_u64(TestType::cofactor);
       while ((cof.limb[0] & 1) == 0) cof = cof >> 1;
       auto small = O::mul(TestType::q.template resize<Fp::uint_type::limbs>(), typename O::maybe_point(typename O::point{x, *y}));
       small = O::mul(cof, small);
-      if (!small) continue;
+      if (!small || !O::add(small, small)) continue;  // need order >= 4
+      REQUIRE(!O::mul(Fp::uint_type::from_u64(TestType::cofactor), small).has_value());  // small order indeed
       auto enc = vec(skm::ec::encode_uncompressed(typename S::point{small->x, small->y, skm::ct::choice::no()}).value());
       enc.insert(enc.end(), good.begin() + S::point_bytes, good.end());
       bad.push_back(enc);
