@@ -383,6 +383,10 @@ TEST_CASE("structural rules: payload codes, size, counts", "[mikey][strict]") {
       INFO("code " << int(code));
       CHECK(parse_fails(bad) == error{errc::unknown_payload, "HDR", "next payload", 2});
     }
+    // Reported as unknown even when nothing follows (not as "truncated").
+    std::vector<std::uint8_t> hdr_only(good.begin(), good.begin() + 10);
+    hdr_only[2] = 0x63;
+    CHECK(parse_fails(hdr_only) == error{errc::unknown_payload, "HDR", "next payload", 2});
     auto bad = good;
     bad[20] = 0x63;  // RAND's next payload (RAND starts at byte 20)
     CHECK(parse_fails(bad) == error{errc::unknown_payload, "RAND", "next payload", 20});

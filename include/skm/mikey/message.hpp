@@ -142,6 +142,25 @@ template <class P>
   return std::nullopt;
 }
 
+/// The payload codes this parser decodes.
+[[nodiscard]] constexpr bool parsable(payload_type type) noexcept {
+  switch (type) {
+    case payload_type::t:
+    case payload_type::rand:
+    case payload_type::id:
+    case payload_type::cert:
+    case payload_type::idr:
+    case payload_type::sp:
+    case payload_type::sakke:
+    case payload_type::sign:
+    case payload_type::general_ext:
+    case payload_type::kemac:
+    case payload_type::v:
+    case payload_type::err: return true;
+    default: return false;
+  }
+}
+
 /// Decodes the payload announced by `type` at `at`; unknown codes are reported by the caller.
 [[nodiscard]] constexpr std::optional<error> decode_payload(payload_type type, bytes_view in, std::size_t at,
                                                             payload_entry& e) noexcept {
@@ -210,17 +229,13 @@ constexpr void grow(std::vector<std::uint8_t>& v, std::size_t n) {
       if (pos != in.size()) return unexpected<error>{error{errc::trailing_bytes, "message", "", pos}};
       break;
     }
-    if (pos == in.size())
-      return unexpected<error>{error{errc::truncated, name(next), "", pos}};
+    if (!detail::parsable(next))
+      return unexpected<error>{error{errc::unknown_payload, prev.type == payload_type::hdr ? "HDR" : name(prev.type),
+                                     "next payload", next_field_at}};
+    if (pos == in.size()) return unexpected<error>{error{errc::truncated, name(next), "", pos}};
     if (m.count_ == max_payloads) return unexpected<error>{error{errc::too_many_payloads, "message", "", pos}};
     auto& e = m.entries_[m.count_];
-    if (auto err = detail::decode_payload(next, in, pos, e)) {
-      if (err->code == errc::unknown_payload) {
-        err->payload = prev.type == payload_type::hdr ? "HDR" : name(prev.type);
-        err->offset = next_field_at;
-      }
-      return unexpected<error>{*err};
-    }
+    if (auto err = detail::decode_payload(next, in, pos, e)) return unexpected<error>{*err};
     pos += e.raw.size();
     ++m.count_;
   }
