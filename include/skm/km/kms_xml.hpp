@@ -20,11 +20,11 @@
 // D.1 lets documents be extended that way; this also skips an XML signature, which skm does not
 // verify). Keys encrypted under a transport key (xenc:EncryptedKey) are reported as unsupported.
 //
-// Point and key validation: this header checks lengths and the uncompressed-point prefix 0x04.
-// Whether Z, KPAK, RSK and PVT are valid points and whether RSK and SSK/PVT validate against the
-// certificate (RFC 6508 §6.1.2, RFC 6507 §5.1.2) needs the ECCSI and SAKKE layers: every parse and
-// validate function takes a `kms_key_checks` object for that, and the default, `no_curve_checks`,
-// does none of it. Pass the curve-checking implementation once those layers exist.
+// Point and key validation: the text layer checks lengths and the uncompressed-point prefix 0x04;
+// every parse and validate function then runs a `kms_key_checks` object. The default,
+// `curve_checks`, decodes and validates every key (key_material.hpp): Z on the SAKKE curve and of
+// order q, KPAK on P-256, ParameterSet 1 when given, the RSK by RFC 6508 §6.1.2 and SSK/PVT by
+// RFC 6507 §5.1.2 against the certificate. `no_curve_checks` (structure only) must be asked for.
 //
 // Secrets: the input text is copied into a buffer that pugixml parses in place and that is wiped
 // afterwards; secret keys are decoded in constant time into wiping containers; a generated
@@ -34,6 +34,7 @@
 
 #include <pugixml.hpp>
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +49,7 @@
 #include "skm/common/ct.hpp"
 #include "skm/common/result.hpp"
 #include "skm/km/identity.hpp"
+#include "skm/km/key_material.hpp"
 #include "skm/km/secret.hpp"
 #include "skm/km/time.hpp"
 
@@ -213,9 +215,9 @@ concept kms_key_checks = requires(const V& v, const kms_certificate& c, const km
   { v.check_key_set_keys(k, c) } -> std::same_as<std::optional<std::string>>;
 };
 
-/// The placeholder until the ECCSI and SAKKE layers land: accepts every key that passed this
-/// header's structural checks (length, 0x04 prefix). It does NOT check that Z, KPAK, RSK and PVT
-/// are on their curves, nor RSK and SSK/PVT validation.
+/// Structure only: accepts every key that passed the text checks (length, 0x04 prefix). It does
+/// NOT check that Z, KPAK, RSK and PVT are on their curves, nor RSK and SSK/PVT validation. For
+/// tests of the document layer, or when the keys are validated later by other means.
 struct no_curve_checks {
   [[nodiscard]] std::optional<std::string> check_certificate_keys(const kms_certificate&) const { return std::nullopt; }
   [[nodiscard]] std::optional<std::string> check_key_set_keys(const kms_key_set&, const kms_certificate&) const {
@@ -223,6 +225,42 @@ struct no_curve_checks {
   }
 };
 static_assert(kms_key_checks<no_curve_checks>);
+
+/// The identifier a key set's keys belong to, per the certificate's UserIdFormat ("2" or "1").
+[[nodiscard]] inline std::optional<identifier> key_set_identifier(const kms_key_set& k, const kms_certificate& c) {
+  const identity_context ctx{k.user_uri, c.kms_uri, c.schedule()};
+  result<identifier, identity_error> id = unexpected{identity_error::empty_uri};
+  if (c.user_id_format == mikey_sakke_uid_format::user_id_format)
+    id = mikey_sakke_uid_format{}.make_identifier(ctx, k.key_period_no);
+  else if (c.user_id_format == rfc6509_format::user_id_format)
+    id = rfc6509_format{}.make_identifier(ctx, k.key_period_no);
+  else
+    return std::nullopt;
+  if (!id) return std::nullopt;
+  return *id;
+}
+
+/// The default checks: every key decoded and validated (see key_material.hpp). The certificate:
+/// ParameterSet (when present) is 1, Z is a point of order q on the SAKKE curve, KPAK is on
+/// P-256. A key set: RSK validation (RFC 6508 §6.1.2) and SSK/PVT validation (RFC 6507 §5.1.2)
+/// with the identifier recomputed from UserUri, the certificate and KeyPeriodNo.
+struct curve_checks {
+  [[nodiscard]] std::optional<std::string> check_certificate_keys(const kms_certificate& c) const {
+    if (auto e = check_community_keys(c.parameter_set.value_or(sakke_parameter_set), c.pub_enc_key, c.pub_auth_key))
+      return std::string(describe(*e));
+    return std::nullopt;
+  }
+  [[nodiscard]] std::optional<std::string> check_key_set_keys(const kms_key_set& k, const kms_certificate& c) const {
+    if (auto e = check_parameter_set(c.parameter_set.value_or(sakke_parameter_set))) return std::string(describe(*e));
+    const auto id = key_set_identifier(k, c);
+    if (!id) return std::string("no identifier can be formed for UserUri with UserIdFormat ") + c.user_id_format;
+    if (auto e = check_user_keys(c.pub_enc_key, c.pub_auth_key, *id, k.user_decrypt_key.span(), k.user_signing_key_ssk.span(),
+                                 k.user_pub_token_pvt))
+      return std::string(describe(*e));
+    return std::nullopt;
+  }
+};
+static_assert(kms_key_checks<curve_checks>);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (hex, namespaces, strict child walking)
@@ -723,7 +761,7 @@ inline pugi::xml_node message_body(parse_state& st, pugi::xml_node message, std:
 /// Checks a key set against the certificate: same KMS (and certificate, if both name one),
 /// neither revoked, UserID equal to the identifier recomputed with `format` (compared as hex,
 /// ignoring case), then the curve checks. `format` must be the one the certificate announces.
-template <identity_format F, kms_key_checks V = no_curve_checks>
+template <identity_format F, kms_key_checks V = curve_checks>
 [[nodiscard]] std::optional<xml_failure> validate_key_set(const kms_key_set& k, const kms_certificate& c, const F& format,
                                                           const V& checks = {}) {
   if (c.user_id_format != F::user_id_format)
@@ -748,7 +786,7 @@ template <identity_format F, kms_key_checks V = no_curve_checks>
 }
 
 /// As above with the format the certificate announces: "2" (hashed UID) or "1" (RFC 6509).
-template <kms_key_checks V = no_curve_checks>
+template <kms_key_checks V = curve_checks>
 [[nodiscard]] std::optional<xml_failure> validate_key_set(const kms_key_set& k, const kms_certificate& c, const V& checks = {}) {
   if (c.user_id_format == mikey_sakke_uid_format::user_id_format) return validate_key_set(k, c, mikey_sakke_uid_format{}, checks);
   if (c.user_id_format == rfc6509_format::user_id_format) return validate_key_set(k, c, rfc6509_format{}, checks);
@@ -765,7 +803,7 @@ template <kms_key_checks V = no_curve_checks>
 // Parsing
 
 /// A KmsResponse carrying KmsInit with the KMS certificate.
-template <kms_key_checks V = no_curve_checks>
+template <kms_key_checks V = curve_checks>
 [[nodiscard]] result<kms_init_response, xml_failure> parse_kms_init(std::string_view text, const V& checks = {}) {
   detail::parse_state st;
   detail::parsed_document doc(text);
@@ -791,7 +829,7 @@ template <kms_key_checks V = no_curve_checks>
 }
 
 /// A stand-alone KmsCertificate document.
-template <kms_key_checks V = no_curve_checks>
+template <kms_key_checks V = curve_checks>
 [[nodiscard]] result<kms_certificate, xml_failure> parse_kms_certificate(std::string_view text, const V& checks = {}) {
   detail::parse_state st;
   detail::parsed_document doc(text);
@@ -826,7 +864,7 @@ template <kms_key_checks V = no_curve_checks>
 }
 
 /// A KmsKeyProv response whose every key set is validated against `cert` (validate_key_set).
-template <kms_key_checks V = no_curve_checks>
+template <kms_key_checks V = curve_checks>
 [[nodiscard]] result<kms_key_prov_response, xml_failure> parse_kms_key_prov(std::string_view text, const kms_certificate& cert,
                                                                             const V& checks = {}) {
   auto parsed = parse_kms_key_prov(text);
@@ -1050,6 +1088,79 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
   for (const auto& k : r.key_sets) detail::write_key_set(b, st, prov, k);
   if (st.failed()) return unexpected{st.failure()};
   return b.save();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Between the documents and the key material of key_material.hpp / skm_server.hpp
+
+/// The KmsCertificate of a community (UserIdFormat "2", ParameterSet given). `id` is the
+/// certificate's Id attribute; the optional fields are left for the caller to fill.
+[[nodiscard]] inline kms_certificate make_certificate(const community_public_values& v, std::string id) {
+  kms_certificate c;
+  c.id = std::move(id);
+  c.kms_uri = v.kms_uri;
+  c.user_id_format = std::string(mikey_sakke_uid_format::user_id_format);
+  c.user_key_period = v.schedule.length_seconds;
+  c.user_key_offset = v.schedule.offset_seconds;
+  c.pub_enc_key.assign(v.z.begin(), v.z.end());
+  c.pub_auth_key.assign(v.kpak.begin(), v.kpak.end());
+  c.parameter_set = v.parameter_set;
+  return c;
+}
+
+/// The KmsKeySet of an issued key set (UserID = hex of the UID).
+[[nodiscard]] inline kms_key_set make_key_set(const user_key_set& k) {
+  kms_key_set out;
+  out.kms_uri = k.kms_uri;
+  out.user_uri = k.user_uri;
+  const secret_bytes hex = detail::encode_hex_ct(k.id);
+  out.user_id = std::string(hex.as_text().substr(0, 2 * k.id.size()));
+  out.key_period_no = k.period;
+  out.user_decrypt_key = secret_bytes(std::span<const std::uint8_t>(k.rsk.span()));
+  out.user_signing_key_ssk = secret_bytes(std::span<const std::uint8_t>(k.ssk.span()));
+  out.user_pub_token_pvt.assign(k.pvt.begin(), k.pvt.end());
+  return out;
+}
+
+/// The community values of a certificate. Only UserIdFormat "2" with parameter set 1 (or none
+/// given) is accepted; the keys are validated with curve_checks.
+[[nodiscard]] inline result<community_public_values, xml_failure> community_from_certificate(const kms_certificate& c) {
+  if (c.user_id_format != mikey_sakke_uid_format::user_id_format)
+    return unexpected{xml_failure{xml_error::unsupported_user_id_format, "KmsCertificate/UserIdFormat", c.user_id_format}};
+  if (c.revoked.value_or(false)) return unexpected{xml_failure{xml_error::revoked, "KmsCertificate/Revoked", {}}};
+  if (c.user_key_period == 0) return unexpected{xml_failure{xml_error::bad_value, "KmsCertificate/UserKeyPeriod", "zero"}};
+  if (c.pub_enc_key.size() != z_octets || c.pub_auth_key.size() != kpak_octets)
+    return unexpected{xml_failure{xml_error::wrong_key_length, "KmsCertificate", {}}};
+  if (auto why = curve_checks{}.check_certificate_keys(c)) return unexpected{xml_failure{xml_error::invalid_key, "KmsCertificate", *why}};
+  community_public_values v;
+  v.kms_uri = c.kms_uri;
+  v.schedule = c.schedule();
+  v.parameter_set = c.parameter_set.value_or(sakke_parameter_set);
+  std::copy(c.pub_enc_key.begin(), c.pub_enc_key.end(), v.z.begin());
+  std::copy(c.pub_auth_key.begin(), c.pub_auth_key.end(), v.kpak.begin());
+  return v;
+}
+
+/// The key material of a key set, after validate_key_set against its certificate (UserIdFormat
+/// "2"): UserID recomputed, RSK and SSK/PVT validated.
+template <kms_key_checks V = curve_checks>
+[[nodiscard]] result<user_key_set, xml_failure> user_keys_from_key_set(const kms_key_set& k, const kms_certificate& c, const V& checks = {}) {
+  if (c.user_id_format != mikey_sakke_uid_format::user_id_format)
+    return unexpected{xml_failure{xml_error::unsupported_user_id_format, "KmsCertificate/UserIdFormat", c.user_id_format}};
+  if (auto f = validate_key_set(k, c, mikey_sakke_uid_format{}, checks)) return unexpected{*f};
+  if (k.user_decrypt_key.size() != rsk_octets || k.user_signing_key_ssk.size() != ssk_octets || k.user_pub_token_pvt.size() != pvt_octets)
+    return unexpected{xml_failure{xml_error::wrong_key_length, "KmsKeySet", {}}};
+  user_key_set out;
+  out.user_uri = k.user_uri;
+  out.kms_uri = k.kms_uri;
+  out.period = k.key_period_no;
+  const auto id = mikey_sakke_uid(k.user_uri, c.kms_uri, c.schedule(), k.key_period_no);
+  if (!id) return unexpected{xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID", describe(id.error())}};
+  out.id = *id;
+  std::copy(k.user_decrypt_key.span().begin(), k.user_decrypt_key.span().end(), out.rsk.data());
+  std::copy(k.user_signing_key_ssk.span().begin(), k.user_signing_key_ssk.span().end(), out.ssk.data());
+  std::copy(k.user_pub_token_pvt.begin(), k.user_pub_token_pvt.end(), out.pvt.begin());
+  return out;
 }
 
 }  // namespace skm::km::xml

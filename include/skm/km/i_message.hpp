@@ -1,0 +1,651 @@
+// Key distribution with MIKEY-SAKKE I_MESSAGEs (RFC 6509) in the TS 33.180 Annex E profile: the
+// initiator encapsulates a key (GMK, PCK, CSK, MuSiK, …) to the receiver's UID for the current key
+// period and signs the message with its own UID; the receiver checks, verifies, decapsulates.
+//
+//   I_MESSAGE = HDR, T, RAND, IDRi|IDRuidi, IDRr|IDRuidr, IDRkmsi, IDRkmsr, [SP], SAKKE,
+//               [SAKKE-to-self ext 6], [key-parameters ext 7], SIGN
+//
+//   HDR    data type 26, V = 0, PRF 1 (PRF-HMAC-SHA-256), CSB ID = the key ID (the GUK-ID for a
+//          GMK), #CS 0 with the empty map, or GENERIC-ID crypto sessions (GMK: CS ID 4, SPI =
+//          GMK-ID || GUK-ID, the SRTP MKI)
+//   T      NTP-UTC of the sending time; it selects the key period of both UIDs
+//   RAND   16 random octets
+//   IDR*   URIs (roles 1/2), or the 32-octet UIDs (roles 8/9, ID type URI as deployed)
+//   SAKKE  params 1, ID scheme 2 (the 3GPP hashed UID, as deployed), R || H for the receiver's UID
+//   SIGN   ECCSI by the initiator's UID over HDR .. SIGN header (RFC 3830 §5.2)
+//
+// Objects, all owned by the caller (no global state):
+//   community           a KMS's validated public values with the precomputations SAKKE needs
+//   period_keys         one user's validated key set for one period (ECCSI signer + SAKKE receiver)
+//   create_i_message()  the initiator
+//   i_message_receiver  the receiver: its URI, its key sets, the communities it trusts, a replay
+//                       guard and a cache of per-signer verification contexts
+// Session keys follow with session_keys() (MIKEY PRF → SRTP master key and salt) and mki().
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "skm/common/random.hpp"
+#include "skm/common/result.hpp"
+#include "skm/eccsi/eccsi.hpp"
+#include "skm/km/identity.hpp"
+#include "skm/km/key_id.hpp"
+#include "skm/km/key_material.hpp"
+#include "skm/km/key_parameters.hpp"
+#include "skm/km/mikey_prf.hpp"
+#include "skm/km/replay.hpp"
+#include "skm/km/secret.hpp"
+#include "skm/km/time.hpp"
+#include "skm/mikey/message.hpp"
+#include "skm/mikey/payloads.hpp"
+#include "skm/sakke/sakke.hpp"
+
+namespace skm::km {
+
+enum class i_message_error {
+  // initiator
+  bad_request,                ///< inconsistent options (key length, key ID purpose, …)
+  wrong_period,               ///< the own key set is not the one for the key period of the time given
+  identity_failed,            ///< a UID cannot be formed for a URI
+  encapsulation_failed,       ///< SAKKE refused the key (degenerate SSV) or the identifier
+  signing_failed,             ///< ECCSI signing failed (degenerate random values)
+  encoding_failed,            ///< the MIKEY builder refused a payload
+  // receiver
+  malformed,                  ///< not a well-formed MIKEY message (the detail says where)
+  not_3gpp_profile,           ///< well-formed, but not a TS 33.180 MIKEY-SAKKE I_MESSAGE
+  unsupported_prf,            ///< HDR PRF func other than 0 or 1
+  unsupported_parameter_set,  ///< SAKKE params other than 1
+  unsupported_id_scheme,      ///< SAKKE ID scheme other than 2 (hashed UID)
+  unknown_initiator_kms,      ///< IDRkmsi names no community the receiver trusts
+  wrong_kms,                  ///< IDRkmsr is not a KMS the receiver holds keys from
+  wrong_recipient,            ///< IDRr / IDRuidr is not the receiver
+  no_key_for_period,          ///< the receiver holds no key set for the key period of T
+  too_old,                    ///< T older than the clock-skew window
+  in_future,                  ///< T further in the future than the window
+  replayed,                   ///< the same message was already accepted
+  replay_cache_full,          ///< the replay cache is full: refused until entries expire
+  bad_rand,                   ///< RAND shorter than 16 octets
+  signature_invalid,          ///< the ECCSI signature does not verify for the initiator's UID and KPAK
+  decapsulation_failed,       ///< the SAKKE payload does not open with the receiver's RSK
+  key_id_mismatch,            ///< the GENERIC-ID SPI disagrees with GMK-ID || GUK-ID
+  key_parameters_invalid,     ///< the key-parameters extension does not decrypt or disagrees
+  initiator_mismatch,         ///< a URI offered for a hidden initiator does not hash to its UID
+};
+
+[[nodiscard]] constexpr const char* describe(i_message_error e) noexcept {
+  switch (e) {
+    case i_message_error::bad_request: return "inconsistent I_MESSAGE request";
+    case i_message_error::wrong_period: return "own key set is not for the key period of the message time";
+    case i_message_error::identity_failed: return "no UID can be formed for the URI";
+    case i_message_error::encapsulation_failed: return "SAKKE encapsulation failed";
+    case i_message_error::signing_failed: return "ECCSI signing failed";
+    case i_message_error::encoding_failed: return "MIKEY encoding failed";
+    case i_message_error::malformed: return "malformed MIKEY message";
+    case i_message_error::not_3gpp_profile: return "not a TS 33.180 MIKEY-SAKKE I_MESSAGE";
+    case i_message_error::unsupported_prf: return "unsupported MIKEY PRF";
+    case i_message_error::unsupported_parameter_set: return "unsupported SAKKE parameter set";
+    case i_message_error::unsupported_id_scheme: return "unsupported SAKKE identifier scheme";
+    case i_message_error::unknown_initiator_kms: return "initiator's KMS (IDRkmsi) is not trusted";
+    case i_message_error::wrong_kms: return "message is for another KMS (IDRkmsr)";
+    case i_message_error::wrong_recipient: return "message is addressed to someone else";
+    case i_message_error::no_key_for_period: return "no own key set for the key period of the message";
+    case i_message_error::too_old: return "message timestamp is older than the allowed clock skew";
+    case i_message_error::in_future: return "message timestamp lies too far in the future";
+    case i_message_error::replayed: return "message was already received (replay)";
+    case i_message_error::replay_cache_full: return "replay cache full";
+    case i_message_error::bad_rand: return "RAND shorter than 16 octets";
+    case i_message_error::signature_invalid: return "signature invalid";
+    case i_message_error::decapsulation_failed: return "SAKKE decapsulation failed";
+    case i_message_error::key_id_mismatch: return "key identifiers in the message disagree";
+    case i_message_error::key_parameters_invalid: return "key parameters extension invalid";
+    case i_message_error::initiator_mismatch: return "initiator URI does not match the hidden initiator UID";
+  }
+  return "unknown i_message_error";
+}
+
+struct i_message_failure {
+  i_message_error code = i_message_error::malformed;
+  std::string detail;
+
+  [[nodiscard]] std::string message() const {
+    std::string m = describe(code);
+    if (!detail.empty()) m += ": " + detail;
+    return m;
+  }
+};
+
+namespace detail {
+[[nodiscard]] inline unexpected<i_message_failure> fail(i_message_error code, std::string detail = {}) {
+  return unexpected<i_message_failure>{i_message_failure{code, std::move(detail)}};
+}
+[[nodiscard]] inline std::span<const std::uint8_t> octets(std::string_view s) noexcept {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+[[nodiscard]] inline std::string_view text(std::span<const std::uint8_t> b) noexcept {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+}  // namespace detail
+
+/// SAKKE "ID scheme" value of the 3GPP hashed UID as deployed (3gpp-notes D.2).
+inline constexpr std::uint8_t sakke_id_scheme_uid = 2;
+/// The crypto session ID of an MCPTT group call (3gpp-notes §B), used for GMKs by default.
+inline constexpr std::uint8_t cs_id_mcptt_group_call = 4;
+
+// ---------------------------------------------------------------------------------------------
+// A community (KMS) as seen by its users and peers
+
+class community {
+ public:
+  /// Validates the values (parameter set, Z of order q, KPAK on P-256) and builds Z's table.
+  [[nodiscard]] static result<community, i_message_failure> create(const community_public_values& v) {
+    if (v.kms_uri.empty() || v.schedule.length_seconds == 0) return detail::fail(i_message_error::bad_request, "community needs a KMS URI and a key period");
+    if (auto e = check_parameter_set(v.parameter_set)) return detail::fail(i_message_error::unsupported_parameter_set, describe(*e));
+    const auto z = decode_z(v.z);
+    if (!z) return detail::fail(i_message_error::bad_request, describe(z.error()));
+    auto kpak = decode_kpak(v.kpak);
+    if (!kpak) return detail::fail(i_message_error::bad_request, describe(kpak.error()));
+    return community(v, sakke::kms_public_key<sakke_curve>(*z), *kpak);
+  }
+
+  [[nodiscard]] const community_public_values& values() const noexcept { return values_; }
+  [[nodiscard]] const std::string& kms_uri() const noexcept { return values_.kms_uri; }
+  [[nodiscard]] const sakke::kms_public_key<sakke_curve>& z() const noexcept { return z_; }
+  [[nodiscard]] const eccsi::public_key<>& kpak() const noexcept { return kpak_; }
+
+  [[nodiscard]] result<std::uint64_t, i_message_failure> period_at(ntp_time t) const {
+    const auto n = key_period_number(t, values_.schedule);
+    if (!n) return detail::fail(i_message_error::no_key_for_period, describe(n.error()));
+    return *n;
+  }
+  [[nodiscard]] result<uid, i_message_failure> uid_of(std::string_view user_uri, std::uint64_t period) const {
+    const auto u = mikey_sakke_uid(user_uri, values_.kms_uri, values_.schedule, period);
+    if (!u) return detail::fail(i_message_error::identity_failed, describe(u.error()));
+    return *u;
+  }
+
+ private:
+  community(const community_public_values& v, sakke::kms_public_key<sakke_curve> z, eccsi::public_key<> kpak)
+      : values_(v), z_(std::move(z)), kpak_(kpak) {}
+
+  community_public_values values_;
+  sakke::kms_public_key<sakke_curve> z_;
+  eccsi::public_key<> kpak_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// One user's keys for one key period
+
+class period_keys {
+ public:
+  /// Validates the key set against the community (UID recomputed, SSK/PVT §5.1.2, RSK §6.1.2)
+  /// and prepares signing and decapsulation.
+  [[nodiscard]] static result<period_keys, i_message_failure> create(const community& c, const user_key_set& k) {
+    if (k.kms_uri != c.kms_uri()) return detail::fail(i_message_error::bad_request, "key set is from KMS " + k.kms_uri + ", not " + c.kms_uri());
+    const auto expected = c.uid_of(k.user_uri, k.period);
+    if (!expected) return unexpected{expected.error()};
+    if (*expected != k.id) return detail::fail(i_message_error::bad_request, "key set UID is not the UID of its URI and period");
+    auto signer = eccsi::signer<>::create(c.kpak(), k.id, k.ssk.span(), k.pvt);
+    if (!signer) return detail::fail(i_message_error::bad_request, std::string("SSK/PVT invalid: ") + eccsi::describe(signer.error()));
+    const auto rsk = sakke::decode_rsk<sakke_curve>(k.rsk.span());
+    if (!rsk) return detail::fail(i_message_error::bad_request, "RSK invalid: not a curve point");
+    auto receiver = sakke::receiver<sakke_curve>::create(c.z(), k.id, *rsk);
+    if (!receiver) return detail::fail(i_message_error::bad_request, std::string("RSK invalid: ") + sakke::describe(receiver.error()));
+    return period_keys(k, std::move(*signer), std::move(*receiver));
+  }
+
+  [[nodiscard]] const std::string& user_uri() const noexcept { return user_uri_; }
+  [[nodiscard]] const std::string& kms_uri() const noexcept { return kms_uri_; }
+  [[nodiscard]] std::uint64_t period() const noexcept { return period_; }
+  [[nodiscard]] const uid& id() const noexcept { return id_; }
+  [[nodiscard]] const eccsi::signer<>& signer() const noexcept { return signer_; }
+  [[nodiscard]] const sakke::receiver<sakke_curve>& receiver() const noexcept { return receiver_; }
+
+ private:
+  period_keys(const user_key_set& k, eccsi::signer<> s, sakke::receiver<sakke_curve> r)
+      : user_uri_(k.user_uri), kms_uri_(k.kms_uri), period_(k.period), id_(k.id), signer_(std::move(s)), receiver_(std::move(r)) {}
+
+  std::string user_uri_;
+  std::string kms_uri_;
+  std::uint64_t period_;
+  uid id_;
+  eccsi::signer<> signer_;
+  sakke::receiver<sakke_curve> receiver_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Initiator
+
+enum class identity_form {
+  uri,         ///< IDRi / IDRr carry the URIs
+  hashed_uid,  ///< IDRuidi / IDRuidr carry the UIDs (TS 33.180 E.7)
+};
+
+/// One SRTP policy parameter with a one-octet value.
+struct srtp_policy_param {
+  std::uint8_t type;
+  std::uint8_t value;
+};
+
+/// The SRTP policy the deployed 3GPP products send (3gpp-notes D.1): AES-GCM, 16-octet key,
+/// RCCm3, 12-octet salt, AES-CM PRF, KDR 0, SRTP tag 4, SRTCP tag 0, AEAD tag 16.
+inline constexpr std::array<srtp_policy_param, 9> default_srtp_policy{{
+    {0, 6}, {1, 16}, {2, 4}, {4, 12}, {5, 0}, {6, 0}, {18, 4}, {19, 0}, {20, 16}}};
+
+struct i_message_options {
+  key_purpose purpose = key_purpose::pck;
+  std::span<const std::uint8_t> key{};        ///< the 16-octet key to send; empty: a fresh random key
+  std::optional<sk_id> key_id;                ///< its ID (purpose must match); none: 28 random bits
+  identity_form identities = identity_form::uri;
+  bool security_policy = false;               ///< include an SP payload (policy 0, default_srtp_policy)
+  bool sakke_to_self = false;                 ///< also encapsulate to the initiator's own UID (E.5)
+  std::optional<key_parameters> parameters;   ///< the key-parameters extension (E.6)
+  std::optional<std::uint8_t> cs_id;          ///< one GENERIC-ID crypto session (GMK default: 4); none: empty map
+};
+
+/// The message and what the initiator keeps.
+struct i_message {
+  std::vector<std::uint8_t> bytes;
+  secret_array<16> key;
+  key_purpose purpose = key_purpose::pck;
+  sk_id key_id;   ///< GMK-ID / PCK-ID / …
+  sk_id csb_id;   ///< the HDR CSB ID (the GUK-ID for a GMK, else the key ID)
+  std::vector<std::uint8_t> rand;
+  ntp_time time;
+  mikey_prf prf = mikey_prf::prf_hmac_sha_256;
+};
+
+/// Builds and signs an I_MESSAGE from `me` (whose community is `mine`) to `responder_uri` in
+/// community `theirs`, at time `now` (which must lie in the key period of `me`).
+template <random_source Rng>
+[[nodiscard]] result<i_message, i_message_failure> create_i_message(const period_keys& me, const community& mine, std::string_view responder_uri,
+                                                                    const community& theirs, ntp_time now, const i_message_options& opt,
+                                                                    Rng& rng) {
+  using namespace mikey;
+  if (me.kms_uri() != mine.kms_uri()) return detail::fail(i_message_error::bad_request, "own key set is not from the given community");
+  const auto my_period = mine.period_at(now);
+  if (!my_period) return unexpected{my_period.error()};
+  if (*my_period != me.period())
+    return detail::fail(i_message_error::wrong_period,
+                        "key set for period " + std::to_string(me.period()) + ", time in period " + std::to_string(*my_period));
+  const auto their_period = theirs.period_at(now);
+  if (!their_period) return unexpected{their_period.error()};
+  const auto their_uid = theirs.uid_of(responder_uri, *their_period);
+  if (!their_uid) return unexpected{their_uid.error()};
+
+  i_message out;
+  out.purpose = opt.purpose;
+  out.time = now;
+  if (opt.key.empty())
+    rng.GenerateBlock(out.key.data(), out.key.size());
+  else if (opt.key.size() == out.key.size())
+    std::copy(opt.key.begin(), opt.key.end(), out.key.data());
+  else
+    return detail::fail(i_message_error::bad_request, "the key must be 16 octets");
+  if (opt.key_id) {
+    if (opt.key_id->purpose() != opt.purpose) return detail::fail(i_message_error::bad_request, "key ID purpose differs from the purpose");
+    out.key_id = *opt.key_id;
+  } else {
+    const auto id = sk_id::generate(opt.purpose, rng);
+    if (!id) return detail::fail(i_message_error::bad_request, describe(id.error()));
+    out.key_id = *id;
+  }
+  const bool group = opt.purpose == key_purpose::gmk;
+  if (group) {
+    const auto guk = derive_guk_id(out.key_id, out.key.span(), responder_uri);
+    if (!guk) return detail::fail(i_message_error::bad_request, describe(guk.error()));
+    out.csb_id = *guk;
+  } else {
+    out.csb_id = out.key_id;
+  }
+  out.rand.resize(16);
+  rng.GenerateBlock(out.rand.data(), out.rand.size());
+
+  // SAKKE payloads (the key is the SSV).
+  const auto encapsulated = sakke::encapsulate(theirs.z(), *their_uid, out.key.span());
+  if (!encapsulated) return detail::fail(i_message_error::encapsulation_failed, sakke::describe(encapsulated.error()));
+  std::optional<sakke_scheme::encapsulated_type> to_self;
+  if (opt.sakke_to_self) {
+    const auto s = sakke::encapsulate(mine.z(), me.id(), out.key.span());
+    if (!s) return detail::fail(i_message_error::encapsulation_failed, sakke::describe(s.error()));
+    to_self = *s;
+  }
+  std::optional<std::vector<std::uint8_t>> protected_parameters;
+  if (opt.parameters) {
+    auto p = protect_key_parameters(*opt.parameters, out.key.span(), out.csb_id.value(), {}, rng);
+    if (!p) return detail::fail(i_message_error::bad_request, describe(p.error()));
+    protected_parameters = std::move(*p);
+  }
+
+  message_builder b;
+  hdr_payload hdr;
+  hdr.data_type = data_type::sakke;
+  hdr.v = false;
+  hdr.prf = prf_func::hmac_sha_256;
+  hdr.csb_id = out.csb_id.value();
+  const std::array<std::uint8_t, 1> policy0{0};
+  const auto group_spi = group_mki(out.key_id, out.csb_id);
+  const std::optional<std::uint8_t> cs_id = opt.cs_id ? opt.cs_id : (group ? std::optional<std::uint8_t>(cs_id_mcptt_group_call) : std::nullopt);
+  if (cs_id) {
+    generic_id_entry e;
+    e.cs_id = *cs_id;
+    e.prot = prot_type::srtp;
+    if (opt.security_policy) e.policies = policy0;
+    if (group) e.spi = group_spi;
+    const std::array<generic_id_entry, 1> map{e};
+    b.add_hdr(hdr, std::span<const generic_id_entry>(map));
+  } else {
+    hdr.cs_count = 0;
+    hdr.map_type = cs_map_type::empty;
+    b.add(hdr);
+  }
+  b.add(t_payload{ts_type::ntp_utc, to_ntp_wire(now)});
+  b.add(rand_payload{out.rand});
+  const auto my_uri = detail::octets(me.user_uri());
+  const auto their_uri = detail::octets(responder_uri);
+  if (opt.identities == identity_form::uri) {
+    b.add(idr_payload{id_role::initiator, id_type::uri, my_uri});
+    b.add(idr_payload{id_role::responder, id_type::uri, their_uri});
+  } else {
+    b.add(idr_payload{id_role::initiator_uid, id_type::uri, me.id()});
+    b.add(idr_payload{id_role::responder_uid, id_type::uri, *their_uid});
+  }
+  b.add(idr_payload{id_role::initiator_kms, id_type::uri, detail::octets(mine.kms_uri())});
+  b.add(idr_payload{id_role::responder_kms, id_type::uri, detail::octets(theirs.kms_uri())});
+  if (opt.security_policy) {
+    std::array<std::array<std::uint8_t, 1>, default_srtp_policy.size()> values{};
+    std::array<sp_param, default_srtp_policy.size()> params{};
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      values[i][0] = default_srtp_policy[i].value;
+      params[i] = sp_param{default_srtp_policy[i].type, values[i]};
+    }
+    b.add_sp(0, prot_type::srtp, params);
+  }
+  b.add(sakke_payload{static_cast<std::uint8_t>(sakke_parameter_set), sakke_id_scheme_uid, *encapsulated});
+  if (to_self) b.add_sakke_to_self(sakke_payload{static_cast<std::uint8_t>(sakke_parameter_set), sakke_id_scheme_uid, *to_self});
+  if (protected_parameters) b.add(general_ext_payload{ext_type::key_parameters, *protected_parameters});
+
+  const auto to_sign = b.begin_signature(sign_type::eccsi, eccsi_suite::signature_size);
+  if (!to_sign) return detail::fail(i_message_error::encoding_failed, mikey::to_string(to_sign.error()));
+  const auto signature = me.signer().sign(*to_sign, rng);
+  if (!signature) return detail::fail(i_message_error::signing_failed, eccsi::describe(signature.error()));
+  auto bytes = b.finish_signature(*signature);
+  if (!bytes) return detail::fail(i_message_error::encoding_failed, mikey::to_string(bytes.error()));
+  out.bytes = std::move(*bytes);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receiver
+
+/// What a receiver learns from an accepted I_MESSAGE.
+struct received_key {
+  secret_array<16> key;
+  key_purpose purpose = key_purpose::pck;
+  sk_id csb_id;                                ///< as carried (the GUK-ID for a GMK)
+  sk_id key_id;                                ///< the GMK-ID (recovered) for a GMK, else the CSB ID
+  std::optional<std::string> initiator_uri;    ///< when carried in the clear (IDRi)
+  uid initiator_uid{};
+  std::string initiator_kms_uri;
+  std::uint64_t period = 0;                    ///< the receiver's key period used
+  ntp_time time;
+  std::vector<std::uint8_t> rand;
+  mikey_prf prf = mikey_prf::prf_hmac_sha_256;
+  std::vector<std::uint8_t> cs_ids;            ///< CS IDs of the GENERIC-ID map (empty map: none)
+  std::optional<key_parameters> parameters;    ///< the decrypted key-parameters extension
+  bool has_sakke_to_self = false;
+};
+
+struct receiver_options {
+  replay_policy replay{};
+  std::size_t signer_cache_capacity = 16;  ///< per-signer verification contexts kept
+  eccsi::precompute signer_precompute = eccsi::precompute::y_table;
+};
+
+class i_message_receiver {
+ public:
+  explicit i_message_receiver(std::string my_uri, receiver_options options = {})
+      : uri_(std::move(my_uri)), options_(options), replay_(options.replay) {}
+
+  /// Trust a community: messages signed under its KPAK (named in IDRkmsi) are accepted. The
+  /// receiver's own community must be trusted too. Replaces a community of the same KMS URI.
+  void trust(community c) {
+    std::erase_if(signers_, [&](const signer_entry& e) { return e.kms_uri == c.kms_uri(); });
+    for (auto& x : communities_)
+      if (x.kms_uri() == c.kms_uri()) {
+        x = std::move(c);
+        return;
+      }
+    communities_.push_back(std::move(c));
+  }
+
+  /// Add one of the receiver's key sets (its community must be trusted first).
+  [[nodiscard]] result<std::monostate, i_message_failure> add_keys(period_keys keys) {
+    if (keys.user_uri() != uri_) return detail::fail(i_message_error::bad_request, "key set is for " + keys.user_uri() + ", not " + uri_);
+    if (find_community(keys.kms_uri()) == nullptr) return detail::fail(i_message_error::bad_request, "the key set's community is not trusted");
+    std::erase_if(keys_, [&](const period_keys& k) { return k.kms_uri() == keys.kms_uri() && k.period() == keys.period(); });
+    keys_.push_back(std::move(keys));
+    return std::monostate{};
+  }
+  /// Forget the key sets of periods before `period` (of KMS `kms_uri`).
+  void drop_keys_before(std::string_view kms_uri, std::uint64_t period) {
+    std::erase_if(keys_, [&](const period_keys& k) { return k.kms_uri() == kms_uri && k.period() < period; });
+  }
+
+  [[nodiscard]] const std::string& uri() const noexcept { return uri_; }
+  [[nodiscard]] const replay_guard& replay() const noexcept { return replay_; }
+  [[nodiscard]] std::size_t cached_signers() const noexcept { return signers_.size(); }
+
+  /// Checks and opens an I_MESSAGE received at `now`. Every failure names its cause and returns
+  /// no key. Order: parse and profile; T against the clock-skew window and the replay cache;
+  /// KMSs; own key set for the period of T; addressed to me; initiator UID; signature; SAKKE;
+  /// key IDs and parameters; then the message is recorded against replay.
+  [[nodiscard]] result<received_key, i_message_failure> process(std::span<const std::uint8_t> message, ntp_time now) {
+    using namespace mikey;
+    const auto m = parse_message(message);
+    if (!m) return detail::fail(i_message_error::malformed, mikey::to_string(m.error()));
+    if (auto e = check_3gpp_profile(*m)) return detail::fail(i_message_error::not_3gpp_profile, mikey::to_string(*e));
+    const auto& hdr = m->hdr();
+    received_key out;
+    if (hdr.prf == prf_func::hmac_sha_256)
+      out.prf = mikey_prf::prf_hmac_sha_256;
+    else if (hdr.prf == prf_func::mikey_1)
+      out.prf = mikey_prf::mikey_1;
+    else
+      return detail::fail(i_message_error::unsupported_prf, std::to_string(static_cast<unsigned>(hdr.prf)));
+    const auto* sakke_p = m->sakke();
+    if (sakke_p->params != sakke_parameter_set)
+      return detail::fail(i_message_error::unsupported_parameter_set, std::to_string(sakke_p->params));
+    if (sakke_p->id_scheme != sakke_id_scheme_uid) return detail::fail(i_message_error::unsupported_id_scheme, std::to_string(sakke_p->id_scheme));
+
+    // Time and replay (cheap, before any curve arithmetic).
+    out.time = from_ntp_wire(m->t()->value, now);
+    const auto rand = m->rand()->rand;
+    if (auto e = replay_failure(replay_.check(out.time, rand, now))) return unexpected{*e};
+    out.rand.assign(rand.begin(), rand.end());
+
+    // KMSs, own key set for the period, recipient.
+    const auto kmsr = detail::text(m->idr(id_role::responder_kms)->data);
+    const auto kmsi = detail::text(m->idr(id_role::initiator_kms)->data);
+    const community* mine = find_community(kmsr);
+    const bool hold_keys_there = std::any_of(keys_.begin(), keys_.end(), [&](const period_keys& k) { return k.kms_uri() == kmsr; });
+    if (mine == nullptr || !hold_keys_there) return detail::fail(i_message_error::wrong_kms, std::string(kmsr));
+    const community* theirs = find_community(kmsi);
+    if (theirs == nullptr) return detail::fail(i_message_error::unknown_initiator_kms, std::string(kmsi));
+    const auto period = mine->period_at(out.time);
+    if (!period) return unexpected{period.error()};
+    const period_keys* keys = find_keys(kmsr, *period);
+    if (keys == nullptr) return detail::fail(i_message_error::no_key_for_period, "period " + std::to_string(*period) + " of " + std::string(kmsr));
+    out.period = *period;
+    if (const auto* r = m->idr(id_role::responder)) {
+      if (detail::text(r->data) != uri_) return detail::fail(i_message_error::wrong_recipient, "IDRr is " + std::string(detail::text(r->data)));
+    } else {
+      const auto data = m->idr(id_role::responder_uid)->data;
+      if (!std::equal(data.begin(), data.end(), keys->id().begin(), keys->id().end()))
+        return detail::fail(i_message_error::wrong_recipient, "IDRuidr is not my UID for period " + std::to_string(*period));
+    }
+
+    // Initiator UID: from the URI, or as carried.
+    out.initiator_kms_uri = std::string(kmsi);
+    if (const auto* i = m->idr(id_role::initiator)) {
+      out.initiator_uri = std::string(detail::text(i->data));
+      const auto their_period = theirs->period_at(out.time);
+      if (!their_period) return unexpected{their_period.error()};
+      const auto u = theirs->uid_of(*out.initiator_uri, *their_period);
+      if (!u) return unexpected{u.error()};
+      out.initiator_uid = *u;
+    } else {
+      const auto data = m->idr(id_role::initiator_uid)->data;
+      if (data.size() != out.initiator_uid.size()) return detail::fail(i_message_error::malformed, "IDRuidi is not 32 octets");
+      std::copy(data.begin(), data.end(), out.initiator_uid.begin());
+    }
+
+    // Signature.
+    const auto signed_range = m->signed_range();
+    if (!signed_range) return detail::fail(i_message_error::malformed, mikey::to_string(signed_range.error()));
+    const auto signature = m->sign()->signature;
+    if (signature.size() != eccsi_suite::signature_size) return detail::fail(i_message_error::signature_invalid, "ECCSI signature has the wrong length");
+    const auto ctx = signer_context_for(*theirs, out.initiator_uid, signature.subspan(2 * eccsi_suite::N));
+    if (!ctx) return unexpected{ctx.error()};
+    if (const auto v = (*ctx)->verify(*signed_range, signature); !v) return detail::fail(i_message_error::signature_invalid, eccsi::describe(v.error()));
+
+    // The key.
+    auto ssv = keys->receiver().decapsulate(sakke_p->data);
+    if (!ssv) return detail::fail(i_message_error::decapsulation_failed);
+    std::copy(ssv->begin(), ssv->end(), out.key.data());
+    ct::wipe(ssv->data(), ssv->size());
+
+    // Key identifiers.
+    out.csb_id = sk_id::from_value(hdr.csb_id);
+    out.purpose = out.csb_id.purpose();
+    out.key_id = out.csb_id;
+    if (out.purpose == key_purpose::gmk) {
+      const auto gmk_id = recover_gmk_id(out.csb_id, out.key.span(), uri_);
+      if (!gmk_id) return detail::fail(i_message_error::key_id_mismatch, describe(gmk_id.error()));
+      out.key_id = *gmk_id;
+    }
+    if (hdr.map_type == cs_map_type::generic_id) {
+      const auto expected_spi = group_mki(out.key_id, out.csb_id);
+      for (const auto e : hdr.generic_ids()) {
+        out.cs_ids.push_back(e.cs_id);
+        if (out.purpose == key_purpose::gmk && !e.spi.empty() &&
+            !std::equal(e.spi.begin(), e.spi.end(), expected_spi.begin(), expected_spi.end()))
+          return detail::fail(i_message_error::key_id_mismatch, "GENERIC-ID SPI is not GMK-ID || GUK-ID");
+      }
+    }
+    if (const auto* kp = m->extension(ext_type::key_parameters)) {
+      auto p = unprotect_key_parameters(kp->data, out.key.span(), out.csb_id.value());
+      if (!p) return detail::fail(i_message_error::key_parameters_invalid, describe(p.error()));
+      if (p->key_type != static_cast<std::uint8_t>(out.purpose))
+        return detail::fail(i_message_error::key_parameters_invalid, "key type differs from the CSB ID purpose");
+      out.parameters = std::move(*p);
+    }
+    out.has_sakke_to_self = m->extension(ext_type::sakke_to_self) != nullptr;
+
+    if (auto e = replay_failure(replay_.accept(out.time, rand, now))) return unexpected{*e};
+    return out;
+  }
+
+ private:
+  struct signer_entry {
+    std::string kms_uri;
+    uid id;
+    std::array<std::uint8_t, pvt_octets> pvt;
+    eccsi::signer_context<> context;
+  };
+
+  [[nodiscard]] static std::optional<i_message_failure> replay_failure(replay_verdict v) {
+    switch (v) {
+      case replay_verdict::fresh: return std::nullopt;
+      case replay_verdict::too_old: return i_message_failure{i_message_error::too_old, {}};
+      case replay_verdict::in_future: return i_message_failure{i_message_error::in_future, {}};
+      case replay_verdict::replayed: return i_message_failure{i_message_error::replayed, {}};
+      case replay_verdict::cache_full: return i_message_failure{i_message_error::replay_cache_full, {}};
+      case replay_verdict::bad_rand: return i_message_failure{i_message_error::bad_rand, {}};
+    }
+    return i_message_failure{i_message_error::malformed, "unknown replay verdict"};
+  }
+
+  [[nodiscard]] const community* find_community(std::string_view kms_uri) const noexcept {
+    for (const auto& c : communities_)
+      if (c.kms_uri() == kms_uri) return &c;
+    return nullptr;
+  }
+  [[nodiscard]] const period_keys* find_keys(std::string_view kms_uri, std::uint64_t period) const noexcept {
+    for (const auto& k : keys_)
+      if (k.kms_uri() == kms_uri && k.period() == period) return &k;
+    return nullptr;
+  }
+
+  /// The cached verification context of (KMS, UID, PVT), built on first use; the oldest entry
+  /// leaves when the cache is full.
+  [[nodiscard]] result<const eccsi::signer_context<>*, i_message_failure> signer_context_for(const community& c, const uid& id,
+                                                                                              std::span<const std::uint8_t> pvt) {
+    for (const auto& e : signers_)
+      if (e.kms_uri == c.kms_uri() && e.id == id && std::equal(pvt.begin(), pvt.end(), e.pvt.begin(), e.pvt.end())) return &e.context;
+    auto ctx = eccsi::signer_context<>::create(c.kpak(), id, pvt, options_.signer_precompute);
+    if (!ctx) return detail::fail(i_message_error::signature_invalid, eccsi::describe(ctx.error()));
+    if (options_.signer_cache_capacity == 0) return detail::fail(i_message_error::bad_request, "signer cache capacity is 0");
+    if (signers_.size() >= options_.signer_cache_capacity) signers_.erase(signers_.begin());
+    std::array<std::uint8_t, pvt_octets> pvt_copy{};
+    std::copy(pvt.begin(), pvt.end(), pvt_copy.begin());
+    signers_.push_back(signer_entry{c.kms_uri(), id, pvt_copy, std::move(*ctx)});
+    return &signers_.back().context;
+  }
+
+  std::string uri_;
+  receiver_options options_;
+  replay_guard replay_;
+  std::vector<community> communities_;
+  std::vector<period_keys> keys_;
+  std::vector<signer_entry> signers_;
+};
+
+/// For a hidden initiator (IDRuidi): check that `uri`, learnt later, hashes to the carried UID.
+[[nodiscard]] inline result<std::monostate, i_message_failure> confirm_initiator(const received_key& k, std::string_view uri,
+                                                                                 const community& initiator_community) {
+  if (initiator_community.kms_uri() != k.initiator_kms_uri) return detail::fail(i_message_error::unknown_initiator_kms, initiator_community.kms_uri());
+  const auto period = initiator_community.period_at(k.time);
+  if (!period) return unexpected{period.error()};
+  const auto u = initiator_community.uid_of(uri, *period);
+  if (!u) return unexpected{u.error()};
+  if (*u != k.initiator_uid) return detail::fail(i_message_error::initiator_mismatch, std::string(uri));
+  return std::monostate{};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session keys
+
+/// The SRTP master key and salt of crypto session `cs_id` (RFC 3830 §4.1.3 with the message's
+/// PRF): TGK = the transported key, CSB ID and RAND from the message.
+template <class M>
+  requires requires(const M& m) {
+    m.key;
+    m.csb_id;
+    m.rand;
+    m.prf;
+  }
+[[nodiscard]] result<srtp_master, prf_error> session_keys(const M& m, std::uint8_t cs_id, std::size_t key_len = 16, std::size_t salt_len = 12) {
+  return derive_srtp_master(m.prf, m.key.span(), cs_id, m.csb_id.value(), m.rand, key_len, salt_len);
+}
+
+/// The SRTP MKI: GMK-ID || GUK-ID for a group key, else the key ID (3gpp-notes §A.1).
+[[nodiscard]] inline std::vector<std::uint8_t> mki(key_purpose purpose, sk_id key_id, sk_id csb_id) {
+  if (purpose == key_purpose::gmk) {
+    const auto m = group_mki(key_id, csb_id);
+    return {m.begin(), m.end()};
+  }
+  const auto m = key_id_mki(key_id);
+  return {m.begin(), m.end()};
+}
+
+}  // namespace skm::km
