@@ -289,3 +289,78 @@ TEST_CASE("tshark flags a truncated message as malformed (the check can fail)", 
   REQUIRE(rows[0].size() == fields.size());
   CHECK_FALSE(rows[0].back().empty());  // _ws.malformed present
 }
+
+TEST_CASE("tshark agrees on the RFC 3830 payloads: SRTP-ID map, ID, KEMAC, V, ERR", "[tshark]") {
+  if (!have_tshark()) {
+    WARN("SKIPPED: tshark is not on PATH");
+    return;
+  }
+  const std::array<srtp_id_entry, 2> map{srtp_id_entry{0, 0x11223344, 0}, srtp_id_entry{1, 0xCAFEBABE, 7}};
+  const auto rnd = skm_test::mikey::pattern(16, 1);
+  const auto encr = skm_test::mikey::pattern(40, 2);
+  const auto mac = skm_test::mikey::pattern(20, 3);
+  const auto ver = skm_test::mikey::pattern(20, 4);
+  message_builder b;
+  b.add_hdr(hdr_payload{1, data_type::psk_init, true, prf_func::mikey_1, 0x01020304, 0, cs_map_type::empty, {}}, map)
+      .add(t_payload{ts_type::ntp_utc, 0xE000000100000000})
+      .add(rand_payload{rnd})
+      .add(id_payload{1, skm_test::mikey::text("sip:alice@example.org")})
+      .add(kemac_payload{encr_alg::aes_cm_128, encr, mac_alg::hmac_sha_1_160, mac})
+      .add(v_payload{mac_alg::hmac_sha_1_160, ver})
+      .add(err_payload{5, 0});
+  const auto msg = b.finish().value();
+  const auto m = parse_message(msg).value();
+
+  temp_dir dir;
+  const auto pcap = dir.path / "rfc3830.pcap";
+  write_pcap(pcap, {msg});
+  const std::vector<std::pair<std::string, std::string>> want{
+      {"mikey.type", "0"},
+      {"mikey.v.set", "1"},
+      {"mikey.prf_func", "0"},
+      {"mikey.csb_id", "0x01020304"},
+      {"mikey.cs_count", "2"},
+      {"mikey.cs_id_map_type", "0"},
+      {"mikey.srtp_id.policy_no", join(m.hdr().srtp_ids(), [](const srtp_id_entry& e) { return num(e.policy_no); })},
+      {"mikey.srtp_id.ssrc", join(m.hdr().srtp_ids(), [](const srtp_id_entry& e) { return detail::hex_number(e.ssrc, 8); })},
+      {"mikey.srtp_id.roc", join(m.hdr().srtp_ids(), [](const srtp_id_entry& e) { return detail::hex_number(e.roc, 8); })},
+      {"mikey.next_payload", "5,11,6,1,9,12,0"},
+      {"mikey.rand.data", detail::hex(rnd)},
+      {"mikey.id.type", "1"},
+      {"mikey.id.len", "21"},
+      {"mikey.id.data", "sip:alice@example.org"},
+      {"mikey.kemac.encr_alg", "1"},
+      {"mikey.kemac.key_data_len", "40"},
+      {"mikey.kemac.key_data", detail::hex(m.first<kemac_payload>()->encr_data)},
+      {"mikey.kemac.mac_alg", "1"},
+      {"mikey.kemac.mac", detail::hex(m.first<kemac_payload>()->mac)},
+      {"mikey.v.auth_alg", "1"},
+      {"mikey.v.ver_data", detail::hex(m.first<v_payload>()->ver_data)},
+      {"mikey.err.no", "5"},
+      {"mikey.err.reserved", "0000"},
+      {"_ws.expert", ""},
+      {"_ws.malformed", ""}};
+  std::string cmd = "tshark -r '" + pcap.string() + "' -T fields -E separator='|'";
+  for (const auto& [field, value] : want) cmd += " -e " + field;
+  cmd += " 2>/dev/null";
+  std::FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string text;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) text.append(buf.data(), n);
+  REQUIRE(pclose(pipe) == 0);
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  std::vector<std::string> got;
+  for (std::size_t a = 0;;) {
+    const auto p = text.find('|', a);
+    got.push_back(text.substr(a, p == std::string::npos ? std::string::npos : p - a));
+    if (p == std::string::npos) break;
+    a = p + 1;
+  }
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("field " << want[i].first);
+    CHECK(got[i] == want[i].second);
+  }
+}
