@@ -350,3 +350,30 @@ TEST_CASE("P-256 fixed-base tables: copies and moved-from tables", "[ec][ec-p256
   table = std::move(moved);
   CHECK(ec::ct_equal(table.mul_vartime(k), expected).declassify());
 }
+
+TEST_CASE("wNAF recoding: sum, oddness, range, spacing", "[ec][ec-p256]") {
+  std::mt19937_64 rng(12);
+  auto scalars = interesting_scalars(rng, 40);
+  for (const scalar& k : scalars) {
+    std::array<std::int8_t, 257> digits;
+    const std::size_t len = ec::detail::wnaf<5>(k, digits);
+    skm::uint<5> pos, neg;
+    std::size_t last_nonzero = 0;
+    bool first = true;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      const int d = digits[i];
+      if (d == 0) continue;
+      CHECK(i < len);
+      CHECK((d & 1) != 0);
+      CHECK(d > -16);
+      CHECK(d < 16);
+      if (!first) CHECK(i - last_nonzero >= 5);  // at most one nonzero digit in any 5 positions
+      first = false;
+      last_nonzero = i;
+      const auto term = skm::uint<5>::from_u64(static_cast<std::uint64_t>(d > 0 ? d : -d)) << i;
+      if (d > 0) pos = pos + term;
+      else neg = neg + term;
+    }
+    CHECK(pos - neg == k.resize<5>());
+  }
+}

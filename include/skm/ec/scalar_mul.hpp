@@ -109,42 +109,57 @@ template <class Curve, class Point>
   return select_point<Curve>(ct::choice::from_mask(found), r, none);
 }
 
-/// Width-w NAF of a public scalar: digits odd in (-2^(w-1), 2^(w-1)) or zero; returns the length.
+/// Width-w NAF of a public scalar: digits odd in (-2^(w-1), 2^(w-1)) or zero, k = sum d_i 2^i;
+/// returns the length. Bit scanning with a carry: at a position whose bit differs from the
+/// carry, the next w bits plus the carry form an odd digit, taken negative (carrying into the
+/// bits above) when its top bit is set.
 template <unsigned W, std::size_t M>
-[[nodiscard]] constexpr std::size_t wnaf(const uint<M>& k_in, std::array<std::int8_t, 64 * M + 1>& digits) noexcept {
+[[nodiscard]] constexpr std::size_t wnaf(const uint<M>& k, std::array<std::int8_t, 64 * M + 1>& digits) noexcept {
   static_assert(W >= 2 && W <= 7);
-  uint<M + 1> k = k_in.template resize<M + 1>();
+  constexpr std::size_t nbits = 64 * M;
+  for (auto& d : digits) d = 0;
   std::size_t len = 0;
-  for (std::size_t i = 0; i < digits.size(); ++i) digits[i] = 0;
-  std::size_t i = 0;
-  while (!k.is_zero().declassify()) {
-    if (k.limb[0] & 1) {
-      int d = static_cast<int>(k.limb[0] & ((1u << W) - 1));
-      if (d >= (1 << (W - 1))) d -= (1 << W);
-      digits[i] = static_cast<std::int8_t>(d);
-      if (d > 0) {
-        k = k - uint<M + 1>::from_u64(static_cast<std::uint64_t>(d));
-      } else {
-        k = k + uint<M + 1>::from_u64(static_cast<std::uint64_t>(-d));
-      }
-      len = i + 1;
+  limb_t carry = 0;
+  std::size_t bit = 0;
+  while (bit < nbits) {
+    if (bits_at(k, static_cast<std::ptrdiff_t>(bit), 1) == carry) {
+      ++bit;
+      continue;
     }
-    k = k >> 1;
-    ++i;
+    const unsigned now = nbits - bit < W ? static_cast<unsigned>(nbits - bit) : W;
+    long word = static_cast<long>(bits_at(k, static_cast<std::ptrdiff_t>(bit), now) + carry);
+    carry = static_cast<limb_t>((word >> (W - 1)) & 1);
+    word -= static_cast<long>(carry << W);
+    digits[bit] = static_cast<std::int8_t>(word);
+    len = bit + 1;
+    bit += now;
+  }
+  if (carry != 0) {
+    digits[nbits] = 1;
+    len = nbits + 1;
   }
   return len;
 }
 
-/// Odd multiples [1, 3, 5, ..., 2^(W-1) - 1]P in affine form (public P).
-template <class Curve, unsigned W>
-[[nodiscard]] std::array<affine_point<Curve>, (1u << (W - 2))> odd_multiples_vartime(const affine_point<Curve>& p) {
+/// Odd multiples [1, 3, 5, ..., 2^(W-1) - 1]P of several public points, in affine form, with one
+/// inversion for all of them.
+template <class Curve, unsigned W, std::size_t Count>
+[[nodiscard]] std::array<std::array<affine_point<Curve>, (1u << (W - 2))>, Count> odd_multiples_vartime(
+    const std::array<affine_point<Curve>, Count>& points) {
   constexpr std::size_t n = 1u << (W - 2);
-  std::array<jacobian_point<Curve>, n> jac;
-  jac[0] = to_jacobian(p);
-  const auto twice = dbl(p);
-  for (std::size_t i = 1; i < n; ++i) jac[i] = add_vartime(jac[i - 1] /* (2i-1)P */, twice);
-  std::array<affine_point<Curve>, n> out;
-  batch_to_affine_vartime<Curve>(jac, out);
+  std::array<jacobian_point<Curve>, n * Count> jac;
+  for (std::size_t c = 0; c < Count; ++c) {
+    jacobian_point<Curve>* row = jac.data() + c * n;
+    row[0] = to_jacobian(points[c]);
+    const auto twice = dbl(points[c]);
+    for (std::size_t i = 1; i < n; ++i) row[i] = add_vartime(row[i - 1] /* (2i-1)P */, twice);
+  }
+  std::array<affine_point<Curve>, n * Count> flat;
+  batch_to_affine_vartime<Curve>(jac, flat);
+  std::array<std::array<affine_point<Curve>, n>, Count> out;
+  for (std::size_t c = 0; c < Count; ++c) {
+    for (std::size_t i = 0; i < n; ++i) out[c][i] = flat[c * n + i];
+  }
   return out;
 }
 
@@ -323,7 +338,7 @@ template <class Curve, std::size_t M>
 [[nodiscard]] jacobian_point<Curve> mul_vartime(const affine_point<Curve>& p, const uint<M>& k) {
   constexpr unsigned W = 5;
   if (p.infinity.declassify()) return identity<Curve>();
-  const auto table = detail::odd_multiples_vartime<Curve, W>(p);
+  const auto table = detail::odd_multiples_vartime<Curve, W, 1>({p})[0];
   std::array<std::int8_t, 64 * M + 1> digits;
   const std::size_t len = detail::wnaf<W>(k, digits);
   jacobian_point<Curve> acc = identity<Curve>();
@@ -341,8 +356,9 @@ template <class Curve, std::size_t M>
   constexpr unsigned W = 5;
   if (p.infinity.declassify()) return mul_vartime(q, b);
   if (q.infinity.declassify()) return mul_vartime(p, a);
-  const auto tp = detail::odd_multiples_vartime<Curve, W>(p);
-  const auto tq = detail::odd_multiples_vartime<Curve, W>(q);
+  const auto tables = detail::odd_multiples_vartime<Curve, W, 2>({p, q});
+  const auto& tp = tables[0];
+  const auto& tq = tables[1];
   std::array<std::int8_t, 64 * M + 1> da, db;
   const std::size_t la = detail::wnaf<W>(a, da);
   const std::size_t lb = detail::wnaf<W>(b, db);
