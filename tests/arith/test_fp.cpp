@@ -15,19 +15,13 @@ using namespace skm;
 using skm::test::from_mpz;
 using skm::test::operand_source;
 using skm::test::to_mpz;
+using skm::test::element;
+using skm::test::value;
 
 namespace {
 
 constexpr int kRandomOperands = 10000;
 
-template <class F>
-F element(const mpz_class& v) {
-  return F::from_uint(from_mpz<F::limbs>(v)).value();
-}
-template <class F>
-mpz_class value(const F& x) {
-  return to_mpz(x.to_uint());
-}
 
 template <class F>
 void differential_suite(std::uint64_t seed) {

@@ -10,17 +10,11 @@ using namespace skm;
 using skm::test::from_mpz;
 using skm::test::operand_source;
 using skm::test::to_mpz;
+using skm::test::element;
+using skm::test::value;
 
 namespace {
 
-template <class F>
-F element(const mpz_class& v) {
-  return F::from_uint(from_mpz<F::limbs>(v)).value();
-}
-template <class F>
-mpz_class value(const F& x) {
-  return to_mpz(x.to_uint());
-}
 mpz_class mod(const mpz_class& v, const mpz_class& p) {
   mpz_class r = v % p;
   return r < 0 ? mpz_class(r + p) : r;

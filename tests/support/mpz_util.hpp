@@ -27,6 +27,16 @@ uint<N> from_mpz(const mpz_class& v) {
   return r;
 }
 
+/// A field element from its canonical value (which must be below the modulus), and back.
+template <class F>
+F element(const mpz_class& v) {
+  return F::from_uint(from_mpz<F::limbs>(v)).value();
+}
+template <class F>
+mpz_class value(const F& x) {
+  return to_mpz(x.to_uint());
+}
+
 /// Operands below a modulus m: edge values first (0, 1, 2, m-1, m-2, (m-1)/2, (m+1)/2, values
 /// with leading zero limbs, all-ones patterns, single bits), then uniform random values.
 template <std::size_t N>
