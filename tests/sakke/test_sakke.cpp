@@ -247,12 +247,17 @@ TEMPLATE_TEST_CASE("SAKKE round trips: cached and new recipient, warm and cold r
   REQUIRE(rec.has_value());
   const auto to = recipient<TestType>::create(f.kms.public_key(), f.id);
   REQUIRE(to.has_value());
+  const auto to5 = recipient<TestType, 5>::create(f.kms.public_key(), f.id);  // another window width
+  REQUIRE(to5.has_value());
   for (int trial = 0; trial < 3; ++trial) {
     const auto e = encapsulate_random(*to, f.rng);
     REQUIRE(e.has_value());
     const auto e2 = encapsulate(f.kms.public_key(), f.id, e->ssv);
     REQUIRE(e2.has_value());
     REQUIRE(*e2 == e->data);  // deterministic in (SSV, b)
+    const auto e3 = encapsulate(*to5, e->ssv);
+    REQUIRE(e3.has_value());
+    REQUIRE(*e3 == e->data);
     const auto warm = rec->decapsulate(e->data);
     REQUIRE(warm.has_value());
     REQUIRE(*warm == e->ssv);

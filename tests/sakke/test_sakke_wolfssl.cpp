@@ -102,7 +102,7 @@ bytes random_identity(wolf_rng& rng, int i) {
   if (id.size() < 2) id.push_back(0x42);
   if (i % 4 == 1) id[0] = 0;
   if (i % 4 == 2) id.insert(id.begin(), {0, 0});
-  if (id.size() > 2 && id[0] == 0 && id[1] == 0 && id[2] == 0) id[2] = 1;  // keep b >= 2
+  id.back() |= 0x02;  // keep b >= 2 whatever the leading octets are
   return id;
 }
 
