@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -28,6 +29,8 @@ message_view parse_ok(const std::vector<std::uint8_t>& bytes) {
   if (!m) FAIL("parse failed: " << to_string(m.error()));
   return *m;
 }
+
+bool parses(const std::vector<std::uint8_t>& bytes) { return parse_message(bytes).has_value(); }
 
 error parse_fails(const std::vector<std::uint8_t>& bytes, parse_options o = {}) {
   auto m = parse_message(bytes, o);
@@ -103,6 +106,15 @@ constexpr bool builder_and_parser_are_constexpr() {
          check_3gpp_profile(*m).has_value();  // no IDRs: valid RFC 6509, not 3GPP profile
 }
 static_assert(builder_and_parser_are_constexpr());
+
+// A view over a temporary would dangle: parse_message refuses rvalue vectors at compile time.
+template <class T>
+concept parsable_from = requires(T&& t) { parse_message(std::forward<T>(t)); };
+static_assert(parsable_from<const std::vector<std::uint8_t>&>);
+static_assert(parsable_from<std::vector<std::uint8_t>&>);
+static_assert(parsable_from<bytes_view>);
+static_assert(!parsable_from<std::vector<std::uint8_t>>);
+static_assert(!parsable_from<const std::vector<std::uint8_t>>);
 
 }  // namespace
 
@@ -421,7 +433,7 @@ TEST_CASE("structural rules: payload codes, size, counts", "[mikey][strict]") {
       (b.add(payloads), ...);
       return b.finish().value();
     };
-    CHECK(parse_message(build(hdr, t, r, s, sig)));
+    CHECK(parses(build(hdr, t, r, s, sig)));
     CHECK(parse_fails(build(hdr, r, s, sig)) == error{errc::missing_payload, "T", "", 10 + 18 + 278 + 131});
     CHECK(parse_fails(build(hdr, t, s, sig)).code == errc::missing_payload);
     CHECK(parse_fails(build(hdr, t, r, sig)).code == errc::missing_payload);
@@ -433,12 +445,12 @@ TEST_CASE("structural rules: payload codes, size, counts", "[mikey][strict]") {
           error{errc::invalid_value, "T", "TS type", 11});
     const auto uri = skm_test::mikey::text("tel:+1");
     const idr_payload i1{id_role::initiator, id_type::uri, uri};
-    CHECK(parse_message(build(hdr, t, r, i1, s, sig)));
+    CHECK(parses(build(hdr, t, r, i1, s, sig)));
     CHECK(parse_fails(build(hdr, t, r, i1, i1, s, sig)).code == errc::duplicate_payload);
     // The same layout is fine for other data types (no SAKKE rules there).
     auto other = hdr;
     other.data_type = data_type::pk_init;
-    CHECK(parse_message(build(other, t, t, r)));
+    CHECK(parses(build(other, t, t, r)));
   }
   SECTION("HDR version and map") {
     auto bad = good;

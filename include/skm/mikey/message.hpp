@@ -271,6 +271,9 @@ constexpr void grow(std::vector<std::uint8_t>& v, std::size_t n) {
   return m;
 }
 
+/// A message_view must not outlive its bytes: parsing a temporary vector is refused at compile time.
+result<message_view> parse_message(const std::vector<std::uint8_t>&& temporary, parse_options options = {}) = delete;
+
 /// The TS 33.180 Annex E profile of an I_MESSAGE, on top of parse_message's RFC 6509 rules:
 /// data type 26, V = 0, T is NTP-UTC, an initiator identity (IDRi or IDRuidi, not both), a
 /// responder identity (IDRr or IDRuidr, not both), IDRkmsi, IDRkmsr, an ECCSI signature, and
