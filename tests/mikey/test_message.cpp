@@ -562,7 +562,8 @@ TEST_CASE("dump shows every payload and field", "[mikey][dump]") {
   for (const char* expected :
        {"MIKEY message, 683 bytes, 11 payloads", "HDR (Common Header), offset 0, 10 bytes",
         "Data type: 26 (SAKKE msg)", "PRF func: 1 (PRF-HMAC-SHA-256)", "CSB ID: 0x16992638",
-        "CS ID map type: 1 (Empty map)", "TS type: 0 (NTP-UTC)",
+        "CS ID map type: 1 (Empty map)", "TS type: 0 (NTP-UTC)", "IDR (IDRuidi), offset 38, 37 bytes",
+        "General Extension (3GPP key parameters), offset 480, 72 bytes", "SIGN, offset 552, 131 bytes",
         "TS value: 0xec898da800000000 (2025-10-02 23:47:52 UTC)",
         "RAND: 02a28bddaf984c5e0563bc1ce857df83", "ID Role: 8 (IDRuidi)",
         "ID Data: b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4",

@@ -97,6 +97,10 @@ inline void dump_sakke_fields(dump_writer& w, int indent, const sakke_payload& s
 
 inline void dump_payload(dump_writer& w, const payload_entry& e) {
   std::string title = e.type == payload_type::hdr ? "HDR (Common Header)" : name(e.type);
+  const char* kind = nullptr;  // the role or extension type, shown in the heading as Wireshark does
+  if (const auto* i = e.get<idr_payload>()) kind = name(i->role);
+  if (const auto* g = e.get<general_ext_payload>()) kind = name(g->type);
+  if (kind != nullptr) title += std::string(" (") + kind + ")";
   w.heading(0, title + ", offset " + std::to_string(e.offset) + ", " + std::to_string(e.raw.size()) + " bytes");
   if (const auto* h = e.get<hdr_payload>()) {
     w.line(1, "Version", std::to_string(h->version));
