@@ -77,7 +77,7 @@ ntp_time message_time(const std::vector<std::uint8_t>& m) {
 }
 
 i_message_receiver vendor_bob_receiver() {
-  i_message_receiver r(std::string(vendor::bob_uri));
+  i_message_receiver r{std::string(vendor::bob_uri)};
   r.trust(vendor_community());
   REQUIRE(r.add_keys(period_keys::create(vendor_community(), vendor_bob()).value()).has_value());
   return r;
@@ -192,7 +192,7 @@ TEST_CASE("vendor I_MESSAGE: verified and opened by skm with the published keys"
   REQUIRE(bob.cached_signers() == 1);
   require_failure(bob.process(msg, t), i_message_error::replayed);
   // Alice is not the recipient.
-  i_message_receiver alice(std::string(vendor::alice_uri));
+  i_message_receiver alice{std::string(vendor::alice_uri)};
   alice.trust(vendor_community());
   REQUIRE(alice.add_keys(period_keys::create(vendor_community(), vendor_alice()).value()).has_value());
   require_failure(alice.process(msg, t), i_message_error::wrong_recipient);
@@ -231,7 +231,7 @@ TEST_CASE("vendor I_MESSAGE: time window, period, KMS and trust", "[km][negative
   }
   {
     // A key set for another period only: the message's period has no key.
-    i_message_receiver bob(std::string(vendor::bob_uri));
+    i_message_receiver bob{std::string(vendor::bob_uri)};
     bob.trust(vendor_community());
     require_failure(bob.process(msg, t), i_message_error::wrong_kms);  // no keys from that KMS at all
     // the vendor key set relabelled for period 237 does not validate (its UID is that of 236)
@@ -243,7 +243,7 @@ TEST_CASE("vendor I_MESSAGE: time window, period, KMS and trust", "[km][negative
   }
   {
     // A receiver that trusts another community only (same KMS URI would be a different KPAK).
-    i_message_receiver bob(std::string(vendor::bob_uri));
+    i_message_receiver bob{std::string(vendor::bob_uri)};
     bob.trust(kms_a().pub);
     REQUIRE(bob.add_keys(keys_for(kms_a(), vendor::bob_uri, t)).has_value());
     require_failure(bob.process(msg, t), i_message_error::wrong_kms);
