@@ -49,7 +49,10 @@ void bench_field(const char* name, int rounds, int calls) {
   mpz_import(ze, N, -1, 8, 0, 0, F::sqrt_exponent.limb.data());
   std::array<mp_limb_t, 2 * N> wide;
 
-  std::printf("\n== %s (%zu-bit p, %zu limbs; default kernel: %s) ==\n", name, F::bits, N, F::has_custom_kernel ? "the curve's own" : F::use_gmp ? "GMP mpn" : "unrolled CIOS");
+  std::printf("\n== %s (%zu-bit p, %zu limbs; default kernel: %s) ==\n", name, F::bits, N, F::has_custom_kernel                                         ? "the curve's own"
+                  : montgomery::bmi2_kernel_available<N>() && F::use_gmp ? "generated MULX"
+                  : F::use_gmp                                           ? "GMP mpn"
+                                                                         : "unrolled CIOS");
   // Every variant runs a dependent chain (each product feeds the next), i.e. measures latency.
   F x = a, y = a;
   F_cios xc = ac;

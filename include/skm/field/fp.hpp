@@ -84,6 +84,14 @@ class fp {
   static constexpr uint_type sqrt_exponent = (modulus >> 2) + 1;    // (p+1)/4 when p = 3 mod 4
 
   static constexpr bool has_custom_kernel = requires { typename Params::kernel; };
+  /// Params::use_gmp = true forces GMP's mpn even where the MULX kernel would serve.
+  static constexpr bool gmp_forced = [] {
+    if constexpr (requires { Params::use_gmp; }) {
+      return static_cast<bool>(Params::use_gmp);
+    } else {
+      return false;
+    }
+  }();
   static constexpr bool use_gmp = [] {
     if constexpr (requires { Params::use_gmp; }) {
       return static_cast<bool>(Params::use_gmp);
@@ -226,7 +234,11 @@ class fp {
     if constexpr (has_custom_kernel) {
       Params::kernel::sqr(r.m_, m_);
     } else if (!std::is_constant_evaluated() && use_gmp) {
-      montgomery::sqr_gmp(r.m_, m_, modulus, m_inv);
+      if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
+        montgomery::mul_bmi2(r.m_, m_, m_, modulus, m_inv);
+      } else {
+        montgomery::sqr_gmp(r.m_, m_, modulus, m_inv);
+      }
     } else {
       montgomery::mul_cios(r.m_, m_, m_, modulus, m_inv);
     }
@@ -400,7 +412,11 @@ class fp {
     if constexpr (has_custom_kernel) {
       Params::kernel::mul(out, a, b);
     } else if (!std::is_constant_evaluated() && use_gmp) {
-      montgomery::mul_gmp(out, a, b, modulus, m_inv);
+      if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
+        montgomery::mul_bmi2(out, a, b, modulus, m_inv);
+      } else {
+        montgomery::mul_gmp(out, a, b, modulus, m_inv);
+      }
     } else {
       montgomery::mul_cios(out, a, b, modulus, m_inv);
     }

@@ -17,6 +17,12 @@
 
 #include "skm/bigint/uint.hpp"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+
+#include "skm/field/kernels/montmul16_x86_64.hpp"
+#endif
+
 namespace skm::montgomery {
 
 /// -p^-1 mod 2^64 by Newton iteration (each step doubles the correct low bits).
@@ -111,6 +117,42 @@ inline void redc_gmp(uint<N>& out, limb_t* t, const uint<N>& p, limb_t m_inv) no
   }
   const limb_t hi = mpn_add_n(out.limb.data(), t + N, carries.limb.data(), N);
   final_subtract(out, hi, p);
+}
+
+/// Whether this processor has BMI2 (MULX). Asked once; the answer is a fact of the machine.
+[[nodiscard]] inline bool cpu_has_bmi2() noexcept {
+#if defined(__x86_64__)
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
+    return ((ebx >> 8) & 1) != 0;
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
+/// Whether the generated MULX kernel serves N-limb moduli on this machine.
+template <std::size_t N>
+[[nodiscard]] inline bool bmi2_kernel_available() noexcept {
+#if defined(__x86_64__)
+  if constexpr (N == 16) return cpu_has_bmi2();
+#endif
+  return false;
+}
+
+/// The MULX kernel (only call when bmi2_kernel_available<N>()).
+template <std::size_t N>
+inline void mul_bmi2(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p, limb_t m_inv) noexcept {
+#if defined(__x86_64__)
+  if constexpr (N == 16) {
+    const limb_t top = kernels::montmul16_bmi2(out, a, b, p, m_inv);
+    final_subtract(out, top, p);
+    return;
+  }
+#endif
+  (void)out, (void)a, (void)b, (void)p, (void)m_inv;
 }
 
 template <std::size_t N>
