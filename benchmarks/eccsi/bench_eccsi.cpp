@@ -61,7 +61,8 @@ struct openssl_ecdsa {
   }
 };
 
-constexpr int rounds = 15;
+// Many short batches: on a shared machine a preempted batch then moves the median less.
+constexpr int rounds = 41;
 
 }  // namespace
 
@@ -155,7 +156,7 @@ int main() {
   };
 
   {
-    const auto s = interleaved({skm_sign, wolf_sign, ossl_sign}, rounds, 40);
+    const auto s = interleaved({skm_sign, wolf_sign, ossl_sign}, rounds, 16);
     print_row("skm ECCSI sign", s[0]);
     print_row("wolfSSL ECCSI sign", s[1]);
     print_row("OpenSSL ECDSA P-256 sign", s[2]);
@@ -164,7 +165,7 @@ int main() {
   }
   {
     // the cached verifications first: wolf_verify_cold re-sets wolfSSL's HS every call
-    const auto s = interleaved({skm_verify_table, skm_verify_cached, wolf_verify_cached, ossl_verify}, rounds, 30);
+    const auto s = interleaved({skm_verify_table, skm_verify_cached, wolf_verify_cached, ossl_verify}, rounds, 8);
     print_row("skm ECCSI verify, signer context (Y table)", s[0]);
     print_row("skm ECCSI verify, signer context (Y point)", s[1]);
     print_row("wolfSSL ECCSI verify, HS set", s[2]);
@@ -175,7 +176,7 @@ int main() {
     print_ratio("verify_cached_y_point", "openssl-ecdsa", s[1], s[3]);
   }
   {
-    const auto s = interleaved({skm_verify_cold, wolf_verify_cold, ossl_verify}, rounds, 30);
+    const auto s = interleaved({skm_verify_cold, wolf_verify_cold, ossl_verify}, rounds, 8);
     print_row("skm ECCSI verify, cold", s[0]);
     print_row("wolfSSL ECCSI verify, cold", s[1]);
     print_row("OpenSSL ECDSA P-256 verify", s[2]);
@@ -183,13 +184,13 @@ int main() {
     print_ratio("verify_cold", "openssl-ecdsa", s[0], s[2]);
   }
   {
-    const auto s = interleaved({skm_issue, wolf_issue}, rounds, 30);
+    const auto s = interleaved({skm_issue, wolf_issue}, rounds, 8);
     print_row("skm ECCSI issue (SSK, PVT)", s[0]);
     print_row("wolfSSL ECCSI issue (SSK, PVT)", s[1]);
     print_ratio("issue", "wolfssl", s[0], s[1]);
   }
   {
-    const auto s = interleaved({skm_validate, wolf_validate}, rounds, 30);
+    const auto s = interleaved({skm_validate, wolf_validate}, rounds, 8);
     print_row("skm ECCSI validate (SSK, PVT)", s[0]);
     print_row("wolfSSL ECCSI validate (SSK, PVT)", s[1]);
     print_ratio("validate", "wolfssl", s[0], s[1]);
@@ -205,13 +206,13 @@ int main() {
 #else
   std::puts("wolfSSL not found: ECCSI comparison with wolfSSL skipped");
   {
-    const auto s = interleaved({skm_sign, ossl_sign}, rounds, 40);
+    const auto s = interleaved({skm_sign, ossl_sign}, rounds, 16);
     print_row("skm ECCSI sign", s[0]);
     print_row("OpenSSL ECDSA P-256 sign", s[1]);
     print_ratio("sign", "openssl-ecdsa", s[0], s[1]);
   }
   {
-    const auto s = interleaved({skm_verify_table, skm_verify_cached, skm_verify_cold, ossl_verify}, rounds, 30);
+    const auto s = interleaved({skm_verify_table, skm_verify_cached, skm_verify_cold, ossl_verify}, rounds, 8);
     print_row("skm ECCSI verify, signer context (Y table)", s[0]);
     print_row("skm ECCSI verify, signer context (Y point)", s[1]);
     print_row("skm ECCSI verify, cold", s[2]);
@@ -221,7 +222,7 @@ int main() {
     print_ratio("verify_cold", "openssl-ecdsa", s[2], s[3]);
   }
   {
-    const auto s = interleaved({skm_issue, skm_validate}, rounds, 30);
+    const auto s = interleaved({skm_issue, skm_validate}, rounds, 8);
     print_row("skm ECCSI issue (SSK, PVT)", s[0]);
     print_row("skm ECCSI validate (SSK, PVT)", s[1]);
   }
