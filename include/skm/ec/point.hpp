@@ -24,7 +24,7 @@
 //                                always 64*limbs(S) scalar bits; any point, any scalar
 //     fixed_base_table<Curve, W> built at run time from ANY point (one batch inversion);
 //                                .mul(k) constant time (one mixed addition per W bits, no
-//                                doublings); .mul_vartime(k); .base()
+//                                doublings); .mul_vartime(k); .base(); .empty() (moved-from)
 //     mul_vartime(A, k)          wNAF, public scalar and point
 //     double_mul_vartime(A, a, B, b)   [a]A + [b]B (Straus, interleaved wNAF), public inputs
 //     in_subgroup_vartime(A)     [q]A == O (public points)
