@@ -119,7 +119,7 @@ TEST_CASE("wolfSSL KMS keys and RSKs work in skm; wolfSSL encapsulations decapsu
   REQUIRE(wc_MakeSakkeKey(&wkms.key, &rng.rng) == 0);
   const auto pk = skm::sakke::kms_public_key<sakke_param_set_1>::decode(wkms.public_key());
   REQUIRE(pk.has_value());
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 10; ++i) {
     const bytes id = random_identity(rng, i);
     wolf_point rsk;
     REQUIRE(wc_MakeSakkeRsk(&wkms.key, id.data(), static_cast<word16>(id.size()), rsk.p) == 0);
@@ -162,7 +162,7 @@ TEST_CASE("skm KMS keys and RSKs work in wolfSSL; skm encapsulations decapsulate
   REQUIRE(wc_MakeSakkePublicKey(&wkms.key, wz.p) == 0);
   REQUIRE(wkms.encode_rsk(wz.p) == vec(z));  // (any point encodes as 0x04 || x || y)
 
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 10; ++i) {
     const bytes id = random_identity(rng, i);
     const auto rsk = kms.issue_rsk(id);
     REQUIRE(rsk.has_value());
