@@ -377,3 +377,32 @@ TEST_CASE("wNAF recoding: sum, oddness, range, spacing", "[ec][ec-p256]") {
     CHECK(pos - neg == k.resize<5>());
   }
 }
+
+TEST_CASE("P-256 multi-scalar multiplication with a wide-window base table", "[ec][ec-p256]") {
+  std::mt19937_64 rng(13);
+  cryptopp_p256 ref;
+  const auto scalars = interesting_scalars(rng, 5);
+  const affine p = random_point(rng), q = random_point(rng);
+  const auto& g_table = ec::generator_wnaf_table<curve>();
+  const ec::wnaf_table<curve, 6> p_table(p);  // another width, on a run-time point
+  for (std::size_t i = 0; i < scalars.size(); ++i) {
+    const scalar& a = scalars[i];
+    const scalar& b = scalars[(i * 5 + 1) % scalars.size()];
+    const scalar& c = scalars[(i * 11 + 2) % scalars.size()];
+    const auto ga = ref.curve.ScalarMultiply(ref.g, to_integer(a));
+    const auto pb = ref.curve.ScalarMultiply(ref.from(p), to_integer(b));
+    const auto qc = ref.curve.ScalarMultiply(ref.from(q), to_integer(c));
+    CHECK(cryptopp_p256::same(ref.curve.Add(ref.curve.Add(ga, pb), qc),
+                              ec::multi_mul_vartime(g_table, a, std::array<affine, 2>{p, q}, std::array<scalar, 2>{b, c})));
+    CHECK(cryptopp_p256::same(ref.curve.Add(ga, pb), ec::multi_mul_vartime(g_table, a, std::array<affine, 1>{p}, std::array<scalar, 1>{b})));
+    const auto pa = ref.curve.ScalarMultiply(ref.from(p), to_integer(a));
+    CHECK(cryptopp_p256::same(ref.curve.Add(pa, qc), ec::multi_mul_vartime(p_table, a, std::array<affine, 1>{q}, std::array<scalar, 1>{c})));
+    // an identity among the points contributes nothing
+    CHECK(cryptopp_p256::same(ref.curve.Add(ga, qc),
+                              ec::multi_mul_vartime(g_table, a, std::array<affine, 2>{ec::identity_affine<curve>(), q}, std::array<scalar, 2>{b, c})));
+  }
+  // terms that cancel: [a]G + [q - a]G = O
+  const scalar a = skm::test::random_below(rng, curve::q);
+  CHECK(ec::is_identity(ec::multi_mul_vartime(g_table, a, std::array<affine, 1>{ec::generator<curve>()}, std::array<scalar, 1>{curve::q - a}))
+            .declassify());
+}

@@ -13,4 +13,11 @@ template <class Curve>
   return table;
 }
 
+/// The generator's odd multiples for variable-time multi-scalar multiplications (verification).
+template <class Curve>
+[[nodiscard]] const wnaf_table<Curve, 8>& generator_wnaf_table() {
+  static const wnaf_table<Curve, 8> table(generator<Curve>());
+  return table;
+}
+
 }  // namespace skm::ec

@@ -27,9 +27,12 @@
 //                                doublings); .mul_vartime(k); .base(); .empty() (moved-from)
 //     mul_vartime(A, k)          wNAF, public scalar and point
 //     double_mul_vartime(A, a, B, b)   [a]A + [b]B (Straus, interleaved wNAF), public inputs
+//     wnaf_table<Curve, W>       odd multiples of a fixed public point (W up to 8)
+//     multi_mul_vartime(T, a, {P_i}, {b_i})   [a]B + sum [b_i]P_i, one chain of doublings
 //     in_subgroup_vartime(A)     [q]A == O (public points)
 //   generator_table.hpp
 //     generator_table<Curve>()   the generator's fixed_base_table, built once, shared read-only
+//     generator_wnaf_table<Curve>()   the generator's wnaf_table<Curve, 8>, for verification
 //   encoding.hpp
 //     point_error + describe(point_error)
 //     encode_uncompressed(A) -> result<array<1 + 2*F::bytes>, point_error>   0x04 || x || y

@@ -6,8 +6,8 @@
 //   kms<>            KSAK (secret) and KPAK = [KSAK]G; issue(ID, rng) -> key_pair (SSK, PVT), §5.1.1
 //   public_key<>     a validated KPAK (§4.2: on the curve, not the identity)
 //   signer<>         a validated (SSK, PVT) for an ID (§5.1.2), with HS cached; sign(M, rng), §5.2.1
-//   verify(...)      §5.2.2 for a one-off signature ("cold"): the generator's table plus one
-//                    two-point multiplication on (PVT, KPAK)
+//   verify(...)      §5.2.2 for a one-off signature ("cold"): one three-term multiplication
+//                    [s HE]G + [s r HS]PVT + [s r]KPAK with shared doublings
 //   signer_context<> one signer (KPAK, ID, PVT): Y = [HS]PVT + KPAK cached, optionally with a
 //                    fixed-base table for Y, so a verification is [s HE]G + [s r]Y from two tables
 //
@@ -400,8 +400,8 @@ class signer {
 };
 
 /// §5.2.2 for one signature, nothing cached: J = [s HE]G + [s r HS]PVT + [s r]KPAK (the same
-/// point as [s]([HE]G + [r]([HS]PVT + KPAK)) in the order-q group), from the generator's table
-/// and one two-point multiplication.
+/// point as [s]([HE]G + [r]([HS]PVT + KPAK)) in the order-q group), as one three-term
+/// multiplication sharing its doublings (G from a precomputed wide-window table).
 template <class Curve = curves::p256, hash_function Hash = sha256>
 [[nodiscard]] result<verified, error> verify(const public_key<Curve, Hash>& kpak, std::span<const std::uint8_t> id,
                                              std::span<const std::uint8_t> message, std::span<const std::uint8_t> signature) {
@@ -410,8 +410,10 @@ template <class Curve = curves::p256, hash_function Hash = sha256>
   if (!sig) return unexpected{sig.error()};
   const auto hs = S::hash_hs(kpak.bytes(), id, sig->pvt_bytes);
   const auto u = detail::scalars_for(*sig, hs, message);
-  const auto j = ec::add_vartime(ec::generator_table<Curve>().mul_vartime(u.u1.to_uint()),
-                                 ec::double_mul_vartime(sig->pvt, (u.u2 * u.hs).to_uint(), kpak.point(), u.u2.to_uint()));
+  using scalar = typename ec::curve_facts<Curve>::scalar;
+  const auto j = ec::multi_mul_vartime(ec::generator_wnaf_table<Curve>(), u.u1.to_uint(),
+                                       std::array<typename S::affine, 2>{sig->pvt, kpak.point()},
+                                       std::array<scalar, 2>{(u.u2 * u.hs).to_uint(), u.u2.to_uint()});
   return detail::check_j<Curve>(j, sig->r);
 }
 
@@ -452,8 +454,12 @@ class signer_context {
     if (!std::equal(sig->pvt_bytes.begin(), sig->pvt_bytes.end(), pvt_.begin())) return unexpected{error::pvt_mismatch};
     const auto u = detail::scalars_for(*sig, hs_, message);
     const auto u2 = u.u2.to_uint();
-    const auto yr = y_table_ ? y_table_->mul_vartime(u2) : ec::mul_vartime(y_, u2);
-    const auto j = ec::add_vartime(ec::generator_table<Curve>().mul_vartime(u.u1.to_uint()), yr);
+    // with Y's table: two table lookups, no doubling; with Y alone: one chain of doublings
+    // shared by G's wide-window NAF and Y's
+    const auto j = y_table_ ? ec::add_vartime(ec::generator_table<Curve>().mul_vartime(u.u1.to_uint()), y_table_->mul_vartime(u2))
+                            : ec::multi_mul_vartime(ec::generator_wnaf_table<Curve>(), u.u1.to_uint(),
+                                                    std::array<typename suite_type::affine, 1>{y_},
+                                                    std::array<typename ec::curve_facts<Curve>::scalar, 1>{u2});
     return detail::check_j<Curve>(j, sig->r);
   }
 
