@@ -589,3 +589,75 @@ TEST_CASE("I_MESSAGE rejections: recipient, period, replay, tampering, KMS", "[k
     REQUIRE_FALSE(r.has_value());
   }
 }
+
+TEST_CASE("signer contexts are cached only for verified signers", "[km][exchange][negative]") {
+  const auto& a = kms_a();
+  const auto alice = keys_for(a, "sip:alice@example.org", now0);
+  const auto carol = keys_for(a, "sip:carol@example.org", now0);
+  auto bob = receiver_for(a, "sip:bob@example.org", now0);
+  REQUIRE(bob.cached_signers() == 0);
+  const auto m1 = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  REQUIRE(bob.process(m1.bytes, now0).has_value());
+  REQUIRE(bob.cached_signers() == 1);
+  // A forgery (Carol's signature under Alice's name) fails and adds nothing.
+  auto forged = create_i_message(carol, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  const std::string from = "sip:carol@example.org", to = "sip:alice@example.org";
+  std::copy(to.begin(), to.end(), std::search(forged.bytes.begin(), forged.bytes.end(), from.begin(), from.end()));
+  require_failure(bob.process(forged.bytes, now0), i_message_error::signature_invalid);
+  REQUIRE(bob.cached_signers() == 1);
+  // A second message from Alice verifies through the cached context; a tampered one fails there.
+  auto m2 = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  auto bad = m2.bytes;
+  bad[25] ^= 0x40;  // inside RAND (HDR 0-9, T 10-19, RAND header 20-21)
+  require_failure(bob.process(bad, now0), i_message_error::signature_invalid);
+  REQUIRE(bob.process(m2.bytes, now0).has_value());
+  REQUIRE(bob.cached_signers() == 1);
+  // Carol's genuine message adds her context; capacity 1 keeps only the newest.
+  i_message_receiver small{"sip:bob@example.org", receiver_options{{}, 1, skm::eccsi::precompute::y_point}};
+  small.trust(a.pub);
+  REQUIRE(small.add_keys(keys_for(a, "sip:bob@example.org", now0)).has_value());
+  const auto m3 = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  const auto m4 = create_i_message(carol, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  REQUIRE(small.process(m3.bytes, now0).has_value());
+  REQUIRE(small.process(m4.bytes, now0).has_value());
+  REQUIRE(small.cached_signers() == 1);
+  // Key sets are checked on entry: another user's, or a community not trusted.
+  require_failure(small.add_keys(keys_for(a, "sip:carol@example.org", now0)), i_message_error::bad_request);
+  require_failure(small.add_keys(keys_for(kms_b(), "sip:bob@example.org", now0)), i_message_error::bad_request);
+}
+
+TEST_CASE("key-parameters extension: protect, unprotect, rejections", "[km][exchange][negative]") {
+  const auto key = hex_bytes(vendor::pck);
+  key_parameters kp;
+  kp.key_type = 1;
+  kp.status = 2;
+  kp.activation_time = {0, 0, 0, 0, 7};
+  kp.text = {'x', 'y', 'z'};
+  kp.further = {0x55, 0x01, 0x02};
+  const auto data = protect_key_parameters(kp, key, vendor::pck_id, {0, 0, 0, 0, 1}, rng()).value();
+  REQUIRE(data.size() == 35 + 17 + 3 + 3 + 16);
+  REQUIRE(unprotect_key_parameters(data, key, vendor::pck_id).value() == kp);
+  REQUIRE(unprotect_key_parameters(data, key, vendor::pck_id ^ 1).error() == key_parameters_error::key_id_mismatch);
+  auto other_key = key;
+  other_key[0] ^= 1;
+  REQUIRE(unprotect_key_parameters(data, other_key, vendor::pck_id).error() == key_parameters_error::authentication_failed);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    auto x = data;
+    x[i] ^= 0x10;
+    if (unprotect_key_parameters(x, key, vendor::pck_id).has_value()) FAIL("changed octet " << i << " accepted");
+  }
+  for (std::size_t n = 0; n < data.size(); ++n)
+    REQUIRE_FALSE(unprotect_key_parameters(std::span<const std::uint8_t>(data).first(n), key, vendor::pck_id).has_value());
+  auto x = data;
+  x[0] = 0x44;
+  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() == key_parameters_error::bad_message_type);
+  x = data;
+  x[11] = 2;
+  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() == key_parameters_error::unsupported_algorithm);
+  x = data;
+  x[32] = 6;
+  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() == key_parameters_error::unexpected_iei);
+  REQUIRE(unprotect_key_parameters(data, {}, vendor::pck_id).error() == key_parameters_error::bad_key);
+  REQUIRE(decode_key_parameters(hex_bytes("01000000010000000000000000000000")).error() == key_parameters_error::truncated);
+  REQUIRE(decode_key_parameters(hex_bytes("010000000100000000000000000000000105")).error() == key_parameters_error::truncated);
+}

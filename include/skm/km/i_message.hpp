@@ -407,7 +407,7 @@ struct received_key {
 
 struct receiver_options {
   replay_policy replay{};
-  std::size_t signer_cache_capacity = 16;  ///< per-signer verification contexts kept
+  std::size_t signer_cache_capacity = 16;  ///< per-signer verification contexts kept (0: none)
   eccsi::precompute signer_precompute = eccsi::precompute::y_table;
 };
 
@@ -514,9 +514,7 @@ class i_message_receiver {
     if (!signed_range) return detail::fail(i_message_error::malformed, mikey::to_string(signed_range.error()));
     const auto signature = m->sign()->signature;
     if (signature.size() != eccsi_suite::signature_size) return detail::fail(i_message_error::signature_invalid, "ECCSI signature has the wrong length");
-    const auto ctx = signer_context_for(*theirs, out.initiator_uid, signature.subspan(2 * eccsi_suite::N));
-    if (!ctx) return unexpected{ctx.error()};
-    if (const auto v = (*ctx)->verify(*signed_range, signature); !v) return detail::fail(i_message_error::signature_invalid, eccsi::describe(v.error()));
+    if (auto e = verify_signature(*theirs, out.initiator_uid, *signed_range, signature)) return unexpected{*e};
 
     // The key.
     auto ssv = keys->receiver().decapsulate(sakke_p->data);
@@ -586,20 +584,28 @@ class i_message_receiver {
     return nullptr;
   }
 
-  /// The cached verification context of (KMS, UID, PVT), built on first use; the oldest entry
-  /// leaves when the cache is full.
-  [[nodiscard]] result<const eccsi::signer_context<>*, i_message_failure> signer_context_for(const community& c, const uid& id,
-                                                                                              std::span<const std::uint8_t> pvt) {
-    for (const auto& e : signers_)
-      if (e.kms_uri == c.kms_uri() && e.id == id && std::equal(pvt.begin(), pvt.end(), e.pvt.begin(), e.pvt.end())) return &e.context;
+  /// ECCSI verification for (KMS, UID, PVT carried in the signature). A signer heard before is
+  /// verified with its cached context; a new one with the one-off verification, and only once
+  /// that succeeds is its context built and cached (the oldest entry leaves when the cache is
+  /// full), so forged messages cost no table builds and cannot flush the cache.
+  [[nodiscard]] std::optional<i_message_failure> verify_signature(const community& c, const uid& id, std::span<const std::uint8_t> range,
+                                                                  std::span<const std::uint8_t> signature) {
+    const auto pvt = signature.subspan(2 * eccsi_suite::N);
+    for (const auto& e : signers_) {
+      if (e.kms_uri != c.kms_uri() || e.id != id || !std::equal(pvt.begin(), pvt.end(), e.pvt.begin(), e.pvt.end())) continue;
+      if (const auto v = e.context.verify(range, signature); !v) return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
+      return std::nullopt;
+    }
+    if (const auto v = eccsi::verify(c.kpak(), id, range, signature); !v)
+      return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
+    if (options_.signer_cache_capacity == 0) return std::nullopt;
     auto ctx = eccsi::signer_context<>::create(c.kpak(), id, pvt, options_.signer_precompute);
-    if (!ctx) return detail::fail(i_message_error::signature_invalid, eccsi::describe(ctx.error()));
-    if (options_.signer_cache_capacity == 0) return detail::fail(i_message_error::bad_request, "signer cache capacity is 0");
+    if (!ctx) return std::nullopt;  // cannot happen for a PVT that just verified; nothing to cache then
     if (signers_.size() >= options_.signer_cache_capacity) signers_.erase(signers_.begin());
     std::array<std::uint8_t, pvt_octets> pvt_copy{};
     std::copy(pvt.begin(), pvt.end(), pvt_copy.begin());
     signers_.push_back(signer_entry{c.kms_uri(), id, pvt_copy, std::move(*ctx)});
-    return &signers_.back().context;
+    return std::nullopt;
   }
 
   std::string uri_;

@@ -14,7 +14,9 @@
 //   key type (1; the purpose tag) | status (4) | activation time (5) | expiry time (5) |
 //   text (2-octet length || octets) | further IEs (kept opaque)
 //
-// Facts here are [I+V] in the notes: one vendor message decrypts this way.
+// Facts here are [I+V] in the notes: one vendor message decrypts this way. The IEI (0x00 there)
+// is not covered by the GCM tag; it is checked to be 0x00 (inside a MIKEY message the ECCSI
+// signature covers it anyway). Whether 3GPP assigns another IEI value is an open question.
 #pragma once
 
 #include <cryptopp/aes.h>
@@ -41,6 +43,7 @@ enum class key_parameters_error {
   unsupported_algorithm,  ///< algorithm other than 1 (AES-128-GCM)
   key_id_mismatch,     ///< DPPK-ID differs from the message's CSB ID
   length_mismatch,     ///< the IE length does not match the rest of the payload
+  unexpected_iei,      ///< an IEI other than the 0x00 seen in deployed messages
   authentication_failed,  ///< the GCM tag does not verify (wrong key or tampered)
   text_too_long,       ///< text longer than 65535 octets
   bad_key,             ///< the DPPK is empty
@@ -53,6 +56,7 @@ enum class key_parameters_error {
     case key_parameters_error::unsupported_algorithm: return "key parameters payload uses an algorithm other than AES-128-GCM";
     case key_parameters_error::key_id_mismatch: return "key parameters DPPK-ID differs from the CSB ID";
     case key_parameters_error::length_mismatch: return "key parameters IE length does not match the payload";
+    case key_parameters_error::unexpected_iei: return "key parameters IEI is not 0x00";
     case key_parameters_error::authentication_failed: return "key parameters do not authenticate under the DPCK";
     case key_parameters_error::text_too_long: return "key parameters text longer than 65535 octets";
     case key_parameters_error::bad_key: return "key parameters need a non-empty key";
@@ -76,6 +80,7 @@ namespace detail {
 
 inline constexpr std::uint8_t protected_payload_type = 0x43;
 inline constexpr std::uint8_t aes_128_gcm = 1;
+inline constexpr std::uint8_t key_parameters_iei = 0x00;  // as deployed; outside the GCM AAD, so checked here
 inline constexpr std::size_t kp_iv_octets = 16;
 inline constexpr std::size_t kp_tag_octets = 16;
 inline constexpr std::size_t kp_aad_octets = 32;     // type .. alg (12) || IV (16) || DPPK-ID (4)
@@ -137,7 +142,7 @@ template <random_source Rng>
   out.push_back(detail::aes_128_gcm);
   out.insert(out.end(), iv.begin(), iv.end());
   detail::put_be(out, dppk_id, 4);
-  out.push_back(0);  // IEI as deployed
+  out.push_back(detail::key_parameters_iei);
   detail::put_be(out, plain->size() + detail::kp_tag_octets, 2);
   const std::size_t ct_at = out.size();
   out.resize(ct_at + plain->size() + detail::kp_tag_octets);
@@ -160,6 +165,7 @@ template <random_source Rng>
   if (data[11] != detail::aes_128_gcm) return unexpected{key_parameters_error::unsupported_algorithm};
   const std::uint32_t id = std::uint32_t{data[28]} << 24 | std::uint32_t{data[29]} << 16 | std::uint32_t{data[30]} << 8 | data[31];
   if (id != dppk_id) return unexpected{key_parameters_error::key_id_mismatch};
+  if (data[32] != detail::key_parameters_iei) return unexpected{key_parameters_error::unexpected_iei};
   const std::size_t len = std::size_t{data[33]} << 8 | data[34];
   if (len != data.size() - detail::kp_header_octets || len < detail::kp_tag_octets) return unexpected{key_parameters_error::length_mismatch};
   const auto dpck = derive_dpck(dppk, dppk_id);
