@@ -1,0 +1,17 @@
+// The commands of the skm tool. Each takes the arguments after its name, prints its own --help,
+// and returns the exit code (or throws usage_error / failure, see cli.hpp).
+#pragma once
+
+#include <span>
+
+namespace skm::cli {
+
+int run_uid(std::span<char* const> args);
+int run_kms_init(std::span<char* const> args);
+int run_kms_provision(std::span<char* const> args);
+int run_imsg_create(std::span<char* const> args);
+int run_imsg_open(std::span<char* const> args);
+int run_imsg_dump(std::span<char* const> args);
+int run_demo(std::span<char* const> args);
+
+}  // namespace skm::cli
