@@ -12,6 +12,8 @@ import base64
 import json
 import os
 import re
+import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -494,6 +496,21 @@ class RoundTripTests(CliCase):
         with open(uris, "a") as f:
             f.write("sip:u1@test.example.org\n")
         self.fails(1, "kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, contains="listed twice")
+
+    @unittest.skipIf(shutil.which("script") is None, "util-linux 'script' (a terminal for the progress bar) not found")
+    def test_batch_progress_on_a_terminal(self):
+        uris = os.path.join(self.tmp.name, "uris-tty.txt")
+        with open(uris, "w") as f:
+            f.write("".join(f"sip:t{i}@test.example.org\n" for i in range(6)))
+        out_dir = os.path.join(self.tmp.name, "batch-tty")
+        command = shlex.join([SKM, "kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, "--threads", "1"])
+        p = subprocess.run(["script", "-q", "-e", "-c", command, "/dev/null"], capture_output=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        text = p.stdout.decode()
+        self.assertRegex(text, r"\[#{30}\] 6/6  [0-9.]+ key sets/s")   # the final state of the bar
+        self.assertIn("6 key sets for key period", text)
+        self.assertRegex(text, r"key sets/s, 1 thread\) in ")
+        self.assertEqual(len(os.listdir(out_dir)), 6)
 
 
 # -------------------------------------------------------------------------------------------------

@@ -153,7 +153,8 @@ km::skm_server load_server(const std::string& dir, const km::xml::kms_certificat
 
 loaded_community load_community(const std::string& dir) {
   const std::string path = join(dir, cert_file);
-  const auto parsed = km::xml::parse_kms_init(read_file(path));
+  // Structure here; community_from_certificate (in load_server) validates Z and KPAK.
+  const auto parsed = km::xml::parse_kms_init(read_file(path), km::xml::no_curve_checks{});
   if (!parsed) throw failure(path + ": " + parsed.error().message());
   auto server = load_server(dir, parsed->certificate);
   return {parsed->certificate, std::move(server)};
@@ -308,8 +309,8 @@ int provision_batch(const arguments& a, const loaded_community& c, std::uint64_t
     std::cout << j.text() << "\n";
   } else {
     char line[160];
-    std::snprintf(line, sizeof line, "%zu key sets for key period %llu in %.2f s (%.1f key sets/s, %zu threads) in ", uris.size(),
-                  static_cast<unsigned long long>(period), seconds, rate, threads);
+    std::snprintf(line, sizeof line, "%zu key sets for key period %llu in %.2f s (%.1f key sets/s, %zu thread%s) in ", uris.size(),
+                  static_cast<unsigned long long>(period), seconds, rate, threads, threads == 1 ? "" : "s");
     std::cout << line << out_dir << "\n";
   }
   return exit_ok;
