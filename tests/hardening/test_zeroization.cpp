@@ -1,0 +1,349 @@
+// Zeroization: the memory of a destroyed secret-holding object must not hold its secret.
+//
+// Each object is built by placement new in a buffer that outlives it; after the destructor runs,
+// the buffer is searched for the secret. Heap blocks the destructor frees are inspected too: this
+// executable replaces the global operator new / delete, and while an inspection is armed,
+// operator delete scans each block before handing it back to malloc.
+//
+// The secret is searched as "fingerprints": every 8-octet word of its in-memory representation
+// (big-endian octets for byte arrays; Montgomery limbs for field elements and points), at every
+// octet offset. A random secret word occurs elsewhere with negligible probability, so a hit is a
+// copy of the secret that survived. Two control cases (a non-wiping struct, a std::vector)
+// prove that the search finds what is left behind.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "skm/eccsi/eccsi.hpp"
+#include "skm/km/key_material.hpp"
+#include "skm/km/secret.hpp"
+#include "skm/km/skm_server.hpp"
+#include "skm/pairing/line_table.hpp"
+#include "skm/sakke/sakke.hpp"
+
+// ---------------------------------------------------------------------------------------------
+// Global allocation hook: every block carries its size in a 16-octet header, so operator delete
+// knows how much to scan whichever form of delete is called.
+
+namespace {
+
+constexpr std::size_t header = 16;
+
+struct freed_block {
+  std::size_t size;
+  bool all_zero;
+  bool holds_secret;
+};
+
+struct heap_inspection {
+  std::span<const std::array<std::uint8_t, 8>> fingerprints;
+  std::array<freed_block, 64> blocks{};
+  std::size_t count = 0;
+};
+
+heap_inspection* armed = nullptr;  // test-only global: set only around one destructor call
+
+bool contains_fingerprint(const std::uint8_t* p, std::size_t n, std::span<const std::array<std::uint8_t, 8>> fps) {
+  for (std::size_t i = 0; i + 8 <= n; ++i)
+    for (const auto& f : fps)
+      if (std::memcmp(p + i, f.data(), 8) == 0) return true;
+  return false;
+}
+
+void inspect_freed(void* user) noexcept {
+  if (armed == nullptr || user == nullptr) return;
+  const auto* base = static_cast<const std::uint8_t*>(user);
+  std::size_t n;
+  std::memcpy(&n, base - header, sizeof n);
+  bool zero = true;
+  for (std::size_t i = 0; i < n; ++i) zero = zero && base[i] == 0;
+  if (armed->count < armed->blocks.size()) armed->blocks[armed->count++] = {n, zero, contains_fingerprint(base, n, armed->fingerprints)};
+}
+
+}  // namespace
+
+void* operator new(std::size_t n) {
+  auto* p = static_cast<std::uint8_t*>(std::malloc(n + header));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, &n, sizeof n);
+  return p + header;
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void operator delete(void* p) noexcept {
+  if (p == nullptr) return;
+  inspect_freed(p);
+  std::free(static_cast<std::uint8_t*>(p) - header);
+}
+void operator delete[](void* p) noexcept { ::operator delete(p); }
+void operator delete(void* p, std::size_t) noexcept { ::operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { ::operator delete(p); }
+
+namespace {
+
+using fingerprint = std::array<std::uint8_t, 8>;
+
+/// The 8-octet words of an object's representation, skipping constant words (0x00.., 0xff..)
+/// that could occur anywhere.
+template <class T>
+void add_fingerprints(std::vector<fingerprint>& out, const T& secret) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  std::array<std::uint8_t, sizeof(T)> rep;
+  std::memcpy(rep.data(), &secret, sizeof(T));
+  for (std::size_t i = 0; i + 8 <= rep.size(); i += 8) {
+    fingerprint f;
+    std::memcpy(f.data(), rep.data() + i, 8);
+    bool constant = true;
+    for (auto b : f) constant = constant && b == f[0];
+    if (!constant) out.push_back(f);
+  }
+}
+
+struct destruction_report {
+  bool live_buffer_held_secret = false;  ///< the object held the secret in place before it died
+  bool buffer_holds_secret = false;
+  std::vector<freed_block> freed;
+  [[nodiscard]] bool freed_holds_secret() const {
+    for (const auto& b : freed)
+      if (b.holds_secret) return true;
+    return false;
+  }
+  [[nodiscard]] std::size_t largest_freed() const {
+    std::size_t i = freed.size();
+    for (std::size_t k = 0; k < freed.size(); ++k)
+      if (i == freed.size() || freed[k].size > freed[i].size) i = k;
+    return i;
+  }
+};
+
+/// Move `make()`'s object into a buffer, destroy it there with the heap inspection armed, and
+/// search the buffer and every freed block for the fingerprints.
+template <class T, class Make>
+destruction_report destroy_and_inspect(Make&& make, const std::vector<fingerprint>& fps) {
+  REQUIRE_FALSE(fps.empty());
+  alignas(64) static std::uint8_t buffer[sizeof(T) + 64];
+  std::memset(buffer, 0, sizeof buffer);
+  T* obj = ::new (static_cast<void*>(buffer)) T(make());
+  // The object escapes: its stores must really happen (without this, g++ drops the stores of a
+  // trivially destructible object whose lifetime ends right away, and the control would pass
+  // for the wrong reason).
+  __asm__ __volatile__("" : : "r"(obj) : "memory");
+  const bool live = contains_fingerprint(buffer, sizeof(T), fps);
+  heap_inspection inspection{fps};
+  armed = &inspection;
+  obj->~T();
+  armed = nullptr;
+  __asm__ __volatile__("" : : "r"(buffer) : "memory");
+  destruction_report r;
+  r.live_buffer_held_secret = live;
+  r.buffer_holds_secret = contains_fingerprint(buffer, sizeof(T), fps);
+  r.freed.assign(inspection.blocks.begin(), inspection.blocks.begin() + static_cast<std::ptrdiff_t>(inspection.count));
+  return r;
+}
+
+struct fixed_rng {
+  std::uint64_t state;
+  void GenerateBlock(std::uint8_t* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      out[i] = static_cast<std::uint8_t>(state >> 56);
+    }
+  }
+};
+
+std::span<const std::uint8_t> bytes_of(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+constexpr std::string_view id_text{"2026-11\0tel:+447700900123\0", 26};
+
+using set1 = skm::curves::sakke_param_set_1;
+using qfield = skm::curves::p256::scalar_field;
+using Fq1 = set1::scalar_field;
+
+// One SAKKE key set, built once (an RSK issue and a receiver cost pairings).
+struct sakke_keys {
+  skm::sakke::kms<set1> kms;
+  skm::sakke::scheme<set1>::point rsk;
+  static const sakke_keys& get() {
+    static const sakke_keys k = [] {
+      fixed_rng rng{0x7a3};
+      auto kms = skm::sakke::kms<set1>::generate(rng);
+      auto rsk = kms.issue_rsk(bytes_of(id_text)).value();
+      return sakke_keys{kms, rsk};
+    }();
+    return k;
+  }
+};
+
+std::vector<fingerprint> point_fingerprints(const skm::sakke::scheme<set1>::point& p) {
+  std::vector<fingerprint> fps;
+  add_fingerprints(fps, p.x);
+  add_fingerprints(fps, p.y);
+  const auto enc = skm::ec::encode_uncompressed(p).value();
+  add_fingerprints(fps, enc);
+  return fps;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Controls: the search finds secrets that are left behind.
+
+TEST_CASE("zeroization harness: a non-wiping object and a std::vector are caught", "[hardening][zeroization]") {
+  struct leaky {
+    std::array<std::uint8_t, 32> secret;
+  };
+  std::array<std::uint8_t, 32> s;
+  fixed_rng rng{1};
+  rng.GenerateBlock(s.data(), s.size());
+  std::vector<fingerprint> fps;
+  add_fingerprints(fps, s);
+  const auto stack = destroy_and_inspect<leaky>([&] { return leaky{s}; }, fps);
+  REQUIRE(stack.live_buffer_held_secret);
+  REQUIRE(stack.buffer_holds_secret);
+
+  const auto heap = destroy_and_inspect<std::vector<std::uint8_t>>([&] { return std::vector<std::uint8_t>(s.begin(), s.end()); }, fps);
+  REQUIRE(heap.freed.size() == 1);
+  REQUIRE(heap.freed[0].holds_secret);
+  REQUIRE_FALSE(heap.freed[0].all_zero);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECCSI
+
+TEST_CASE("zeroization: ECCSI KMS (KSAK), key pair (SSK) and signer (SSK)", "[hardening][zeroization]") {
+  fixed_rng rng{0xecc};
+  const auto kms = skm::eccsi::kms<>::generate(rng).value();
+  const auto kp = kms.issue(bytes_of(id_text), rng).value();
+  const auto signer = skm::eccsi::signer<>::create(kms.kpak(), bytes_of(id_text), kp.ssk, kp.pvt).value();
+
+  std::vector<fingerprint> ksak;
+  add_fingerprints(ksak, qfield::from_bytes(kms.export_ksak()).value());  // the stored (Montgomery) form
+  add_fingerprints(ksak, kms.export_ksak());
+  const auto k = destroy_and_inspect<skm::eccsi::kms<>>([&] { return kms; }, ksak);
+  REQUIRE(k.live_buffer_held_secret);
+  CHECK_FALSE(k.buffer_holds_secret);
+  CHECK_FALSE(k.freed_holds_secret());
+
+  std::vector<fingerprint> ssk;
+  add_fingerprints(ssk, kp.ssk);
+  add_fingerprints(ssk, qfield::from_bytes(kp.ssk).value());
+  const auto p = destroy_and_inspect<skm::eccsi::key_pair<>>([&] { return kp; }, ssk);
+  REQUIRE(p.live_buffer_held_secret);
+  CHECK_FALSE(p.buffer_holds_secret);
+  const auto s = destroy_and_inspect<skm::eccsi::signer<>>([&] { return signer; }, ssk);
+  REQUIRE(s.live_buffer_held_secret);
+  CHECK_FALSE(s.buffer_holds_secret);
+  CHECK_FALSE(s.freed_holds_secret());
+}
+
+// ---------------------------------------------------------------------------------------------
+// SAKKE
+
+TEST_CASE("zeroization: SAKKE KMS (master secret z)", "[hardening][zeroization]") {
+  const auto& keys = sakke_keys::get();
+  std::vector<fingerprint> z;
+  add_fingerprints(z, Fq1::from_bytes(keys.kms.export_master_secret()).value());
+  add_fingerprints(z, keys.kms.export_master_secret());
+  const auto r = destroy_and_inspect<skm::sakke::kms<set1>>([&] { return keys.kms; }, z);
+  REQUIRE(r.live_buffer_held_secret);
+  CHECK_FALSE(r.buffer_holds_secret);
+  CHECK_FALSE(r.freed_holds_secret());
+}
+
+TEST_CASE("zeroization: SAKKE line table (derived from the RSK) and receiver (RSK, line table)", "[hardening][zeroization]") {
+  const auto& keys = sakke_keys::get();
+  const auto fps = point_fingerprints(keys.rsk);
+  const skm::pairing::affine<set1::base_field> k{keys.rsk.x, keys.rsk.y};
+
+  // The table holds lines, not the RSK itself: its block must come back all zero.
+  const auto t = destroy_and_inspect<skm::pairing::line_table<set1>>([&] { return skm::pairing::line_table<set1>::precompute(k); }, fps);
+  REQUIRE(t.freed.size() >= 1);
+  CHECK(t.freed[t.largest_freed()].all_zero);
+  CHECK_FALSE(t.freed_holds_secret());
+
+  const auto rec = destroy_and_inspect<skm::sakke::receiver<set1>>(
+      [&] { return skm::sakke::receiver<set1>::create(keys.kms.public_key(), bytes_of(id_text), keys.rsk).value(); }, fps);
+  REQUIRE(rec.live_buffer_held_secret);
+  CHECK_FALSE(rec.buffer_holds_secret);
+  CHECK_FALSE(rec.freed_holds_secret());
+  REQUIRE(rec.freed.size() >= 1);
+  CHECK(rec.freed[rec.largest_freed()].size >= skm::pairing::line_table<set1>::size * 2 * sizeof(set1::base_field));
+  CHECK(rec.freed[rec.largest_freed()].all_zero);
+}
+
+TEST_CASE("zeroization: SAKKE encapsulation (SSV)", "[hardening][zeroization]") {
+  const auto& keys = sakke_keys::get();
+  fixed_rng rng{0x55};
+  const auto e = skm::sakke::encapsulate_random(keys.kms.public_key(), bytes_of(id_text), rng).value();
+  std::vector<fingerprint> ssv;
+  add_fingerprints(ssv, e.ssv);
+  const auto r = destroy_and_inspect<skm::sakke::encapsulation<set1>>([&] { return e; }, ssv);
+  REQUIRE(r.live_buffer_held_secret);
+  CHECK_FALSE(r.buffer_holds_secret);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key management containers
+
+TEST_CASE("zeroization: km secret_array, secret_bytes, user_key_set, kms_secrets, skm_server", "[hardening][zeroization]") {
+  std::array<std::uint8_t, 64> s;
+  fixed_rng rng{0x4b};
+  rng.GenerateBlock(s.data(), s.size());
+  std::vector<fingerprint> fps;
+  add_fingerprints(fps, s);
+
+  const auto a = destroy_and_inspect<skm::km::secret_array<64>>([&] { return skm::km::secret_array<64>(std::span<const std::uint8_t, 64>(s)); }, fps);
+  REQUIRE(a.live_buffer_held_secret);
+  CHECK_FALSE(a.buffer_holds_secret);
+  const auto b = destroy_and_inspect<skm::km::secret_bytes>([&] { return skm::km::secret_bytes(std::span<const std::uint8_t>(s)); }, fps);
+  CHECK_FALSE(b.buffer_holds_secret);
+  REQUIRE(b.freed.size() == 1);
+  CHECK(b.freed[0].all_zero);
+
+  // a user key set with a real RSK and SSK
+  const auto& keys = sakke_keys::get();
+  const auto eccsi_kms = skm::eccsi::kms<>::generate(rng).value();
+  const auto kp = eccsi_kms.issue(bytes_of(id_text), rng).value();
+  const auto rsk_bytes = skm::ec::encode_uncompressed(keys.rsk).value();
+  skm::km::user_key_set u;
+  u.user_uri = "sip:alice@example.org, long enough to live on the heap";
+  u.rsk = skm::km::secret_array<skm::km::rsk_octets>(std::span<const std::uint8_t, skm::km::rsk_octets>(rsk_bytes));
+  u.ssk = skm::km::secret_array<skm::km::ssk_octets>(std::span<const std::uint8_t, skm::km::ssk_octets>(kp.ssk));
+  u.pvt = kp.pvt;
+  std::vector<fingerprint> user;
+  add_fingerprints(user, rsk_bytes);
+  add_fingerprints(user, kp.ssk);
+  const auto us = destroy_and_inspect<skm::km::user_key_set>([&] { return u; }, user);
+  REQUIRE(us.live_buffer_held_secret);
+  CHECK_FALSE(us.buffer_holds_secret);
+  CHECK_FALSE(us.freed_holds_secret());
+
+  // the SKM-S community server: z and KSAK inside, and its export
+  const auto z = keys.kms.export_master_secret();
+  const auto ksak = eccsi_kms.export_ksak();
+  skm::km::community_config config;
+  config.kms_uri = "kms.example.org";
+  const auto server = skm::km::skm_server::from_secrets(config, z, ksak);
+  REQUIRE(server.has_value());
+  std::vector<fingerprint> masters;
+  add_fingerprints(masters, z);
+  add_fingerprints(masters, ksak);
+  add_fingerprints(masters, Fq1::from_bytes(z).value());
+  add_fingerprints(masters, qfield::from_bytes(ksak).value());
+  const auto exported = destroy_and_inspect<skm::km::kms_secrets>([&] { return server->export_secrets(); }, masters);
+  REQUIRE(exported.live_buffer_held_secret);
+  CHECK_FALSE(exported.buffer_holds_secret);
+  const auto srv = destroy_and_inspect<skm::km::skm_server>([&] { return *server; }, masters);
+  REQUIRE(srv.live_buffer_held_secret);
+  CHECK_FALSE(srv.buffer_holds_secret);
+  CHECK_FALSE(srv.freed_holds_secret());
+}
