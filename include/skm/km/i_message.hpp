@@ -196,9 +196,10 @@ class period_keys {
     if (*expected != k.id) return detail::fail(i_message_error::bad_request, "key set UID is not the UID of its URI and period");
     auto signer = eccsi::signer<>::create(c.kpak(), k.id, k.ssk.span(), k.pvt);
     if (!signer) return detail::fail(i_message_error::bad_request, std::string("SSK/PVT invalid: ") + eccsi::describe(signer.error()));
-    const auto rsk = sakke::decode_rsk<sakke_curve>(k.rsk.span());
+    auto rsk = sakke::decode_rsk<sakke_curve>(k.rsk.span());
     if (!rsk) return detail::fail(i_message_error::bad_request, "RSK invalid: not a curve point");
     auto receiver = sakke::receiver<sakke_curve>::create(c.z(), k.id, *rsk);
+    ct::wipe_object(*rsk);  // the receiver keeps (and wipes) its own copy
     if (!receiver) return detail::fail(i_message_error::bad_request, std::string("RSK invalid: ") + sakke::describe(receiver.error()));
     return period_keys(k, std::move(*signer), std::move(*receiver));
   }

@@ -131,13 +131,14 @@ struct user_key_set {
 [[nodiscard]] inline std::optional<key_error> check_rsk(const ec::affine_point<sakke_curve>& z, std::span<const std::uint8_t> id,
                                                         std::span<const std::uint8_t> rsk_bytes) {
   using S = sakke_scheme;
-  const auto rsk = sakke::decode_rsk<sakke_curve>(rsk_bytes);
-  if (!rsk) return key_error::bad_rsk_encoding;
   const auto b = S::identifier_value(id);
   if (!b) return key_error::bad_identifier;
   const auto i = ec::add_vartime(S::p_table().mul_vartime(*b), z);  // I = [b]P + Z (public)
   if (ec::is_identity(i).declassify()) return key_error::bad_identifier;
+  auto rsk = sakke::decode_rsk<sakke_curve>(rsk_bytes);
+  if (!rsk) return key_error::bad_rsk_encoding;
   const auto m = pairing::tate<sakke_curve>::miller_loop_checked(S::coords(*rsk), S::coords(ec::to_affine_vartime(i)));
+  ct::wipe_object(*rsk);
   if (!m.driver_has_order_q.declassify()) return key_error::rsk_not_in_subgroup;
   const auto w = pairing::tate<sakke_curve>::final_power(m.value);
   if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify()) return key_error::rsk_invalid;

@@ -117,18 +117,23 @@ class skm_server {
   [[nodiscard]] result<user_key_set, kms_error> issue(std::string_view user_uri, std::uint64_t period, Rng& rng) const {
     const auto id = mikey_sakke_uid(user_uri, public_.kms_uri, public_.schedule, period);
     if (!id) return unexpected{kms_error::bad_user_uri};
-    const auto rsk = sakke_.issue_rsk(*id);
+    auto rsk = sakke_.issue_rsk(*id);
     if (!rsk) return unexpected{rsk.error() == sakke::sakke_error::bad_identifier ? kms_error::bad_user_uri : kms_error::identifier_unusable};
     auto pair = eccsi_.issue(*id, rng);
-    if (!pair) return unexpected{kms_error::issuing_failed};
+    if (!pair) {
+      ct::wipe_object(*rsk);
+      return unexpected{kms_error::issuing_failed};
+    }
     user_key_set out;
     out.user_uri = std::string(user_uri);
     out.kms_uri = public_.kms_uri;
     out.period = period;
     out.id = *id;
-    const auto rsk_bytes = ec::encode_uncompressed(*rsk);
+    auto rsk_bytes = ec::encode_uncompressed(*rsk);
+    ct::wipe_object(*rsk);
     if (!rsk_bytes) return unexpected{kms_error::self_check_failed};
     std::copy(rsk_bytes->begin(), rsk_bytes->end(), out.rsk.data());
+    ct::wipe(rsk_bytes->data(), rsk_bytes->size());
     std::copy(pair->ssk.begin(), pair->ssk.end(), out.ssk.data());
     out.pvt = pair->pvt;
     // The receiver-side validations, on exactly the octets handed out.
