@@ -265,3 +265,34 @@ TEST_CASE("fp: compile-time constants equal their run-time computation", "[fp][c
   REQUIRE(to_mpz(big_product) == (to_mpz(set1::generator_x) - 2 * q) * 3 % q);
   REQUIRE(to_mpz(Fq1::sqrt_exponent) == (q + 1) / 4);
 }
+
+namespace {
+/// A random source that always returns the same octet.
+struct stuck_source {
+  std::uint8_t value;
+  void GenerateBlock(std::uint8_t* out, std::size_t n) const {
+    for (std::size_t i = 0; i < n; ++i) out[i] = value;
+  }
+};
+/// Deterministic bytes from a seeded generator.
+struct seeded_source {
+  std::mt19937_64 rng{99};
+  void GenerateBlock(std::uint8_t* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(rng());
+  }
+};
+}  // namespace
+
+TEST_CASE("fp: random elements are in range, and a broken source is an error, not a hang", "[fp][kernels]") {
+  seeded_source good;
+  for (int i = 0; i < 200; ++i) {
+    const auto x = set1::base_field::random(good);
+    REQUIRE(ct_less(x.to_uint(), set1::p).declassify());
+    REQUIRE_FALSE(p256::scalar_field::random_nonzero(good).is_zero().declassify());
+  }
+  stuck_source zeros{0x00}, ones{0xFF};
+  REQUIRE(p256::base_field::random(zeros).is_zero().declassify());  // 0 is a valid draw
+  REQUIRE_THROWS_AS(p256::base_field::random_nonzero(zeros), std::runtime_error);
+  REQUIRE_THROWS_AS(p256::base_field::random(ones), std::runtime_error);  // 2^256 - 1 >= p, always
+  REQUIRE_THROWS_AS(set1::scalar_field::random(ones), std::runtime_error);
+}

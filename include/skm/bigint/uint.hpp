@@ -20,6 +20,10 @@
 
 #include "skm/common/ct.hpp"
 
+#if defined(__x86_64__)
+#include <x86intrin.h>  // _addcarry_u64 / _subborrow_u64: plain ADC/SBB chains
+#endif
+
 namespace skm {
 
 __extension__ using uint128_t = unsigned __int128;
@@ -78,10 +82,27 @@ struct uint {
 // ---------------------------------------------------------------------------------------------
 // Carry arithmetic. Returns the carry (or borrow) out as 0/1.
 
+/// Up to this many limbs the portable loops run at run time too (they inline and unroll).
+inline constexpr std::size_t inline_limbs = 6;
+
 template <std::size_t N>
 constexpr limb_t add(uint<N>& r, const uint<N>& a, const uint<N>& b) noexcept {
+  // GMP pays off above a few limbs; below, a call costs more than the inline carry chain.
   if (!std::is_constant_evaluated()) {
-    return mpn_add_n(r.limb.data(), a.limb.data(), b.limb.data(), N);
+    if constexpr (N > inline_limbs) {
+      return mpn_add_n(r.limb.data(), a.limb.data(), b.limb.data(), N);
+    } else {
+#if defined(__x86_64__)
+      unsigned char carry = 0;
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < N; ++i) {
+        unsigned long long out;
+        carry = _addcarry_u64(carry, a.limb[i], b.limb[i], &out);
+        r.limb[i] = out;
+      }
+      return carry;
+#endif
+    }
   }
   limb_t carry = 0;
   for (std::size_t i = 0; i < N; ++i) {
@@ -95,7 +116,20 @@ constexpr limb_t add(uint<N>& r, const uint<N>& a, const uint<N>& b) noexcept {
 template <std::size_t N>
 constexpr limb_t sub(uint<N>& r, const uint<N>& a, const uint<N>& b) noexcept {
   if (!std::is_constant_evaluated()) {
-    return mpn_sub_n(r.limb.data(), a.limb.data(), b.limb.data(), N);
+    if constexpr (N > inline_limbs) {
+      return mpn_sub_n(r.limb.data(), a.limb.data(), b.limb.data(), N);
+    } else {
+#if defined(__x86_64__)
+      unsigned char borrow = 0;
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < N; ++i) {
+        unsigned long long out;
+        borrow = _subborrow_u64(borrow, a.limb[i], b.limb[i], &out);
+        r.limb[i] = out;
+      }
+      return borrow;
+#endif
+    }
   }
   limb_t borrow = 0;
   for (std::size_t i = 0; i < N; ++i) {
@@ -221,6 +255,7 @@ template <std::size_t N>
 template <std::size_t N>
 [[nodiscard]] constexpr uint<N> ct_select(ct::choice c, const uint<N>& a, const uint<N>& b) noexcept {
   uint<N> r;
+#pragma GCC unroll 8
   for (std::size_t i = 0; i < N; ++i) r.limb[i] = ct::select(c, a.limb[i], b.limb[i]);
   return r;
 }

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <type_traits>
 
 #include "skm/bigint/bytes.hpp"
@@ -157,29 +158,32 @@ class fp {
   }
 
   /// Uniform in [0, p) by rejection sampling (the number of retries is independent of the result).
+  /// Each draw is accepted with probability > 1/2, so a source that fails 256 times in a row is
+  /// broken (stuck, or not random): that throws std::runtime_error rather than looping forever.
   template <random_source Rng>
   [[nodiscard]] static fp random(Rng& rng) {
     std::array<std::uint8_t, bytes> buf;
     constexpr unsigned top_bits = bits % 8 == 0 ? 8 : bits % 8;
-    for (;;) {
+    for (int attempt = 0; attempt < max_random_attempts; ++attempt) {
       rng.GenerateBlock(buf.data(), buf.size());
       buf[0] &= static_cast<std::uint8_t>((1u << top_bits) - 1);
       auto v = from_bytes_be<limbs>(std::span<const std::uint8_t>(buf)).value();
-      if (ct_less(v, modulus).declassify()) {
-        ct::wipe(buf.data(), buf.size());
-        fp r = from_canonical(v);
-        ct::wipe_object(v);
-        return r;
-      }
+      ct::wipe(buf.data(), buf.size());
+      const bool in_range = ct_less(v, modulus).declassify();
+      fp r = from_canonical(v);
+      ct::wipe_object(v);
+      if (in_range) return r;
     }
+    throw std::runtime_error("skm: the random source keeps producing values out of range; it is broken");
   }
-  /// Uniform in [1, p).
+  /// Uniform in [1, p); throws std::runtime_error when the source is broken (see random()).
   template <random_source Rng>
   [[nodiscard]] static fp random_nonzero(Rng& rng) {
-    for (;;) {
+    for (int attempt = 0; attempt < max_random_attempts; ++attempt) {
       fp r = random(rng);
       if (!r.is_zero().declassify()) return r;
     }
+    throw std::runtime_error("skm: the random source keeps producing zero; it is broken");
   }
 
   /// The canonical integer in [0, p).
@@ -376,6 +380,8 @@ class fp {
   [[nodiscard]] constexpr ct::choice is_odd() const noexcept { return ct::choice::from_bit(to_uint().limb[0]); }
 
  private:
+  static constexpr int max_random_attempts = 256;
+
   static constexpr void count([[maybe_unused]] std::uint64_t field_op_counts::*which) noexcept {
 #ifdef SKM_COUNT_FIELD_OPS
     if (!std::is_constant_evaluated()) ++(counts.*which);

@@ -55,16 +55,7 @@ template <std::size_t N>
 template <std::size_t N>
 constexpr void final_subtract(uint<N>& v, limb_t hi, const uint<N>& p) noexcept {
   uint<N> d;
-  limb_t borrow = 0;
-  if constexpr (N > 6) {
-    borrow = sub(d, v, p);  // GMP's mpn_sub_n at run time
-  } else {
-    for (std::size_t i = 0; i < N; ++i) {  // inline: a call costs more than the work at this size
-      const uint128_t diff = static_cast<uint128_t>(v.limb[i]) - p.limb[i] - borrow;
-      d.limb[i] = static_cast<limb_t>(diff);
-      borrow = static_cast<limb_t>(diff >> 64) & 1;
-    }
-  }
+  const limb_t borrow = sub(d, v, p);
   // keep d when the value overflowed N limbs, or when v - p did not borrow
   const ct::choice take_d = ct::choice::from_bit(hi) | !ct::choice::from_bit(borrow);
   v = ct_select(take_d, d, v);
