@@ -1,7 +1,9 @@
 // SAKKE (RFC 6508, parameter set 1): skm against Debian's wolfSSL, the same operations through its
 // SAKKE API, interleaved round by round and printed as RATIO lines; plus the pairing building
 // blocks on their own. Keep a full run under about two minutes.
-#include <dlfcn.h>
+// Field operation counters (thread-local, per field type): compiled in for this benchmark only.
+#define SKM_COUNT_FIELD_OPS 1
+
 #include <gmp.h>
 
 #include <array>
@@ -35,33 +37,23 @@ using S = skm::sakke::scheme<curve>;
 namespace sakke = skm::sakke;
 
 // ---- a debug counter of multiplications -------------------------------------------------------
-// Every Montgomery product or square of the GMP kernel calls mpn_mul_n or mpn_sqr exactly once
-// (also those inside GMP's own inversions). The benchmark defines the two symbols, counts and
-// forwards to libgmp's (dlsym RTLD_NEXT): the count is stable where the clock is not.
-namespace {
-std::uint64_t mpn_products = 0;
-using mul_n_fn = void (*)(mp_ptr, mp_srcptr, mp_srcptr, mp_size_t);
-using sqr_fn = void (*)(mp_ptr, mp_srcptr, mp_size_t);
-}  // namespace
-
-extern "C" void __gmpn_mul_n(mp_ptr r, mp_srcptr a, mp_srcptr b, mp_size_t n) {
-  static const auto real = reinterpret_cast<mul_n_fn>(dlsym(RTLD_NEXT, "__gmpn_mul_n"));
-  ++mpn_products;
-  real(r, a, b, n);
-}
-extern "C" void __gmpn_sqr(mp_ptr r, mp_srcptr a, mp_size_t n) {
-  static const auto real = reinterpret_cast<sqr_fn>(dlsym(RTLD_NEXT, "__gmpn_sqr"));
-  ++mpn_products;
-  real(r, a, n);
-}
-
+// Compiled with SKM_COUNT_FIELD_OPS, every fp<> type counts its products, squares and inversions
+// (whichever kernel runs them): the count is stable where the clock is not.
 namespace {
 
-/// Products (mpn_mul_n + mpn_sqr calls) of one call of f.
-std::uint64_t count_products(const std::function<void()>& f) {
-  const std::uint64_t before = mpn_products;
+using base_field = curve::base_field;
+using scalar_field = curve::scalar_field;
+
+struct op_count {
+  std::uint64_t mul = 0, sqr = 0, inv = 0, scalar_products = 0;
+};
+
+/// Base-field products, squares and inversions, and scalar-field products, of one call of f.
+op_count count_ops(const std::function<void()>& f) {
+  const skm::field_op_counts b0 = base_field::counts, s0 = scalar_field::counts;
   f();
-  return mpn_products - before;
+  const skm::field_op_counts b1 = base_field::counts, s1 = scalar_field::counts;
+  return {b1.mul - b0.mul, b1.sqr - b0.sqr, b1.inv - b0.inv, (s1.mul - s0.mul) + (s1.sqr - s0.sqr)};
 }
 
 [[noreturn]] void fail(const char* what) {
@@ -284,7 +276,7 @@ int main() {
   print_row("decapsulate warm", s[5]);
 #endif
 
-  std::printf("== skm products per operation (debug counter: mpn_mul_n + mpn_sqr calls, incl. GMP's inversions) ==\n");
+  std::printf("== skm field operations per operation (SKM_COUNT_FIELD_OPS: base-field mul, sqr, inv; scalar-field products) ==\n");
   const std::vector<std::pair<const char*, std::function<void()>>> ops = {
       {"pairing_no_table_miller_loop", [&] { keep(skm::pairing::tate<curve>::miller_loop(k_c, r_c)); }},
       {"pairing_table_miller_loop", [&] { keep(lines.miller_loop(r_c)); }},
@@ -299,6 +291,11 @@ int main() {
       {"decapsulate_warm", [&] { keep(rec.decapsulate(data_v)); }},
       {"receiver_table_build", [&] { keep(sakke::receiver<curve>::create(pk, id_a, rsk)); }},
   };
-  for (const auto& [name, f] : ops) std::printf("COUNT op=%s products=%llu\n", name, static_cast<unsigned long long>(count_products(f)));
+  for (const auto& [name, f] : ops) {
+    const op_count c = count_ops(f);
+    std::printf("COUNT op=%s mul=%llu sqr=%llu inv=%llu scalar_products=%llu\n", name, static_cast<unsigned long long>(c.mul),
+                static_cast<unsigned long long>(c.sqr), static_cast<unsigned long long>(c.inv),
+                static_cast<unsigned long long>(c.scalar_products));
+  }
   return 0;
 }
