@@ -299,6 +299,7 @@ int run_demo(std::span<char* const> args) {
   const auto bob_g = srtp_of(*bob_gmk, cs, bob_gmk->purpose, bob_gmk->key_id);
   show_srtp(n, "Alice", cs, alice_g);
   show_srtp(n, "Bob  ", cs, bob_g);
+  n.line("(the SRTP keys follow from the GMK, the message's RAND and its CSB ID, the receiver's GUK-ID: one message, one set)");
   n.check(gms_for_alice == alice_g && gms_for_bob == bob_g, "the GMS derives the same SRTP keys as each receiver from its message");
 
   // 5. Refusals.

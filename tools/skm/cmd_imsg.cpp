@@ -1,6 +1,6 @@
 // skm imsg create / skm imsg open: MIKEY-SAKKE I_MESSAGEs with keys from KMS XML files.
+#include <algorithm>
 #include <iostream>
-#include <set>
 
 #include "cli.hpp"
 #include "commands.hpp"
@@ -337,9 +337,12 @@ int run_imsg_open(std::span<char* const> args) {
     std::cout << "key ID        " << hex32(k->key_id.value()) << " (CSB ID)\n";
   }
   std::cout << "key period    " << k->period << "\n";
-  if (k->parameters)
-    std::cout << "key params    type " << unsigned{k->parameters->key_type} << ", status " << k->parameters->status << ", text '"
-              << std::string(k->parameters->text.begin(), k->parameters->text.end()) << "'\n";
+  if (k->parameters) {
+    const auto& text = k->parameters->text;
+    const bool printable = std::all_of(text.begin(), text.end(), [](std::uint8_t c) { return c >= 0x20 && c < 0x7F; });
+    std::cout << "key params    type " << unsigned{k->parameters->key_type} << ", status " << k->parameters->status << ", text "
+              << (printable ? "'" + std::string(text.begin(), text.end()) + "'" : "(hex) " + to_hex(text)) << "\n";
+  }
   for (const auto& s : srtp)
     std::cout << "SRTP CS " << unsigned{s.cs_id} << "      master key " << s.key << ", master salt " << s.salt << ", MKI " << s.mki << "\n";
   return exit_ok;
