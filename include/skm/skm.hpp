@@ -1,5 +1,6 @@
-// skm: the umbrella header. Everything except the KMS XML documents (skm/km/kms_xml.hpp), which
-// also need pugixml: include that header yourself and link skm-xml (pkg-config) / skm_xml_dep.
+// skm: the umbrella header. Everything except the headers that also need pugixml — the KMS XML
+// documents (skm/km/kms_xml.hpp) and the SKM-S (skm/km/skm_server.hpp): include those yourself
+// and link skm-xml (pkg-config) / skm_xml_dep (Meson).
 #pragma once
 
 #include "skm/bigint/bytes.hpp"
@@ -15,9 +16,12 @@
 #include "skm/field/fp.hpp"
 #include "skm/hash/hash_to_integer_range.hpp"
 #include "skm/hash/sha256.hpp"
+#include "skm/km/i_message.hpp"
 #include "skm/km/identity.hpp"
 #include "skm/km/kdf.hpp"
 #include "skm/km/key_id.hpp"
+#include "skm/km/key_material.hpp"
+#include "skm/km/key_parameters.hpp"
 #include "skm/km/mikey_prf.hpp"
 #include "skm/km/replay.hpp"
 #include "skm/km/secret.hpp"

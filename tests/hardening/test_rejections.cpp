@@ -4,6 +4,7 @@
 // SKM-S issuing failure on a random source that goes stuck.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -119,6 +120,22 @@ TEST_CASE("SKM-S: a random source that goes stuck gives issuing_failed", "[harde
   // the same source stuck at zero right after them: z is drawn, every KSAK draw is 0
   lcg_rng stuck{0x51, probe.used};
   const auto s = skm_server::generate(config, stuck);
+  REQUIRE_FALSE(s.has_value());
+  REQUIRE(s.error() == kms_error::issuing_failed);
+}
+
+namespace {
+struct zero_source {
+  void GenerateBlock(std::uint8_t* out, std::size_t n) const { std::fill(out, out + n, std::uint8_t{0}); }
+};
+}  // namespace
+
+TEST_CASE("a random source stuck at zero is an error, not a hang", "[hardening][catalogue]") {
+  zero_source zeros;
+  REQUIRE_THROWS_AS(skm::sakke::kms<sakke_curve>::generate(zeros), std::runtime_error);
+  community_config config;
+  config.kms_uri = "kms.example.org";
+  const auto s = skm_server::generate(config, zeros);
   REQUIRE_FALSE(s.has_value());
   REQUIRE(s.error() == kms_error::issuing_failed);
 }

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -73,10 +74,14 @@ class skm_server {
   template <random_source Rng>
   [[nodiscard]] static result<skm_server, kms_error> generate(community_config config, Rng& rng) {
     if (!config_ok(config)) return unexpected{kms_error::bad_community};
-    auto sakke_kms = sakke::kms<sakke_curve>::generate(rng);
-    auto eccsi_kms = eccsi::kms<>::generate(rng);
-    if (!eccsi_kms) return unexpected{kms_error::issuing_failed};
-    return skm_server(std::move(config), std::move(sakke_kms), std::move(*eccsi_kms));
+    try {
+      auto sakke_kms = sakke::kms<sakke_curve>::generate(rng);
+      auto eccsi_kms = eccsi::kms<>::generate(rng);
+      if (!eccsi_kms) return unexpected{kms_error::issuing_failed};
+      return skm_server(std::move(config), std::move(sakke_kms), std::move(*eccsi_kms));
+    } catch (const std::runtime_error&) {  // a broken random source (see fp::random)
+      return unexpected{kms_error::issuing_failed};
+    }
   }
 
   /// A community restored from its stored master secrets.

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 
 #include "skm/common/ct.hpp"
 #include "skm/common/random.hpp"
@@ -21,15 +22,17 @@ class kms {
   using Fq = typename S::Fq;
   using point = typename S::point;
 
-  /// A fresh master secret, uniform in [2, q-1].
+  /// A fresh master secret, uniform in [2, q-1]. A source that keeps producing 0 or 1 is broken:
+  /// after 256 such draws this throws std::runtime_error (as Fq::random does) instead of looping.
   template <random_source Rng>
   [[nodiscard]] static kms generate(Rng& rng) {
-    for (;;) {
+    for (int attempt = 0; attempt < 256; ++attempt) {
       const Fq z = Fq::random(rng);
       // rejecting 0 and 1 is a public event of negligible probability
       if ((z.is_zero() | ct_equal(z, Fq::one())).declassify()) continue;
       return kms(z);
     }
+    throw std::runtime_error("skm: the random source keeps producing 0 or 1; it is broken");
   }
 
   /// From an exported master secret: exactly Fq::bytes octets, value in [2, q-1].
