@@ -85,21 +85,16 @@ class fp {
   static constexpr uint_type sqrt_exponent = (modulus >> 2) + 1;    // (p+1)/4 when p = 3 mod 4
 
   static constexpr bool has_custom_kernel = requires { typename Params::kernel; };
-  /// Params::use_gmp = true forces GMP's mpn even where the MULX kernel would serve.
-  static constexpr bool gmp_forced = [] {
-    if constexpr (requires { Params::use_gmp; }) {
-      return static_cast<bool>(Params::use_gmp);
-    } else {
-      return false;
-    }
-  }();
+  static constexpr bool params_choose_kernel = requires { Params::use_gmp; };
   static constexpr bool use_gmp = [] {
-    if constexpr (requires { Params::use_gmp; }) {
+    if constexpr (params_choose_kernel) {
       return static_cast<bool>(Params::use_gmp);
     } else {
       return limbs > 6;
     }
   }();
+  /// Params::use_gmp = true forces GMP's mpn even where the MULX kernel would serve.
+  static constexpr bool gmp_forced = params_choose_kernel && use_gmp;
   static_assert([] {
     if constexpr (has_custom_kernel) {
       return Params::kernel::modulus == Params::modulus;
