@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -142,10 +143,20 @@ class skm_server {
     std::copy(pair->ssk.begin(), pair->ssk.end(), out.ssk.data());
     out.pvt = pair->pvt;
     // The receiver-side validations, on exactly the octets handed out.
-    if (check_rsk(sakke_.public_key().point_value(), out.id, out.rsk.span()) ||
-        check_ssk_pvt(eccsi_.kpak(), out.id, out.ssk.span(), out.pvt))
-      return unexpected{kms_error::self_check_failed};
+    if (auto e = check_key_set(out)) return unexpected{*e};
     return out;
+  }
+
+  /// The checks a receiving user makes (its UID from URI and period, RFC 6508 §6.1.2 for the RSK,
+  /// RFC 6507 §5.1.2 for SSK and PVT) of a key set of this community. issue() runs them on every
+  /// set before handing it out, so a fault in issuing never leaves the KMS; an operator may run
+  /// them again on stored sets. Any failure is kms_error::self_check_failed.
+  [[nodiscard]] std::optional<kms_error> check_key_set(const user_key_set& k) const {
+    const auto id = mikey_sakke_uid(k.user_uri, public_.kms_uri, public_.schedule, k.period);
+    if (k.kms_uri != public_.kms_uri || !id || *id != k.id) return kms_error::self_check_failed;
+    if (check_rsk(sakke_.public_key().point_value(), k.id, k.rsk.span()) || check_ssk_pvt(eccsi_.kpak(), k.id, k.ssk.span(), k.pvt))
+      return kms_error::self_check_failed;
+    return std::nullopt;
   }
 
   /// The key set for the period containing `t`.
