@@ -1,6 +1,6 @@
-// skm: the umbrella header. Everything except the headers that also need pugixml — the KMS XML
-// documents (skm/km/kms_xml.hpp) and the SKM-S (skm/km/skm_server.hpp): include those yourself
-// and link skm-xml (pkg-config) / skm_xml_dep (Meson).
+// skm: the umbrella header. Everything except the one header that also needs pugixml, the KMS XML
+// documents (skm/km/kms_xml.hpp): include it yourself and link skm-xml (pkg-config) / skm_xml_dep
+// (Meson).
 #pragma once
 
 #include "skm/bigint/bytes.hpp"
@@ -25,6 +25,7 @@
 #include "skm/km/mikey_prf.hpp"
 #include "skm/km/replay.hpp"
 #include "skm/km/secret.hpp"
+#include "skm/km/skm_server.hpp"
 #include "skm/km/srtp_kdf.hpp"
 #include "skm/km/time.hpp"
 #include "skm/mikey/mikey.hpp"
