@@ -1,4 +1,5 @@
-// SAKKE (RFC 6508, parameter set 1): skm against Debian's wolfSSL, the same operations through its
+// SAKKE (RFC 6508): per parameter set (curve traits) a table of skm timings and field-operation
+// counts; for parameter set 1 also skm against Debian's wolfSSL, the same operations through its
 // SAKKE API, interleaved round by round and printed as RATIO lines; plus the pairing building
 // blocks on their own. Keep a full run under about two minutes.
 // Field operation counters (thread-local, per field type): compiled in for this benchmark only.
@@ -20,6 +21,7 @@
 #include "skm/pairing/line_table.hpp"
 #include "skm/pairing/tate.hpp"
 #include "skm/sakke/sakke.hpp"
+#include "../../tests/sakke/sakke_test_params_512.hpp"
 
 #ifdef SKM_BENCH_WOLFSSL
 // after skm/Crypto++: wolfSSL's macros clash with Crypto++ enumerator names
@@ -41,15 +43,15 @@ namespace sakke = skm::sakke;
 // (whichever kernel runs them): the count is stable where the clock is not.
 namespace {
 
-using base_field = curve::base_field;
-using scalar_field = curve::scalar_field;
-
 struct op_count {
   std::uint64_t mul = 0, sqr = 0, inv = 0, scalar_products = 0;
 };
 
 /// Base-field products, squares and inversions, and scalar-field products, of one call of f.
+template <class Curve>
 op_count count_ops(const std::function<void()>& f) {
+  using base_field = typename Curve::base_field;
+  using scalar_field = typename Curve::scalar_field;
   const skm::field_op_counts b0 = base_field::counts, s0 = scalar_field::counts;
   f();
   const skm::field_op_counts b1 = base_field::counts, s1 = scalar_field::counts;
@@ -63,6 +65,55 @@ op_count count_ops(const std::function<void()>& f) {
 
 const std::vector<std::uint8_t> id_a = {'2', '0', '1', '1', '-', '0', '2', 0, 't', 'e', 'l', ':', '+', '4', '4', '7', '7', '0', '0', '9', '0', '0', '1', '2', '3', 0};
 const std::vector<std::uint8_t> id_b = {'2', '0', '1', '1', '-', '0', '2', 0, 't', 'e', 'l', ':', '+', '4', '4', '7', '7', '0', '0', '9', '0', '0', '4', '5', '6', 0};
+
+/// skm's SAKKE operations on one parameter set (curve traits): medians and field-operation
+/// counts. Adding a parameter set to the benchmark is one call in main().
+template <class Curve>
+void parameter_set_table(const char* set, int rounds) {
+  using Sc = sakke::scheme<Curve>;
+  skm::os_random rng;
+  const auto kms = sakke::kms<Curve>::generate(rng);
+  const auto& pk = kms.public_key();
+  const auto rsk = kms.issue_rsk(id_a).value();
+  const auto rec = sakke::receiver<Curve>::create(pk, id_a, rsk).value();
+  const auto to = sakke::recipient<Curve>::create(pk, id_a).value();
+  typename Sc::ssv_type ssv{};
+  rng.GenerateBlock(ssv.data(), ssv.size());
+  const auto data = sakke::encapsulate(to, ssv).value();
+  const std::vector<std::uint8_t> data_v(data.begin(), data.end());
+  const auto k_c = Sc::coords(rsk);
+  const auto r_point = skm::ec::decode_uncompressed<Curve>(std::span<const std::uint8_t>(data).first(Sc::point_bytes),
+                                                           skm::ec::subgroup_check::skip)
+                           .value();
+  const auto r_c = Sc::coords(r_point);
+  const auto lines = skm::pairing::line_table<Curve>::precompute(k_c);
+  bool alt = false;
+
+  const std::vector<std::pair<const char*, std::function<void()>>> ops = {
+      {"rsk_issue", [&] { keep(kms.issue_rsk(id_a)); }},
+      {"rsk_validate", [&] { keep(sakke::validate_rsk(pk, id_a, rsk)); }},
+      {"encapsulate_new_recipient", [&] { keep(sakke::encapsulate(pk, (alt = !alt) ? id_a : id_b, ssv)); }},
+      {"encapsulate_cached", [&] { keep(sakke::encapsulate(to, ssv)); }},
+      {"decapsulate_cold", [&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); }},
+      {"decapsulate_warm", [&] { keep(rec.decapsulate(data_v)); }},
+      {"receiver_table_build", [&] { keep(sakke::receiver<Curve>::create(pk, id_a, rsk)); }},
+      {"pairing_no_table", [&] { keep(skm::pairing::tate<Curve>::pair(k_c, r_c)); }},
+      {"pairing_table", [&] { keep(lines.pair(r_c)); }},
+      {"line_table_build", [&] { keep(skm::pairing::line_table<Curve>::precompute(k_c)); }},
+  };
+  std::vector<std::function<void()>> fs;
+  for (const auto& op : ops) fs.push_back(op.second);
+  const auto s = interleaved(fs, rounds, 1);
+  std::printf("== SAKKE on %s: skm (%zu-bit p, %zu-bit q; median of %d rounds) ==\n", set, Curve::base_field::bits,
+              Curve::scalar_field::bits, rounds);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const op_count c = count_ops<Curve>(ops[i].second);
+    print_row(ops[i].first, s[i]);
+    std::printf("COUNT set=\"%s\" op=%s mul=%llu sqr=%llu inv=%llu scalar_products=%llu\n", set, ops[i].first,
+                static_cast<unsigned long long>(c.mul), static_cast<unsigned long long>(c.sqr), static_cast<unsigned long long>(c.inv),
+                static_cast<unsigned long long>(c.scalar_products));
+  }
+}
 
 #ifdef SKM_BENCH_WOLFSSL
 struct wolf {
@@ -276,26 +327,8 @@ int main() {
   print_row("decapsulate warm", s[5]);
 #endif
 
-  std::printf("== skm field operations per operation (SKM_COUNT_FIELD_OPS: base-field mul, sqr, inv; scalar-field products) ==\n");
-  const std::vector<std::pair<const char*, std::function<void()>>> ops = {
-      {"pairing_no_table_miller_loop", [&] { keep(skm::pairing::tate<curve>::miller_loop(k_c, r_c)); }},
-      {"pairing_table_miller_loop", [&] { keep(lines.miller_loop(r_c)); }},
-      {"line_table_build", [&] { keep(skm::pairing::line_table<curve>::precompute(k_c)); }},
-      {"g_pow_r", [&] { keep(S::g_table().pow(r_scalar)); }},
-      {"fp_inverse_ct", [&] { keep(S::g().inverse()); }},
-      {"rsk_issue", [&] { keep(kms.issue_rsk(id_a)); }},
-      {"rsk_validate", [&] { keep(sakke::validate_rsk(pk, id_a, rsk)); }},
-      {"encapsulate_new_recipient", [&] { keep(sakke::encapsulate(pk, id_b, ssv)); }},
-      {"encapsulate_cached", [&] { keep(sakke::encapsulate(to, ssv)); }},
-      {"decapsulate_cold", [&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); }},
-      {"decapsulate_warm", [&] { keep(rec.decapsulate(data_v)); }},
-      {"receiver_table_build", [&] { keep(sakke::receiver<curve>::create(pk, id_a, rsk)); }},
-  };
-  for (const auto& [name, f] : ops) {
-    const op_count c = count_ops(f);
-    std::printf("COUNT op=%s mul=%llu sqr=%llu inv=%llu scalar_products=%llu\n", name, static_cast<unsigned long long>(c.mul),
-                static_cast<unsigned long long>(c.sqr), static_cast<unsigned long long>(c.inv),
-                static_cast<unsigned long long>(c.scalar_products));
-  }
+  // One line per parameter set (the traits are all a set needs).
+  parameter_set_table<curve>("parameter set 1", rounds);
+  parameter_set_table<skm_test::sakke_test_params_512>("test set 512", rounds);
   return 0;
 }
