@@ -515,6 +515,92 @@ class RoundTripTests(CliCase):
 
 # -------------------------------------------------------------------------------------------------
 
+class InteropOpenTests(CliCase):
+    """imsg open's interop options (off by default): --accept-signature-without-sign-header and
+    --key-period-tolerance."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = os.path.join(cls.tmp.name, "kms")
+        code, out, err = run("kms", "init", "--kms-uri", "kms.interop.example.org", "--dir", cls.dir)
+        assert code == 0, err
+        cls.cert = os.path.join(cls.dir, "kms-cert.xml")
+        cls.keys = {}
+        for user in ("alice", "bob"):
+            path = os.path.join(cls.tmp.name, user + ".xml")
+            code, out, err = run("kms", "provision", "--dir", cls.dir, "--uri", f"sip:{user}@interop.example.org", "--out", path)
+            assert code == 0, err
+            cls.keys[user] = path
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def create(self, *extra):
+        return self.json_ok("imsg", "create", "--cert", self.cert, "--keyset", self.keys["alice"], "--to", "sip:bob@interop.example.org",
+                            "--json", *extra)
+
+    def open_args(self):
+        return ["imsg", "open", "--cert", self.cert, "--keyset", self.keys["bob"]]
+
+    def test_signature_without_sign_header(self):
+        sent = self.create("--sign-without-sign-header")
+        self.assertEqual(sent["signature_form"], "without-sign-header")
+        # Refused by default: one line, exit 1 (and verified: false in JSON).
+        self.fails(1, *self.open_args(), sent["message"], contains="signature invalid")
+        code, out, err = run(*self.open_args(), "--json", sent["message"])
+        self.assertEqual(code, 1, err)
+        self.assertIs(json.loads(out)["verified"], False)
+        # Opened with the option, which is reported.
+        got = self.json_ok(*self.open_args(), "--json", "--accept-signature-without-sign-header", sent["message"])
+        self.assertIs(got["verified"], True)
+        self.assertEqual(got["key"], sent["key"])
+        self.assertEqual(got["signature_form"], "without-sign-header")
+        self.assertEqual(got["key_period_no"], sent["key_period_no"])
+        self.assertEqual(got["time_period_no"], sent["key_period_no"])
+        self.assertEqual(got["initiator_period_no"], sent["key_period_no"])
+        out, _ = self.ok(*self.open_args(), "--accept-signature-without-sign-header", sent["message"])
+        self.assertIn("signature     without the SIGN header (NOT RFC 3830", out)
+        self.assertIn("key           " + sent["key"], out)
+
+    def test_standard_message_with_both_options(self):
+        sent = self.create()
+        self.assertEqual(sent["signature_form"], "rfc3830")
+        both = ["--accept-signature-without-sign-header", "--key-period-tolerance", "1"]
+        got = self.json_ok(*self.open_args(), "--json", *both, sent["message"])
+        self.assertEqual(got["key"], sent["key"])
+        self.assertEqual(got["signature_form"], "rfc3830")
+        self.assertEqual((got["key_period_no"], got["time_period_no"], got["initiator_period_no"]), (sent["key_period_no"],) * 3)
+        out, _ = self.ok(*self.open_args(), *both, sent["message"])
+        self.assertIn("signature     RFC 3830", out)
+        self.assertNotIn("NOT", out)
+        # A flipped signature bit stays refused with both options.
+        bad = bytearray(base64.b64decode(sent["message"][len("mikey "):]))
+        bad[-70] ^= 1
+        self.fails(1, *self.open_args(), *both, bytes(bad).hex(), contains="signature invalid")
+
+    def test_key_period_tolerance_argument(self):
+        sent = self.create()
+        for bad in ("2", "-1", "one", "", "01"):
+            self.fails(2, *self.open_args(), "--key-period-tolerance", bad, sent["message"], contains="--key-period-tolerance must be 0 or 1")
+        self.assertEqual(self.json_ok(*self.open_args(), "--json", "--key-period-tolerance", "0", sent["message"])["key"], sent["key"])
+
+    def test_hidden_initiator_period(self):
+        # The vendor message: a hidden initiator's period is known only once --from-uri confirms it.
+        vendor = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--json", "--key-period-tolerance", "1"]
+        code, out, err = run(*vendor, VENDOR_VALUE)
+        self.assertEqual(code, 0, err)
+        j = json.loads(out)
+        self.assertIsNone(j["initiator_period_no"])
+        self.assertEqual((j["key_period_no"], j["time_period_no"], j["signature_form"]), (VENDOR_PERIOD, VENDOR_PERIOD, "rfc3830"))
+        code, out, err = run(*vendor, "--from-uri", "sip:alice@streamwide.com", VENDOR_VALUE)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["initiator_period_no"], VENDOR_PERIOD)
+
+
+# -------------------------------------------------------------------------------------------------
+
 class DemoTests(CliCase):
     def test_demo(self):
         out, err = self.ok("demo")

@@ -14,7 +14,8 @@ namespace {
 
 constexpr std::string_view create_help = R"(usage: skm imsg create --cert CERT.xml --keyset SENDER.xml --to URI [--to-cert CERT.xml]
                         [--purpose PCK|GMK|CSK|MuSiK|SPK|MKFC|MSCCK] [--key HEX] [--key-id HEX]
-                        [--hide-ids] [--sakke-to-self] [--sp] [--time NTP_SECONDS | --date ISO-8601] [--json]
+                        [--hide-ids] [--sakke-to-self] [--sp] [--time NTP_SECONDS | --date ISO-8601]
+                        [--sign-without-sign-header] [--json]
 
 Builds a MIKEY-SAKKE I_MESSAGE (RFC 6509, TS 33.180 Annex E) from the sender in SENDER.xml to
 URI: the key is SAKKE-encapsulated to URI's UID for the key period of the message time and the
@@ -34,11 +35,15 @@ value of an SDP a=key-mgmt: line.
   --sp                 include the SRTP security policy payload
   --time NTP_SECONDS   the message time (default: now)
   --date ISO-8601      the message time
+  --sign-without-sign-header
+                       NOT RFC 3830, for interop testing: sign the bytes before the SIGN
+                       payload without its 2-byte header, as some deployed products do
   --json               a JSON object with the message and what the sender keeps (the key!)
 )";
 
 constexpr std::string_view open_help = R"(usage: skm imsg open --cert CERT.xml --keyset RECEIVER.xml [--from-cert CERT.xml] [--from-uri URI]
-                      [--at NTP_SECONDS] [--strict-time] [--json] MESSAGE
+                      [--at NTP_SECONDS] [--strict-time] [--accept-signature-without-sign-header]
+                      [--key-period-tolerance 0|1] [--json] MESSAGE
 
 Checks and opens an I_MESSAGE as its receiver: the TS 33.180 profile, the KMSs, that it is
 addressed to the receiver, the ECCSI signature of the initiator (its UID for the key period of
@@ -58,8 +63,19 @@ a warning on stderr, 'fresh' in JSON; it is fatal only with --strict-time.
   --at NTP_SECONDS      judge freshness against this time instead of the clock
   --strict-time         refuse a message outside the freshness window
   --json                one JSON object (verified, fresh, purpose, key, key_id, csb_id,
-                        initiator, responder, key_period_no, srtp, ...); on a failed check
-                        {"verified": false, "error": ...} and exit code 1
+                        initiator, responder, key_period_no, signature_form, srtp, ...); on a
+                        failed check {"verified": false, "error": ...} and exit code 1
+
+Interop options (off by default; each accepts messages the specifications reject):
+  --accept-signature-without-sign-header
+                        also accept an ECCSI signature over the bytes before the SIGN payload
+                        without its 2-byte header, as some deployed products sign. Risk: the
+                        header is not signed, and forgeries cost twice the verifications
+  --key-period-tolerance N
+                        0 (default) or 1: with 1, also try the key periods either side of the
+                        period of T (own key sets held, the initiator's UID), for a peer one
+                        period off at a period boundary. Risk: a key set is accepted one period
+                        beyond its validity
 
 MESSAGE: 'mikey BASE64', an 'a=key-mgmt:mikey ...' line, bare base64, hex, or @FILE (@-: stdin).
 )";
@@ -148,7 +164,7 @@ std::vector<srtp_keys> derive_srtp(const km::received_key& k) {
 int run_imsg_create(std::span<char* const> args) {
   const arguments a(args,
                     {{"cert"}, {"keyset"}, {"to"}, {"to-cert"}, {"purpose"}, {"key"}, {"key-id"}, {"hide-ids", false}, {"sakke-to-self", false},
-                     {"sp", false}, {"time"}, {"date"}, {"json", false}},
+                     {"sp", false}, {"time"}, {"date"}, {"sign-without-sign-header", false}, {"json", false}},
                     "imsg create");
   if (a.help()) {
     std::cout << create_help;
@@ -201,8 +217,20 @@ int run_imsg_create(std::span<char* const> args) {
   const km::community& theirs = other ? other->community : mine.community;
 
   os_random rng;
-  const auto m = km::create_i_message(*me, mine.community, to, theirs, t, opt, rng);
+  auto m = km::create_i_message(*me, mine.community, to, theirs, t, opt, rng);
   if (!m) throw failure("cannot create the I_MESSAGE: " + m.error().message());
+  const bool without_sign_header = a.flag("sign-without-sign-header");
+  if (without_sign_header) {
+    // Interop testing only: the signature some deployed products compute (not RFC 3830 §5.2),
+    // over the bytes before the SIGN payload; it replaces the last octets, the signature.
+    const auto view = mikey::parse_message(m->bytes);
+    if (!view) throw failure("cannot re-parse the I_MESSAGE: " + mikey::to_string(view.error()));
+    const auto range = view->signed_range_without_sign_header_compat();
+    if (!range) throw failure("cannot re-parse the I_MESSAGE: " + mikey::to_string(range.error()));
+    const auto signature = me->signer().sign(*range, rng);
+    if (!signature) throw failure(std::string("ECCSI signing failed: ") + eccsi::describe(signature.error()));
+    std::copy(signature->begin(), signature->end(), m->bytes.end() - static_cast<std::ptrdiff_t>(signature->size()));
+  }
   const auto value = key_mgmt_value(m->bytes);
   if (!a.flag("json")) {
     std::cout << value << "\n";
@@ -222,16 +250,27 @@ int run_imsg_create(std::span<char* const> args) {
       .field("time", iso(m->time))
       .field("ntp_seconds", m->time.seconds)
       .field("key_period_no", me->period())
+      .field("signature_form", without_sign_header ? "without-sign-header" : "rfc3830")
       .end_object();
   std::cout << j.text() << "\n";
   return exit_ok;
 }
 
 int run_imsg_open(std::span<char* const> args) {
-  const arguments a(args, {{"cert"}, {"keyset"}, {"from-cert"}, {"from-uri"}, {"at"}, {"strict-time", false}, {"json", false}}, "imsg open");
+  const arguments a(args,
+                    {{"cert"}, {"keyset"}, {"from-cert"}, {"from-uri"}, {"at"}, {"strict-time", false},
+                     {"accept-signature-without-sign-header", false}, {"key-period-tolerance"}, {"json", false}},
+                    "imsg open");
   if (a.help()) {
     std::cout << open_help;
     return exit_ok;
+  }
+  // The interop options of the receiver (see receiver_options for their risks).
+  km::receiver_options options;
+  options.accept_signature_without_sign_header = a.flag("accept-signature-without-sign-header");
+  if (const auto n = a.value("key-period-tolerance")) {
+    if (*n != "0" && *n != "1") throw a.error("--key-period-tolerance must be 0 or 1, not '" + *n + "'");
+    options.key_period_tolerance = *n == "1" ? 1 : 0;
   }
   const auto cert_path = a.required("cert");
   const auto keyset_path = a.required("keyset");
@@ -265,7 +304,7 @@ int run_imsg_open(std::span<char* const> args) {
   std::optional<community_file> other;
   if (const auto p = a.value("from-cert")) other = load_certificate(*p);
 
-  km::i_message_receiver receiver(keys.front().user_uri());
+  km::i_message_receiver receiver(keys.front().user_uri(), options);
   receiver.trust(mine.community);
   if (other) {
     if (other->community.kms_uri() != mine.community.kms_uri())
@@ -288,11 +327,15 @@ int run_imsg_open(std::span<char* const> args) {
   if (!k) throw fail("I_MESSAGE rejected: " + k.error().message());
   const std::string initiator_uid = to_hex(k->initiator_uid);
   std::optional<std::string> initiator = k->initiator_uri;
+  std::optional<std::uint64_t> initiator_period = k->initiator_period;
   if (const auto uri = a.value("from-uri")) {
     const community_file& theirs = other ? *other : mine;
-    if (const auto r = km::confirm_initiator(*k, *uri, theirs.community); !r) throw fail("--from-uri: " + r.error().message());
+    const auto r = km::confirm_initiator(*k, *uri, theirs.community, options.key_period_tolerance);
+    if (!r) throw fail("--from-uri: " + r.error().message());
     initiator = *uri;
+    initiator_period = *r;
   }
+  const char* const signature_form = k->signature_without_sign_header ? "without-sign-header" : "rfc3830";
   const auto srtp = derive_srtp(*k);
   if (stale) std::cerr << "skm: warning: " << *stale << "; opened anyway\n";
   const bool group = k->purpose == km::key_purpose::gmk;
@@ -308,7 +351,13 @@ int run_imsg_open(std::span<char* const> args) {
     else
       j.null();
     j.field("initiator_uid", initiator_uid).field("initiator_kms", k->initiator_kms_uri);
-    j.field("responder", receiver.uri()).field("key_period_no", k->period);
+    j.field("responder", receiver.uri()).field("key_period_no", k->period).field("time_period_no", k->time_period);
+    j.key("initiator_period_no");
+    if (initiator_period)
+      j.number(*initiator_period);
+    else
+      j.null();
+    j.field("signature_form", signature_form);
     j.field("time", iso(k->time)).field("ntp_seconds", k->time.seconds).field("rand", to_hex(k->rand));
     j.field("prf", k->prf == km::mikey_prf::prf_hmac_sha_256 ? "PRF-HMAC-SHA-256" : "MIKEY-1");
     j.field("sakke_to_self", k->has_sakke_to_self);
@@ -325,8 +374,17 @@ int run_imsg_open(std::span<char* const> args) {
     return exit_ok;
   }
   std::cout << "verified      ECCSI signature of the initiator under " << k->initiator_kms_uri << "; SAKKE payload opened\n";
+  std::cout << "signature     "
+            << (k->signature_without_sign_header ? "without the SIGN header (NOT RFC 3830; --accept-signature-without-sign-header)"
+                                                 : "RFC 3830 (HDR .. SIGN header)")
+            << "\n";
   std::cout << "time          " << iso(k->time) << (fresh ? " (fresh)" : " (NOT fresh)") << "\n";
-  std::cout << "initiator     " << (initiator ? *initiator : std::string("(hidden)")) << "  UID " << initiator_uid << "\n";
+  std::cout << "initiator     " << (initiator ? *initiator : std::string("(hidden)")) << "  UID " << initiator_uid;
+  if (initiator_period) {
+    std::cout << " of key period " << *initiator_period;
+    if (*initiator_period != k->time_period) std::cout << " (NOT the period of T, " << k->time_period << "; --key-period-tolerance)";
+  }
+  std::cout << "\n";
   std::cout << "responder     " << receiver.uri() << "\n";
   std::cout << "purpose       " << purpose_text(k->purpose) << "\n";
   std::cout << "key           " << to_hex(k->key.span()) << "\n";
@@ -336,7 +394,9 @@ int run_imsg_open(std::span<char* const> args) {
   } else {
     std::cout << "key ID        " << hex32(k->key_id.value()) << " (CSB ID)\n";
   }
-  std::cout << "key period    " << k->period << "\n";
+  std::cout << "key period    " << k->period;
+  if (k->period != k->time_period) std::cout << " (NOT the period of T, " << k->time_period << "; --key-period-tolerance)";
+  std::cout << "\n";
   if (k->parameters) {
     const auto& text = k->parameters->text;
     const bool printable = std::all_of(text.begin(), text.end(), [](std::uint8_t c) { return c >= 0x20 && c < 0x7F; });

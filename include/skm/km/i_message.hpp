@@ -19,7 +19,8 @@
 //   period_keys         one user's validated key set for one period (ECCSI signer + SAKKE receiver)
 //   create_i_message()  the initiator
 //   i_message_receiver  the receiver: its URI, its key sets, the communities it trusts, a replay
-//                       guard and a cache of per-signer verification contexts
+//                       guard and a cache of per-signer verification contexts; receiver_options
+//                       holds the interop options (off by default, each with its risk)
 // Session keys follow with session_keys() (MIKEY PRF → SRTP master key and salt) and mki().
 #pragma once
 
@@ -27,6 +28,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -397,7 +400,15 @@ struct received_key {
   std::optional<std::string> initiator_uri;    ///< when carried in the clear (IDRi)
   uid initiator_uid{};
   std::string initiator_kms_uri;
-  std::uint64_t period = 0;                    ///< the receiver's key period used
+  std::uint64_t period = 0;                    ///< the receiver's key period used (its key set that opened SAKKE)
+  std::uint64_t time_period = 0;               ///< the key period of T in the receiver's community
+  /// The initiator's key period whose UID verified the signature; none for a hidden initiator
+  /// (IDRuidi: the UID is taken as carried). Differs from the period of T only under
+  /// receiver_options::key_period_tolerance.
+  std::optional<std::uint64_t> initiator_period;
+  /// The signature verified only over the bytes before the SIGN payload (not RFC 3830), accepted
+  /// under receiver_options::accept_signature_without_sign_header.
+  bool signature_without_sign_header = false;
   ntp_time time;
   std::vector<std::uint8_t> rand;
   mikey_prf prf = mikey_prf::prf_hmac_sha_256;
@@ -406,16 +417,60 @@ struct received_key {
   bool has_sakke_to_self = false;
 };
 
+/// The largest receiver_options::key_period_tolerance; larger values are clamped to it.
+inline constexpr unsigned max_key_period_tolerance = 1;
+
 struct receiver_options {
   replay_policy replay{};
   std::size_t signer_cache_capacity = 16;  ///< per-signer verification contexts kept (0: none)
   eccsi::precompute signer_precompute = eccsi::precompute::y_table;
+
+  // Interop options, off by default: each accepts messages that TS 33.180 / RFC 3830 reject.
+
+  /// Also accept an ECCSI signature computed over the bytes before the SIGN payload WITHOUT its
+  /// 2-byte header, as some deployed products sign (RFC 3830 §5.2 includes the header). Tried
+  /// only after the RFC 3830 range fails, and reported in received_key. Risk: a forged message
+  /// costs twice the verifications, the signature no longer covers the SIGN header (its type
+  /// and length; both are still checked by the parser and the signature length check), and
+  /// either form is accepted from every peer. The payload chain fixes where SIGN starts, so one
+  /// signed byte string cannot serve as both forms of well-formed messages.
+  bool accept_signature_without_sign_header = false;
+  /// 0: the key periods are those of T, strictly. 1: when the strict attempt fails in a way an
+  /// off-by-one period explains (no own key set for the period of T, IDRuidr not my UID for it,
+  /// the initiator's UID for it does not verify, SAKKE does not open with its key set), the
+  /// adjacent periods are tried too, for a peer whose clock or key selection is one period off at
+  /// a period boundary; the periods used are reported in received_key. Risk: a key set (own or
+  /// the initiator's) is accepted one period beyond its validity, so a revoked or expired UID
+  /// stays usable for one more period, and forged messages cost up to three times the signature
+  /// verifications (six with the option above) and valid ones up to three SAKKE decapsulations.
+  /// Values above max_key_period_tolerance are clamped to it (see i_message_receiver::options()).
+  unsigned key_period_tolerance = 0;
 };
+
+namespace detail {
+/// The key period `p`, then (tolerant) p - 1 and p + 1 where they exist: the order in which the
+/// receiver tries key periods under receiver_options::key_period_tolerance.
+struct period_list {
+  std::array<std::uint64_t, 3> v{};
+  std::size_t n = 0;
+  [[nodiscard]] constexpr const std::uint64_t* begin() const noexcept { return v.data(); }
+  [[nodiscard]] constexpr const std::uint64_t* end() const noexcept { return v.data() + n; }
+};
+[[nodiscard]] constexpr period_list periods_around(std::uint64_t p, bool tolerant) noexcept {
+  period_list l;
+  l.v[l.n++] = p;
+  if (tolerant && p > 0) l.v[l.n++] = p - 1;
+  if (tolerant && p < std::numeric_limits<std::uint64_t>::max()) l.v[l.n++] = p + 1;
+  return l;
+}
+}  // namespace detail
 
 class i_message_receiver {
  public:
   explicit i_message_receiver(std::string my_uri, receiver_options options = {})
-      : uri_(std::move(my_uri)), options_(options), replay_(options.replay) {}
+      : uri_(std::move(my_uri)), options_(options), replay_(options.replay) {
+    options_.key_period_tolerance = std::min(options_.key_period_tolerance, max_key_period_tolerance);
+  }
 
   /// Trust a community: messages signed under its KPAK (named in IDRkmsi) are accepted. The
   /// receiver's own community must be trusted too. Replaces a community of the same KMS URI.
@@ -443,13 +498,16 @@ class i_message_receiver {
   }
 
   [[nodiscard]] const std::string& uri() const noexcept { return uri_; }
+  /// The options in effect (key_period_tolerance clamped to max_key_period_tolerance).
+  [[nodiscard]] const receiver_options& options() const noexcept { return options_; }
   [[nodiscard]] const replay_guard& replay() const noexcept { return replay_; }
   [[nodiscard]] std::size_t cached_signers() const noexcept { return signers_.size(); }
 
   /// Checks and opens an I_MESSAGE received at `now`. Every failure names its cause and returns
   /// no key. Order: parse and profile; T against the clock-skew window and the replay cache;
   /// KMSs; own key set for the period of T; addressed to me; initiator UID; signature; SAKKE;
-  /// key IDs and parameters; then the message is recorded against replay.
+  /// key IDs and parameters; then the message is recorded against replay (once, whichever
+  /// variant of options() accepted it).
   [[nodiscard]] result<received_key, i_message_failure> process(std::span<const std::uint8_t> message, ntp_time now) {
     using namespace mikey;
     const auto m = parse_message(message);
@@ -484,44 +542,96 @@ class i_message_receiver {
     if (theirs == nullptr) return detail::fail(i_message_error::unknown_initiator_kms, std::string(kmsi));
     const auto period = mine->period_at(out.time);
     if (!period) return unexpected{period.error()};
-    const period_keys* keys = find_keys(kmsr, *period);
-    if (keys == nullptr) return detail::fail(i_message_error::no_key_for_period, "period " + std::to_string(*period) + " of " + std::string(kmsr));
-    out.period = *period;
+    out.time_period = *period;
+    // Own key sets to try: the one for the period of T; under the tolerance also those held for
+    // the periods either side (in the order period, period - 1, period + 1).
+    const bool tolerant = options_.key_period_tolerance != 0;
+    const auto own_periods = detail::periods_around(*period, tolerant);
+    std::array<const period_keys*, 3> own{};
+    std::size_t own_count = 0;
+    for (const auto p : own_periods)
+      if (const auto* k = find_keys(kmsr, p)) own[own_count++] = k;
+    if (own_count == 0)
+      return detail::fail(i_message_error::no_key_for_period,
+                          "period " + std::to_string(*period) + (tolerant ? " or either side" : "") + " of " + std::string(kmsr));
     if (const auto* r = m->idr(id_role::responder)) {
       if (detail::text(r->data) != uri_) return detail::fail(i_message_error::wrong_recipient, "IDRr is " + std::string(detail::text(r->data)));
     } else {
+      // The UID names the period: keep only the key set it belongs to.
       const auto data = m->idr(id_role::responder_uid)->data;
-      if (!std::equal(data.begin(), data.end(), keys->id().begin(), keys->id().end()))
-        return detail::fail(i_message_error::wrong_recipient, "IDRuidr is not my UID for period " + std::to_string(*period));
+      const auto it = std::find_if(own.begin(), own.begin() + static_cast<std::ptrdiff_t>(own_count),
+                                   [&](const period_keys* k) { return std::equal(data.begin(), data.end(), k->id().begin(), k->id().end()); });
+      if (it == own.begin() + static_cast<std::ptrdiff_t>(own_count))
+        return detail::fail(i_message_error::wrong_recipient,
+                            "IDRuidr is not my UID for period " + std::to_string(*period) + (tolerant ? " or either side" : ""));
+      own[0] = *it;
+      own_count = 1;
     }
 
-    // Initiator UID: from the URI, or as carried.
+    // Initiator UID: from the URI (for the period of T; under the tolerance also the periods
+    // either side), or as carried.
     out.initiator_kms_uri = std::string(kmsi);
+    std::array<uid, 3> initiator_uids{};
+    std::array<std::optional<std::uint64_t>, 3> initiator_periods{};
+    std::size_t initiator_count = 0;
     if (const auto* i = m->idr(id_role::initiator)) {
       out.initiator_uri = std::string(detail::text(i->data));
       const auto their_period = theirs->period_at(out.time);
       if (!their_period) return unexpected{their_period.error()};
-      const auto u = theirs->uid_of(*out.initiator_uri, *their_period);
-      if (!u) return unexpected{u.error()};
-      out.initiator_uid = *u;
+      for (const auto p : detail::periods_around(*their_period, tolerant)) {
+        const auto u = theirs->uid_of(*out.initiator_uri, p);
+        if (!u) return unexpected{u.error()};
+        initiator_uids[initiator_count] = *u;
+        initiator_periods[initiator_count++] = p;
+      }
     } else {
       const auto data = m->idr(id_role::initiator_uid)->data;
       if (data.size() != out.initiator_uid.size()) return detail::fail(i_message_error::malformed, "IDRuidi is not 32 octets");
-      std::copy(data.begin(), data.end(), out.initiator_uid.begin());
+      std::copy(data.begin(), data.end(), initiator_uids[0].begin());
+      initiator_count = 1;
     }
 
-    // Signature.
+    // Signature: the RFC 3830 range first, then (option) the range without the SIGN header; for
+    // each UID in turn. The first failure (the strict one) is reported.
     const auto signed_range = m->signed_range();
     if (!signed_range) return detail::fail(i_message_error::malformed, mikey::to_string(signed_range.error()));
+    const auto compat_range = m->signed_range_without_sign_header_compat();
+    if (!compat_range) return detail::fail(i_message_error::malformed, mikey::to_string(compat_range.error()));
     const auto signature = m->sign()->signature;
     if (signature.size() != eccsi_suite::signature_size) return detail::fail(i_message_error::signature_invalid, "ECCSI signature has the wrong length");
-    if (auto e = verify_signature(*theirs, out.initiator_uid, *signed_range, signature)) return unexpected{*e};
+    std::optional<i_message_failure> signature_failure;
+    bool verified = false;
+    for (std::size_t i = 0; i < initiator_count && !verified; ++i) {
+      for (const bool without_header : {false, true}) {
+        if (without_header && !options_.accept_signature_without_sign_header) continue;
+        const auto e = verify_signature(*theirs, initiator_uids[i], without_header ? *compat_range : *signed_range, signature);
+        if (!e) {
+          verified = true;
+          out.initiator_uid = initiator_uids[i];
+          out.initiator_period = initiator_periods[i];
+          out.signature_without_sign_header = without_header;
+          break;
+        }
+        if (!signature_failure) signature_failure = *e;
+      }
+    }
+    if (!verified) {
+      if (initiator_count > 1 || options_.accept_signature_without_sign_header)
+        signature_failure->detail += signature_failure->detail.empty() ? "every interop variant tried" : " (every interop variant tried)";
+      return unexpected{*signature_failure};
+    }
 
-    // The key.
-    auto ssv = keys->receiver().decapsulate(sakke_p->data);
-    if (!ssv) return detail::fail(i_message_error::decapsulation_failed);
-    std::copy(ssv->begin(), ssv->end(), out.key.data());
-    ct::wipe(ssv->data(), ssv->size());
+    // The key: with the own key set(s) left, in order; one uniform failure.
+    bool opened = false;
+    for (std::size_t i = 0; i < own_count && !opened; ++i) {
+      auto ssv = own[i]->receiver().decapsulate(sakke_p->data);
+      if (!ssv) continue;
+      std::copy(ssv->begin(), ssv->end(), out.key.data());
+      ct::wipe(ssv->data(), ssv->size());
+      out.period = own[i]->period();
+      opened = true;
+    }
+    if (!opened) return detail::fail(i_message_error::decapsulation_failed);
 
     // Key identifiers.
     out.csb_id = sk_id::from_value(hdr.csb_id);
@@ -617,16 +727,21 @@ class i_message_receiver {
   std::vector<signer_entry> signers_;
 };
 
-/// For a hidden initiator (IDRuidi): check that `uri`, learnt later, hashes to the carried UID.
-[[nodiscard]] inline result<std::monostate, i_message_failure> confirm_initiator(const received_key& k, std::string_view uri,
-                                                                                 const community& initiator_community) {
+/// For a hidden initiator (IDRuidi): check that `uri`, learnt later, hashes to the carried UID
+/// for the key period of T, or (key_period_tolerance 1, as the receiver's option, same risk) for
+/// the period either side. Returns the initiator's key period that matched.
+[[nodiscard]] inline result<std::uint64_t, i_message_failure> confirm_initiator(const received_key& k, std::string_view uri,
+                                                                                const community& initiator_community,
+                                                                                unsigned key_period_tolerance = 0) {
   if (initiator_community.kms_uri() != k.initiator_kms_uri) return detail::fail(i_message_error::unknown_initiator_kms, initiator_community.kms_uri());
   const auto period = initiator_community.period_at(k.time);
   if (!period) return unexpected{period.error()};
-  const auto u = initiator_community.uid_of(uri, *period);
-  if (!u) return unexpected{u.error()};
-  if (*u != k.initiator_uid) return detail::fail(i_message_error::initiator_mismatch, std::string(uri));
-  return std::monostate{};
+  for (const auto p : detail::periods_around(*period, key_period_tolerance != 0)) {
+    const auto u = initiator_community.uid_of(uri, p);
+    if (!u) return unexpected{u.error()};
+    if (*u == k.initiator_uid) return p;
+  }
+  return detail::fail(i_message_error::initiator_mismatch, std::string(uri));
 }
 
 // ---------------------------------------------------------------------------------------------
