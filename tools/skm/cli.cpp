@@ -100,8 +100,9 @@ void arguments::no_positionals() const {
 }
 
 std::uint64_t arguments::u64(std::string_view name) const {
+  const std::string text = required(name);  // its own error already names the --help
   try {
-    return parse_u64(required(name), "--" + std::string(name));
+    return parse_u64(text, "--" + std::string(name));
   } catch (const usage_error& e) {
     throw error(e.what());
   }

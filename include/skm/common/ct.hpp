@@ -15,6 +15,14 @@
 #include <span>
 #include <type_traits>
 
+// The constant-time test executables (tests/ct) define SKM_CT_VALGRIND: there the points where
+// the protocol publishes a secret-derived value tell valgrind memcheck that it is now defined,
+// so a whole operation can be checked and every report left is a real leak. Elsewhere the hooks
+// compile to nothing.
+#if defined(SKM_CT_VALGRIND)
+#include <valgrind/memcheck.h>
+#endif
+
 namespace skm {
 
 using limb_t = mp_limb_t;
@@ -30,6 +38,30 @@ namespace ct {
 /// The low bit of `bit` (0 or 1) spread to a mask.
 [[nodiscard]] constexpr limb_t bit_mask(limb_t bit) noexcept { return limb_t{0} - (bit & 1); }
 
+/// x unchanged, but opaque to the optimizer: after it the compiler no longer knows that a mask is
+/// 0 or all ones, so it cannot turn mask arithmetic back into a branch (clang 14 did that in
+/// ec::on_curve: "equal | infinity" became a jump on "equal").
+[[nodiscard]] constexpr limb_t value_barrier(limb_t x) noexcept {
+  if (!std::is_constant_evaluated()) __asm__("" : "+r"(x));
+  return x;
+}
+
+/// Declassification hook: `n` octets at `p` are public from here on (see SKM_CT_VALGRIND above).
+/// Call it only where the protocol publishes the value (a validation result, a rejected random
+/// draw, a blinded value); a call anywhere else would hide a leak from the constant-time suite.
+inline void mark_public([[maybe_unused]] const void* p, [[maybe_unused]] std::size_t n) noexcept {
+#if defined(SKM_CT_VALGRIND)
+  (void)VALGRIND_MAKE_MEM_DEFINED(p, n);
+#endif
+}
+/// The same for one object (usable in constant expressions, where it does nothing).
+template <class T>
+constexpr void mark_public_object([[maybe_unused]] const T& v) noexcept {
+#if defined(SKM_CT_VALGRIND)
+  if (!std::is_constant_evaluated()) mark_public(std::addressof(v), sizeof(T));
+#endif
+}
+
 class choice {
  public:
   constexpr choice() noexcept = default;
@@ -41,8 +73,18 @@ class choice {
   [[nodiscard]] static constexpr choice no() noexcept { return choice(0); }
 
   [[nodiscard]] constexpr limb_t mask() const noexcept { return mask_; }
-  /// The one place a secret-dependent truth value turns into a branchable bool.
-  [[nodiscard]] constexpr bool declassify() const noexcept { return mask_ != 0; }
+  /// The one place a secret-dependent truth value turns into a branchable bool. (The hook marks
+  /// a copy, so the choice itself stays secret to the checker.)
+  [[nodiscard]] constexpr bool declassify() const noexcept {
+#if defined(SKM_CT_VALGRIND)
+    if (!std::is_constant_evaluated()) {
+      limb_t m = mask_;
+      mark_public(&m, sizeof m);
+      return m != 0;
+    }
+#endif
+    return mask_ != 0;
+  }
 
   [[nodiscard]] constexpr choice operator!() const noexcept { return choice(~mask_); }
   [[nodiscard]] friend constexpr choice operator&(choice a, choice b) noexcept { return choice(a.mask_ & b.mask_); }

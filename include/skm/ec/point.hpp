@@ -141,7 +141,8 @@ template <class Curve>
 [[nodiscard]] constexpr ct::choice on_curve(const affine_point<Curve>& p) noexcept {
   using facts = curve_facts<Curve>;
   const auto rhs = (p.x.square() + facts::a) * p.x + facts::b;
-  return ct_equal(p.y.square(), rhs) | p.infinity;
+  const auto equal = ct::choice::from_mask(ct::value_barrier(ct_equal(p.y.square(), rhs).mask()));  // no branch (ct.hpp)
+  return equal | p.infinity;
 }
 
 template <class Curve>
@@ -193,6 +194,7 @@ template <class F, random_source Rng>
     ct::wipe(buf.data(), buf.size());
     if (b.is_zero().declassify()) continue;
     const F blinded = x * b;  // public from here on
+    ct::mark_public_object(blinded);  // for the constant-time suite (common/ct.hpp)
     F r = blinded.inverse_vartime() * b;
     ct::wipe_object(b);
     return r;

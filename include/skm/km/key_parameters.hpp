@@ -113,6 +113,9 @@ inline void put_be(std::vector<std::uint8_t>& v, std::uint64_t x, int octets) {
   kp.status = std::uint32_t{in[1]} << 24 | std::uint32_t{in[2]} << 16 | std::uint32_t{in[3]} << 8 | in[4];
   std::copy(in.begin() + 5, in.begin() + 10, kp.activation_time.begin());
   std::copy(in.begin() + 10, in.begin() + 15, kp.expiry_time.begin());
+  // The text length is structure, parsed like any message: public even when the rest of the
+  // plaintext is not (for the constant-time suite, common/ct.hpp).
+  ct::mark_public(in.data() + 15, 2);
   const std::size_t text_len = std::size_t{in[15]} << 8 | in[16];
   if (in.size() - 17 < text_len) return unexpected{key_parameters_error::truncated};
   kp.text.assign(in.begin() + 17, in.begin() + 17 + static_cast<std::ptrdiff_t>(text_len));
@@ -178,6 +181,7 @@ template <random_source Rng>
   const std::uint8_t* ct = data.data() + detail::kp_header_octets;
   const bool ok = dec.DecryptAndVerify(plain.span().data(), ct + ct_len, detail::kp_tag_octets, iv, detail::kp_iv_octets, data.data(),
                                        detail::kp_aad_octets, ct, ct_len);
+  ct::mark_public_object(ok);  // the verification result is public (for the constant-time suite)
   if (!ok) return unexpected{key_parameters_error::authentication_failed};
   return decode_key_parameters(plain.span());
 }

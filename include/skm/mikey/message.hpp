@@ -107,7 +107,8 @@ class message_view {
 
   /// COMPATIBILITY ONLY, not RFC 3830: the bytes before the SIGN payload, *without* its 2-byte
   /// header, as some deployed products sign. A verifier must only use this when explicitly
-  /// configured for such a peer, never as a fallback after a failed verification.
+  /// configured for such peers (km::receiver_options::accept_signature_without_sign_header), never
+  /// by default.
   [[nodiscard]] constexpr result<bytes_view> signed_range_without_sign_header_compat() const noexcept {
     const auto* s = sign_entry();
     if (s == nullptr) return missing_sign();

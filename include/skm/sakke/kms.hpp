@@ -77,6 +77,7 @@ class kms {
     auto k = z.to_uint();
     os_random rng;
     const point zp = ec::to_affine_blinded(S::p_table().mul(k), rng);
+    ct::mark_public_object(zp);  // Z is published (and its table built in variable time)
     ct::wipe_object(k);
     return kms_public_key<Curve>(zp);
   }
