@@ -1,5 +1,6 @@
 // Field arithmetic: skm's Montgomery kernels against GMP mpz/mpn baselines of the same run,
-// for P-256's p (4 limbs) and parameter set 1's p (16 limbs).
+// for P-256's p (4 limbs) and parameter set 1's p (16 limbs); then the 16-limb run-time kernels
+// against each other (MULX, ADX, GMP; multiplication and squaring), called directly.
 #include <gmp.h>
 
 #include <cstdio>
@@ -50,6 +51,7 @@ void bench_field(const char* name, int rounds, int calls) {
   std::array<mp_limb_t, 2 * N> wide;
 
   std::printf("\n== %s (%zu-bit p, %zu limbs; default kernel: %s) ==\n", name, F::bits, N, F::has_custom_kernel                                         ? "the curve's own"
+                  : montgomery::adx_kernel_available<N>() && F::use_gmp  ? "generated ADX"
                   : montgomery::bmi2_kernel_available<N>() && F::use_gmp ? "generated MULX"
                   : F::use_gmp                                           ? "GMP mpn"
                                                                          : "unrolled CIOS");
@@ -96,10 +98,46 @@ void bench_field(const char* name, int rounds, int calls) {
   keep(xg);
 }
 
+/// The 16-limb kernels side by side, each a dependent chain (latency), interleaved round by round.
+void bench_kernels16(int rounds, int calls) {
+  using F = curves::sakke_param_set_1::base_field;
+  const auto& p = F::modulus;
+  constexpr limb_t m_inv = F::m_inv;
+  std::mt19937_64 rng(2);
+  const auto a = random_element<F>(rng).montgomery_form(), b = random_element<F>(rng).montgomery_form();
+  const bool mulx = montgomery::bmi2_kernel_available<16>(), adx = montgomery::adx_kernel_available<16>();
+  std::printf("\n== set1 16-limb kernels, called directly (MULX: %s, ADX: %s) ==\n", mulx ? "yes" : "no",
+              adx ? "yes" : "no");
+  if (!mulx || !adx) {
+    std::printf("SKIPPED: this CPU lacks BMI2 or ADX; no kernel-vs-kernel comparison\n");
+    return;
+  }
+  auto x = a, y = a, z = a, w = a, u = a, v = a;
+  const auto s = interleaved(
+      {
+          [&] { montgomery::mul_bmi2(x, x, b, p, m_inv); },
+          [&] { montgomery::mul_adx(y, y, b, p, m_inv); },
+          [&] { montgomery::mul_bmi2(z, z, z, p, m_inv); },
+          [&] { montgomery::sqr_adx(w, w, p, m_inv); },
+          [&] { montgomery::mul_gmp(u, u, b, p, m_inv); },
+          [&] { montgomery::sqr_gmp(v, v, p, m_inv); },
+      },
+      rounds, calls);
+  const char* labels[] = {"mul, MULX kernel (product scanning)", "mul, ADX kernel (two carry chains)",
+                          "sqr, MULX kernel (= mul(a, a))", "sqr, ADX squaring kernel",
+                          "mul, GMP mpn kernel", "sqr, GMP mpn kernel"};
+  for (std::size_t i = 0; i < s.size(); ++i) bench::print_row(labels[i], s[i]);
+  bench::print_ratio("fp_mul_set1_adx", "mulx_kernel", s[1], s[0]);
+  bench::print_ratio("fp_sqr_set1_adx", "mulx_kernel", s[3], s[2]);
+  bench::print_ratio("fp_sqr_set1_adx", "adx_mul", s[3], s[1]);
+  keep(x), keep(y), keep(z), keep(w), keep(u), keep(v);
+}
+
 }  // namespace
 
 int main() {
   bench_field<curves::p256>("p256", 15, 200000);
   bench_field<curves::sakke_param_set_1>("set1", 15, 40000);
+  bench_kernels16(15, 40000);
   return 0;
 }

@@ -196,8 +196,9 @@ struct set1_gmp {  // forces GMP's mpn where the default would take the generate
 };
 }  // namespace
 
-TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX, P-256's own) agrees bit for bit", "[fp][kernels]") {
+TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX, P-256's own) agrees bit for bit", "[fp][kernels]") {
   INFO("MULX kernel available here: " << montgomery::bmi2_kernel_available<16>());
+  INFO("ADX kernels available here: " << montgomery::adx_kernel_available<16>());
   operand_source<4> s4(p256::p, 7);
   operand_source<16> s16(set1::p, 8);
   for (int i = 0; i < 2000; ++i) {
@@ -214,11 +215,81 @@ TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX, P-256's own) agr
     const auto w = element<fp<set1_gmp>>(c) * element<fp<set1_gmp>>(d);
     REQUIRE(u.montgomery_form() == w.montgomery_form());
     REQUIRE(element<set1::base_field>(c).square().montgomery_form() == element<fp<set1_gmp>>(c).square().montgomery_form());
-    // in place: the MULX kernel allows its output to alias an input
+    // in place: the generated kernels (MULX, ADX) allow their output to alias an input
     auto x1 = element<set1::base_field>(c);
     x1 *= element<set1::base_field>(d);
     REQUIRE(x1 == u);
   }
+}
+
+namespace {
+/// The generated ADX kernels (called directly, not through fp's dispatch) against the portable
+/// CIOS kernel and mpz, for a 16-limb modulus: every pair of edge operands, then random ones.
+void adx_kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed) {
+  const mpz_class pz = to_mpz(p), r = mpz_class(1) << 1024;
+  mpz_class r_inv;
+  mpz_invert(r_inv.get_mpz_t(), r.get_mpz_t(), pz.get_mpz_t());
+  const limb_t m_inv = montgomery::neg_inverse_mod_2_64(p.limb[0]);
+  INFO("modulus " << pz.get_str(16) << ", seed " << seed);
+
+  operand_source<16> src(p, seed);
+  std::vector<mpz_class> edges;
+  for (std::size_t i = 0; i < src.edge_count(); ++i) edges.push_back(src.next());
+  // values near R, reduced below p (the kernels require operands < p)
+  for (const mpz_class& v : {mpz_class(r - 1), mpz_class(r - 2), mpz_class(r - (mpz_class(1) << 64)),
+                             mpz_class(r - (mpz_class(1) << 960)), mpz_class((r >> 1) - 1)})
+    edges.push_back(v % pz);
+  edges.push_back(pz - (mpz_class(1) << 960));  // top limb one less than p's
+
+  auto check = [&](const mpz_class& a, const mpz_class& b) {
+    INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
+    const auto ua = from_mpz<16>(a), ub = from_mpz<16>(b);
+    skm::uint<16> expect, expect_sq, got;
+    montgomery::mul_cios(expect, ua, ub, p, m_inv);
+    montgomery::mul_cios(expect_sq, ua, ua, p, m_inv);
+    REQUIRE(to_mpz(expect) == a * b * r_inv % pz);
+    REQUIRE(to_mpz(expect_sq) == a * a * r_inv % pz);
+    montgomery::mul_adx(got, ua, ub, p, m_inv);
+    REQUIRE(got == expect);
+    montgomery::sqr_adx(got, ua, p, m_inv);
+    REQUIRE(got == expect_sq);
+    if (montgomery::bmi2_kernel_available<16>()) {  // ADX implies BMI2 here; the MULX kernel too
+      montgomery::mul_bmi2(got, ua, ub, p, m_inv);
+      REQUIRE(got == expect);
+    }
+    // the output may alias an input
+    got = ua;
+    montgomery::mul_adx(got, got, ub, p, m_inv);
+    REQUIRE(got == expect);
+    got = ub;
+    montgomery::mul_adx(got, ua, got, p, m_inv);
+    REQUIRE(got == expect);
+    got = ua;
+    montgomery::sqr_adx(got, got, p, m_inv);
+    REQUIRE(got == expect_sq);
+  };
+  for (const mpz_class& a : edges)
+    for (const mpz_class& b : edges) check(a, b);
+  for (int i = 0; i < kRandomOperands; ++i) {
+    const mpz_class a = src.next(), b = src.next();
+    check(a, b);
+    check(a, edges[static_cast<std::size_t>(src.raw() % edges.size())]);
+  }
+}
+}  // namespace
+
+TEST_CASE("fp: the ADX kernels (mul, sqr) equal CIOS and mpz for 16-limb moduli", "[fp][kernels]") {
+  if (!montgomery::adx_kernel_available<16>()) {
+    WARN("SKIPPED: this CPU lacks BMI2/ADX; the ADX kernels were not tested (dispatch uses MULX or GMP)");
+    return;
+  }
+  adx_kernels_against_cios_and_mpz(set1::p, 11);
+  adx_kernels_against_cios_and_mpz(set1::q, 12);
+  // p and q are below 0.62 * 2^1024, so the kernels' carry bit out of 2^1024 never occurs for
+  // them; an odd modulus just below 2^1024 (any odd modulus works for Montgomery) makes it occur.
+  mpz_class near_r = (mpz_class(1) << 1024) - (to_mpz(set1::p) >> 200);
+  near_r |= 1;
+  adx_kernels_against_cios_and_mpz(from_mpz<16>(near_r), 13);
 }
 
 // ---- compile-time facts, each checked beside the same value at run time ----

@@ -93,7 +93,8 @@ class fp {
       return limbs > 6;
     }
   }();
-  /// Params::use_gmp = true forces GMP's mpn even where the MULX kernel would serve.
+  /// Params::use_gmp = true forces GMP's mpn even where the generated kernels would serve. Those
+  /// are picked at run time, once per process: ADX (mul and sqr), else MULX, else GMP's mpn.
   static constexpr bool gmp_forced = params_choose_kernel && use_gmp;
   static_assert([] {
     if constexpr (has_custom_kernel) {
@@ -233,7 +234,9 @@ class fp {
     if constexpr (has_custom_kernel) {
       Params::kernel::sqr(r.m_, m_);
     } else if (!std::is_constant_evaluated() && use_gmp) {
-      if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
+      if (!gmp_forced && montgomery::adx_kernel_available<limbs>()) {
+        montgomery::sqr_adx(r.m_, m_, modulus, m_inv);
+      } else if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
         montgomery::mul_bmi2(r.m_, m_, m_, modulus, m_inv);
       } else {
         montgomery::sqr_gmp(r.m_, m_, modulus, m_inv);
@@ -413,7 +416,9 @@ class fp {
     if constexpr (has_custom_kernel) {
       Params::kernel::mul(out, a, b);
     } else if (!std::is_constant_evaluated() && use_gmp) {
-      if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
+      if (!gmp_forced && montgomery::adx_kernel_available<limbs>()) {
+        montgomery::mul_adx(out, a, b, modulus, m_inv);
+      } else if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
         montgomery::mul_bmi2(out, a, b, modulus, m_inv);
       } else {
         montgomery::mul_gmp(out, a, b, modulus, m_inv);

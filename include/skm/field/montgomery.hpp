@@ -2,12 +2,15 @@
 // compile time (never pasted).
 //
 // With R = 2^(64N), an element x is held as xR mod p. mont_mul(a, b) = a*b*R^-1 mod p.
-// Two kernels produce the same result:
+// The kernels produce the same result:
 //   * portable CIOS (coarsely integrated operand scanning) in 64x64->128 arithmetic: constexpr,
 //     and at a few limbs the compiler unrolls it into straight-line code that beats a GMP call;
 //   * GMP at run time: mpn_mul_n / mpn_sqr for the product, then N rounds of mpn_addmul_1 for
 //     the reduction, carries collected and added once (no data-dependent carry propagation).
-// Both end in a masked conditional subtraction, so neither branches on the operands.
+//   * on x86-64 for 16 limbs, generated straight-line assembly (field/kernels/, from
+//     scripts/gen_montmul_x86_64.py), picked once per process by CPUID: ADX multiplication and
+//     squaring when the CPU has BMI2 and ADX, else the MULX multiplication.
+// All end in a masked conditional subtraction, so none branches on the operands.
 #pragma once
 
 #include <gmp.h>
@@ -20,6 +23,7 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 
+#include "skm/field/kernels/montmul16_adx_x86_64.hpp"
 #include "skm/field/kernels/montmul16_x86_64.hpp"
 #endif
 
@@ -122,6 +126,58 @@ inline void redc_gmp(uint<N>& out, limb_t* t, const uint<N>& p, limb_t m_inv) no
 #else
   return false;
 #endif
+}
+
+/// Whether this processor has BMI2 and ADX (MULX, ADCX/ADOX). Asked once, like cpu_has_bmi2.
+/// Valgrind's synthetic CPUID hides ADX, so under valgrind (the ct suite) the dispatch takes the
+/// MULX kernel; the ADX kernels are straight-line code too (valgrind does run ADCX/ADOX when they
+/// are called directly), and the arith kernel tests check them bit for bit.
+[[nodiscard]] inline bool cpu_has_adx() noexcept {
+#if defined(__x86_64__)
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
+    return ((ebx >> 8) & 1) != 0 && ((ebx >> 19) & 1) != 0;  // BMI2, ADX
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
+/// Whether the generated ADX kernels (multiplication and squaring) serve N-limb moduli here.
+template <std::size_t N>
+[[nodiscard]] inline bool adx_kernel_available() noexcept {
+#if defined(__x86_64__)
+  if constexpr (N == 16) return cpu_has_adx();
+#endif
+  return false;
+}
+
+/// The ADX multiplication kernel (only call when adx_kernel_available<N>()).
+template <std::size_t N>
+inline void mul_adx(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p, limb_t m_inv) noexcept {
+#if defined(__x86_64__)
+  if constexpr (N == 16) {
+    const limb_t top = kernels::montmul16_adx(out, a, b, p, m_inv);
+    final_subtract(out, top, p);
+    return;
+  }
+#endif
+  (void)out, (void)a, (void)b, (void)p, (void)m_inv;
+}
+
+/// The ADX squaring kernel (only call when adx_kernel_available<N>()).
+template <std::size_t N>
+inline void sqr_adx(uint<N>& out, const uint<N>& a, const uint<N>& p, limb_t m_inv) noexcept {
+#if defined(__x86_64__)
+  if constexpr (N == 16) {
+    const limb_t top = kernels::montsqr16_adx(out, a, p, m_inv);
+    final_subtract(out, top, p);
+    return;
+  }
+#endif
+  (void)out, (void)a, (void)p, (void)m_inv;
 }
 
 /// Whether the generated MULX kernel serves N-limb moduli on this machine.
