@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../support/hex.hpp"
 #include "skm/curves/p256.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/eccsi/eccsi.hpp"
@@ -81,23 +82,7 @@ class test_rng {
 };
 static_assert(skm::random_source<test_rng>);
 
-std::vector<std::uint8_t> unhex(std::string_view s) {
-  std::vector<std::uint8_t> out;
-  int hi = -1;
-  for (char c : s) {
-    int d = -1;
-    if (c >= '0' && c <= '9') d = c - '0';
-    if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    if (d < 0) continue;
-    if (hi < 0) {
-      hi = d;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi * 16 + d));
-      hi = -1;
-    }
-  }
-  return out;
-}
+using skm::test::unhex;
 
 template <std::size_t N>
 std::array<std::uint8_t, N> to_array(const std::vector<std::uint8_t>& v) {

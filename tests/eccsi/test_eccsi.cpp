@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/hex.hpp"
 #include "skm/bigint/bytes.hpp"
 #include "skm/eccsi/eccsi.hpp"
 
@@ -18,25 +19,7 @@ namespace eccsi = skm::eccsi;
 using suite = eccsi::suite<skm::curves::p256, skm::sha256>;
 using bytes = std::vector<std::uint8_t>;
 
-bytes from_hex(std::string_view s) {
-  bytes out;
-  int hi = -1;
-  for (char c : s) {
-    int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else continue;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  if (hi >= 0) throw std::invalid_argument("odd number of hex digits");
-  return out;
-}
+bytes from_hex(std::string_view s) { return skm::test::unhex(s); }
 template <std::size_t N>
 bytes to_vec(const std::array<std::uint8_t, N>& a) { return bytes(a.begin(), a.end()); }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../pairing/oracle.hpp"
+#include "../support/hex.hpp"
 #include "sakke_test_params_512.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/hash/hash_to_integer_range.hpp"
@@ -21,25 +22,7 @@ using skm_test::sakke_test_params_512;
 
 namespace {
 
-/// Hex (spaces allowed) to bytes.
-std::vector<std::uint8_t> unhex(std::string_view s) {
-  std::vector<std::uint8_t> out;
-  int hi = -1;
-  for (char c : s) {
-    int d = -1;
-    if (c >= '0' && c <= '9') d = c - '0';
-    if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    if (d < 0) continue;
-    if (hi < 0) {
-      hi = d;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi * 16 + d));
-      hi = -1;
-    }
-  }
-  return out;
-}
+using skm::test::unhex;
 
 template <std::size_t N>
 std::vector<std::uint8_t> vec(const std::array<std::uint8_t, N>& a) {
