@@ -403,4 +403,13 @@ TEST_CASE("SKM-S: a UID with no RSK, and the self-check of key sets", "[hardenin
   for (const auto* k : {&rsk, &ssk, &pvt, &other_period, &other_user, &other_kms}) REQUIRE(kms().server.check_key_set(*k) == kms_error::self_check_failed);
   // Another KMS's sets fail this KMS's check.
   REQUIRE(server.check_key_set(set) == kms_error::self_check_failed);
+
+  // Bulk issuing with the consistency check gives sets that pass the full check too, and refuses
+  // the UID with no RSK the same way.
+  for (const char* uri : {"sip:erin@example.org", "sip:frank@example.org"}) {
+    const auto fast = kms().server.issue(uri, period, rng(), issue_check::consistency);
+    REQUIRE(fast.has_value());
+    REQUIRE_FALSE(kms().server.check_key_set(*fast).has_value());
+  }
+  REQUIRE(server.issue("sip:alice@example.org", period, rng(), issue_check::consistency).error() == kms_error::identifier_unusable);
 }

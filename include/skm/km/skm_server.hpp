@@ -69,6 +69,17 @@ struct kms_secrets {
   secret_array<ssk_octets> ksak;             ///< ECCSI KMS secret authentication key
 };
 
+/// How much skm_server::issue checks a key set before it leaves the KMS.
+enum class issue_check {
+  /// Everything a receiving user checks (check_key_set): the UID, RFC 6508 §6.1.2 (a pairing)
+  /// and RFC 6507 §5.1.2. The default.
+  receiver_side,
+  /// For bulk provisioning: the RSK decodes (below p, on the curve, not the identity) and
+  /// RFC 6507 §5.1.2 holds for (SSK, PVT). The RSK's pairing check, most of the issuing time, is
+  /// left to the user, who must make it anyway on receipt (RFC 6508 §6.1.2).
+  consistency,
+};
+
 class skm_server {
  public:
   /// A new community with fresh master secrets.
@@ -118,9 +129,11 @@ class skm_server {
     return *n;
   }
 
-  /// The key set of `user_uri` for key period `period`, validated before it is returned.
+  /// The key set of `user_uri` for key period `period`, checked (as `check` says) before it is
+  /// returned; a set that fails is never returned (self_check_failed).
   template <random_source Rng>
-  [[nodiscard]] result<user_key_set, kms_error> issue(std::string_view user_uri, std::uint64_t period, Rng& rng) const {
+  [[nodiscard]] result<user_key_set, kms_error> issue(std::string_view user_uri, std::uint64_t period, Rng& rng,
+                                                      issue_check check = issue_check::receiver_side) const {
     const auto id = mikey_sakke_uid(user_uri, public_.kms_uri, public_.schedule, period);
     if (!id) return unexpected{kms_error::bad_user_uri};
     auto rsk = sakke_.issue_rsk(*id);
@@ -142,8 +155,15 @@ class skm_server {
     ct::wipe(rsk_bytes->data(), rsk_bytes->size());
     std::copy(pair->ssk.begin(), pair->ssk.end(), out.ssk.data());
     out.pvt = pair->pvt;
-    // The receiver-side validations, on exactly the octets handed out.
-    if (auto e = check_key_set(out)) return unexpected{*e};
+    // On exactly the octets handed out.
+    if (check == issue_check::receiver_side) {
+      if (auto e = check_key_set(out)) return unexpected{*e};
+    } else {
+      auto decoded = sakke::decode_rsk<sakke_curve>(out.rsk.span());
+      const bool rsk_ok = decoded.has_value();
+      if (decoded) ct::wipe_object(*decoded);
+      if (!rsk_ok || check_ssk_pvt(eccsi_.kpak(), out.id, out.ssk.span(), out.pvt)) return unexpected{kms_error::self_check_failed};
+    }
     return out;
   }
 
@@ -161,10 +181,11 @@ class skm_server {
 
   /// The key set for the period containing `t`.
   template <random_source Rng>
-  [[nodiscard]] result<user_key_set, kms_error> issue_at(std::string_view user_uri, ntp_time t, Rng& rng) const {
+  [[nodiscard]] result<user_key_set, kms_error> issue_at(std::string_view user_uri, ntp_time t, Rng& rng,
+                                                         issue_check check = issue_check::receiver_side) const {
     const auto period = period_at(t);
     if (!period) return unexpected{period.error()};
-    return issue(user_uri, *period, rng);
+    return issue(user_uri, *period, rng, check);
   }
 
  private:
