@@ -493,6 +493,15 @@ class RoundTripTests(CliCase):
         self.assertGreater(j["key_sets_per_second"], 0)
         self.fails(2, "kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, "--threads", "0", contains="--threads")
         self.fails(2, "kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, "--uri", "sip:x@y", contains="--uris and --out-dir")
+        # Bulk issuing with the consistency check: the key sets validate on use like any other.
+        out_fast = out_dir + "-fast"
+        self.ok("kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_fast, "--check", "consistency")
+        sent = self.json_ok("imsg", "create", "--cert", self.cert, "--keyset", self.keys["alice"],
+                            "--to", "sip:u2@test.example.org", "--json")
+        got = self.json_ok("imsg", "open", "--cert", self.cert, "--keyset", os.path.join(out_fast, "sip_u2@test.example.org.xml"),
+                           "--json", sent["message"])
+        self.assertEqual(got["key"], sent["key"])
+        self.fails(2, "kms", "provision", "--dir", self.dir, "--uri", "sip:x@y", "--check", "none", contains="--check")
         with open(uris, "a") as f:
             f.write("sip:u1@test.example.org\n")
         self.fails(1, "kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, contains="listed twice")
