@@ -55,6 +55,22 @@ def run(*args, stdin=None, timeout=600):
     return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
 
 
+def set_up_community(cls, kms_uri, domain, *init_args):
+    """A class fixture: a community made by 'kms init' in a temporary directory (cls.dir,
+    cls.cert) and key sets for alice and bob of `domain` made by 'kms provision' (cls.keys)."""
+    cls.tmp = tempfile.TemporaryDirectory()
+    cls.dir = os.path.join(cls.tmp.name, "kms")
+    code, out, err = run("kms", "init", "--kms-uri", kms_uri, *init_args, "--dir", cls.dir)
+    assert code == 0, err
+    cls.cert = os.path.join(cls.dir, "kms-cert.xml")
+    cls.keys = {}
+    for user in ("alice", "bob"):
+        path = os.path.join(cls.tmp.name, user + ".xml")
+        code, out, err = run("kms", "provision", "--dir", cls.dir, "--uri", f"sip:{user}@{domain}", "--out", path)
+        assert code == 0, err
+        cls.keys[user] = path
+
+
 class CliCase(unittest.TestCase):
     def ok(self, *args, stdin=None):
         code, out, err = run(*args, stdin=stdin)
@@ -340,17 +356,7 @@ class RoundTripTests(CliCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = os.path.join(cls.tmp.name, "kms")
-        code, out, err = run("kms", "init", "--kms-uri", "kms.test.example.org", "--period", "86400", "--offset", "3600", "--dir", cls.dir)
-        assert code == 0, err
-        cls.cert = os.path.join(cls.dir, "kms-cert.xml")
-        cls.keys = {}
-        for user in ("alice", "bob"):
-            path = os.path.join(cls.tmp.name, user + ".xml")
-            code, out, err = run("kms", "provision", "--dir", cls.dir, "--uri", f"sip:{user}@test.example.org", "--out", path)
-            assert code == 0, err
-            cls.keys[user] = path
+        set_up_community(cls, "kms.test.example.org", "test.example.org", "--period", "86400", "--offset", "3600")
 
     @classmethod
     def tearDownClass(cls):
@@ -530,17 +536,7 @@ class InteropOpenTests(CliCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = os.path.join(cls.tmp.name, "kms")
-        code, out, err = run("kms", "init", "--kms-uri", "kms.interop.example.org", "--dir", cls.dir)
-        assert code == 0, err
-        cls.cert = os.path.join(cls.dir, "kms-cert.xml")
-        cls.keys = {}
-        for user in ("alice", "bob"):
-            path = os.path.join(cls.tmp.name, user + ".xml")
-            code, out, err = run("kms", "provision", "--dir", cls.dir, "--uri", f"sip:{user}@interop.example.org", "--out", path)
-            assert code == 0, err
-            cls.keys[user] = path
+        set_up_community(cls, "kms.interop.example.org", "interop.example.org")
 
     @classmethod
     def tearDownClass(cls):
