@@ -114,36 +114,27 @@ inline void redc_gmp(uint<N>& out, limb_t* t, const uint<N>& p, limb_t m_inv) no
   final_subtract(out, hi, p);
 }
 
-/// Whether this processor has BMI2 (MULX). Asked once; the answer is a fact of the machine.
-[[nodiscard]] inline bool cpu_has_bmi2() noexcept {
+/// CPUID leaf 7 (structured extended features), EBX: asked once; a fact of the machine.
+[[nodiscard]] inline unsigned cpuid_leaf7_ebx() noexcept {
 #if defined(__x86_64__)
-  static const bool has = [] {
-    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
-    return ((ebx >> 8) & 1) != 0;
+  static const unsigned ebx = [] {
+    unsigned eax = 0, b = 0, ecx = 0, edx = 0;
+    return __get_cpuid_count(7, 0, &eax, &b, &ecx, &edx) == 0 ? 0u : b;
   }();
-  return has;
+  return ebx;
 #else
-  return false;
+  return 0;
 #endif
 }
 
-/// Whether this processor has BMI2 and ADX (MULX, ADCX/ADOX). Asked once, like cpu_has_bmi2.
+/// Whether this processor has BMI2 (MULX).
+[[nodiscard]] inline bool cpu_has_bmi2() noexcept { return ((cpuid_leaf7_ebx() >> 8) & 1) != 0; }
+
+/// Whether this processor has BMI2 and ADX (MULX, ADCX/ADOX).
 /// Valgrind's synthetic CPUID hides ADX, so under valgrind (the ct suite) the dispatch takes the
 /// MULX kernel; the ADX kernels are straight-line code too (valgrind does run ADCX/ADOX when they
 /// are called directly), and the arith kernel tests check them bit for bit.
-[[nodiscard]] inline bool cpu_has_adx() noexcept {
-#if defined(__x86_64__)
-  static const bool has = [] {
-    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
-    return ((ebx >> 8) & 1) != 0 && ((ebx >> 19) & 1) != 0;  // BMI2, ADX
-  }();
-  return has;
-#else
-  return false;
-#endif
-}
+[[nodiscard]] inline bool cpu_has_adx() noexcept { return cpu_has_bmi2() && ((cpuid_leaf7_ebx() >> 19) & 1) != 0; }
 
 /// Whether the generated ADX kernels (multiplication and squaring) serve N-limb moduli here.
 template <std::size_t N>
