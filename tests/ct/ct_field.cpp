@@ -8,8 +8,6 @@
 //
 // `ct_field --leak` runs a deliberately leaky function (a branch on a secret limb) so that the
 // suite proves the harness catches a leak: that Meson test is registered as should_fail.
-#include <valgrind/memcheck.h>
-
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +16,7 @@
 #include <random>
 #include <vector>
 
+#include "../support/ct_marks.hpp"
 #include "skm/curves/p256.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/ext/fp2.hpp"
@@ -27,14 +26,8 @@ using namespace skm;
 
 namespace {
 
-template <class T>
-void secret(T& v) {
-  (void)VALGRIND_MAKE_MEM_UNDEFINED(&v, sizeof(v));
-}
-template <class T>
-void declassify(T& v) {
-  (void)VALGRIND_MAKE_MEM_DEFINED(&v, sizeof(v));
-}
+using skm::test::declassify;
+using skm::test::secret;
 
 int failures = 0;
 void check(bool ok, const char* field, const char* what) {

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../support/ct_marks.hpp"
 #include "../support/hex.hpp"
 #include "skm/curves/p256.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
@@ -50,16 +51,9 @@ using curve1 = skm::curves::sakke_param_set_1;
 
 namespace {
 
-template <class T>
-void secret(T& v) {
-  (void)VALGRIND_MAKE_MEM_UNDEFINED(&v, sizeof(v));
-}
-/// Marks an output defined (the client request only changes memcheck's shadow state).
-template <class T>
-void declassify(const T& v) {
-  (void)VALGRIND_MAKE_MEM_DEFINED(&v, sizeof(v));
-}
-void declassify_bytes(std::span<const std::uint8_t> s) { (void)VALGRIND_MAKE_MEM_DEFINED(s.data(), s.size()); }
+using skm::test::declassify;
+using skm::test::declassify_bytes;
+using skm::test::secret;
 
 int failures = 0;
 void check(bool ok, const char* what) {

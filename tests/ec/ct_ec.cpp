@@ -5,12 +5,11 @@
 // encoding of the secret-derived point, and ECCSI's scalar arithmetic on SSK and j (everything
 // in signing except the blinded inversion, whose blinded input is public by construction).
 // Outside valgrind the client requests are no-ops and the program only checks its results.
-#include <valgrind/memcheck.h>
-
 #include <cstdio>
 #include <random>
 #include <string_view>
 
+#include "../support/ct_marks.hpp"
 #include "skm/curves/p256.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/ec/ec.hpp"
@@ -19,14 +18,8 @@ namespace ec = skm::ec;
 
 namespace {
 
-template <class T>
-void poison(T& v) {
-  (void)VALGRIND_MAKE_MEM_UNDEFINED(&v, sizeof(v));
-}
-template <class T>
-void unpoison(T& v) {
-  (void)VALGRIND_MAKE_MEM_DEFINED(&v, sizeof(v));
-}
+using skm::test::declassify;
+using skm::test::secret;
 
 int failures = 0;
 void check(bool ok, const char* what) {
@@ -51,18 +44,18 @@ void check_curve(const char* name, const ec::fixed_base_table<Curve, W>& table, 
   const auto expected = ec::to_affine_vartime(ec::mul_vartime(base, k_public));
 
   auto k = k_public;
-  poison(k);
+  secret(k);
   // fixed base, then the constant-time inversion and the encoding of the (secret) point
   affine a = ec::to_affine(table.mul(k));
   // Encoding declassifies exactly one thing, whether the point is the identity (it branches to
   // refuse it); that flag is public by design, so it is marked so. The coordinates stay secret.
-  unpoison(a.infinity);
+  declassify(a.infinity);
   auto enc = ec::encode_uncompressed(a);
   // variable base
   affine b = ec::to_affine(ec::mul(base, k));
-  unpoison(a);
-  unpoison(b);
-  unpoison(enc);
+  declassify(a);
+  declassify(b);
+  declassify(enc);
   check(ec::ct_equal(a, expected).declassify(), name);
   check(ec::ct_equal(b, expected).declassify(), name);
   check(enc.has_value(), name);
@@ -76,9 +69,9 @@ int main(int argc, char** argv) {
     // The harness must catch a leak: the variable-time table multiplication indexes its table
     // by the scalar's digits and skips zero digits. Registered as should_fail under valgrind.
     auto k = random_scalar<skm::curves::p256>(rng);
-    poison(k);
+    secret(k);
     auto leaky = ec::generator_table<skm::curves::p256>().mul_vartime(k);
-    unpoison(leaky);
+    declassify(leaky);
     std::printf("ct_ec --leak: ran the variable-time multiplication on a secret scalar\n");
     return 0;
   }
@@ -92,16 +85,16 @@ int main(int argc, char** argv) {
   using qfield = skm::curves::p256::scalar_field;
   qfield ssk = qfield::from_u64(0x1234567), j = qfield::from_u64(0x89abcdef);
   const qfield he = qfield::from_u64(42), r = qfield::from_u64(7);
-  poison(ssk);
-  poison(j);
+  secret(ssk);
+  secret(j);
   qfield t = he + r * ssk;
   qfield s = t.inverse() * j;
   auto t_zero = t.is_zero();
-  unpoison(t_zero);
-  unpoison(s);
+  declassify(t_zero);
+  declassify(s);
   check(!t_zero.declassify(), "t != 0");
-  unpoison(ssk);
-  unpoison(j);
+  declassify(ssk);
+  declassify(j);
   check(s * (he + r * ssk) == j, "s (HE + r SSK) = j");
 
   std::printf("%s\n", failures == 0 ? "ct_ec: all checks passed" : "ct_ec: FAILED");

@@ -8,10 +8,9 @@
 // inversion, HashToIntegerRange of a secret value (mod q and mod 2^n), and g^r with a secret r.
 // Not covered here: SAKKE's blinded inversions, which by design hand a randomized value to the
 // variable-time inversion.
-#include <valgrind/memcheck.h>
-
 #include <cstdio>
 
+#include "../support/ct_marks.hpp"
 #include "oracle.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/hash/hash_to_integer_range.hpp"
@@ -22,14 +21,8 @@
 using curve = skm::curves::sakke_param_set_1;
 using Fp = curve::base_field;
 
-template <class T>
-static void secret(T& v) {
-  VALGRIND_MAKE_MEM_UNDEFINED(&v, sizeof v);
-}
-template <class T>
-static void declassify(T& v) {
-  VALGRIND_MAKE_MEM_DEFINED(&v, sizeof v);
-}
+using skm::test::declassify;
+using skm::test::secret;
 
 int main() {
   using O = skm_test::oracle<curve>;
