@@ -66,40 +66,52 @@ op_count count_ops(const std::function<void()>& f) {
 const std::vector<std::uint8_t> id_a = {'2', '0', '1', '1', '-', '0', '2', 0, 't', 'e', 'l', ':', '+', '4', '4', '7', '7', '0', '0', '9', '0', '0', '1', '2', '3', 0};
 const std::vector<std::uint8_t> id_b = {'2', '0', '1', '1', '-', '0', '2', 0, 't', 'e', 'l', ':', '+', '4', '4', '7', '7', '0', '0', '9', '0', '0', '4', '5', '6', 0};
 
+/// One KMS, a receiver and a cached recipient for id_a, one encapsulation to it, and the pairing
+/// inputs derived from them: what every SAKKE measurement of a parameter set starts from.
+template <class Curve>
+struct fixture {
+  using Sc = sakke::scheme<Curve>;
+  fixture() = default;
+  fixture(const fixture&) = delete;  // pk refers to this object's kms
+  fixture& operator=(const fixture&) = delete;
+
+  skm::os_random rng;
+  sakke::kms<Curve> kms = sakke::kms<Curve>::generate(rng);
+  const sakke::kms_public_key<Curve>& pk = kms.public_key();
+  skm::ec::affine_point<Curve> rsk = kms.issue_rsk(id_a).value();
+  sakke::receiver<Curve> rec = sakke::receiver<Curve>::create(pk, id_a, rsk).value();
+  sakke::recipient<Curve> to = sakke::recipient<Curve>::create(pk, id_a).value();
+  typename Sc::ssv_type ssv = [this] {
+    typename Sc::ssv_type v{};
+    rng.GenerateBlock(v.data(), v.size());
+    return v;
+  }();
+  typename Sc::encapsulated_type data = sakke::encapsulate(to, ssv).value();
+  std::vector<std::uint8_t> data_v{data.begin(), data.end()};
+  skm::pairing::affine<typename Sc::Fp> k_c = Sc::coords(rsk);
+  skm::pairing::affine<typename Sc::Fp> r_c = Sc::coords(
+      skm::ec::decode_uncompressed<Curve>(std::span<const std::uint8_t>(data).first(Sc::point_bytes), skm::ec::subgroup_check::skip)
+          .value());
+  skm::pairing::line_table<Curve> lines = skm::pairing::line_table<Curve>::precompute(k_c);
+};
+
 /// skm's SAKKE operations on one parameter set (curve traits): medians and field-operation
 /// counts. Adding a parameter set to the benchmark is one call in main().
 template <class Curve>
-void parameter_set_table(const char* set, int rounds) {
-  using Sc = sakke::scheme<Curve>;
-  skm::os_random rng;
-  const auto kms = sakke::kms<Curve>::generate(rng);
-  const auto& pk = kms.public_key();
-  const auto rsk = kms.issue_rsk(id_a).value();
-  const auto rec = sakke::receiver<Curve>::create(pk, id_a, rsk).value();
-  const auto to = sakke::recipient<Curve>::create(pk, id_a).value();
-  typename Sc::ssv_type ssv{};
-  rng.GenerateBlock(ssv.data(), ssv.size());
-  const auto data = sakke::encapsulate(to, ssv).value();
-  const std::vector<std::uint8_t> data_v(data.begin(), data.end());
-  const auto k_c = Sc::coords(rsk);
-  const auto r_point = skm::ec::decode_uncompressed<Curve>(std::span<const std::uint8_t>(data).first(Sc::point_bytes),
-                                                           skm::ec::subgroup_check::skip)
-                           .value();
-  const auto r_c = Sc::coords(r_point);
-  const auto lines = skm::pairing::line_table<Curve>::precompute(k_c);
+void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
   bool alt = false;
 
   const std::vector<std::pair<const char*, std::function<void()>>> ops = {
-      {"rsk_issue", [&] { keep(kms.issue_rsk(id_a)); }},
-      {"rsk_validate", [&] { keep(sakke::validate_rsk(pk, id_a, rsk)); }},
-      {"encapsulate_new_recipient", [&] { keep(sakke::encapsulate(pk, (alt = !alt) ? id_a : id_b, ssv)); }},
-      {"encapsulate_cached", [&] { keep(sakke::encapsulate(to, ssv)); }},
-      {"decapsulate_cold", [&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); }},
-      {"decapsulate_warm", [&] { keep(rec.decapsulate(data_v)); }},
-      {"receiver_table_build", [&] { keep(sakke::receiver<Curve>::create(pk, id_a, rsk)); }},
-      {"pairing_no_table", [&] { keep(skm::pairing::tate<Curve>::pair(k_c, r_c)); }},
-      {"pairing_table", [&] { keep(lines.pair(r_c)); }},
-      {"line_table_build", [&] { keep(skm::pairing::line_table<Curve>::precompute(k_c)); }},
+      {"rsk_issue", [&] { keep(f.kms.issue_rsk(id_a)); }},
+      {"rsk_validate", [&] { keep(sakke::validate_rsk(f.pk, id_a, f.rsk)); }},
+      {"encapsulate_new_recipient", [&] { keep(sakke::encapsulate(f.pk, (alt = !alt) ? id_a : id_b, f.ssv)); }},
+      {"encapsulate_cached", [&] { keep(sakke::encapsulate(f.to, f.ssv)); }},
+      {"decapsulate_cold", [&] { keep(sakke::decapsulate(f.pk, id_a, f.rsk, f.data_v)); }},
+      {"decapsulate_warm", [&] { keep(f.rec.decapsulate(f.data_v)); }},
+      {"receiver_table_build", [&] { keep(sakke::receiver<Curve>::create(f.pk, id_a, f.rsk)); }},
+      {"pairing_no_table", [&] { keep(skm::pairing::tate<Curve>::pair(f.k_c, f.r_c)); }},
+      {"pairing_table", [&] { keep(f.lines.pair(f.r_c)); }},
+      {"line_table_build", [&] { keep(skm::pairing::line_table<Curve>::precompute(f.k_c)); }},
   };
   std::vector<std::function<void()>> fs;
   for (const auto& op : ops) fs.push_back(op.second);
@@ -204,22 +216,17 @@ struct wolf {
 }  // namespace
 
 int main() {
-  skm::os_random rng;
-  const auto kms = sakke::kms<curve>::generate(rng);
-  const auto& pk = kms.public_key();
-  const auto rsk = kms.issue_rsk(id_a).value();
-  const auto rec = sakke::receiver<curve>::create(pk, id_a, rsk).value();
-  const auto to = sakke::recipient<curve>::create(pk, id_a).value();
-  std::array<std::uint8_t, 16> ssv{};
-  rng.GenerateBlock(ssv.data(), ssv.size());
-  const auto data = sakke::encapsulate(to, ssv).value();
-  const std::vector<std::uint8_t> data_v(data.begin(), data.end());
-  const skm::pairing::affine<S::Fp> k_c = S::coords(rsk);
-  const auto r_point = skm::ec::decode_uncompressed<curve>(std::span<const std::uint8_t>(data).first(S::point_bytes),
-                                                           skm::ec::subgroup_check::skip)
-                           .value();
-  const auto r_c = S::coords(r_point);
-  const auto lines = skm::pairing::line_table<curve>::precompute(k_c);
+  const fixture<curve> f;  // parameter set 1: the comparison with wolfSSL and its own table below
+  const auto& kms = f.kms;
+  const auto& pk = f.pk;
+  const auto& rsk = f.rsk;
+  const auto& rec = f.rec;
+  const auto& to = f.to;
+  const auto& ssv = f.ssv;
+  const auto& data_v = f.data_v;
+  const auto& k_c = f.k_c;
+  const auto& r_c = f.r_c;
+  const auto& lines = f.lines;
   const auto r_scalar = S::derive_r(ssv, id_a);
   (void)S::g_table();
 
@@ -328,7 +335,7 @@ int main() {
 #endif
 
   // One line per parameter set (the traits are all a set needs).
-  parameter_set_table<curve>("parameter set 1", rounds);
-  parameter_set_table<skm_test::sakke_test_params_512>("test set 512", rounds);
+  parameter_set_table(f, "parameter set 1", rounds);
+  parameter_set_table(fixture<skm_test::sakke_test_params_512>{}, "test set 512", rounds);
   return 0;
 }
