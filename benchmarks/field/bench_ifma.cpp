@@ -210,6 +210,34 @@ SKM_IFMA_VL inline v5 normalize(v5 x) noexcept {
   return x;
 }
 
+/// The Montgomery step both 256-bit kernels share, after the step's product terms: m from the
+/// broadcast lane 0 `t`; acc += lo(m P), h += hi(m P); then the one-digit shift acc = (acc >> 1
+/// digit) + h, with the next lane 0 formed straight from lanes 1 and 0 of this step's terms to keep
+/// the shift (valignq) off the serial m chain.
+[[gnu::always_inline]] SKM_IFMA_VL inline void reduce_step(v5& acc, __m256i (&h)[5], __m256i& t, const __m256i (&pv)[5],
+                                                            __m256i pinv) noexcept {
+  const __m256i z = _mm256_setzero_si256();
+  const __m256i m = _mm256_madd52lo_epu64(z, t, pinv);
+  _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
+    acc.v[j] = _mm256_madd52lo_epu64(acc.v[j], m, pv[j]);
+    h[j] = _mm256_madd52hi_epu64(h[j], m, pv[j]);
+  }
+  const __m256i c0 = _mm256_add_epi64(h[0], _mm256_srli_epi64(acc.v[0], 52));
+  t = _mm256_add_epi64(_mm256_permute4x64_epi64(acc.v[0], 0x55), _mm256_permute4x64_epi64(c0, 0));
+  h[0] = _mm256_add_epi64(h[0], _mm256_maskz_srli_epi64(1, acc.v[0], 52));
+  _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j)
+    acc.v[j] = _mm256_add_epi64(_mm256_maskz_alignr_epi64(all4, j < 4 ? acc.v[j + 1] : z, acc.v[j], 1), h[j]);
+}
+
+/// r = the normalized accumulator, padding digits zero.
+[[gnu::always_inline]] SKM_IFMA_VL inline void store_normalized(d52& r, const v5& acc) noexcept {
+  const v5 out = normalize(acc);
+  _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r.d.data() + 4 * j), out.v[j]);
+  }
+  _mm256_store_si256(reinterpret_cast<__m256i*>(r.d.data() + 20), _mm256_setzero_si256());
+}
+
 /// mul_ifma() on 256-bit vectors: same contract, same steps.
 SKM_IFMA_VL void mul_ifma256(d52& r, const d52& a, const d52& b) noexcept {
   const __m256i z = _mm256_setzero_si256();
@@ -229,25 +257,10 @@ SKM_IFMA_VL void mul_ifma256(d52& r, const d52& a, const d52& b) noexcept {
     _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
       h[j] = _mm256_madd52hi_epu64(_mm256_madd52lo_epu64(z, an, bv[j]), ai, bv[j]);
     }
-    const __m256i m = _mm256_madd52lo_epu64(z, t, pinv);
-    _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
-      acc.v[j] = _mm256_madd52lo_epu64(acc.v[j], m, pv[j]);
-      h[j] = _mm256_madd52hi_epu64(h[j], m, pv[j]);
-    }
-    // The next lane 0, broadcast, straight from lanes 1 and 0 of this step's terms: keeps the
-    // shift (valignq) off the serial m chain.
-    const __m256i c0 = _mm256_add_epi64(h[0], _mm256_srli_epi64(acc.v[0], 52));
-    t = _mm256_add_epi64(_mm256_permute4x64_epi64(acc.v[0], 0x55), _mm256_permute4x64_epi64(c0, 0));
-    h[0] = _mm256_add_epi64(h[0], _mm256_maskz_srli_epi64(1, acc.v[0], 52));
-    _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j)
-      acc.v[j] = _mm256_add_epi64(_mm256_maskz_alignr_epi64(all4, j < 4 ? acc.v[j + 1] : z, acc.v[j], 1), h[j]);
+    reduce_step(acc, h, t, pv, pinv);
     ai = an;
   }
-  const v5 out = normalize(acc);
-  _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
-    _mm256_store_si256(reinterpret_cast<__m256i*>(r.d.data() + 4 * j), out.v[j]);
-  }
-  _mm256_store_si256(reinterpret_cast<__m256i*>(r.d.data() + 20), z);
+  store_normalized(r, acc);
 }
 
 /// Row i of a^2 in the accumulator frame of step i (lane j = digit i + j): lo or hi of a_i a_j
@@ -271,7 +284,6 @@ SKM_IFMA_VL inline __m256i sqr_row(int i, int j, __m256i ai, __m256i aj) noexcep
 /// r = a^2 2^-1040 mod p up to one multiple of p; the contract and the steps of mul_ifma256(),
 /// with the symmetric half of the product rows left out.
 SKM_IFMA_VL void sqr_ifma256(d52& r, const d52& a) noexcept {
-  const __m256i z = _mm256_setzero_si256();
   __m256i av[5], pv[5], h[5];
   v5 acc;
   for (int j = 0; j < 5; ++j) {
@@ -287,26 +299,10 @@ SKM_IFMA_VL void sqr_ifma256(d52& r, const d52& a) noexcept {
     _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
       h[j] = _mm256_add_epi64(sqr_row<false>(i + 1, j, an, av[j]), sqr_row<true>(i, j, ai, av[j]));
     }
-    const __m256i m = _mm256_madd52lo_epu64(z, t, pinv);
-    _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
-      acc.v[j] = _mm256_madd52lo_epu64(acc.v[j], m, pv[j]);
-      h[j] = _mm256_madd52hi_epu64(h[j], m, pv[j]);
-    }
-    // The next lane 0, broadcast, straight from lanes 1 and 0 of this step's terms: keeps the
-    // shift (valignq) off the serial m chain.
-    const __m256i c0 = _mm256_add_epi64(h[0], _mm256_srli_epi64(acc.v[0], 52));
-    t = _mm256_add_epi64(_mm256_permute4x64_epi64(acc.v[0], 0x55), _mm256_permute4x64_epi64(c0, 0));
-    h[0] = _mm256_add_epi64(h[0], _mm256_maskz_srli_epi64(1, acc.v[0], 52));
-    _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
-      acc.v[j] = _mm256_add_epi64(_mm256_maskz_alignr_epi64(all4, j < 4 ? acc.v[j + 1] : z, acc.v[j], 1), h[j]);
-    }
+    reduce_step(acc, h, t, pv, pinv);
     ai = an;
   }
-  const v5 out = normalize(acc);
-  _Pragma("GCC unroll 5") for (int j = 0; j < 5; ++j) {
-    _mm256_store_si256(reinterpret_cast<__m256i*>(r.d.data() + 4 * j), out.v[j]);
-  }
-  _mm256_store_si256(reinterpret_cast<__m256i*>(r.d.data() + 20), z);
+  store_normalized(r, acc);
 }
 
 /// sqr_ifma256() behind the two-operand signature of the checks (b is ignored: callers pass a).
