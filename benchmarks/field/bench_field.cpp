@@ -1,6 +1,6 @@
 // Field arithmetic: skm's Montgomery kernels against GMP mpz/mpn baselines of the same run,
 // for P-256's p (4 limbs) and parameter set 1's p (16 limbs); then the 16-limb run-time kernels
-// against each other (MULX, ADX, GMP; multiplication and squaring), called directly.
+// against each other (MULX, ADX, AVX-512 IFMA, GMP; multiplication and squaring), called directly.
 #include <gmp.h>
 
 #include <cstdio>
@@ -51,6 +51,7 @@ void bench_field(const char* name, int rounds, int calls) {
   std::array<mp_limb_t, 2 * N> wide;
 
   std::printf("\n== %s (%zu-bit p, %zu limbs; default kernel: %s) ==\n", name, F::bits, N, F::has_custom_kernel                                         ? "the curve's own"
+                  : montgomery::ifma_kernel_available<N>() && F::use_gmp ? "AVX-512 IFMA"
                   : montgomery::adx_kernel_available<N>() && F::use_gmp  ? "generated ADX"
                   : montgomery::bmi2_kernel_available<N>() && F::use_gmp ? "generated MULX"
                   : F::use_gmp                                           ? "GMP mpn"
@@ -98,6 +99,39 @@ void bench_field(const char* name, int rounds, int calls) {
   keep(xg);
 }
 
+/// The AVX-512 IFMA kernels against the ADX ones (the two the dispatch chooses between).
+void bench_ifma16(int rounds, int calls, const skm::uint<16>& a, const skm::uint<16>& b) {
+#if defined(SKM_HAVE_IFMA_KERNELS)
+  using F = curves::sakke_param_set_1::base_field;
+  const auto& p = F::modulus;
+  constexpr limb_t m_inv = F::m_inv;
+  std::printf("\n== set1 16-limb AVX-512 IFMA kernels, called directly (IFMA: %s) ==\n",
+              montgomery::ifma_kernel_available<16>() ? "yes" : "no");
+  if (!montgomery::ifma_kernel_available<16>()) {
+    std::printf("SKIPPED: this CPU lacks AVX-512 F/VL/IFMA; no IFMA-vs-ADX comparison\n");
+    return;
+  }
+  auto x = a, y = a, z = a, w = a;
+  const auto s = interleaved(
+      {
+          [&] { kernels::ifma::montmul16(x, x, b, F::ifma_modulus); },
+          [&] { montgomery::mul_adx(y, y, b, p, m_inv); },
+          [&] { kernels::ifma::montsqr16(z, z, F::ifma_modulus); },
+          [&] { montgomery::sqr_adx(w, w, p, m_inv); },
+      },
+      rounds, calls);
+  const char* labels[] = {"mul, IFMA kernel (radix 2^52)", "mul, ADX kernel", "sqr, IFMA squaring kernel",
+                          "sqr, ADX squaring kernel"};
+  for (std::size_t i = 0; i < s.size(); ++i) bench::print_row(labels[i], s[i]);
+  bench::print_ratio("fp_mul_set1_ifma", "adx_kernel", s[0], s[1]);
+  bench::print_ratio("fp_sqr_set1_ifma", "adx_sqr", s[2], s[3]);
+  keep(x), keep(y), keep(z), keep(w);
+#else
+  (void)rounds, (void)calls, (void)a, (void)b;
+  std::printf("\nSKIPPED: no AVX-512 IFMA kernels on this target\n");
+#endif
+}
+
 /// The 16-limb kernels side by side, each a dependent chain (latency), interleaved round by round.
 void bench_kernels16(int rounds, int calls) {
   using F = curves::sakke_param_set_1::base_field;
@@ -131,6 +165,7 @@ void bench_kernels16(int rounds, int calls) {
   bench::print_ratio("fp_sqr_set1_adx", "mulx_kernel", s[3], s[2]);
   bench::print_ratio("fp_sqr_set1_adx", "adx_mul", s[3], s[1]);
   keep(x), keep(y), keep(z), keep(w), keep(u), keep(v);
+  bench_ifma16(rounds, calls, a, b);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "../support/mpz_util.hpp"
@@ -196,7 +198,8 @@ struct set1_gmp {  // forces GMP's mpn where the default would take the generate
 };
 }  // namespace
 
-TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX, P-256's own) agrees bit for bit", "[fp][kernels]") {
+TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX/IFMA, P-256's own) agrees bit for bit", "[fp][kernels]") {
+  INFO("IFMA kernels available here: " << montgomery::ifma_kernel_available<16>());
   INFO("MULX kernel available here: " << montgomery::bmi2_kernel_available<16>());
   INFO("ADX kernels available here: " << montgomery::adx_kernel_available<16>());
   operand_source<4> s4(p256::p, 7);
@@ -215,7 +218,7 @@ TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX, P-256's own)
     const auto w = element<fp<set1_gmp>>(c) * element<fp<set1_gmp>>(d);
     REQUIRE(u.montgomery_form() == w.montgomery_form());
     REQUIRE(element<set1::base_field>(c).square().montgomery_form() == element<fp<set1_gmp>>(c).square().montgomery_form());
-    // in place: the generated kernels (MULX, ADX) allow their output to alias an input
+    // in place: the run-time kernels (MULX, ADX, IFMA) allow their output to alias an input
     auto x1 = element<set1::base_field>(c);
     x1 *= element<set1::base_field>(d);
     REQUIRE(x1 == u);
@@ -223,14 +226,21 @@ TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX, P-256's own)
 }
 
 namespace {
-/// The generated ADX kernels (called directly, not through fp's dispatch) against the portable
-/// CIOS kernel and mpz, for a 16-limb modulus: every pair of edge operands, then random ones.
-void adx_kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed) {
+/// A 16-limb Montgomery kernel pair called directly (not through fp's dispatch).
+struct kernel16 {
+  const char* name;
+  std::function<void(skm::uint<16>&, const skm::uint<16>&, const skm::uint<16>&)> mul;
+  std::function<void(skm::uint<16>&, const skm::uint<16>&)> sqr;
+};
+
+/// A kernel pair against the portable CIOS kernel and mpz, for a 16-limb modulus: every pair of
+/// edge operands, then random ones; the output may alias an input.
+void kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed, const kernel16& k) {
   const mpz_class pz = to_mpz(p), r = mpz_class(1) << 1024;
   mpz_class r_inv;
   mpz_invert(r_inv.get_mpz_t(), r.get_mpz_t(), pz.get_mpz_t());
   const limb_t m_inv = montgomery::neg_inverse_mod_2_64(p.limb[0]);
-  INFO("modulus " << pz.get_str(16) << ", seed " << seed);
+  INFO(k.name << " kernels, modulus " << pz.get_str(16) << ", seed " << seed);
 
   operand_source<16> src(p, seed);
   std::vector<mpz_class> edges;
@@ -240,6 +250,9 @@ void adx_kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed
                              mpz_class(r - (mpz_class(1) << 960)), mpz_class((r >> 1) - 1)})
     edges.push_back(v % pz);
   edges.push_back(pz - (mpz_class(1) << 960));  // top limb one less than p's
+  // values whose radix-2^52 digits are all ones or all zeros over long runs
+  edges.push_back(((mpz_class(1) << 1000) - 1) % pz);
+  edges.push_back((mpz_class(1) << 1012) % pz);
 
   auto check = [&](const mpz_class& a, const mpz_class& b) {
     INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
@@ -249,23 +262,18 @@ void adx_kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed
     montgomery::mul_cios(expect_sq, ua, ua, p, m_inv);
     REQUIRE(to_mpz(expect) == a * b * r_inv % pz);
     REQUIRE(to_mpz(expect_sq) == a * a * r_inv % pz);
-    montgomery::mul_adx(got, ua, ub, p, m_inv);
+    k.mul(got, ua, ub);
     REQUIRE(got == expect);
-    montgomery::sqr_adx(got, ua, p, m_inv);
+    k.sqr(got, ua);
     REQUIRE(got == expect_sq);
-    if (montgomery::bmi2_kernel_available<16>()) {  // ADX implies BMI2 here; the MULX kernel too
-      montgomery::mul_bmi2(got, ua, ub, p, m_inv);
-      REQUIRE(got == expect);
-    }
-    // the output may alias an input
     got = ua;
-    montgomery::mul_adx(got, got, ub, p, m_inv);
+    k.mul(got, got, ub);
     REQUIRE(got == expect);
     got = ub;
-    montgomery::mul_adx(got, ua, got, p, m_inv);
+    k.mul(got, ua, got);
     REQUIRE(got == expect);
     got = ua;
-    montgomery::sqr_adx(got, got, p, m_inv);
+    k.sqr(got, got);
     REQUIRE(got == expect_sq);
   };
   for (const mpz_class& a : edges)
@@ -276,21 +284,73 @@ void adx_kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed
     check(a, edges[static_cast<std::size_t>(src.raw() % edges.size())]);
   }
 }
-}  // namespace
 
-TEST_CASE("fp: the ADX kernels (mul, sqr) equal CIOS and mpz for 16-limb moduli", "[fp][kernels]") {
-  if (!montgomery::adx_kernel_available<16>()) {
-    WARN("SKIPPED: this CPU lacks BMI2/ADX; the ADX kernels were not tested (dispatch uses MULX or GMP)");
-    return;
-  }
-  adx_kernels_against_cios_and_mpz(set1::p, 11);
-  adx_kernels_against_cios_and_mpz(set1::q, 12);
-  // p and q are below 0.62 * 2^1024, so the kernels' carry bit out of 2^1024 never occurs for
-  // them; an odd modulus just below 2^1024 (any odd modulus works for Montgomery) makes it occur.
+/// p and q of parameter set 1 are below 0.62 * 2^1024, so a kernel's carry out of 2^1024 never
+/// occurs for them; an odd modulus just below 2^1024 (any odd modulus works for Montgomery) makes
+/// it occur.
+skm::uint<16> modulus_near_r() {
   mpz_class near_r = (mpz_class(1) << 1024) - (to_mpz(set1::p) >> 200);
   near_r |= 1;
-  adx_kernels_against_cios_and_mpz(from_mpz<16>(near_r), 13);
+  return from_mpz<16>(near_r);
 }
+
+kernel16 adx_kernels(const skm::uint<16>& p) {
+  const limb_t m_inv = montgomery::neg_inverse_mod_2_64(p.limb[0]);
+  return {"ADX", [p, m_inv](auto& out, const auto& a, const auto& b) { montgomery::mul_adx(out, a, b, p, m_inv); },
+          [p, m_inv](auto& out, const auto& a) { montgomery::sqr_adx(out, a, p, m_inv); }};
+}
+kernel16 mulx_kernel(const skm::uint<16>& p) {
+  const limb_t m_inv = montgomery::neg_inverse_mod_2_64(p.limb[0]);
+  return {"MULX", [p, m_inv](auto& out, const auto& a, const auto& b) { montgomery::mul_bmi2(out, a, b, p, m_inv); },
+          [p, m_inv](auto& out, const auto& a) { montgomery::mul_bmi2(out, a, a, p, m_inv); }};
+}
+}  // namespace
+
+TEST_CASE("fp: the ADX and MULX kernels equal CIOS and mpz for 16-limb moduli", "[fp][kernels]") {
+  if (!montgomery::adx_kernel_available<16>()) {
+    WARN("SKIPPED: this CPU lacks BMI2/ADX; the ADX kernels were not tested (dispatch uses MULX or GMP)");
+  } else {
+    kernels_against_cios_and_mpz(set1::p, 11, adx_kernels(set1::p));
+    kernels_against_cios_and_mpz(set1::q, 12, adx_kernels(set1::q));
+    kernels_against_cios_and_mpz(modulus_near_r(), 13, adx_kernels(modulus_near_r()));
+  }
+  if (!montgomery::bmi2_kernel_available<16>()) {
+    WARN("SKIPPED: this CPU lacks BMI2; the MULX kernel was not tested (dispatch uses GMP)");
+  } else {
+    kernels_against_cios_and_mpz(set1::p, 14, mulx_kernel(set1::p));
+    kernels_against_cios_and_mpz(modulus_near_r(), 15, mulx_kernel(modulus_near_r()));
+  }
+}
+
+#if defined(SKM_HAVE_IFMA_KERNELS)
+namespace {
+kernel16 ifma_kernels(const skm::uint<16>& p) {
+  const kernels::ifma::modulus16 m(p);
+  return {"AVX-512 IFMA", [m](auto& out, const auto& a, const auto& b) { kernels::ifma::montmul16(out, a, b, m); },
+          [m](auto& out, const auto& a) { kernels::ifma::montsqr16(out, a, m); }};
+}
+}  // namespace
+
+TEST_CASE("fp: the AVX-512 IFMA kernels equal CIOS and mpz for 16-limb moduli", "[fp][kernels]") {
+  INFO("IFMA kernels available here: " << montgomery::ifma_kernel_available<16>());
+  // the radix-2^52 modulus constants, computed at compile time, against mpz
+  constexpr kernels::ifma::modulus16 m(set1::p);
+  mpz_class digits_value = 0;
+  for (int k = kernels::ifma::digits - 1; k >= 0; --k) {
+    REQUIRE(m.p.d[static_cast<std::size_t>(k)] <= kernels::ifma::mask52);
+    digits_value = (digits_value << 52) + mpz_class(std::to_string(m.p.d[static_cast<std::size_t>(k)]));
+  }
+  REQUIRE(digits_value == to_mpz(set1::p));
+  REQUIRE(((m.p_inv * set1::p.limb[0]) & kernels::ifma::mask52) == kernels::ifma::mask52);  // p p' = -1 mod 2^52
+  if (!montgomery::ifma_kernel_available<16>()) {
+    WARN("SKIPPED: this CPU lacks AVX-512 F/VL/IFMA; the IFMA kernels were not run (dispatch uses ADX, MULX or GMP)");
+    return;
+  }
+  kernels_against_cios_and_mpz(set1::p, 21, ifma_kernels(set1::p));
+  kernels_against_cios_and_mpz(set1::q, 22, ifma_kernels(set1::q));
+  kernels_against_cios_and_mpz(modulus_near_r(), 23, ifma_kernels(modulus_near_r()));
+}
+#endif
 
 // ---- compile-time facts, each checked beside the same value at run time ----
 

@@ -93,9 +93,20 @@ class fp {
       return limbs > 6;
     }
   }();
-  /// Params::use_gmp = true forces GMP's mpn even where the generated kernels would serve. Those
-  /// are picked at run time, once per process: ADX (mul and sqr), else MULX, else GMP's mpn.
+  /// Params::use_gmp = true forces GMP's mpn even where the faster kernels would serve. Those are
+  /// picked at run time, once per process: AVX-512 IFMA (mul and sqr), else ADX (mul and sqr),
+  /// else MULX, else GMP's mpn.
   static constexpr bool gmp_forced = params_choose_kernel && use_gmp;
+#if defined(SKM_HAVE_IFMA_KERNELS)
+  /// The modulus in the IFMA kernels' radix 2^52 (16-limb moduli only; unused otherwise).
+  static constexpr auto ifma_modulus = [] {
+    if constexpr (limbs == 16) {
+      return kernels::ifma::modulus16(modulus);
+    } else {
+      return 0;
+    }
+  }();
+#endif
   static_assert([] {
     if constexpr (has_custom_kernel) {
       return Params::kernel::modulus == Params::modulus;
@@ -234,7 +245,9 @@ class fp {
     if constexpr (has_custom_kernel) {
       Params::kernel::sqr(r.m_, m_);
     } else if (!std::is_constant_evaluated() && use_gmp) {
-      if (!gmp_forced && montgomery::adx_kernel_available<limbs>()) {
+      if (!gmp_forced && montgomery::ifma_kernel_available<limbs>()) {
+        ifma_sqr(r.m_, m_);
+      } else if (!gmp_forced && montgomery::adx_kernel_available<limbs>()) {
         montgomery::sqr_adx(r.m_, m_, modulus, m_inv);
       } else if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
         montgomery::mul_bmi2(r.m_, m_, m_, modulus, m_inv);
@@ -416,7 +429,9 @@ class fp {
     if constexpr (has_custom_kernel) {
       Params::kernel::mul(out, a, b);
     } else if (!std::is_constant_evaluated() && use_gmp) {
-      if (!gmp_forced && montgomery::adx_kernel_available<limbs>()) {
+      if (!gmp_forced && montgomery::ifma_kernel_available<limbs>()) {
+        ifma_mul(out, a, b);
+      } else if (!gmp_forced && montgomery::adx_kernel_available<limbs>()) {
         montgomery::mul_adx(out, a, b, modulus, m_inv);
       } else if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
         montgomery::mul_bmi2(out, a, b, modulus, m_inv);
@@ -426,6 +441,26 @@ class fp {
     } else {
       montgomery::mul_cios(out, a, b, modulus, m_inv);
     }
+  }
+
+  // Only called when ifma_kernel_available<limbs>(), which implies 16 limbs and x86-64.
+  static void ifma_mul(uint_type& out, const uint_type& a, const uint_type& b) noexcept {
+#if defined(SKM_HAVE_IFMA_KERNELS)
+    if constexpr (limbs == 16) {
+      kernels::ifma::montmul16(out, a, b, ifma_modulus);
+      return;
+    }
+#endif
+    (void)out, (void)a, (void)b;
+  }
+  static void ifma_sqr(uint_type& out, const uint_type& a) noexcept {
+#if defined(SKM_HAVE_IFMA_KERNELS)
+    if constexpr (limbs == 16) {
+      kernels::ifma::montsqr16(out, a, ifma_modulus);
+      return;
+    }
+#endif
+    (void)out, (void)a;
   }
 
   uint_type m_{};

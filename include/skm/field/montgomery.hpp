@@ -7,9 +7,11 @@
 //     and at a few limbs the compiler unrolls it into straight-line code that beats a GMP call;
 //   * GMP at run time: mpn_mul_n / mpn_sqr for the product, then N rounds of mpn_addmul_1 for
 //     the reduction, carries collected and added once (no data-dependent carry propagation).
-//   * on x86-64 for 16 limbs, generated straight-line assembly (field/kernels/, from
-//     scripts/gen_montmul_x86_64.py), picked once per process by CPUID: ADX multiplication and
-//     squaring when the CPU has BMI2 and ADX, else the MULX multiplication.
+//   * on x86-64 for 16 limbs, picked once per process by CPUID: AVX-512 IFMA multiplication and
+//     squaring in radix 2^52 (field/kernels/montmul16_ifma.hpp) when the CPU has AVX-512 F, VL
+//     and IFMA; else generated straight-line assembly (field/kernels/, from
+//     scripts/gen_montmul_x86_64.py): ADX multiplication and squaring when the CPU has BMI2 and
+//     ADX, else the MULX multiplication.
 // All end in a masked conditional subtraction, so none branches on the operands.
 #pragma once
 
@@ -24,6 +26,7 @@
 #include <cpuid.h>
 
 #include "skm/field/kernels/montmul16_adx_x86_64.hpp"
+#include "skm/field/kernels/montmul16_ifma.hpp"
 #include "skm/field/kernels/montmul16_x86_64.hpp"
 #endif
 
@@ -135,6 +138,36 @@ inline void redc_gmp(uint<N>& out, limb_t* t, const uint<N>& p, limb_t m_inv) no
 /// MULX kernel; the ADX kernels are straight-line code too (valgrind does run ADCX/ADOX when they
 /// are called directly), and the arith kernel tests check them bit for bit.
 [[nodiscard]] inline bool cpu_has_adx() noexcept { return cpu_has_bmi2() && ((cpuid_leaf7_ebx() >> 19) & 1) != 0; }
+
+/// Whether this processor has AVX-512 F, VL and IFMA and the operating system saves the AVX-512
+/// state (XCR0 opmask and both ZMM halves, as the SDM requires before any EVEX instruction).
+/// Valgrind's synthetic CPUID reports no AVX-512 (it cannot execute it), so under valgrind the
+/// dispatch never takes these kernels.
+[[nodiscard]] inline bool cpu_has_avx512_ifma() noexcept {
+#if defined(SKM_HAVE_IFMA_KERNELS)
+  static const bool has = [] {
+    const unsigned b = cpuid_leaf7_ebx();
+    const bool avx512f = ((b >> 16) & 1) != 0, ifma = ((b >> 21) & 1) != 0, vl = ((b >> 31) & 1) != 0;
+    if (!avx512f || !ifma || !vl) return false;
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0 || ((ecx >> 27) & 1) == 0) return false;  // OSXSAVE
+    unsigned xcr0_lo = 0, xcr0_hi = 0;
+    __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    constexpr unsigned sse_avx_avx512_state = 0x2 | 0x4 | 0x20 | 0x40 | 0x80;
+    return (xcr0_lo & sse_avx_avx512_state) == sse_avx_avx512_state;
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
+/// Whether the AVX-512 IFMA kernels (multiplication and squaring) serve N-limb moduli here.
+template <std::size_t N>
+[[nodiscard]] inline bool ifma_kernel_available() noexcept {
+  if constexpr (N == 16) return cpu_has_avx512_ifma();
+  return false;
+}
 
 /// Whether the generated ADX kernels (multiplication and squaring) serve N-limb moduli here.
 template <std::size_t N>

@@ -1,0 +1,363 @@
+// AVX-512 IFMA Montgomery multiplication and squaring for 16-limb (1024-bit) moduli.
+//
+// A drop-in for the 64-bit-limb kernels: operands and result are 16 little-endian 64-bit limbs
+// in the usual Montgomery form (R = 2^1024), result fully reduced below p. Inside, the operands
+// are re-sliced into radix 2^52 (20 digits, five 256-bit vectors) so that VPMADD52LUQ/HUQ do
+// four 52x52-bit multiply-adds per instruction; the Montgomery reduction then works per 52-bit
+// digit, which makes its natural factor R' = 2^1040, not 2^1024. The missing 2^16 is folded
+// into the re-slicing at no cost: b enters as b * 2^16 (a * b 2^16 / 2^1040 = a b / 2^1024), and
+// a squared value as a * 2^8.
+//
+// Why 256-bit vectors: 20 digits fill five 4-lane vectors exactly (three 8-lane ones waste four
+// lanes), and some cores (AMD Zen 4) issue 512-bit IFMA at half the rate of 256-bit IFMA. The
+// radix changes use 512-bit permutes (two source registers cover all 16 limbs).
+//
+// Constant time by construction: every loop has a fixed trip count and is unrolled, there is no
+// branch and no data-dependent address; the carry and borrow ripples are resolved with mask
+// arithmetic (carry lookahead), not loops. Valgrind cannot execute AVX-512, so the constant-time
+// suite checks the compiled kernels' instructions instead (tests/ct/kernel_instructions.py).
+//
+// Bounds (inputs a, b < p < 2^1024, so a < 2^1024 and b 2^16 < 2^1040): the accumulator after
+// the 20 steps is (a b' + m p) / 2^1040 < p + p = 2p with m < 2^1040, and for the square
+// (a 2^8)^2 / 2^1040 < p^2 2^16 / 2^1040 < p. Each step adds less than 2^55 to a lane, so 20
+// steps of unnormalized lanes stay far below 2^64. One masked subtraction maps [0, 2p) to [0, p).
+#pragma once
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SKM_HAVE_IFMA_KERNELS 1
+
+#include <immintrin.h>
+
+#include <array>
+#include <cstdint>
+
+#include "skm/bigint/uint.hpp"
+
+// The all-lanes-masked intrinsic forms are used throughout: g++ 12 expands some unmasked ones
+// (alignr, srli, permutexvar) into a self-initialized "undefined" vector that trips
+// -Wuninitialized under a target attribute. They compile to the same instructions.
+#define SKM_IFMA_TARGET __attribute__((target("avx512f,avx512vl,avx512ifma")))
+#define SKM_IFMA_INLINE [[gnu::always_inline]] SKM_IFMA_TARGET inline
+
+namespace skm::kernels::ifma {
+
+using u64 = std::uint64_t;
+inline constexpr int digits = 20;  // 20 * 52 = 1040 bits
+inline constexpr u64 mask52 = (u64{1} << 52) - 1;
+
+/// 20 radix-2^52 digits, padded to 24 so three aligned 512-bit loads cover them.
+struct alignas(64) digit_vector {
+  std::array<u64, 24> d{};
+};
+
+/// The modulus in radix 2^52 and -p^-1 mod 2^52, computed once per modulus (at compile time for
+/// a field's own modulus).
+struct modulus16 {
+  digit_vector p;
+  u64 p_inv = 0;
+
+  constexpr explicit modulus16(const uint<16>& m) noexcept {
+    for (int k = 0; k < digits; ++k) {
+      const int bit = 52 * k, w = bit / 64, s = bit % 64;
+      u64 v = m.limb[static_cast<std::size_t>(w)] >> s;
+      if (s > 12 && w + 1 < 16) v |= m.limb[static_cast<std::size_t>(w + 1)] << (64 - s);
+      p.d[static_cast<std::size_t>(k)] = v & mask52;
+    }
+    u64 inv = m.limb[0];  // Newton: each step doubles the correct low bits of p^-1
+    for (int i = 0; i < 6; ++i) inv *= 2 - m.limb[0] * inv;
+    p_inv = (u64{0} - inv) & mask52;
+  }
+};
+
+// ---- radix changes, as permute/shift tables computed at compile time ----
+
+/// 16 limbs x 2^Shift into 24 lanes of 52-bit digits (lanes 20..23 zero): digit k is bits
+/// [52k - Shift, 52k - Shift + 52) of x, taken from limb w (>> s) and limb w+1 (<< 64 - s).
+template <int Shift>
+struct to_digit_tables {
+  alignas(64) std::array<u64, 24> lo_index{}, lo_shift{}, hi_index{}, hi_shift{};
+  unsigned lo_lanes = 0, hi_lanes = 0;  // lanes whose lo / hi limb exists
+
+  constexpr to_digit_tables() noexcept {
+    for (int k = 0; k < digits; ++k) {
+      const int bit = 52 * k - Shift;
+      const int w = bit >= 0 ? bit / 64 : -1, s = bit - 64 * w;
+      const auto lane = static_cast<std::size_t>(k);
+      if (w >= 0) {
+        lo_index[lane] = static_cast<u64>(w);
+        lo_shift[lane] = static_cast<u64>(s);
+        lo_lanes |= 1u << k;
+      }
+      if (s != 0 && w + 1 < 16) {
+        hi_index[lane] = static_cast<u64>(w + 1);
+        hi_shift[lane] = static_cast<u64>(64 - s);
+        hi_lanes |= 1u << k;
+      }
+    }
+  }
+};
+template <int Shift>
+inline constexpr to_digit_tables<Shift> to_digit = {};
+
+/// 24 lanes of normalized digits (value < 2^1024) into 16 limbs: limb w gathers up to three
+/// digits, digit j shifted right by 64w - 52j or left by 52j - 64w. Limbs 0..7 read digits 0..15
+/// (lanes of the first two 512-bit vectors), limbs 8..15 digits 8..23 (the last two).
+struct from_digit_tables {
+  alignas(64) std::array<std::array<u64, 16>, 3> index{}, right{}, left{};
+  std::array<unsigned, 3> lanes{};
+
+  constexpr from_digit_tables() noexcept {
+    for (int w = 0; w < 16; ++w) {
+      const int base = w < 8 ? 0 : 8, j0 = 64 * w / 52;
+      for (int t = 0; t < 3; ++t) {
+        const int j = j0 + t;
+        if (j >= digits || 52 * j >= 64 * w + 64) continue;
+        const auto lane = static_cast<std::size_t>(w), term = static_cast<std::size_t>(t);
+        index[term][lane] = static_cast<u64>(j - base);
+        if (52 * j <= 64 * w)
+          right[term][lane] = static_cast<u64>(64 * w - 52 * j);
+        else
+          left[term][lane] = static_cast<u64>(52 * j - 64 * w);
+        lanes[term] |= 1u << w;
+      }
+    }
+  }
+};
+inline constexpr from_digit_tables from_digit = {};
+
+inline constexpr __mmask8 all8 = 0xFF, all4 = 0x0F;
+
+struct v3 {  // 24 lanes in three 512-bit vectors
+  __m512i v[3];
+};
+struct v5 {  // 20 lanes in five 256-bit vectors (a plain array: std::array drops vector attributes)
+  __m256i v[5];
+};
+
+SKM_IFMA_INLINE __m512i load_table(const std::array<u64, 24>& t, int part) noexcept {
+  return _mm512_load_si512(t.data() + 8 * part);
+}
+
+/// x * 2^Shift (x < 2^1024, Shift <= 16) as normalized digits.
+template <int Shift>
+SKM_IFMA_INLINE v3 to_digits(const uint<16>& x) noexcept {
+  constexpr const auto& t = to_digit<Shift>;
+  const __m512i x0 = _mm512_loadu_si512(x.limb.data()), x1 = _mm512_loadu_si512(x.limb.data() + 8);
+  const __m512i m = _mm512_set1_epi64(static_cast<long long>(mask52));
+  v3 out;
+#pragma GCC unroll 3
+  for (int part = 0; part < 3; ++part) {
+    const __m512i lo = _mm512_maskz_permutex2var_epi64(static_cast<__mmask8>(t.lo_lanes >> (8 * part)), x0,
+                                                       load_table(t.lo_index, part), x1);
+    const __m512i hi = _mm512_maskz_permutex2var_epi64(static_cast<__mmask8>(t.hi_lanes >> (8 * part)), x0,
+                                                       load_table(t.hi_index, part), x1);
+    out.v[part] = _mm512_and_si512(
+        _mm512_or_si512(_mm512_maskz_srlv_epi64(all8, lo, load_table(t.lo_shift, part)),
+                        _mm512_maskz_sllv_epi64(all8, hi, load_table(t.hi_shift, part))),
+        m);
+  }
+  return out;
+}
+
+/// Normalized digits of a value below 2^1024 into 16 limbs.
+SKM_IFMA_INLINE void from_digits(uint<16>& out, const v3& x) noexcept {
+  constexpr const auto& t = from_digit;
+#pragma GCC unroll 2
+  for (int half = 0; half < 2; ++half) {
+    __m512i acc = _mm512_setzero_si512();
+#pragma GCC unroll 3
+    for (int term = 0; term < 3; ++term) {
+      const auto i = static_cast<std::size_t>(term);
+      const __m512i d = _mm512_maskz_permutex2var_epi64(static_cast<__mmask8>(t.lanes[i] >> (8 * half)), x.v[half],
+                                                        _mm512_load_si512(t.index[i].data() + 8 * half), x.v[half + 1]);
+      const __m512i shifted_right = _mm512_maskz_srlv_epi64(all8, d, _mm512_load_si512(t.right[i].data() + 8 * half));
+      acc = _mm512_or_si512(acc, _mm512_maskz_sllv_epi64(all8, shifted_right, _mm512_load_si512(t.left[i].data() + 8 * half)));
+    }
+    _mm512_storeu_si512(out.limb.data() + 8 * half, acc);
+  }
+}
+
+SKM_IFMA_INLINE v5 split(const v3& x) noexcept {
+  return {{_mm512_maskz_extracti64x4_epi64(all4, x.v[0], 0), _mm512_maskz_extracti64x4_epi64(all4, x.v[0], 1),
+           _mm512_maskz_extracti64x4_epi64(all4, x.v[1], 0), _mm512_maskz_extracti64x4_epi64(all4, x.v[1], 1),
+           _mm512_maskz_extracti64x4_epi64(all4, x.v[2], 0)}};
+}
+SKM_IFMA_INLINE v3 join(const v5& x) noexcept {
+  const __m512i z = _mm512_setzero_si512();
+  return {{_mm512_maskz_inserti64x4(all8, _mm512_maskz_inserti64x4(all8, z, x.v[0], 0), x.v[1], 1),
+           _mm512_maskz_inserti64x4(all8, _mm512_maskz_inserti64x4(all8, z, x.v[2], 0), x.v[3], 1),
+           _mm512_maskz_inserti64x4(all8, z, x.v[4], 0)}};
+}
+
+/// Lanes (bit j = lane j) of the 20 where x > y, x == y.
+SKM_IFMA_INLINE unsigned lanes_gt(const v5& x, __m256i y) noexcept {
+  unsigned r = 0;
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) r |= unsigned(_mm256_cmpgt_epu64_mask(x.v[j], y)) << (4 * j);
+  return r;
+}
+SKM_IFMA_INLINE unsigned lanes_eq(const v5& x, __m256i y) noexcept {
+  unsigned r = 0;
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) r |= unsigned(_mm256_cmpeq_epu64_mask(x.v[j], y)) << (4 * j);
+  return r;
+}
+
+/// Carry-normalizes lanes below 2^63 into 52-bit digits: one shift-and-add pass leaves every
+/// lane at most 2^52 - 1 + 2^11, so each then carries at most one; the ripple through all-ones
+/// digits is resolved at once by adding bit masks (generate = lane > 2^52 - 1, propagate =
+/// lane == 2^52 - 1), as in a carry-lookahead adder. The value must stay below 2^1040.
+SKM_IFMA_INLINE v5 normalize(v5 x) noexcept {
+  const __m256i m = _mm256_set1_epi64x(static_cast<long long>(mask52)), z = _mm256_setzero_si256();
+  __m256i c[5];
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) c[j] = _mm256_maskz_srli_epi64(all4, x.v[j], 52);
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j)
+    x.v[j] = _mm256_add_epi64(_mm256_and_si256(x.v[j], m), _mm256_maskz_alignr_epi64(all4, c[j], j ? c[j - 1] : z, 3));
+  const unsigned g = lanes_gt(x, m), p = lanes_eq(x, m);
+  const unsigned carry_in = ((g << 1) + p) ^ p;
+  const __m256i one = _mm256_set1_epi64x(1);
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j)
+    x.v[j] = _mm256_and_si256(_mm256_mask_add_epi64(x.v[j], static_cast<__mmask8>((carry_in >> (4 * j)) & 0xF), x.v[j], one), m);
+  return x;
+}
+
+/// x in [0, 2p) as normalized digits -> x mod p: d = x - p digit-wise, borrows resolved with the
+/// same lookahead as normalize() (generate = negative difference, propagate = zero difference),
+/// then a masked blend keeps x when the subtraction borrowed out of the top digit.
+SKM_IFMA_INLINE v3 subtract_p_once(const v3& x, const digit_vector& p) noexcept {
+  const __m512i m = _mm512_set1_epi64(static_cast<long long>(mask52)), z = _mm512_setzero_si512();
+  v3 d;
+  unsigned g = 0, e = 0;
+#pragma GCC unroll 3
+  for (int part = 0; part < 3; ++part) {
+    d.v[part] = _mm512_sub_epi64(x.v[part], _mm512_load_si512(p.d.data() + 8 * part));
+    g |= unsigned(_mm512_cmplt_epi64_mask(d.v[part], z)) << (8 * part);
+    e |= unsigned(_mm512_cmpeq_epi64_mask(d.v[part], z)) << (8 * part);
+  }
+  const unsigned borrow_in = ((g << 1) + e) ^ e;  // bit 20: x < p
+  const auto keep_x = static_cast<__mmask8>(0u - ((borrow_in >> digits) & 1));
+  const __m512i one = _mm512_set1_epi64(1);
+  v3 out;
+#pragma GCC unroll 3
+  for (int part = 0; part < 3; ++part) {
+    const __m512i dv =
+        _mm512_and_si512(_mm512_mask_sub_epi64(d.v[part], static_cast<__mmask8>(borrow_in >> (8 * part)), d.v[part], one), m);
+    out.v[part] = _mm512_mask_blend_epi64(keep_x, dv, x.v[part]);
+  }
+  return out;
+}
+
+/// One Montgomery step after the step's product terms are in acc (low halves) and h (high
+/// halves, which belong one digit up): m = t p' mod 2^52 from the broadcast lane 0 `t`;
+/// acc += lo(m P), h += hi(m P); acc = (acc >> one digit) + h. acc_0 is then 0 mod 2^52 and only
+/// its high bits carry; the next lane 0 is formed straight from lanes 1 and 0 of this step's
+/// terms, which keeps the lane shift off the serial chain (lane 0 -> m -> m P -> next lane 0).
+SKM_IFMA_INLINE void reduce_step(v5& acc, __m256i (&h)[5], __m256i& t, const __m256i (&pv)[5], __m256i p_inv) noexcept {
+  const __m256i z = _mm256_setzero_si256();
+  const __m256i m = _mm256_madd52lo_epu64(z, t, p_inv);
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) {
+    acc.v[j] = _mm256_madd52lo_epu64(acc.v[j], m, pv[j]);
+    h[j] = _mm256_madd52hi_epu64(h[j], m, pv[j]);
+  }
+  const __m256i carry = _mm256_maskz_srli_epi64(all4, acc.v[0], 52);
+  const __m256i c0 = _mm256_add_epi64(h[0], carry);
+  t = _mm256_add_epi64(_mm256_permute4x64_epi64(acc.v[0], 0x55), _mm256_permute4x64_epi64(c0, 0));
+  h[0] = _mm256_add_epi64(h[0], _mm256_maskz_srli_epi64(1, acc.v[0], 52));
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j)
+    acc.v[j] = _mm256_add_epi64(_mm256_maskz_alignr_epi64(all4, j < 4 ? acc.v[j + 1] : z, acc.v[j], 1), h[j]);
+}
+
+/// Row i of a^2 in the accumulator frame of step i (lane l of vector j = digit i + 4j + l): lo or
+/// hi of a_i a_k for k >= i, doubled for k > i (a product half fits 52 bits, so doubling cannot
+/// overflow a lane; doubling a_k first would not fit IFMA's 52-bit inputs). i and j are loop
+/// indices: the masks are compile-time constants once the loops are unrolled.
+template <bool High>
+SKM_IFMA_INLINE __m256i square_row(int i, int j, __m256i ai, __m256i aj) noexcept {
+  const __m256i z = _mm256_setzero_si256();
+  if (i >= digits || 4 * j + 3 < i) return z;
+  unsigned ge = 0, gt = 0;
+  for (int l = 0; l < 4; ++l) {
+    ge |= unsigned(4 * j + l >= i) << l;
+    gt |= unsigned(4 * j + l > i) << l;
+  }
+  const __m256i x = High ? _mm256_maskz_madd52hi_epu64(static_cast<__mmask8>(ge), z, ai, aj)
+                         : _mm256_maskz_madd52lo_epu64(static_cast<__mmask8>(ge), z, ai, aj);
+  return _mm256_mask_add_epi64(x, static_cast<__mmask8>(gt), x, x);
+}
+
+/// The shared end: normalize, subtract p once, back to limbs.
+SKM_IFMA_INLINE void finish(uint<16>& out, const v5& acc, const modulus16& mod) noexcept {
+  from_digits(out, subtract_p_once(join(normalize(acc)), mod.p));
+}
+
+/// out = a b 2^-1024 mod p, fully reduced. Requires a, b < p. out may alias a or b.
+[[gnu::noinline]] SKM_IFMA_TARGET inline void montmul16(uint<16>& out, const uint<16>& a, const uint<16>& b,
+                                                       const modulus16& mod) noexcept {
+  const __m256i z = _mm256_setzero_si256();
+  digit_vector ad;  // a's digits, broadcast one at a time from memory
+  {
+    const v3 av = to_digits<0>(a);
+#pragma GCC unroll 3
+    for (int part = 0; part < 3; ++part) _mm512_store_si512(ad.d.data() + 8 * part, av.v[part]);
+  }
+  const v5 bv = split(to_digits<16>(b));
+  __m256i pv[5], h[5];
+  v5 acc;
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) pv[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(mod.p.d.data() + 4 * j));
+  const __m256i p_inv = _mm256_set1_epi64x(static_cast<long long>(mod.p_inv));
+  __m256i ai = _mm256_set1_epi64x(static_cast<long long>(ad.d[0]));
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) acc.v[j] = _mm256_madd52lo_epu64(z, ai, bv.v[j]);
+  __m256i t = _mm256_permute4x64_epi64(acc.v[0], 0);
+#pragma GCC unroll 20
+  for (int i = 0; i < digits; ++i) {
+    // hi(a_i B) + lo(a_{i+1} B), both off the serial chain (a_20 = 0: ad.d[20] is padding)
+    const __m256i an = _mm256_set1_epi64x(static_cast<long long>(ad.d[static_cast<std::size_t>(i + 1)]));
+#pragma GCC unroll 5
+    for (int j = 0; j < 5; ++j) h[j] = _mm256_madd52hi_epu64(_mm256_madd52lo_epu64(z, an, bv.v[j]), ai, bv.v[j]);
+    reduce_step(acc, h, t, pv, p_inv);
+    ai = an;
+  }
+  finish(out, acc, mod);
+}
+
+/// out = a^2 2^-1024 mod p, fully reduced. Requires a < p. out may alias a. The multiplication's
+/// steps with the symmetric half of the product rows left out.
+[[gnu::noinline]] SKM_IFMA_TARGET inline void montsqr16(uint<16>& out, const uint<16>& a, const modulus16& mod) noexcept {
+  digit_vector ad;
+  const v3 a3 = to_digits<8>(a);
+#pragma GCC unroll 3
+  for (int part = 0; part < 3; ++part) _mm512_store_si512(ad.d.data() + 8 * part, a3.v[part]);
+  const v5 av = split(a3);
+  __m256i pv[5], h[5];
+  v5 acc;
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) pv[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(mod.p.d.data() + 4 * j));
+  const __m256i p_inv = _mm256_set1_epi64x(static_cast<long long>(mod.p_inv));
+  __m256i ai = _mm256_set1_epi64x(static_cast<long long>(ad.d[0]));
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) acc.v[j] = square_row<false>(0, j, ai, av.v[j]);
+  __m256i t = _mm256_permute4x64_epi64(acc.v[0], 0);
+#pragma GCC unroll 20
+  for (int i = 0; i < digits; ++i) {
+    const __m256i an = _mm256_set1_epi64x(static_cast<long long>(ad.d[static_cast<std::size_t>(i + 1)]));
+#pragma GCC unroll 5
+    for (int j = 0; j < 5; ++j) h[j] = _mm256_add_epi64(square_row<false>(i + 1, j, an, av.v[j]), square_row<true>(i, j, ai, av.v[j]));
+    reduce_step(acc, h, t, pv, p_inv);
+    ai = an;
+  }
+  finish(out, acc, mod);
+}
+
+}  // namespace skm::kernels::ifma
+
+#undef SKM_IFMA_INLINE
+#undef SKM_IFMA_TARGET
+
+#endif
