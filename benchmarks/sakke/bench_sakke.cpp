@@ -80,6 +80,7 @@ struct fixture {
   const sakke::kms_public_key<Curve>& pk = kms.public_key();
   skm::ec::affine_point<Curve> rsk = kms.issue_rsk(id_a).value();
   sakke::receiver<Curve> rec = sakke::receiver<Curve>::create(pk, id_a, rsk).value();
+  sakke::receiver<Curve, 0> rec_no_i_table = sakke::receiver<Curve, 0>::create(pk, id_a, rsk).value();  // TEST from shared tables
   sakke::recipient<Curve> to = sakke::recipient<Curve>::create(pk, id_a).value();
   typename Sc::ssv_type ssv = [this] {
     typename Sc::ssv_type v{};
@@ -109,6 +110,8 @@ void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
       {"decapsulate_cold", [&] { keep(sakke::decapsulate(f.pk, id_a, f.rsk, f.data_v)); }},
       {"decapsulate_warm", [&] { keep(f.rec.decapsulate(f.data_v)); }},
       {"receiver_table_build", [&] { keep(sakke::receiver<Curve>::create(f.pk, id_a, f.rsk)); }},
+      {"decapsulate_warm_no_i_table", [&] { keep(f.rec_no_i_table.decapsulate(f.data_v)); }},
+      {"receiver_build_no_i_table", [&] { keep(sakke::receiver<Curve, 0>::create(f.pk, id_a, f.rsk)); }},
       {"pairing_no_table", [&] { keep(skm::pairing::tate<Curve>::pair(f.k_c, f.r_c)); }},
       {"pairing_table", [&] { keep(f.lines.pair(f.r_c)); }},
       {"line_table_build", [&] { keep(skm::pairing::line_table<Curve>::precompute(f.k_c)); }},

@@ -228,6 +228,10 @@ TEMPLATE_TEST_CASE("SAKKE round trips: cached and new recipient, warm and cold r
   REQUIRE(validate_rsk(f.kms.public_key(), f.id, f.rsk).has_value());
   const auto rec = receiver<TestType>::create(f.kms.public_key(), f.id, f.rsk);
   REQUIRE(rec.has_value());
+  static_assert(receiver<TestType>::has_identity_table);
+  const auto rec_no_i_table = receiver<TestType, 0>::create(f.kms.public_key(), f.id, f.rsk);  // TEST from shared tables
+  REQUIRE(rec_no_i_table.has_value());
+  static_assert(!receiver<TestType, 0>::has_identity_table);
   const auto to = recipient<TestType>::create(f.kms.public_key(), f.id);
   REQUIRE(to.has_value());
   const auto to5 = recipient<TestType, 5>::create(f.kms.public_key(), f.id);  // another window width
@@ -244,6 +248,9 @@ TEMPLATE_TEST_CASE("SAKKE round trips: cached and new recipient, warm and cold r
     const auto warm = rec->decapsulate(e->data);
     REQUIRE(warm.has_value());
     REQUIRE(*warm == e->ssv);
+    const auto warm_no_i_table = rec_no_i_table->decapsulate(e->data);
+    REQUIRE(warm_no_i_table.has_value());
+    REQUIRE(*warm_no_i_table == e->ssv);
     const auto cold = decapsulate(f.kms.public_key(), f.id, f.rsk, e->data);
     REQUIRE(cold.has_value());
     REQUIRE(*cold == e->ssv);
@@ -332,10 +339,12 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
   fixture<TestType> f;
   const auto& pk = f.kms.public_key();
   const auto rec = receiver<TestType>::create(pk, f.id, f.rsk).value();
+  const auto rec_no_i_table = receiver<TestType, 0>::create(pk, f.id, f.rsk).value();
   const auto to = recipient<TestType>::create(pk, f.id).value();
   const auto e = encapsulate_random(to, f.rng).value();
   const auto good = vec(e.data);
   REQUIRE(rec.decapsulate(good).has_value());
+  REQUIRE(rec_no_i_table.decapsulate(good).has_value());
 
   const auto cold = [&](const std::vector<std::uint8_t>& d) { return decapsulate(pk, f.id, f.rsk, d); };
   std::vector<std::vector<std::uint8_t>> bad;
@@ -417,6 +426,9 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
     const auto w = rec.decapsulate(d);
     REQUIRE(!w.has_value());
     REQUIRE(w.error() == sakke_error::decapsulation_failed);
+    const auto w0 = rec_no_i_table.decapsulate(d);
+    REQUIRE(!w0.has_value());
+    REQUIRE(w0.error() == sakke_error::decapsulation_failed);
     const auto c = cold(d);
     REQUIRE(!c.has_value());
     REQUIRE(c.error() == sakke_error::decapsulation_failed);
@@ -429,4 +441,6 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
   REQUIRE(decapsulate(pk, other_id, other_rsk, good).error() == sakke_error::decapsulation_failed);
   const auto other_rec = receiver<TestType>::create(pk, other_id, other_rsk).value();
   REQUIRE(other_rec.decapsulate(good).error() == sakke_error::decapsulation_failed);
+  const auto other_rec_no_i_table = receiver<TestType, 0>::create(pk, other_id, other_rsk).value();
+  REQUIRE(other_rec_no_i_table.decapsulate(good).error() == sakke_error::decapsulation_failed);
 }

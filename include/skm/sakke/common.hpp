@@ -110,9 +110,11 @@ struct scheme {
 
   /// Window widths of the fixed-base tables. The shared ones (P, every KMS key Z, g) are built
   /// once and used by every operation, so they are wide; a per-recipient table is built per
-  /// identity and key period, so it is narrower.
+  /// identity and key period, so it is narrower; a receiver's own table of I is narrower still,
+  /// since a receiver is built when a key period starts, where build time counts.
   static constexpr unsigned shared_window = 7;
   static constexpr unsigned recipient_window = 6;
+  static constexpr unsigned receiver_window = 5;
   static constexpr unsigned g_window = 6;
   using shared_table = ec::fixed_base_table<Curve, shared_window>;
 
