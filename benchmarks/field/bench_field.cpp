@@ -1,6 +1,7 @@
 // Field arithmetic: skm's Montgomery kernels against GMP mpz/mpn baselines of the same run,
 // for P-256's p (4 limbs) and parameter set 1's p (16 limbs); then the 16-limb run-time kernels
-// against each other (MULX, ADX, AVX-512 IFMA, GMP; multiplication and squaring), called directly.
+// against each other (MULX, ADX, AVX-512 IFMA, GMP; multiplication and squaring) and P-256's two
+// kernels (ADX assembly, C++ carry chains), called directly.
 #include <gmp.h>
 
 #include <cstdio>
@@ -99,6 +100,30 @@ void bench_field(const char* name, int rounds, int calls) {
   keep(xg);
 }
 
+/// P-256's two run-time kernels, called directly: the generated ADX assembly and the C++ carry
+/// chains (the dispatch takes the first where the CPU has BMI2 and ADX).
+void bench_p256_kernels(int rounds, int calls) {
+  using F = curves::p256::base_field;
+  std::mt19937_64 rng(3);
+  const auto a = random_element<F>(rng).montgomery_form(), b = random_element<F>(rng).montgomery_form();
+  std::printf("\n== P-256 kernels, called directly (ADX: %s) ==\n", montgomery::cpu_has_adx() ? "yes" : "no");
+  if (!montgomery::cpu_has_adx()) {
+    std::printf("SKIPPED: this CPU lacks BMI2 or ADX; no kernel-vs-kernel comparison\n");
+    return;
+  }
+  auto x = a, y = a;
+  const auto s = interleaved(
+      {
+          [&] { kernels::p256_montmul_adx(x, x, b); },
+          [&] { kernels::p256_montgomery::mul_x86_64(y, y, b); },
+      },
+      rounds, calls);
+  bench::print_row("mul, P-256 ADX kernel (generated assembly)", s[0]);
+  bench::print_row("mul, P-256 C++ carry-chain kernel", s[1]);
+  bench::print_ratio("fp_mul_p256_adx", "carry_chain_kernel", s[0], s[1]);
+  keep(x), keep(y);
+}
+
 /// The AVX-512 IFMA kernels against the ADX ones (the two the dispatch chooses between).
 void bench_ifma16(int rounds, int calls, const skm::uint<16>& a, const skm::uint<16>& b) {
 #if defined(SKM_HAVE_IFMA_KERNELS)
@@ -174,5 +199,6 @@ int main() {
   bench_field<curves::p256>("p256", 15, 200000);
   bench_field<curves::sakke_param_set_1>("set1", 15, 40000);
   bench_kernels16(15, 40000);
+  bench_p256_kernels(15, 200000);
   return 0;
 }

@@ -322,6 +322,55 @@ TEST_CASE("fp: the ADX and MULX kernels equal CIOS and mpz for 16-limb moduli", 
   }
 }
 
+#if defined(__x86_64__)
+TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and mpz", "[fp][kernels]") {
+  using K = kernels::p256_montgomery;
+  const skm::uint<4>& p = p256::p;
+  const mpz_class pz = to_mpz(p), r = mpz_class(1) << 256;
+  mpz_class r_inv;
+  mpz_invert(r_inv.get_mpz_t(), r.get_mpz_t(), pz.get_mpz_t());
+  const limb_t m_inv = montgomery::neg_inverse_mod_2_64(p.limb[0]);
+  REQUIRE(m_inv == 1);  // p = -1 mod 2^64, which both kernels rely on
+  const bool adx = montgomery::cpu_has_adx();
+  if (!adx) WARN("SKIPPED: this CPU lacks BMI2/ADX; the P-256 ADX kernel was not run");
+
+  operand_source<4> src(p, 31);
+  std::vector<mpz_class> edges;
+  for (std::size_t i = 0; i < src.edge_count(); ++i) edges.push_back(src.next());
+  for (const mpz_class& v : {mpz_class(r - 1), mpz_class(r - pz), mpz_class(pz - (mpz_class(1) << 224)),
+                             mpz_class(pz - (mpz_class(1) << 192)), mpz_class((mpz_class(1) << 224) - 1)})
+    edges.push_back(v % pz);
+
+  auto check = [&](const mpz_class& a, const mpz_class& b) {
+    INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
+    const auto ua = from_mpz<4>(a), ub = from_mpz<4>(b);
+    skm::uint<4> expect, got;
+    montgomery::mul_cios(expect, ua, ub, p, m_inv);
+    REQUIRE(to_mpz(expect) == a * b * r_inv % pz);
+    K::mul_x86_64(got, ua, ub);
+    REQUIRE(got == expect);
+    if (adx) {
+      kernels::p256_montmul_adx(got, ua, ub);
+      REQUIRE(got == expect);
+      got = ua;  // the output may alias either input
+      kernels::p256_montmul_adx(got, got, ub);
+      REQUIRE(got == expect);
+      got = ub;
+      kernels::p256_montmul_adx(got, ua, got);
+      REQUIRE(got == expect);
+    }
+  };
+  for (const mpz_class& a : edges)
+    for (const mpz_class& b : edges) check(a, b);
+  for (int i = 0; i < kRandomOperands; ++i) {
+    const mpz_class a = src.next(), b = src.next();
+    check(a, b);
+    check(a, a);
+    check(a, edges[static_cast<std::size_t>(src.raw() % edges.size())]);
+  }
+}
+#endif
+
 #if defined(SKM_HAVE_IFMA_KERNELS)
 namespace {
 kernel16 ifma_kernels(const skm::uint<16>& p) {

@@ -134,8 +134,9 @@ bool host_has_adx() {
   return false;
 }
 
-/// The generated ADX kernels called directly (dispatch never picks them under valgrind, see
-/// host_has_adx), with secret operands; results compared with the dispatched kernel's.
+/// The generated ADX kernels (16-limb, and P-256's own) called directly (dispatch never picks
+/// them under valgrind, see host_has_adx), with secret operands; results compared with the
+/// dispatched kernel's.
 void check_adx_kernels(std::mt19937_64& rng) {
   using F = curves::sakke_param_set_1::base_field;
   for (int round = 0; round < 3; ++round) {
@@ -150,6 +151,18 @@ void check_adx_kernels(std::mt19937_64& rng) {
     declassify(r_mul);
     declassify(r_sqr);
     check(r_mul == xy && r_sqr == xx, "set 1 p", "ADX kernels");
+  }
+  using G = curves::p256::base_field;
+  for (int round = 0; round < 3; ++round) {
+    const G a_pub = random_element<G>(rng), b_pub = random_element<G>(rng);
+    const auto xy = (a_pub * b_pub).montgomery_form();
+    auto a = a_pub.montgomery_form(), b = b_pub.montgomery_form();
+    G::uint_type r_mul;
+    secret(a);
+    secret(b);
+    kernels::p256_montmul_adx(r_mul, a, b);
+    declassify(r_mul);
+    check(r_mul == xy, "P-256 p", "P-256 ADX kernel");
   }
 }
 #endif
