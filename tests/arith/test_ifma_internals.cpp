@@ -26,29 +26,25 @@ using set1 = curves::sakke_param_set_1;
 // Entry points with the kernels' target, so the always-inline steps can be called from here.
 #define SKM_TEST_IFMA __attribute__((target("avx512f,avx512vl,avx512ifma")))
 
-SKM_TEST_IFMA void normalize_lanes(digit_vector& x) {
+SKM_TEST_IFMA v5 load_digits(const digit_vector& x) {
   v5 v;
   for (int j = 0; j < 5; ++j) v.v[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.d.data() + 4 * j));
-  v = normalize(v);
+  return v;
+}
+SKM_TEST_IFMA void store_digits(digit_vector& x, const v5& v) {
   for (int j = 0; j < 5; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(x.d.data() + 4 * j), v.v[j]);
 }
 
-SKM_TEST_IFMA void subtract_p(digit_vector& x, const modulus16& m) {
-  const v3 in{{_mm512_load_si512(x.d.data()), _mm512_load_si512(x.d.data() + 8), _mm512_load_si512(x.d.data() + 16)}};
-  const v3 out = subtract_p_once(in, m.p);
-  for (int part = 0; part < 3; ++part) _mm512_store_si512(x.d.data() + 8 * part, out.v[part]);
-}
+SKM_TEST_IFMA void normalize_lanes(digit_vector& x) { store_digits(x, normalize(load_digits(x))); }
+
+SKM_TEST_IFMA void subtract_p(digit_vector& x, const modulus16& m) { store_digits(x, subtract_p_once(load_digits(x), m.p)); }
 
 template <int Shift>
 SKM_TEST_IFMA void limbs_to_digits(digit_vector& out, const skm::uint<16>& x) {
-  const v3 v = to_digits<Shift>(x);
-  for (int part = 0; part < 3; ++part) _mm512_store_si512(out.d.data() + 8 * part, v.v[part]);
+  store_digits(out, to_digits<Shift>(x));
 }
 
-SKM_TEST_IFMA void digits_to_limbs(skm::uint<16>& out, const digit_vector& x) {
-  const v3 v{{_mm512_load_si512(x.d.data()), _mm512_load_si512(x.d.data() + 8), _mm512_load_si512(x.d.data() + 16)}};
-  from_digits(out, v);
-}
+SKM_TEST_IFMA void digits_to_limbs(skm::uint<16>& out, const digit_vector& x) { from_digits(out, load_digits(x)); }
 
 /// The value of the 24 lanes, sum x_k 2^(52 k) (lanes may exceed 52 bits).
 mpz_class value_of(const digit_vector& x) {

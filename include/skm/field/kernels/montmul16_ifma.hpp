@@ -8,9 +8,11 @@
 // into the re-slicing at no cost: b enters as b * 2^16 (a * b 2^16 / 2^1040 = a b / 2^1024), and
 // a squared value as a * 2^8.
 //
-// Why 256-bit vectors: 20 digits fill five 4-lane vectors exactly (three 8-lane ones waste four
-// lanes), and some cores (AMD Zen 4) issue 512-bit IFMA at half the rate of 256-bit IFMA. The
-// radix changes use 512-bit permutes (two source registers cover all 16 limbs).
+// Why 256-bit vectors only: 20 digits fill five 4-lane vectors exactly (three 8-lane ones waste
+// four lanes), some cores (AMD Zen 4) issue 512-bit IFMA at half the rate of 256-bit IFMA, and
+// on Intel cores 512-bit instructions lower the clock of the whole core for a while. The radix
+// changes are per-vector permutes: each digit vector comes from one window of four limbs, each
+// limb vector from two digit vectors (both facts are static_asserts below).
 //
 // Constant time by construction: every loop has a fixed trip count and is unrolled, there is no
 // branch and no data-dependent address; the carry and borrow ripples are resolved with mask
@@ -45,7 +47,7 @@ using u64 = std::uint64_t;
 inline constexpr int digits = 20;  // 20 * 52 = 1040 bits
 inline constexpr u64 mask52 = (u64{1} << 52) - 1;
 
-/// 20 radix-2^52 digits, padded to 24 so three aligned 512-bit loads cover them.
+/// 20 radix-2^52 digits, padded to 24: the kernels' last digit broadcast reads index 20 (zero).
 struct alignas(64) digit_vector {
   std::array<u64, 24> d{};
 };
@@ -71,25 +73,41 @@ struct modulus16 {
 
 // ---- radix changes, as permute/shift tables computed at compile time ----
 
-/// 16 limbs x 2^Shift into 24 lanes of 52-bit digits (lanes 20..23 zero): digit k is bits
-/// [52k - Shift, 52k - Shift + 52) of x, taken from limb w (>> s) and limb w+1 (<< 64 - s).
+struct v5 {  // 20 lanes in five 256-bit vectors (a plain array: std::array drops vector attributes)
+  __m256i v[5];
+};
+inline constexpr __mmask8 all4 = 0x0F;
+
+/// 16 limbs x 2^Shift into 20 digits: digit k is bits [52k - Shift, 52k - Shift + 52) of x, taken
+/// from limb w (>> s) and, when it runs past that limb (s > 12), limb w+1 (<< 64 - s). Every digit vector j (digits 4j..4j+3) needs
+/// limbs from one window of four, loaded as one vector: window[j] is its first limb, the index
+/// tables are relative to it, and `fits` records that the windows suffice (checked below).
 template <int Shift>
 struct to_digit_tables {
-  alignas(64) std::array<u64, 24> lo_index{}, lo_shift{}, hi_index{}, hi_shift{};
+  alignas(32) std::array<u64, 20> lo_index{}, lo_shift{}, hi_index{}, hi_shift{};
+  std::array<int, 5> window{};
   unsigned lo_lanes = 0, hi_lanes = 0;  // lanes whose lo / hi limb exists
+  bool fits = true;
 
   constexpr to_digit_tables() noexcept {
+    for (int j = 0; j < 5; ++j) {
+      const int first_bit = 52 * 4 * j - Shift;
+      const int first = first_bit < 0 ? 0 : first_bit / 64;
+      window[static_cast<std::size_t>(j)] = first > 12 ? 12 : first;
+    }
     for (int k = 0; k < digits; ++k) {
-      const int bit = 52 * k - Shift;
+      const int bit = 52 * k - Shift, base = window[static_cast<std::size_t>(k / 4)];
       const int w = bit >= 0 ? bit / 64 : -1, s = bit - 64 * w;
       const auto lane = static_cast<std::size_t>(k);
       if (w >= 0) {
-        lo_index[lane] = static_cast<u64>(w);
+        fits = fits && w - base >= 0 && w - base < 4;
+        lo_index[lane] = static_cast<u64>(w - base);
         lo_shift[lane] = static_cast<u64>(s);
         lo_lanes |= 1u << k;
       }
-      if (s != 0 && w + 1 < 16) {
-        hi_index[lane] = static_cast<u64>(w + 1);
+      if (s > 64 - 52 && w + 1 < 16) {  // the digit runs into limb w+1
+        fits = fits && w + 1 - base >= 0 && w + 1 - base < 4;
+        hi_index[lane] = static_cast<u64>(w + 1 - base);
         hi_shift[lane] = static_cast<u64>(64 - s);
         hi_lanes |= 1u << k;
       }
@@ -98,20 +116,23 @@ struct to_digit_tables {
 };
 template <int Shift>
 inline constexpr to_digit_tables<Shift> to_digit = {};
+static_assert(to_digit<0>.fits && to_digit<8>.fits && to_digit<16>.fits, "a digit vector needs limbs outside its window");
 
-/// 24 lanes of normalized digits (value < 2^1024) into 16 limbs: limb w gathers up to three
-/// digits, digit j shifted right by 64w - 52j or left by 52j - 64w. Limbs 0..7 read digits 0..15
-/// (lanes of the first two 512-bit vectors), limbs 8..15 digits 8..23 (the last two).
+/// 20 normalized digits (value < 2^1024) into 16 limbs: limb w gathers up to three digits,
+/// digit j shifted right by 64w - 52j or left by 52j - 64w. Limb vector k (limbs 4k..4k+3)
+/// reads digits 4k..4k+7, i.e. digit vectors k and k+1 (checked by `fits`).
 struct from_digit_tables {
-  alignas(64) std::array<std::array<u64, 16>, 3> index{}, right{}, left{};
+  alignas(32) std::array<std::array<u64, 16>, 3> index{}, right{}, left{};
   std::array<unsigned, 3> lanes{};
+  bool fits = true;
 
   constexpr from_digit_tables() noexcept {
     for (int w = 0; w < 16; ++w) {
-      const int base = w < 8 ? 0 : 8, j0 = 64 * w / 52;
+      const int base = 4 * (w / 4), j0 = 64 * w / 52;
       for (int t = 0; t < 3; ++t) {
         const int j = j0 + t;
         if (j >= digits || 52 * j >= 64 * w + 64) continue;
+        fits = fits && j - base >= 0 && j - base < 8;
         const auto lane = static_cast<std::size_t>(w), term = static_cast<std::size_t>(t);
         index[term][lane] = static_cast<u64>(j - base);
         if (52 * j <= 64 * w)
@@ -124,69 +145,45 @@ struct from_digit_tables {
   }
 };
 inline constexpr from_digit_tables from_digit = {};
+static_assert(from_digit.fits, "a limb vector needs digits outside its two digit vectors");
 
-inline constexpr __mmask8 all8 = 0xFF, all4 = 0x0F;
-
-struct v3 {  // 24 lanes in three 512-bit vectors
-  __m512i v[3];
-};
-struct v5 {  // 20 lanes in five 256-bit vectors (a plain array: std::array drops vector attributes)
-  __m256i v[5];
-};
-
-SKM_IFMA_INLINE __m512i load_table(const std::array<u64, 24>& t, int part) noexcept {
-  return _mm512_load_si512(t.data() + 8 * part);
+template <std::size_t N>
+SKM_IFMA_INLINE __m256i load4(const std::array<u64, N>& t, int part) noexcept {
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(t.data() + 4 * part));
 }
 
 /// x * 2^Shift (x < 2^1024, Shift <= 16) as normalized digits.
 template <int Shift>
-SKM_IFMA_INLINE v3 to_digits(const uint<16>& x) noexcept {
+SKM_IFMA_INLINE v5 to_digits(const uint<16>& x) noexcept {
   constexpr const auto& t = to_digit<Shift>;
-  const __m512i x0 = _mm512_loadu_si512(x.limb.data()), x1 = _mm512_loadu_si512(x.limb.data() + 8);
-  const __m512i m = _mm512_set1_epi64(static_cast<long long>(mask52));
-  v3 out;
-#pragma GCC unroll 3
-  for (int part = 0; part < 3; ++part) {
-    const __m512i lo = _mm512_maskz_permutex2var_epi64(static_cast<__mmask8>(t.lo_lanes >> (8 * part)), x0,
-                                                       load_table(t.lo_index, part), x1);
-    const __m512i hi = _mm512_maskz_permutex2var_epi64(static_cast<__mmask8>(t.hi_lanes >> (8 * part)), x0,
-                                                       load_table(t.hi_index, part), x1);
-    out.v[part] = _mm512_and_si512(
-        _mm512_or_si512(_mm512_maskz_srlv_epi64(all8, lo, load_table(t.lo_shift, part)),
-                        _mm512_maskz_sllv_epi64(all8, hi, load_table(t.hi_shift, part))),
-        m);
+  const __m256i m = _mm256_set1_epi64x(static_cast<long long>(mask52));
+  v5 out;
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) {
+    const __m256i limbs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.limb.data() + t.window[static_cast<std::size_t>(j)]));
+    const __m256i lo = _mm256_maskz_permutexvar_epi64(static_cast<__mmask8>((t.lo_lanes >> (4 * j)) & 0xF), load4(t.lo_index, j), limbs);
+    const __m256i hi = _mm256_maskz_permutexvar_epi64(static_cast<__mmask8>((t.hi_lanes >> (4 * j)) & 0xF), load4(t.hi_index, j), limbs);
+    out.v[j] = _mm256_and_si256(
+        _mm256_or_si256(_mm256_srlv_epi64(lo, load4(t.lo_shift, j)), _mm256_sllv_epi64(hi, load4(t.hi_shift, j))), m);
   }
   return out;
 }
 
 /// Normalized digits of a value below 2^1024 into 16 limbs.
-SKM_IFMA_INLINE void from_digits(uint<16>& out, const v3& x) noexcept {
+SKM_IFMA_INLINE void from_digits(uint<16>& out, const v5& x) noexcept {
   constexpr const auto& t = from_digit;
-#pragma GCC unroll 2
-  for (int half = 0; half < 2; ++half) {
-    __m512i acc = _mm512_setzero_si512();
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {
+    __m256i acc = _mm256_setzero_si256();
 #pragma GCC unroll 3
     for (int term = 0; term < 3; ++term) {
       const auto i = static_cast<std::size_t>(term);
-      const __m512i d = _mm512_maskz_permutex2var_epi64(static_cast<__mmask8>(t.lanes[i] >> (8 * half)), x.v[half],
-                                                        _mm512_load_si512(t.index[i].data() + 8 * half), x.v[half + 1]);
-      const __m512i shifted_right = _mm512_maskz_srlv_epi64(all8, d, _mm512_load_si512(t.right[i].data() + 8 * half));
-      acc = _mm512_or_si512(acc, _mm512_maskz_sllv_epi64(all8, shifted_right, _mm512_load_si512(t.left[i].data() + 8 * half)));
+      const __m256i d = _mm256_maskz_permutex2var_epi64(static_cast<__mmask8>((t.lanes[i] >> (4 * k)) & 0xF), x.v[k],
+                                                        load4(t.index[i], k), x.v[k + 1]);
+      acc = _mm256_or_si256(acc, _mm256_sllv_epi64(_mm256_srlv_epi64(d, load4(t.right[i], k)), load4(t.left[i], k)));
     }
-    _mm512_storeu_si512(out.limb.data() + 8 * half, acc);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.limb.data() + 4 * k), acc);
   }
-}
-
-SKM_IFMA_INLINE v5 split(const v3& x) noexcept {
-  return {{_mm512_maskz_extracti64x4_epi64(all4, x.v[0], 0), _mm512_maskz_extracti64x4_epi64(all4, x.v[0], 1),
-           _mm512_maskz_extracti64x4_epi64(all4, x.v[1], 0), _mm512_maskz_extracti64x4_epi64(all4, x.v[1], 1),
-           _mm512_maskz_extracti64x4_epi64(all4, x.v[2], 0)}};
-}
-SKM_IFMA_INLINE v3 join(const v5& x) noexcept {
-  const __m512i z = _mm512_setzero_si512();
-  return {{_mm512_maskz_inserti64x4(all8, _mm512_maskz_inserti64x4(all8, z, x.v[0], 0), x.v[1], 1),
-           _mm512_maskz_inserti64x4(all8, _mm512_maskz_inserti64x4(all8, z, x.v[2], 0), x.v[3], 1),
-           _mm512_maskz_inserti64x4(all8, z, x.v[4], 0)}};
 }
 
 /// Lanes (bit j = lane j) of the 20 where x > y, x == y.
@@ -227,25 +224,25 @@ SKM_IFMA_INLINE v5 normalize(v5 x) noexcept {
 /// x in [0, 2p) as normalized digits -> x mod p: d = x - p digit-wise, borrows resolved with the
 /// same lookahead as normalize() (generate = negative difference, propagate = zero difference),
 /// then a masked blend keeps x when the subtraction borrowed out of the top digit.
-SKM_IFMA_INLINE v3 subtract_p_once(const v3& x, const digit_vector& p) noexcept {
-  const __m512i m = _mm512_set1_epi64(static_cast<long long>(mask52)), z = _mm512_setzero_si512();
-  v3 d;
+SKM_IFMA_INLINE v5 subtract_p_once(const v5& x, const digit_vector& p) noexcept {
+  const __m256i m = _mm256_set1_epi64x(static_cast<long long>(mask52)), z = _mm256_setzero_si256();
+  v5 d;
   unsigned g = 0, e = 0;
-#pragma GCC unroll 3
-  for (int part = 0; part < 3; ++part) {
-    d.v[part] = _mm512_sub_epi64(x.v[part], _mm512_load_si512(p.d.data() + 8 * part));
-    g |= unsigned(_mm512_cmplt_epi64_mask(d.v[part], z)) << (8 * part);
-    e |= unsigned(_mm512_cmpeq_epi64_mask(d.v[part], z)) << (8 * part);
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) {
+    d.v[j] = _mm256_sub_epi64(x.v[j], load4(p.d, j));
+    g |= unsigned(_mm256_cmplt_epi64_mask(d.v[j], z)) << (4 * j);
+    e |= unsigned(_mm256_cmpeq_epi64_mask(d.v[j], z)) << (4 * j);
   }
   const unsigned borrow_in = ((g << 1) + e) ^ e;  // bit 20: x < p
   const auto keep_x = static_cast<__mmask8>(0u - ((borrow_in >> digits) & 1));
-  const __m512i one = _mm512_set1_epi64(1);
-  v3 out;
-#pragma GCC unroll 3
-  for (int part = 0; part < 3; ++part) {
-    const __m512i dv =
-        _mm512_and_si512(_mm512_mask_sub_epi64(d.v[part], static_cast<__mmask8>(borrow_in >> (8 * part)), d.v[part], one), m);
-    out.v[part] = _mm512_mask_blend_epi64(keep_x, dv, x.v[part]);
+  const __m256i one = _mm256_set1_epi64x(1);
+  v5 out;
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) {
+    const __m256i dv = _mm256_and_si256(
+        _mm256_mask_sub_epi64(d.v[j], static_cast<__mmask8>((borrow_in >> (4 * j)) & 0xF), d.v[j], one), m);
+    out.v[j] = _mm256_mask_blend_epi64(keep_x, dv, x.v[j]);
   }
   return out;
 }
@@ -292,20 +289,20 @@ SKM_IFMA_INLINE __m256i square_row(int i, int j, __m256i ai, __m256i aj) noexcep
 
 /// The shared end: normalize, subtract p once, back to limbs.
 SKM_IFMA_INLINE void finish(uint<16>& out, const v5& acc, const modulus16& mod) noexcept {
-  from_digits(out, subtract_p_once(join(normalize(acc)), mod.p));
+  from_digits(out, subtract_p_once(normalize(acc), mod.p));
 }
 
 /// out = a b 2^-1024 mod p, fully reduced. Requires a, b < p. out may alias a or b.
 [[gnu::noinline]] SKM_IFMA_TARGET inline void montmul16(uint<16>& out, const uint<16>& a, const uint<16>& b,
                                                        const modulus16& mod) noexcept {
   const __m256i z = _mm256_setzero_si256();
-  digit_vector ad;  // a's digits, broadcast one at a time from memory
+  digit_vector ad;  // a's digits, broadcast one at a time from memory (ad.d[20] stays zero)
   {
-    const v3 av = to_digits<0>(a);
-#pragma GCC unroll 3
-    for (int part = 0; part < 3; ++part) _mm512_store_si512(ad.d.data() + 8 * part, av.v[part]);
+    const v5 av = to_digits<0>(a);
+#pragma GCC unroll 5
+    for (int j = 0; j < 5; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(ad.d.data() + 4 * j), av.v[j]);
   }
-  const v5 bv = split(to_digits<16>(b));
+  const v5 bv = to_digits<16>(b);
   __m256i pv[5], h[5];
   v5 acc;
 #pragma GCC unroll 5
@@ -330,11 +327,10 @@ SKM_IFMA_INLINE void finish(uint<16>& out, const v5& acc, const modulus16& mod) 
 /// out = a^2 2^-1024 mod p, fully reduced. Requires a < p. out may alias a. The multiplication's
 /// steps with the symmetric half of the product rows left out.
 [[gnu::noinline]] SKM_IFMA_TARGET inline void montsqr16(uint<16>& out, const uint<16>& a, const modulus16& mod) noexcept {
-  digit_vector ad;
-  const v3 a3 = to_digits<8>(a);
-#pragma GCC unroll 3
-  for (int part = 0; part < 3; ++part) _mm512_store_si512(ad.d.data() + 8 * part, a3.v[part]);
-  const v5 av = split(a3);
+  digit_vector ad;  // ad.d[20] stays zero
+  const v5 av = to_digits<8>(a);
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(ad.d.data() + 4 * j), av.v[j]);
   __m256i pv[5], h[5];
   v5 acc;
 #pragma GCC unroll 5
