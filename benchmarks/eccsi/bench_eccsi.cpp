@@ -8,6 +8,10 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../support/timing.hpp"
@@ -31,6 +35,57 @@ namespace {
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "bench_eccsi: %s failed\n", what);
   std::exit(1);
+}
+
+/// P-256 with its base field pinned to the C++ carry-chain kernel (what the dispatch picks on
+/// CPUs without ADX): a traits struct like any user's, for the same-run before/after of the
+/// P-256 ADX assembly.
+struct p256_carry_chains : skm::curves::p256 {
+  struct base_field_params : skm::curves::p256::base_field_params {
+    struct kernel {
+      static constexpr auto modulus = skm::curves::p256::p;
+      static constexpr void mul(skm::uint<4>& out, const skm::uint<4>& a, const skm::uint<4>& b) noexcept {
+        if (std::is_constant_evaluated()) {
+          skm::kernels::p256_montgomery::mul(out, a, b);
+        } else {
+          skm::kernels::p256_montgomery::mul_x86_64(out, a, b);
+        }
+      }
+      static constexpr void sqr(skm::uint<4>& out, const skm::uint<4>& a) noexcept { mul(out, a, a); }
+    };
+  };
+  using base_field = skm::fp<base_field_params>;
+};
+
+/// ECCSI with the dispatched P-256 kernel (ADX assembly here) against the carry-chain kernel,
+/// interleaved round by round in one process.
+template <class Rng>
+void p256_kernel_before_after(Rng& rng, const std::vector<std::uint8_t>& id, const std::vector<std::uint8_t>& message, int rounds) {
+  std::printf("== ECCSI: dispatched P-256 kernel (%s) vs C++ carry-chain kernel, same run ==\n",
+              skm::montgomery::cpu_has_adx() ? "ADX assembly" : "carry chains on this CPU");
+  const auto kms_a = eccsi::kms<>::generate(rng).value();
+  const auto pair_a = kms_a.issue(id, rng).value();
+  const auto signer_a = eccsi::signer<>::create(kms_a.kpak(), id, pair_a.ssk, pair_a.pvt).value();
+  const auto sig_a = signer_a.sign(message, rng).value();
+  const auto ctx_a = eccsi::signer_context<>::create(kms_a.kpak(), id, pair_a.pvt, eccsi::precompute::y_table).value();
+  const auto kms_b = eccsi::kms<p256_carry_chains>::generate(rng).value();
+  const auto pair_b = kms_b.issue(id, rng).value();
+  const auto signer_b = eccsi::signer<p256_carry_chains>::create(kms_b.kpak(), id, pair_b.ssk, pair_b.pvt).value();
+  const auto sig_b = signer_b.sign(message, rng).value();
+  const auto ctx_b = eccsi::signer_context<p256_carry_chains>::create(kms_b.kpak(), id, pair_b.pvt, eccsi::precompute::y_table).value();
+  const std::vector<std::pair<const char*, std::array<std::function<void()>, 2>>> ops = {
+      {"sign", {[&] { keep(signer_a.sign(message, rng).value()); }, [&] { keep(signer_b.sign(message, rng).value()); }}},
+      {"verify_cached", {[&] { if (!ctx_a.verify(message, sig_a)) fail("verify a"); },
+                         [&] { if (!ctx_b.verify(message, sig_b)) fail("verify b"); }}},
+      {"verify_cold", {[&] { if (!eccsi::verify(kms_a.kpak(), id, message, sig_a)) fail("cold a"); },
+                       [&] { if (!eccsi::verify(kms_b.kpak(), id, message, sig_b)) fail("cold b"); }}},
+  };
+  for (const auto& op : ops) {
+    const auto s = interleaved({op.second[0], op.second[1]}, rounds, 8);
+    print_row(std::string(op.first) + ": dispatched kernel", s[0]);
+    print_row(std::string(op.first) + ": carry-chain kernel", s[1]);
+    print_ratio(op.first, "p256_carry_chain_kernel", s[0], s[1]);
+  }
 }
 
 /// OpenSSL ECDSA P-256 over a 32-byte digest (what `openssl speed ecdsap256` measures).
@@ -103,6 +158,7 @@ int main() {
   auto ossl_sign = [&] { ossl.sign(); };
   auto ossl_verify = [&] { ossl.verify(); };
 
+  p256_kernel_before_after(os, id, message, rounds);
   std::printf("== ECCSI on P-256 (median of %d rounds) ==\n", rounds);
 
 #ifdef SKM_BENCH_WOLFSSL

@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../support/timing.hpp"
@@ -127,6 +129,58 @@ void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
     std::printf("COUNT set=\"%s\" op=%s mul=%llu sqr=%llu inv=%llu scalar_products=%llu\n", set, ops[i].first,
                 static_cast<unsigned long long>(c.mul), static_cast<unsigned long long>(c.sqr), static_cast<unsigned long long>(c.inv),
                 static_cast<unsigned long long>(c.scalar_products));
+  }
+}
+
+/// Parameter set 1 with its base field pinned to the ADX kernels (what the dispatch picks on CPUs
+/// without AVX-512 IFMA): a traits struct like any user's, for the same-run before/after of the
+/// IFMA kernels.
+struct set1_adx_kernels : skm::curves::sakke_param_set_1 {
+  struct base_field_params : skm::curves::sakke_param_set_1::base_field_params {
+    struct kernel {
+      static constexpr auto modulus = skm::curves::sakke_param_set_1::p;
+      static constexpr skm::limb_t m_inv = skm::montgomery::neg_inverse_mod_2_64(modulus.limb[0]);
+      static constexpr void mul(skm::uint<16>& out, const skm::uint<16>& a, const skm::uint<16>& b) noexcept {
+        if (std::is_constant_evaluated()) {
+          skm::montgomery::mul_cios(out, a, b, modulus, m_inv);
+        } else {
+          skm::montgomery::mul_adx(out, a, b, modulus, m_inv);
+        }
+      }
+      static constexpr void sqr(skm::uint<16>& out, const skm::uint<16>& a) noexcept {
+        if (std::is_constant_evaluated()) {
+          skm::montgomery::mul_cios(out, a, a, modulus, m_inv);
+        } else {
+          skm::montgomery::sqr_adx(out, a, modulus, m_inv);
+        }
+      }
+    };
+  };
+  using base_field = skm::fp<base_field_params>;
+};
+
+/// The dispatched kernels (IFMA here) against the ADX ones on the pairing-bound operations,
+/// interleaved round by round in one process.
+void ifma_before_after(const fixture<curve>& f, int rounds) {
+  std::printf("== parameter set 1: dispatched field kernels (%s) vs ADX kernels, same run ==\n",
+              skm::montgomery::ifma_kernel_available<16>() ? "AVX-512 IFMA" : "not IFMA on this CPU");
+  if (!skm::montgomery::adx_kernel_available<16>()) {
+    std::printf("SKIPPED: this CPU lacks BMI2/ADX\n");
+    return;
+  }
+  const fixture<set1_adx_kernels> g;
+  const std::vector<std::pair<const char*, std::array<std::function<void()>, 2>>> ops = {
+      {"rsk_validate", {[&] { keep(sakke::validate_rsk(f.pk, id_a, f.rsk)); }, [&] { keep(sakke::validate_rsk(g.pk, id_a, g.rsk)); }}},
+      {"decapsulate_cold", {[&] { keep(sakke::decapsulate(f.pk, id_a, f.rsk, f.data_v)); },
+                            [&] { keep(sakke::decapsulate(g.pk, id_a, g.rsk, g.data_v)); }}},
+      {"decapsulate_warm", {[&] { keep(f.rec.decapsulate(f.data_v)); }, [&] { keep(g.rec.decapsulate(g.data_v)); }}},
+      {"encapsulate_cached", {[&] { keep(sakke::encapsulate(f.to, f.ssv)); }, [&] { keep(sakke::encapsulate(g.to, g.ssv)); }}},
+  };
+  for (const auto& op : ops) {
+    const auto s = interleaved({op.second[0], op.second[1]}, rounds, 1);
+    print_row(std::string(op.first) + ": dispatched kernels", s[0]);
+    print_row(std::string(op.first) + ": ADX kernels", s[1]);
+    print_ratio(op.first, "adx_kernels", s[0], s[1]);
   }
 }
 
@@ -336,6 +390,8 @@ int main() {
   print_row("decapsulate cold", s[4]);
   print_row("decapsulate warm", s[5]);
 #endif
+
+  ifma_before_after(f, rounds);
 
   // One line per parameter set (the traits are all a set needs).
   parameter_set_table(f, "parameter set 1", rounds);
