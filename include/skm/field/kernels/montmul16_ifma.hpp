@@ -292,63 +292,70 @@ SKM_IFMA_INLINE void finish(uint<16>& out, const v5& acc, const modulus16& mod) 
   from_digits(out, subtract_p_once(normalize(acc), mod.p));
 }
 
-/// out = a b 2^-1024 mod p, fully reduced. Requires a, b < p. out may alias a or b.
-[[gnu::noinline]] SKM_IFMA_TARGET inline void montmul16(uint<16>& out, const uint<16>& a, const uint<16>& b,
-                                                       const modulus16& mod) noexcept {
-  const __m256i z = _mm256_setzero_si256();
-  digit_vector ad;  // a's digits, broadcast one at a time from memory (ad.d[20] stays zero)
-  {
-    const v5 av = to_digits<0>(a);
-#pragma GCC unroll 5
-    for (int j = 0; j < 5; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(ad.d.data() + 4 * j), av.v[j]);
+/// The product terms of a b' (b' = b 2^16 in digits): step 0's low halves, and step i's
+/// hi(a_i B) + lo(a_{i+1} B) (both off the serial reduction chain).
+struct product_rows {
+  const v5& b;
+  SKM_IFMA_INLINE __m256i first(__m256i a0, int j) const noexcept {
+    return _mm256_madd52lo_epu64(_mm256_setzero_si256(), a0, b.v[j]);
   }
-  const v5 bv = to_digits<16>(b);
+  SKM_IFMA_INLINE __m256i row(int, int j, __m256i ai, __m256i an) const noexcept {
+    return _mm256_madd52hi_epu64(_mm256_madd52lo_epu64(_mm256_setzero_si256(), an, b.v[j]), ai, b.v[j]);
+  }
+};
+
+/// The product terms of a'^2 (a' = a 2^8 in digits), the symmetric half of each row left out.
+struct square_rows {
+  const v5& a;
+  SKM_IFMA_INLINE __m256i first(__m256i a0, int j) const noexcept { return square_row<false>(0, j, a0, a.v[j]); }
+  SKM_IFMA_INLINE __m256i row(int i, int j, __m256i ai, __m256i an) const noexcept {
+    return _mm256_add_epi64(square_row<false>(i + 1, j, an, a.v[j]), square_row<true>(i, j, ai, a.v[j]));
+  }
+};
+
+/// The 20 steps both kernels share: the left operand's digits are broadcast one at a time from
+/// `ad` (ad.d[20] is zero padding), `rows` gives each step's product terms, reduce_step() the
+/// Montgomery step; then finish().
+template <class Rows>
+SKM_IFMA_INLINE void montgomery_steps(uint<16>& out, const digit_vector& ad, const Rows& rows, const modulus16& mod) noexcept {
   __m256i pv[5], h[5];
   v5 acc;
 #pragma GCC unroll 5
-  for (int j = 0; j < 5; ++j) pv[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(mod.p.d.data() + 4 * j));
+  for (int j = 0; j < 5; ++j) pv[j] = load4(mod.p.d, j);
   const __m256i p_inv = _mm256_set1_epi64x(static_cast<long long>(mod.p_inv));
   __m256i ai = _mm256_set1_epi64x(static_cast<long long>(ad.d[0]));
 #pragma GCC unroll 5
-  for (int j = 0; j < 5; ++j) acc.v[j] = _mm256_madd52lo_epu64(z, ai, bv.v[j]);
+  for (int j = 0; j < 5; ++j) acc.v[j] = rows.first(ai, j);
   __m256i t = _mm256_permute4x64_epi64(acc.v[0], 0);
 #pragma GCC unroll 20
   for (int i = 0; i < digits; ++i) {
-    // hi(a_i B) + lo(a_{i+1} B), both off the serial chain (a_20 = 0: ad.d[20] is padding)
     const __m256i an = _mm256_set1_epi64x(static_cast<long long>(ad.d[static_cast<std::size_t>(i + 1)]));
 #pragma GCC unroll 5
-    for (int j = 0; j < 5; ++j) h[j] = _mm256_madd52hi_epu64(_mm256_madd52lo_epu64(z, an, bv.v[j]), ai, bv.v[j]);
+    for (int j = 0; j < 5; ++j) h[j] = rows.row(i, j, ai, an);
     reduce_step(acc, h, t, pv, p_inv);
     ai = an;
   }
   finish(out, acc, mod);
 }
 
-/// out = a^2 2^-1024 mod p, fully reduced. Requires a < p. out may alias a. The multiplication's
-/// steps with the symmetric half of the product rows left out.
+SKM_IFMA_INLINE digit_vector stored(const v5& x) noexcept {
+  digit_vector d;  // d.d[20..23] stay zero
+#pragma GCC unroll 5
+  for (int j = 0; j < 5; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(d.d.data() + 4 * j), x.v[j]);
+  return d;
+}
+
+/// out = a b 2^-1024 mod p, fully reduced. Requires a, b < p. out may alias a or b.
+[[gnu::noinline]] SKM_IFMA_TARGET inline void montmul16(uint<16>& out, const uint<16>& a, const uint<16>& b,
+                                                       const modulus16& mod) noexcept {
+  const v5 bv = to_digits<16>(b);
+  montgomery_steps(out, stored(to_digits<0>(a)), product_rows{bv}, mod);
+}
+
+/// out = a^2 2^-1024 mod p, fully reduced. Requires a < p. out may alias a.
 [[gnu::noinline]] SKM_IFMA_TARGET inline void montsqr16(uint<16>& out, const uint<16>& a, const modulus16& mod) noexcept {
-  digit_vector ad;  // ad.d[20] stays zero
   const v5 av = to_digits<8>(a);
-#pragma GCC unroll 5
-  for (int j = 0; j < 5; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(ad.d.data() + 4 * j), av.v[j]);
-  __m256i pv[5], h[5];
-  v5 acc;
-#pragma GCC unroll 5
-  for (int j = 0; j < 5; ++j) pv[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(mod.p.d.data() + 4 * j));
-  const __m256i p_inv = _mm256_set1_epi64x(static_cast<long long>(mod.p_inv));
-  __m256i ai = _mm256_set1_epi64x(static_cast<long long>(ad.d[0]));
-#pragma GCC unroll 5
-  for (int j = 0; j < 5; ++j) acc.v[j] = square_row<false>(0, j, ai, av.v[j]);
-  __m256i t = _mm256_permute4x64_epi64(acc.v[0], 0);
-#pragma GCC unroll 20
-  for (int i = 0; i < digits; ++i) {
-    const __m256i an = _mm256_set1_epi64x(static_cast<long long>(ad.d[static_cast<std::size_t>(i + 1)]));
-#pragma GCC unroll 5
-    for (int j = 0; j < 5; ++j) h[j] = _mm256_add_epi64(square_row<false>(i + 1, j, an, av.v[j]), square_row<true>(i, j, ai, av.v[j]));
-    reduce_step(acc, h, t, pv, p_inv);
-    ai = an;
-  }
-  finish(out, acc, mod);
+  montgomery_steps(out, stored(av), square_rows{av}, mod);
 }
 
 }  // namespace skm::kernels::ifma
