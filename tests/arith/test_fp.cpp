@@ -323,6 +323,36 @@ TEST_CASE("fp: the ADX and MULX kernels equal CIOS and mpz for 16-limb moduli", 
 }
 
 #if defined(__x86_64__)
+TEST_CASE("fp: the 16-limb addition and subtraction kernels equal mpz, with and without a carry out of 2^1024", "[fp][kernels]") {
+  // Set 1's p and q are below 0.62 * 2^1024, so a + b never carries out of 16 limbs for them;
+  // the modulus near 2^1024 makes it carry about half the time.
+  for (const skm::uint<16>& p : {set1::p, set1::q, modulus_near_r()}) {
+    const mpz_class pz = to_mpz(p);
+    INFO("modulus " << pz.get_str(16));
+    operand_source<16> src(p, 41);
+    std::vector<mpz_class> edges;
+    for (std::size_t i = 0; i < src.edge_count(); ++i) edges.push_back(src.next());
+    auto check = [&](const mpz_class& a, const mpz_class& b) {
+      INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
+      const auto ua = from_mpz<16>(a), ub = from_mpz<16>(b);
+      skm::uint<16> got;
+      kernels::add16_mod(got, ua, ub, p);
+      REQUIRE(to_mpz(got) == (a + b) % pz);
+      kernels::sub16_mod(got, ua, ub, p);
+      REQUIRE(to_mpz(got) == ((a - b) % pz + pz) % pz);
+      got = ua;  // the output may alias either input
+      kernels::add16_mod(got, got, ub, p);
+      REQUIRE(to_mpz(got) == (a + b) % pz);
+      got = ub;
+      kernels::sub16_mod(got, ua, got, p);
+      REQUIRE(to_mpz(got) == ((a - b) % pz + pz) % pz);
+    };
+    for (const mpz_class& a : edges)
+      for (const mpz_class& b : edges) check(a, b);
+    for (int i = 0; i < kRandomOperands; ++i) check(src.next(), src.next());
+  }
+}
+
 TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and mpz", "[fp][kernels]") {
   using K = kernels::p256_montgomery;
   const skm::uint<4>& p = p256::p;

@@ -217,12 +217,28 @@ class fp {
   // ---- arithmetic ----
   [[nodiscard]] friend constexpr fp operator+(const fp& a, const fp& b) noexcept {
     fp r;
+#if defined(__x86_64__)
+    if constexpr (limbs == 16) {
+      if (!std::is_constant_evaluated()) {  // generated ADC/SBB/CMOV chains: no GMP calls
+        kernels::add16_mod(r.m_, a.m_, b.m_, modulus);
+        return r;
+      }
+    }
+#endif
     const limb_t carry = add(r.m_, a.m_, b.m_);
     montgomery::final_subtract(r.m_, carry, modulus);
     return r;
   }
   [[nodiscard]] friend constexpr fp operator-(const fp& a, const fp& b) noexcept {
     fp r;
+#if defined(__x86_64__)
+    if constexpr (limbs == 16) {
+      if (!std::is_constant_evaluated()) {
+        kernels::sub16_mod(r.m_, a.m_, b.m_, modulus);
+        return r;
+      }
+    }
+#endif
     const limb_t borrow = sub(r.m_, a.m_, b.m_);
     uint_type fix = ct_select(ct::choice::from_bit(borrow), modulus, uint_type{});
     (void)add(r.m_, r.m_, fix);

@@ -25,6 +25,7 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 
+#include "skm/field/kernels/addsub16_x86_64.hpp"
 #include "skm/field/kernels/montmul16_adx_x86_64.hpp"
 #include "skm/field/kernels/montmul16_ifma.hpp"
 #include "skm/field/kernels/montmul16_x86_64.hpp"
