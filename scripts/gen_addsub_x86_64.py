@@ -17,18 +17,20 @@ Usage: python3 scripts/gen_addsub_x86_64.py 16 > include/skm/field/kernels/addsu
 import sys
 
 
+def chain(lines: list[str], n: int, first: str, then: str, x: str, y: str, dst: str) -> None:
+    """dst = x (first/then) y limb by limb through one carry chain, e.g. addq then adcq."""
+    for i in range(n):
+        lines.append(f"movq {8 * i}(%[{x}]), %%rax")
+        lines.append(f"{first if i == 0 else then} {8 * i}(%[{y}]), %%rax")
+        lines.append(f"movq %%rax, {8 * i}(%[{dst}])")
+
+
 def add_body(n: int) -> list[str]:
     lines = []
-    for i in range(n):
-        lines.append(f"movq {8 * i}(%[a]), %%rax")
-        lines.append(f"{'addq' if i == 0 else 'adcq'} {8 * i}(%[b]), %%rax")
-        lines.append(f"movq %%rax, {8 * i}(%[out])")
+    chain(lines, n, "addq", "adcq", "a", "b", "out")
     lines.append("movl $0, %%ecx")  # MOV leaves CF alone
     lines.append("adcq $0, %%rcx")  # rcx = carry out of the sum
-    for i in range(n):
-        lines.append(f"movq {8 * i}(%[out]), %%rax")
-        lines.append(f"{'subq' if i == 0 else 'sbbq'} {8 * i}(%[p]), %%rax")
-        lines.append(f"movq %%rax, {8 * i}(%[d])")
+    chain(lines, n, "subq", "sbbq", "out", "p", "d")
     lines.append("sbbq $0, %%rcx")  # CF = borrow of (carry:sum) - p: the sum was below p
     lines.append("sbbq %%rcx, %%rcx")  # all ones to keep the sum, zero to take the difference
     lines.append("testq %%rcx, %%rcx")
@@ -41,10 +43,7 @@ def add_body(n: int) -> list[str]:
 
 def sub_body(n: int) -> list[str]:
     lines = []
-    for i in range(n):
-        lines.append(f"movq {8 * i}(%[a]), %%rax")
-        lines.append(f"{'subq' if i == 0 else 'sbbq'} {8 * i}(%[b]), %%rax")
-        lines.append(f"movq %%rax, {8 * i}(%[out])")
+    chain(lines, n, "subq", "sbbq", "a", "b", "out")
     lines.append("sbbq %%rcx, %%rcx")  # all ones when a < b: add p back
     # p AND mask first (AND clears CF, so it cannot sit inside the carry chain)
     for i in range(n):
