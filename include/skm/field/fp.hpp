@@ -101,7 +101,7 @@ class fp {
   /// The modulus in the IFMA kernels' radix 2^52 (16-limb moduli only; unused otherwise).
   static constexpr auto ifma_modulus = [] {
     if constexpr (limbs == 16) {
-      return kernels::ifma::modulus16(modulus);
+      return kernels::ifma::modulus16(modulus, m_inv);
     } else {
       return 0;
     }

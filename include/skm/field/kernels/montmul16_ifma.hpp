@@ -53,21 +53,19 @@ struct alignas(64) digit_vector {
 };
 
 /// The modulus in radix 2^52 and -p^-1 mod 2^52, computed once per modulus (at compile time for
-/// a field's own modulus).
+/// a field's own modulus) from p and the 64-bit kernels' m_inv = -p^-1 mod 2^64
+/// (montgomery::neg_inverse_mod_2_64), whose low 52 bits are -p^-1 mod 2^52.
 struct modulus16 {
   digit_vector p;
   u64 p_inv = 0;
 
-  constexpr explicit modulus16(const uint<16>& m) noexcept {
+  constexpr modulus16(const uint<16>& m, limb_t m_inv) noexcept : p_inv(m_inv & mask52) {
     for (int k = 0; k < digits; ++k) {
       const int bit = 52 * k, w = bit / 64, s = bit % 64;
       u64 v = m.limb[static_cast<std::size_t>(w)] >> s;
       if (s > 12 && w + 1 < 16) v |= m.limb[static_cast<std::size_t>(w + 1)] << (64 - s);
       p.d[static_cast<std::size_t>(k)] = v & mask52;
     }
-    u64 inv = m.limb[0];  // Newton: each step doubles the correct low bits of p^-1
-    for (int i = 0; i < 6; ++i) inv *= 2 - m.limb[0] * inv;
-    p_inv = (u64{0} - inv) & mask52;
   }
 };
 
@@ -200,6 +198,15 @@ SKM_IFMA_INLINE unsigned lanes_eq(const v5& x, __m256i y) noexcept {
   return r;
 }
 
+/// Carry (or borrow) lookahead over the 20 lanes, one bit per lane: `generate` lanes send one
+/// out, `propagate` lanes pass an incoming one on. Returns the lanes that receive one (bit 20:
+/// one leaves the top lane). The ripple through any run of propagating lanes is one integer
+/// addition: adding the generate bits, shifted up a lane, into the propagate bits carries
+/// through exactly those runs.
+[[nodiscard]] constexpr unsigned lanes_receiving(unsigned generate, unsigned propagate) noexcept {
+  return ((generate << 1) + propagate) ^ propagate;
+}
+
 /// Carry-normalizes lanes below 2^63 into 52-bit digits: one shift-and-add pass leaves every
 /// lane at most 2^52 - 1 + 2^11, so each then carries at most one; the ripple through all-ones
 /// digits is resolved at once by adding bit masks (generate = lane > 2^52 - 1, propagate =
@@ -213,7 +220,7 @@ SKM_IFMA_INLINE v5 normalize(v5 x) noexcept {
   for (int j = 0; j < 5; ++j)
     x.v[j] = _mm256_add_epi64(_mm256_and_si256(x.v[j], m), _mm256_maskz_alignr_epi64(all4, c[j], j ? c[j - 1] : z, 3));
   const unsigned g = lanes_gt(x, m), p = lanes_eq(x, m);
-  const unsigned carry_in = ((g << 1) + p) ^ p;
+  const unsigned carry_in = lanes_receiving(g, p);
   const __m256i one = _mm256_set1_epi64x(1);
 #pragma GCC unroll 5
   for (int j = 0; j < 5; ++j)
@@ -234,7 +241,7 @@ SKM_IFMA_INLINE v5 subtract_p_once(const v5& x, const digit_vector& p) noexcept 
     g |= unsigned(_mm256_cmplt_epi64_mask(d.v[j], z)) << (4 * j);
     e |= unsigned(_mm256_cmpeq_epi64_mask(d.v[j], z)) << (4 * j);
   }
-  const unsigned borrow_in = ((g << 1) + e) ^ e;  // bit 20: x < p
+  const unsigned borrow_in = lanes_receiving(g, e);  // bit 20: x < p
   const auto keep_x = static_cast<__mmask8>(0u - ((borrow_in >> digits) & 1));
   const __m256i one = _mm256_set1_epi64x(1);
   v5 out;

@@ -93,7 +93,7 @@ struct p256_montgomery {
 
 #if defined(__x86_64__)
   /// The run-time kernel, picked by CPUID once per process: the generated MULX + ADX assembly
-  /// (p256_adx_x86_64.hpp; about 0.55x the time of the C++ carry chains with g++) where the CPU
+  /// (p256_adx_x86_64.hpp; about 0.59x the time of the C++ carry chains with g++) where the CPU
   /// has BMI2 and ADX, else the C++ carry chains below (valgrind's CPUID hides ADX, so the
   /// constant-time suite calls the ADX kernel directly).
   static void mul_run_time(uint<4>& out, const uint<4>& a, const uint<4>& b) noexcept {
