@@ -226,6 +226,24 @@ TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX/IFMA, P-256's
 }
 
 namespace {
+/// The operand pairs every direct kernel test runs: each pair of edge values (the source's own,
+/// then `extra`), then kRandomOperands random pairs (a, b), each also as (a, a) and as a with a
+/// random edge value.
+template <std::size_t N, class Check>
+void edge_and_random_pairs(operand_source<N>& src, const std::vector<mpz_class>& extra, Check&& check) {
+  std::vector<mpz_class> edges;
+  for (std::size_t i = 0; i < src.edge_count(); ++i) edges.push_back(src.next());
+  edges.insert(edges.end(), extra.begin(), extra.end());
+  for (const mpz_class& a : edges)
+    for (const mpz_class& b : edges) check(a, b);
+  for (int i = 0; i < kRandomOperands; ++i) {
+    const mpz_class a = src.next(), b = src.next();
+    check(a, b);
+    check(a, a);
+    check(a, edges[static_cast<std::size_t>(src.raw() % edges.size())]);
+  }
+}
+
 /// A 16-limb Montgomery kernel pair called directly (not through fp's dispatch).
 struct kernel16 {
   const char* name;
@@ -233,8 +251,8 @@ struct kernel16 {
   std::function<void(skm::uint<16>&, const skm::uint<16>&)> sqr;
 };
 
-/// A kernel pair against the portable CIOS kernel and mpz, for a 16-limb modulus: every pair of
-/// edge operands, then random ones; the output may alias an input.
+/// A kernel pair against the portable CIOS kernel and mpz, for a 16-limb modulus, on
+/// edge_and_random_pairs(); the output may alias an input.
 void kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed, const kernel16& k) {
   const mpz_class pz = to_mpz(p), r = mpz_class(1) << 1024;
   mpz_class r_inv;
@@ -243,16 +261,15 @@ void kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed, co
   INFO(k.name << " kernels, modulus " << pz.get_str(16) << ", seed " << seed);
 
   operand_source<16> src(p, seed);
-  std::vector<mpz_class> edges;
-  for (std::size_t i = 0; i < src.edge_count(); ++i) edges.push_back(src.next());
+  std::vector<mpz_class> extra;
   // values near R, reduced below p (the kernels require operands < p)
   for (const mpz_class& v : {mpz_class(r - 1), mpz_class(r - 2), mpz_class(r - (mpz_class(1) << 64)),
                              mpz_class(r - (mpz_class(1) << 960)), mpz_class((r >> 1) - 1)})
-    edges.push_back(v % pz);
-  edges.push_back(pz - (mpz_class(1) << 960));  // top limb one less than p's
+    extra.push_back(v % pz);
+  extra.push_back(pz - (mpz_class(1) << 960));  // top limb one less than p's
   // values whose radix-2^52 digits are all ones or all zeros over long runs
-  edges.push_back(((mpz_class(1) << 1000) - 1) % pz);
-  edges.push_back((mpz_class(1) << 1012) % pz);
+  extra.push_back(((mpz_class(1) << 1000) - 1) % pz);
+  extra.push_back((mpz_class(1) << 1012) % pz);
 
   auto check = [&](const mpz_class& a, const mpz_class& b) {
     INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
@@ -276,13 +293,7 @@ void kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed, co
     k.sqr(got, got);
     REQUIRE(got == expect_sq);
   };
-  for (const mpz_class& a : edges)
-    for (const mpz_class& b : edges) check(a, b);
-  for (int i = 0; i < kRandomOperands; ++i) {
-    const mpz_class a = src.next(), b = src.next();
-    check(a, b);
-    check(a, edges[static_cast<std::size_t>(src.raw() % edges.size())]);
-  }
+  edge_and_random_pairs(src, extra, check);
 }
 
 /// p and q of parameter set 1 are below 0.62 * 2^1024, so a kernel's carry out of 2^1024 never
@@ -330,8 +341,6 @@ TEST_CASE("fp: the 16-limb addition and subtraction kernels equal mpz, with and 
     const mpz_class pz = to_mpz(p);
     INFO("modulus " << pz.get_str(16));
     operand_source<16> src(p, 41);
-    std::vector<mpz_class> edges;
-    for (std::size_t i = 0; i < src.edge_count(); ++i) edges.push_back(src.next());
     auto check = [&](const mpz_class& a, const mpz_class& b) {
       INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
       const auto ua = from_mpz<16>(a), ub = from_mpz<16>(b);
@@ -347,9 +356,7 @@ TEST_CASE("fp: the 16-limb addition and subtraction kernels equal mpz, with and 
       kernels::sub16_mod(got, ua, got, p);
       REQUIRE(to_mpz(got) == ((a - b) % pz + pz) % pz);
     };
-    for (const mpz_class& a : edges)
-      for (const mpz_class& b : edges) check(a, b);
-    for (int i = 0; i < kRandomOperands; ++i) check(src.next(), src.next());
+    edge_and_random_pairs(src, {}, check);
   }
 }
 
@@ -365,11 +372,10 @@ TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and
   if (!adx) WARN("SKIPPED: this CPU lacks BMI2/ADX; the P-256 ADX kernel was not run");
 
   operand_source<4> src(p, 31);
-  std::vector<mpz_class> edges;
-  for (std::size_t i = 0; i < src.edge_count(); ++i) edges.push_back(src.next());
+  std::vector<mpz_class> extra;
   for (const mpz_class& v : {mpz_class(r - 1), mpz_class(r - pz), mpz_class(pz - (mpz_class(1) << 224)),
                              mpz_class(pz - (mpz_class(1) << 192)), mpz_class((mpz_class(1) << 224) - 1)})
-    edges.push_back(v % pz);
+    extra.push_back(v % pz);
 
   auto check = [&](const mpz_class& a, const mpz_class& b) {
     INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
@@ -390,21 +396,14 @@ TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and
       REQUIRE(got == expect);
     }
   };
-  for (const mpz_class& a : edges)
-    for (const mpz_class& b : edges) check(a, b);
-  for (int i = 0; i < kRandomOperands; ++i) {
-    const mpz_class a = src.next(), b = src.next();
-    check(a, b);
-    check(a, a);
-    check(a, edges[static_cast<std::size_t>(src.raw() % edges.size())]);
-  }
+  edge_and_random_pairs(src, extra, check);
 }
 #endif
 
 #if defined(SKM_HAVE_IFMA_KERNELS)
 namespace {
 kernel16 ifma_kernels(const skm::uint<16>& p) {
-  const kernels::ifma::modulus16 m(p);
+  const kernels::ifma::modulus16 m(p, montgomery::neg_inverse_mod_2_64(p.limb[0]));
   return {"AVX-512 IFMA", [m](auto& out, const auto& a, const auto& b) { kernels::ifma::montmul16(out, a, b, m); },
           [m](auto& out, const auto& a) { kernels::ifma::montsqr16(out, a, m); }};
 }
@@ -413,7 +412,7 @@ kernel16 ifma_kernels(const skm::uint<16>& p) {
 TEST_CASE("fp: the AVX-512 IFMA kernels equal CIOS and mpz for 16-limb moduli", "[fp][kernels]") {
   INFO("IFMA kernels available here: " << montgomery::ifma_kernel_available<16>());
   // the radix-2^52 modulus constants, computed at compile time, against mpz
-  constexpr kernels::ifma::modulus16 m(set1::p);
+  constexpr kernels::ifma::modulus16 m(set1::p, set1::base_field::m_inv);
   mpz_class digits_value = 0;
   for (int k = kernels::ifma::digits - 1; k >= 0; --k) {
     REQUIRE(m.p.d[static_cast<std::size_t>(k)] <= kernels::ifma::mask52);

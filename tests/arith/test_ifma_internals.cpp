@@ -66,13 +66,17 @@ bool normalized(const digit_vector& x) {
   return true;
 }
 
+/// Whether this CPU cannot run the kernels (then the test says so and does nothing).
+bool skipped_without_ifma() {
+  if (montgomery::ifma_kernel_available<16>()) return false;
+  WARN("SKIPPED: this CPU lacks AVX-512 F/VL/IFMA");
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("ifma internals: normalization resolves every carry ripple", "[fp][kernels][ifma]") {
-  if (!montgomery::ifma_kernel_available<16>()) {
-    WARN("SKIPPED: this CPU lacks AVX-512 F/VL/IFMA");
-    return;
-  }
+  if (skipped_without_ifma()) return;
   std::mt19937_64 rng(9);
   for (int c = 0; c < 3000; ++c) {
     digit_vector x;
@@ -100,11 +104,8 @@ TEST_CASE("ifma internals: normalization resolves every carry ripple", "[fp][ker
 }
 
 TEST_CASE("ifma internals: the final subtraction maps [0, 2p) to [0, p) with every borrow ripple", "[fp][kernels][ifma]") {
-  if (!montgomery::ifma_kernel_available<16>()) {
-    WARN("SKIPPED: this CPU lacks AVX-512 F/VL/IFMA");
-    return;
-  }
-  const modulus16 m(set1::p);
+  if (skipped_without_ifma()) return;
+  const modulus16 m(set1::p, set1::base_field::m_inv);
   const mpz_class p = to_mpz(set1::p);
   std::vector<mpz_class> cases = {0, 1, p - 1, p, p + 1, 2 * p - 1, 2 * p - 2};
   // differences from p that are zero over long runs of digits: a borrow must cross them all
@@ -130,10 +131,7 @@ TEST_CASE("ifma internals: the final subtraction maps [0, 2p) to [0, p) with eve
 }
 
 TEST_CASE("ifma internals: the radix changes, with the Montgomery pre-shifts, are exact", "[fp][kernels][ifma]") {
-  if (!montgomery::ifma_kernel_available<16>()) {
-    WARN("SKIPPED: this CPU lacks AVX-512 F/VL/IFMA");
-    return;
-  }
+  if (skipped_without_ifma()) return;
   std::mt19937_64 rng(11);
   for (int c = 0; c < 2000; ++c) {
     skm::uint<16> x;
