@@ -34,9 +34,10 @@ void bench_curve(const char* name, int rounds, int calls, int mul_calls) {
 
   std::printf("\n== %s ==\n", name);
   {
-    const auto s = interleaved({[&] { x = x * p.y; }, [&] { x = x.square(); }, [&] { x = x + p.y; }, [&] { x = x - p.y; },
-                                [&] { keep(x.inverse()); }, [&] { keep(x.inverse_vartime()); }},
-                               rounds, calls * 10);
+    const auto s = interleaved(
+        {[&] { x = x * p.y; }, [&] { x = x.square(); }, [&] { x = x + p.y; }, [&] { x = x - p.y; },
+         [&] { keep(x.inverse()); }, [&] { keep(x.inverse_vartime()); }},
+        rounds, calls * 10);
     print_row("field mul", s[0]);
     print_row("field square", s[1]);
     print_row("field add", s[2]);
@@ -45,9 +46,10 @@ void bench_curve(const char* name, int rounds, int calls, int mul_calls) {
     print_row("field inverse (vartime)", s[5]);
   }
   {
-    const auto s = interleaved({[&] { keep(ec::dbl(qj)); }, [&] { keep(ec::add(qj, pj)); }, [&] { keep(ec::add(qj, p)); },
-                                [&] { keep(ec::add_vartime(qj, p)); }, [&] { keep(ec::to_affine(qj)); }},
-                               rounds, calls);
+    const auto s = interleaved(
+        {[&] { keep(ec::dbl(qj)); }, [&] { keep(ec::add(qj, pj)); }, [&] { keep(ec::add(qj, p)); },
+         [&] { keep(ec::add_vartime(qj, p)); }, [&] { keep(ec::to_affine(qj)); }},
+        rounds, calls);
     print_row("dbl (Jacobian)", s[0]);
     print_row("add, complete (Jacobian + Jacobian)", s[1]);
     print_row("add, complete (Jacobian + affine)", s[2]);
@@ -56,9 +58,11 @@ void bench_curve(const char* name, int rounds, int calls, int mul_calls) {
   }
   const auto& table = ec::generator_table<Curve>();
   {
-    const auto s = interleaved({[&] { keep(ec::mul(p, k2)); }, [&] { keep(table.mul(k2)); }, [&] { keep(table.mul_vartime(k2)); },
-                                [&] { keep(ec::mul_vartime(p, k2)); }, [&] { keep(ec::double_mul_vartime(g, k1, p, k2)); }},
-                               rounds, mul_calls);
+    const auto s =
+        interleaved({[&] { keep(ec::mul(p, k2)); }, [&] { keep(table.mul(k2)); },
+                     [&] { keep(table.mul_vartime(k2)); }, [&] { keep(ec::mul_vartime(p, k2)); },
+                     [&] { keep(ec::double_mul_vartime(g, k1, p, k2)); }},
+                    rounds, mul_calls);
     print_row("mul (constant time, variable base)", s[0]);
     print_row("fixed-base table mul (constant time)", s[1]);
     print_row("fixed-base table mul_vartime", s[2]);
@@ -66,9 +70,11 @@ void bench_curve(const char* name, int rounds, int calls, int mul_calls) {
     print_row("double_mul_vartime", s[4]);
   }
   {
-    const auto s = interleaved({[&] { keep(ec::fixed_base_table<Curve>(p).memory_bytes()); }}, 3, 1);
+    const auto s =
+        interleaved({[&] { keep(ec::fixed_base_table<Curve>(p).memory_bytes()); }}, 3, 1);
     print_row("fixed_base_table build", s[0]);
-    std::printf("  (window %u, %zu KB)\n", ec::fixed_base_table<Curve>::window, table.memory_bytes() / 1024);
+    std::printf("  (window %u, %zu KB)\n", ec::fixed_base_table<Curve>::window,
+                table.memory_bytes() / 1024);
   }
 }
 

@@ -2,8 +2,8 @@
 // API), and OpenSSL's ECDSA P-256 as the reference for what P-256 code achieves here. Each
 // comparison is measured interleaved in one run and printed as a RATIO line.
 #include <cryptopp/osrng.h>
-#include <openssl/evp.h>
 #include <openssl/ec.h>
+#include <openssl/evp.h>
 
 #include <array>
 #include <cstdio>
@@ -44,14 +44,17 @@ struct p256_carry_chains : skm::curves::p256 {
   struct base_field_params : skm::curves::p256::base_field_params {
     struct kernel {
       static constexpr auto modulus = skm::curves::p256::p;
-      static constexpr void mul(skm::uint<4>& out, const skm::uint<4>& a, const skm::uint<4>& b) noexcept {
+      static constexpr void mul(skm::uint<4>& out, const skm::uint<4>& a,
+                                const skm::uint<4>& b) noexcept {
         if (std::is_constant_evaluated()) {
           skm::kernels::p256_montgomery::mul(out, a, b);
         } else {
           skm::kernels::p256_montgomery::mul_x86_64(out, a, b);
         }
       }
-      static constexpr void sqr(skm::uint<4>& out, const skm::uint<4>& a) noexcept { mul(out, a, a); }
+      static constexpr void sqr(skm::uint<4>& out, const skm::uint<4>& a) noexcept {
+        mul(out, a, a);
+      }
     };
   };
   using base_field = skm::fp<base_field_params>;
@@ -60,25 +63,43 @@ struct p256_carry_chains : skm::curves::p256 {
 /// ECCSI with the dispatched P-256 kernel (ADX assembly here) against the carry-chain kernel,
 /// interleaved round by round in one process.
 template <class Rng>
-void p256_kernel_before_after(Rng& rng, const std::vector<std::uint8_t>& id, const std::vector<std::uint8_t>& message, int rounds) {
+void p256_kernel_before_after(Rng& rng, const std::vector<std::uint8_t>& id,
+                              const std::vector<std::uint8_t>& message, int rounds) {
   std::printf("== ECCSI: dispatched P-256 kernel (%s) vs C++ carry-chain kernel, same run ==\n",
               skm::montgomery::cpu_has_adx() ? "ADX assembly" : "carry chains on this CPU");
   const auto kms_a = eccsi::kms<>::generate(rng).value();
   const auto pair_a = kms_a.issue(id, rng).value();
   const auto signer_a = eccsi::signer<>::create(kms_a.kpak(), id, pair_a.ssk, pair_a.pvt).value();
   const auto sig_a = signer_a.sign(message, rng).value();
-  const auto ctx_a = eccsi::signer_context<>::create(kms_a.kpak(), id, pair_a.pvt, eccsi::precompute::y_table).value();
+  const auto ctx_a =
+      eccsi::signer_context<>::create(kms_a.kpak(), id, pair_a.pvt, eccsi::precompute::y_table)
+          .value();
   const auto kms_b = eccsi::kms<p256_carry_chains>::generate(rng).value();
   const auto pair_b = kms_b.issue(id, rng).value();
-  const auto signer_b = eccsi::signer<p256_carry_chains>::create(kms_b.kpak(), id, pair_b.ssk, pair_b.pvt).value();
+  const auto signer_b =
+      eccsi::signer<p256_carry_chains>::create(kms_b.kpak(), id, pair_b.ssk, pair_b.pvt).value();
   const auto sig_b = signer_b.sign(message, rng).value();
-  const auto ctx_b = eccsi::signer_context<p256_carry_chains>::create(kms_b.kpak(), id, pair_b.pvt, eccsi::precompute::y_table).value();
+  const auto ctx_b = eccsi::signer_context<p256_carry_chains>::create(kms_b.kpak(), id, pair_b.pvt,
+                                                                      eccsi::precompute::y_table)
+                         .value();
   const std::vector<std::pair<const char*, std::array<std::function<void()>, 2>>> ops = {
-      {"sign", {[&] { keep(signer_a.sign(message, rng).value()); }, [&] { keep(signer_b.sign(message, rng).value()); }}},
-      {"verify_cached", {[&] { if (!ctx_a.verify(message, sig_a)) fail("verify a"); },
-                         [&] { if (!ctx_b.verify(message, sig_b)) fail("verify b"); }}},
-      {"verify_cold", {[&] { if (!eccsi::verify(kms_a.kpak(), id, message, sig_a)) fail("cold a"); },
-                       [&] { if (!eccsi::verify(kms_b.kpak(), id, message, sig_b)) fail("cold b"); }}},
+      {"sign",
+       {[&] { keep(signer_a.sign(message, rng).value()); },
+        [&] { keep(signer_b.sign(message, rng).value()); }}},
+      {"verify_cached",
+       {[&] {
+          if (!ctx_a.verify(message, sig_a)) fail("verify a");
+        },
+        [&] {
+          if (!ctx_b.verify(message, sig_b)) fail("verify b");
+        }}},
+      {"verify_cold",
+       {[&] {
+          if (!eccsi::verify(kms_a.kpak(), id, message, sig_a)) fail("cold a");
+        },
+        [&] {
+          if (!eccsi::verify(kms_b.kpak(), id, message, sig_b)) fail("cold b");
+        }}},
   };
   for (const auto& op : ops) {
     const auto s = interleaved({op.second[0], op.second[1]}, rounds, 8);
@@ -98,7 +119,8 @@ struct openssl_ecdsa {
   size_t sig_len = sig.size();
 
   openssl_ecdsa() {
-    if (!key || EVP_PKEY_sign_init(sign_ctx) != 1 || EVP_PKEY_verify_init(verify_ctx) != 1) fail("OpenSSL setup");
+    if (!key || EVP_PKEY_sign_init(sign_ctx) != 1 || EVP_PKEY_verify_init(verify_ctx) != 1)
+      fail("OpenSSL setup");
     digest.fill(0x5A);
     sign();
   }
@@ -109,10 +131,12 @@ struct openssl_ecdsa {
   }
   void sign() {
     sig_len = sig.size();
-    if (EVP_PKEY_sign(sign_ctx, sig.data(), &sig_len, digest.data(), digest.size()) != 1) fail("EVP_PKEY_sign");
+    if (EVP_PKEY_sign(sign_ctx, sig.data(), &sig_len, digest.data(), digest.size()) != 1)
+      fail("EVP_PKEY_sign");
   }
   void verify() {
-    if (EVP_PKEY_verify(verify_ctx, sig.data(), sig_len, digest.data(), digest.size()) != 1) fail("EVP_PKEY_verify");
+    if (EVP_PKEY_verify(verify_ctx, sig.data(), sig_len, digest.data(), digest.size()) != 1)
+      fail("EVP_PKEY_verify");
   }
 };
 
@@ -136,8 +160,10 @@ int main() {
   const auto pair = kms.issue(id, os).value();
   const auto signer = eccsi::signer<>::create(kms.kpak(), id, pair.ssk, pair.pvt).value();
   const auto sig = signer.sign(message, os).value();
-  const auto ctx = eccsi::signer_context<>::create(kms.kpak(), id, pair.pvt, eccsi::precompute::y_point).value();
-  const auto ctx_table = eccsi::signer_context<>::create(kms.kpak(), id, pair.pvt, eccsi::precompute::y_table).value();
+  const auto ctx =
+      eccsi::signer_context<>::create(kms.kpak(), id, pair.pvt, eccsi::precompute::y_point).value();
+  const auto ctx_table =
+      eccsi::signer_context<>::create(kms.kpak(), id, pair.pvt, eccsi::precompute::y_table).value();
 
   auto skm_sign = [&] { keep(signer.sign(message, os).value()); };
   auto skm_verify_cold = [&] {
@@ -164,28 +190,37 @@ int main() {
 #ifdef SKM_BENCH_WOLFSSL
   WC_RNG wrng;
   EccsiKey wkey;
-  if (wc_InitRng(&wrng) != 0 || wc_InitEccsiKey(&wkey, nullptr, INVALID_DEVID) != 0) fail("wolfSSL init");
+  if (wc_InitRng(&wrng) != 0 || wc_InitEccsiKey(&wkey, nullptr, INVALID_DEVID) != 0)
+    fail("wolfSSL init");
   if (wc_MakeEccsiKey(&wkey, &wrng) != 0) fail("wc_MakeEccsiKey");
   mp_int wssk;
   ecc_point* wpvt = wc_ecc_new_point();
   mp_init(&wssk);
-  if (wc_MakeEccsiPair(&wkey, &wrng, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), &wssk, wpvt) != 0) fail("pair");
+  if (wc_MakeEccsiPair(&wkey, &wrng, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()),
+                       &wssk, wpvt) != 0)
+    fail("pair");
   std::array<byte, WC_MAX_DIGEST_SIZE> hs{};
   byte hs_size = static_cast<byte>(hs.size());
-  if (wc_HashEccsiId(&wkey, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), wpvt, hs.data(), &hs_size) != 0) fail("hash id");
-  if (wc_SetEccsiHash(&wkey, hs.data(), hs_size) != 0 || wc_SetEccsiPair(&wkey, &wssk, wpvt) != 0) fail("set pair");
+  if (wc_HashEccsiId(&wkey, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), wpvt,
+                     hs.data(), &hs_size) != 0)
+    fail("hash id");
+  if (wc_SetEccsiHash(&wkey, hs.data(), hs_size) != 0 || wc_SetEccsiPair(&wkey, &wssk, wpvt) != 0)
+    fail("set pair");
   std::array<byte, 129> wsig{};
   word32 wsig_size = wsig.size();
   auto wolf_sign = [&] {
     wsig_size = wsig.size();
-    if (wc_SignEccsiHash(&wkey, &wrng, WC_HASH_TYPE_SHA256, message.data(), static_cast<word32>(message.size()), wsig.data(), &wsig_size) != 0)
+    if (wc_SignEccsiHash(&wkey, &wrng, WC_HASH_TYPE_SHA256, message.data(),
+                         static_cast<word32>(message.size()), wsig.data(), &wsig_size) != 0)
       fail("wc_SignEccsiHash");
   };
   wolf_sign();
   // cached: HS already set, wolfSSL's own per-key state; cold: decode the PVT and hash the ID too.
   auto wolf_verify_cached = [&] {
     int ok = 0;
-    if (wc_VerifyEccsiHash(&wkey, WC_HASH_TYPE_SHA256, message.data(), static_cast<word32>(message.size()), wsig.data(), wsig_size, &ok) != 0 || !ok)
+    if (wc_VerifyEccsiHash(&wkey, WC_HASH_TYPE_SHA256, message.data(),
+                           static_cast<word32>(message.size()), wsig.data(), wsig_size, &ok) != 0 ||
+        !ok)
       fail("wc_VerifyEccsiHash");
   };
   ecc_point* tmp_pvt = wc_ecc_new_point();
@@ -193,12 +228,16 @@ int main() {
     std::array<byte, WC_MAX_DIGEST_SIZE> h{};
     byte h_size = static_cast<byte>(h.size());
     if (wc_DecodeEccsiPvtFromSig(&wkey, wsig.data(), wsig_size, tmp_pvt) != 0) fail("decode pvt");
-    if (wc_HashEccsiId(&wkey, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), tmp_pvt, h.data(), &h_size) != 0) fail("hash");
+    if (wc_HashEccsiId(&wkey, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()),
+                       tmp_pvt, h.data(), &h_size) != 0)
+      fail("hash");
     if (wc_SetEccsiHash(&wkey, h.data(), h_size) != 0) fail("set hash");
     wolf_verify_cached();
   };
   auto wolf_issue = [&] {
-    if (wc_MakeEccsiPair(&wkey, &wrng, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), &wssk, wpvt) != 0) fail("pair");
+    if (wc_MakeEccsiPair(&wkey, &wrng, WC_HASH_TYPE_SHA256, id.data(),
+                         static_cast<word32>(id.size()), &wssk, wpvt) != 0)
+      fail("pair");
   };
   mp_int vssk;
   ecc_point* vpvt = wc_ecc_new_point();
@@ -207,7 +246,9 @@ int main() {
   wc_ecc_copy_point(wpvt, vpvt);
   auto wolf_validate = [&] {
     int valid = 0;
-    if (wc_ValidateEccsiPair(&wkey, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), &vssk, vpvt, &valid) != 0 || !valid)
+    if (wc_ValidateEccsiPair(&wkey, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()),
+                             &vssk, vpvt, &valid) != 0 ||
+        !valid)
       fail("wc_ValidateEccsiPair");
   };
 
@@ -221,7 +262,8 @@ int main() {
   }
   {
     // the cached verifications first: wolf_verify_cold re-sets wolfSSL's HS every call
-    const auto s = interleaved({skm_verify_table, skm_verify_cached, wolf_verify_cached, ossl_verify}, rounds, 8);
+    const auto s = interleaved(
+        {skm_verify_table, skm_verify_cached, wolf_verify_cached, ossl_verify}, rounds, 8);
     print_row("skm ECCSI verify, signer context (Y table)", s[0]);
     print_row("skm ECCSI verify, signer context (Y point)", s[1]);
     print_row("wolfSSL ECCSI verify, HS set", s[2]);
@@ -268,7 +310,8 @@ int main() {
     print_ratio("sign", "openssl-ecdsa", s[0], s[1]);
   }
   {
-    const auto s = interleaved({skm_verify_table, skm_verify_cached, skm_verify_cold, ossl_verify}, rounds, 8);
+    const auto s =
+        interleaved({skm_verify_table, skm_verify_cached, skm_verify_cold, ossl_verify}, rounds, 8);
     print_row("skm ECCSI verify, signer context (Y table)", s[0]);
     print_row("skm ECCSI verify, signer context (Y point)", s[1]);
     print_row("skm ECCSI verify, cold", s[2]);

@@ -39,8 +39,10 @@ void bench_field(const char* name, int rounds, int calls) {
   constexpr std::size_t N = F::limbs;
   std::mt19937_64 rng(1);
   const F a = random_element<F>(rng), b = random_element<F>(rng);
-  const F_cios ac = F_cios::from_montgomery(a.montgomery_form()), bc = F_cios::from_montgomery(b.montgomery_form());
-  const F_gmp ag = F_gmp::from_montgomery(a.montgomery_form()), bg = F_gmp::from_montgomery(b.montgomery_form());
+  const F_cios ac = F_cios::from_montgomery(a.montgomery_form()),
+               bc = F_cios::from_montgomery(b.montgomery_form());
+  const F_gmp ag = F_gmp::from_montgomery(a.montgomery_form()),
+              bg = F_gmp::from_montgomery(b.montgomery_form());
 
   mpz_t za, zb, zp, zr, ze;
   const auto ua = a.to_uint(), ub = b.to_uint();
@@ -51,45 +53,59 @@ void bench_field(const char* name, int rounds, int calls) {
   mpz_import(ze, N, -1, 8, 0, 0, F::sqrt_exponent.limb.data());
   std::array<mp_limb_t, 2 * N> wide;
 
-  std::printf("\n== %s (%zu-bit p, %zu limbs; default kernel: %s) ==\n", name, F::bits, N, F::has_custom_kernel                                         ? "the curve's own"
-                  : montgomery::ifma_kernel_available<N>() && F::use_gmp ? "AVX-512 IFMA"
-                  : montgomery::adx_kernel_available<N>() && F::use_gmp  ? "generated ADX"
-                  : montgomery::bmi2_kernel_available<N>() && F::use_gmp ? "generated MULX"
-                  : F::use_gmp                                           ? "GMP mpn"
-                                                                         : "unrolled CIOS");
+  std::printf("\n== %s (%zu-bit p, %zu limbs; default kernel: %s) ==\n", name, F::bits, N,
+              F::has_custom_kernel                                   ? "the curve's own"
+              : montgomery::ifma_kernel_available<N>() && F::use_gmp ? "AVX-512 IFMA"
+              : montgomery::adx_kernel_available<N>() && F::use_gmp  ? "generated ADX"
+              : montgomery::bmi2_kernel_available<N>() && F::use_gmp ? "generated MULX"
+              : F::use_gmp                                           ? "GMP mpn"
+                                                                     : "unrolled CIOS");
   // Every variant runs a dependent chain (each product feeds the next), i.e. measures latency.
   F x = a, y = a;
   F_cios xc = ac;
   F_gmp xg = ag;
-  const auto s = interleaved(
-      {
-          [&] { x = x * b; },
-          [&] { y = y.square(); },
-          [&] { xc = xc * bc; },
-          [&] { xg = xg * bg; },
-          [&] { mpn_mul_n(wide.data(), ua.limb.data(), ub.limb.data(), N); keep(wide); },
-          [&] { mpn_sqr(wide.data(), ua.limb.data(), N); keep(wide); },
-          [&] { mpz_mul(zr, za, zb); mpz_mod(zr, zr, zp); },
-      },
-      rounds, calls);
-  const char* labels[] = {"skm mul (default kernel)", "skm sqr (default kernel)", "skm mul, unrolled CIOS kernel",
-                          "skm mul, GMP mpn kernel", "GMP mpn_mul_n (product only)", "GMP mpn_sqr (product only)",
+  const auto s = interleaved({
+                                 [&] { x = x * b; },
+                                 [&] { y = y.square(); },
+                                 [&] { xc = xc * bc; },
+                                 [&] { xg = xg * bg; },
+                                 [&] {
+                                   mpn_mul_n(wide.data(), ua.limb.data(), ub.limb.data(), N);
+                                   keep(wide);
+                                 },
+                                 [&] {
+                                   mpn_sqr(wide.data(), ua.limb.data(), N);
+                                   keep(wide);
+                                 },
+                                 [&] {
+                                   mpz_mul(zr, za, zb);
+                                   mpz_mod(zr, zr, zp);
+                                 },
+                             },
+                             rounds, calls);
+  const char* labels[] = {"skm mul (default kernel)",      "skm sqr (default kernel)",
+                          "skm mul, unrolled CIOS kernel", "skm mul, GMP mpn kernel",
+                          "GMP mpn_mul_n (product only)",  "GMP mpn_sqr (product only)",
                           "GMP mpz_mul + mpz_mod"};
   for (std::size_t i = 0; i < s.size(); ++i) bench::print_row(labels[i], s[i]);
   bench::print_ratio(std::string("fp_mul_") + name, "mpz_mulmod", s[0], s[6]);
 
-  const auto t = interleaved(
-      {
-          [&] { keep(a.inverse()); },
-          [&] { keep(a.inverse_vartime()); },
-          [&] { mpz_invert(zr, za, zp); },
-          [&] { F r; keep(a.sqrt(r)); keep(r); },
-          [&] { mpz_powm(zr, za, ze, zp); },
-          [&] { mpz_powm_sec(zr, za, ze, zp); },
-      },
-      rounds, std::max(1, calls / 200));
-  const char* labels2[] = {"skm inverse (constant time)", "skm inverse_vartime", "GMP mpz_invert",
-                           "skm sqrt (constant time)", "GMP mpz_powm ((p+1)/4)", "GMP mpz_powm_sec ((p+1)/4)"};
+  const auto t = interleaved({
+                                 [&] { keep(a.inverse()); },
+                                 [&] { keep(a.inverse_vartime()); },
+                                 [&] { mpz_invert(zr, za, zp); },
+                                 [&] {
+                                   F r;
+                                   keep(a.sqrt(r));
+                                   keep(r);
+                                 },
+                                 [&] { mpz_powm(zr, za, ze, zp); },
+                                 [&] { mpz_powm_sec(zr, za, ze, zp); },
+                             },
+                             rounds, std::max(1, calls / 200));
+  const char* labels2[] = {
+      "skm inverse (constant time)", "skm inverse_vartime",    "GMP mpz_invert",
+      "skm sqrt (constant time)",    "GMP mpz_powm ((p+1)/4)", "GMP mpz_powm_sec ((p+1)/4)"};
   for (std::size_t i = 0; i < t.size(); ++i) bench::print_row(labels2[i], t[i]);
   bench::print_ratio(std::string("fp_inverse_") + name, "mpz_invert", t[0], t[2]);
   bench::print_ratio(std::string("fp_sqrt_") + name, "mpz_powm_sec", t[3], t[5]);
@@ -105,19 +121,20 @@ void bench_field(const char* name, int rounds, int calls) {
 void bench_p256_kernels(int rounds, int calls) {
   using F = curves::p256::base_field;
   std::mt19937_64 rng(3);
-  const auto a = random_element<F>(rng).montgomery_form(), b = random_element<F>(rng).montgomery_form();
-  std::printf("\n== P-256 kernels, called directly (ADX: %s) ==\n", montgomery::cpu_has_adx() ? "yes" : "no");
+  const auto a = random_element<F>(rng).montgomery_form(),
+             b = random_element<F>(rng).montgomery_form();
+  std::printf("\n== P-256 kernels, called directly (ADX: %s) ==\n",
+              montgomery::cpu_has_adx() ? "yes" : "no");
   if (!montgomery::cpu_has_adx()) {
     std::printf("SKIPPED: this CPU lacks BMI2 or ADX; no kernel-vs-kernel comparison\n");
     return;
   }
   auto x = a, y = a;
-  const auto s = interleaved(
-      {
-          [&] { kernels::p256_montmul_adx(x, x, b); },
-          [&] { kernels::p256_montgomery::mul_x86_64(y, y, b); },
-      },
-      rounds, calls);
+  const auto s = interleaved({
+                                 [&] { kernels::p256_montmul_adx(x, x, b); },
+                                 [&] { kernels::p256_montgomery::mul_x86_64(y, y, b); },
+                             },
+                             rounds, calls);
   bench::print_row("mul, P-256 ADX kernel (generated assembly)", s[0]);
   bench::print_row("mul, P-256 C++ carry-chain kernel", s[1]);
   bench::print_ratio("fp_mul_p256_adx", "carry_chain_kernel", s[0], s[1]);
@@ -137,16 +154,15 @@ void bench_ifma16(int rounds, int calls, const skm::uint<16>& a, const skm::uint
     return;
   }
   auto x = a, y = a, z = a, w = a;
-  const auto s = interleaved(
-      {
-          [&] { kernels::ifma::montmul16(x, x, b, F::ifma_modulus); },
-          [&] { montgomery::mul_adx(y, y, b, p, m_inv); },
-          [&] { kernels::ifma::montsqr16(z, z, F::ifma_modulus); },
-          [&] { montgomery::sqr_adx(w, w, p, m_inv); },
-      },
-      rounds, calls);
-  const char* labels[] = {"mul, IFMA kernel (radix 2^52)", "mul, ADX kernel", "sqr, IFMA squaring kernel",
-                          "sqr, ADX squaring kernel"};
+  const auto s = interleaved({
+                                 [&] { kernels::ifma::montmul16(x, x, b, F::ifma_modulus); },
+                                 [&] { montgomery::mul_adx(y, y, b, p, m_inv); },
+                                 [&] { kernels::ifma::montsqr16(z, z, F::ifma_modulus); },
+                                 [&] { montgomery::sqr_adx(w, w, p, m_inv); },
+                             },
+                             rounds, calls);
+  const char* labels[] = {"mul, IFMA kernel (radix 2^52)", "mul, ADX kernel",
+                          "sqr, IFMA squaring kernel", "sqr, ADX squaring kernel"};
   for (std::size_t i = 0; i < s.size(); ++i) bench::print_row(labels[i], s[i]);
   bench::print_ratio("fp_mul_set1_ifma", "adx_kernel", s[0], s[1]);
   bench::print_ratio("fp_sqr_set1_ifma", "adx_sqr", s[2], s[3]);
@@ -163,28 +179,32 @@ void bench_kernels16(int rounds, int calls) {
   const auto& p = F::modulus;
   constexpr limb_t m_inv = F::m_inv;
   std::mt19937_64 rng(2);
-  const auto a = random_element<F>(rng).montgomery_form(), b = random_element<F>(rng).montgomery_form();
-  const bool mulx = montgomery::bmi2_kernel_available<16>(), adx = montgomery::adx_kernel_available<16>();
-  std::printf("\n== set1 16-limb kernels, called directly (MULX: %s, ADX: %s) ==\n", mulx ? "yes" : "no",
-              adx ? "yes" : "no");
+  const auto a = random_element<F>(rng).montgomery_form(),
+             b = random_element<F>(rng).montgomery_form();
+  const bool mulx = montgomery::bmi2_kernel_available<16>(),
+             adx = montgomery::adx_kernel_available<16>();
+  std::printf("\n== set1 16-limb kernels, called directly (MULX: %s, ADX: %s) ==\n",
+              mulx ? "yes" : "no", adx ? "yes" : "no");
   if (!mulx || !adx) {
     std::printf("SKIPPED: this CPU lacks BMI2 or ADX; no kernel-vs-kernel comparison\n");
     return;
   }
   auto x = a, y = a, z = a, w = a, u = a, v = a;
-  const auto s = interleaved(
-      {
-          [&] { montgomery::mul_bmi2(x, x, b, p, m_inv); },
-          [&] { montgomery::mul_adx(y, y, b, p, m_inv); },
-          [&] { montgomery::mul_bmi2(z, z, z, p, m_inv); },
-          [&] { montgomery::sqr_adx(w, w, p, m_inv); },
-          [&] { montgomery::mul_gmp(u, u, b, p, m_inv); },
-          [&] { montgomery::sqr_gmp(v, v, p, m_inv); },
-      },
-      rounds, calls);
-  const char* labels[] = {"mul, MULX kernel (product scanning)", "mul, ADX kernel (two carry chains)",
-                          "sqr, MULX kernel (= mul(a, a))", "sqr, ADX squaring kernel",
-                          "mul, GMP mpn kernel", "sqr, GMP mpn kernel"};
+  const auto s = interleaved({
+                                 [&] { montgomery::mul_bmi2(x, x, b, p, m_inv); },
+                                 [&] { montgomery::mul_adx(y, y, b, p, m_inv); },
+                                 [&] { montgomery::mul_bmi2(z, z, z, p, m_inv); },
+                                 [&] { montgomery::sqr_adx(w, w, p, m_inv); },
+                                 [&] { montgomery::mul_gmp(u, u, b, p, m_inv); },
+                                 [&] { montgomery::sqr_gmp(v, v, p, m_inv); },
+                             },
+                             rounds, calls);
+  const char* labels[] = {"mul, MULX kernel (product scanning)",
+                          "mul, ADX kernel (two carry chains)",
+                          "sqr, MULX kernel (= mul(a, a))",
+                          "sqr, ADX squaring kernel",
+                          "mul, GMP mpn kernel",
+                          "sqr, GMP mpn kernel"};
   for (std::size_t i = 0; i < s.size(); ++i) bench::print_row(labels[i], s[i]);
   bench::print_ratio("fp_mul_set1_adx", "mulx_kernel", s[1], s[0]);
   bench::print_ratio("fp_sqr_set1_adx", "mulx_kernel", s[3], s[2]);

@@ -29,7 +29,8 @@ using clock_type = std::chrono::steady_clock;
 }
 
 /// Key sets issued per second by `threads` threads for about `seconds` seconds.
-double issue_rate(const skm_server& kms, std::uint64_t period, unsigned threads, double seconds, issue_check check) {
+double issue_rate(const skm_server& kms, std::uint64_t period, unsigned threads, double seconds,
+                  issue_check check) {
   std::atomic<bool> stop{false};
   std::vector<std::uint64_t> issued(threads, 0);
   std::vector<std::thread> workers;
@@ -75,19 +76,21 @@ int main() {
     issue_check check;
     double seconds;
   };
-  for (const mode m : {mode{"kms_issue", issue_check::consistency, 1.5}, mode{"kms_issue_receiver_side_checked", issue_check::receiver_side, 2.0}}) {
+  for (const mode m : {mode{"kms_issue", issue_check::consistency, 1.5},
+                       mode{"kms_issue_receiver_side_checked", issue_check::receiver_side, 2.0}}) {
     std::vector<std::vector<double>> rates(thread_counts.size());
     (void)issue_rate(*kms, period, 1, 0.3, m.check);  // warm up tables and caches
     for (int round = 0; round < 3; ++round)
-      for (std::size_t i = 0; i < thread_counts.size(); ++i) rates[i].push_back(issue_rate(*kms, period, thread_counts[i], m.seconds, m.check));
+      for (std::size_t i = 0; i < thread_counts.size(); ++i)
+        rates[i].push_back(issue_rate(*kms, period, thread_counts[i], m.seconds, m.check));
     std::vector<double> per_s;
     for (std::size_t i = 0; i < thread_counts.size(); ++i) {
       per_s.push_back(median(rates[i]));
       std::printf("THROUGHPUT op=%s threads=%u per_s=%.1f\n", m.op, thread_counts[i], per_s.back());
     }
     if (per_s.size() > 1)
-      std::printf("%s scaling: %.2fx on %u threads (%.0f key sets/s per core)\n", m.op, per_s[1] / per_s[0], thread_counts[1],
-                  per_s[1] / thread_counts[1]);
+      std::printf("%s scaling: %.2fx on %u threads (%.0f key sets/s per core)\n", m.op,
+                  per_s[1] / per_s[0], thread_counts[1], per_s[1] / thread_counts[1]);
   }
 
   // Where one key set's time goes (the same steps as skm_server::issue, interleaved).
@@ -99,8 +102,14 @@ int main() {
   if (!sakke_kms || !eccsi_kms) fail("restore");
   const auto s = skm::bench::interleaved(
       {
-          [&] { skm::bench::keep(kms->issue("sip:alice@example.org", period, rng, issue_check::consistency)); },
-          [&] { skm::bench::keep(mikey_sakke_uid("sip:alice@example.org", "kms.example.org", {2592000, 0}, period)); },
+          [&] {
+            skm::bench::keep(
+                kms->issue("sip:alice@example.org", period, rng, issue_check::consistency));
+          },
+          [&] {
+            skm::bench::keep(
+                mikey_sakke_uid("sip:alice@example.org", "kms.example.org", {2592000, 0}, period));
+          },
           [&] { skm::bench::keep(sakke_kms->issue_rsk(set->id)); },
           [&] { skm::bench::keep(eccsi_kms->issue(set->id, rng)); },
           [&] { skm::bench::keep(kms->check_key_set(*set)); },

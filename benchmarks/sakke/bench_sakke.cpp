@@ -17,13 +17,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "../../tests/sakke/sakke_test_params_512.hpp"
 #include "../support/timing.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/pairing/gt_fixed_base.hpp"
 #include "skm/pairing/line_table.hpp"
 #include "skm/pairing/tate.hpp"
 #include "skm/sakke/sakke.hpp"
-#include "../../tests/sakke/sakke_test_params_512.hpp"
 
 #ifdef SKM_BENCH_WOLFSSL
 // after skm/Crypto++: wolfSSL's macros clash with Crypto++ enumerator names
@@ -65,8 +65,12 @@ op_count count_ops(const std::function<void()>& f) {
   std::exit(1);
 }
 
-const std::vector<std::uint8_t> id_a = {'2', '0', '1', '1', '-', '0', '2', 0, 't', 'e', 'l', ':', '+', '4', '4', '7', '7', '0', '0', '9', '0', '0', '1', '2', '3', 0};
-const std::vector<std::uint8_t> id_b = {'2', '0', '1', '1', '-', '0', '2', 0, 't', 'e', 'l', ':', '+', '4', '4', '7', '7', '0', '0', '9', '0', '0', '4', '5', '6', 0};
+const std::vector<std::uint8_t> id_a = {'2', '0', '1', '1', '-', '0', '2', 0,   't',
+                                        'e', 'l', ':', '+', '4', '4', '7', '7', '0',
+                                        '0', '9', '0', '0', '1', '2', '3', 0};
+const std::vector<std::uint8_t> id_b = {'2', '0', '1', '1', '-', '0', '2', 0,   't',
+                                        'e', 'l', ':', '+', '4', '4', '7', '7', '0',
+                                        '0', '9', '0', '0', '4', '5', '6', 0};
 
 /// One KMS, a receiver and a cached recipient for id_a, one encapsulation to it, and the pairing
 /// inputs derived from them: what every SAKKE measurement of a parameter set starts from.
@@ -82,7 +86,8 @@ struct fixture {
   const sakke::kms_public_key<Curve>& pk = kms.public_key();
   skm::ec::affine_point<Curve> rsk = kms.issue_rsk(id_a).value();
   sakke::receiver<Curve> rec = sakke::receiver<Curve>::create(pk, id_a, rsk).value();
-  sakke::receiver<Curve, 0> rec_no_i_table = sakke::receiver<Curve, 0>::create(pk, id_a, rsk).value();  // TEST from shared tables
+  sakke::receiver<Curve, 0> rec_no_i_table =
+      sakke::receiver<Curve, 0>::create(pk, id_a, rsk).value();  // TEST from shared tables
   sakke::recipient<Curve> to = sakke::recipient<Curve>::create(pk, id_a).value();
   typename Sc::ssv_type ssv = [this] {
     typename Sc::ssv_type v{};
@@ -93,7 +98,8 @@ struct fixture {
   std::vector<std::uint8_t> data_v{data.begin(), data.end()};
   skm::pairing::affine<typename Sc::Fp> k_c = Sc::coords(rsk);
   skm::pairing::affine<typename Sc::Fp> r_c = Sc::coords(
-      skm::ec::decode_uncompressed<Curve>(std::span<const std::uint8_t>(data).first(Sc::point_bytes), skm::ec::subgroup_check::skip)
+      skm::ec::decode_uncompressed<Curve>(
+          std::span<const std::uint8_t>(data).first(Sc::point_bytes), skm::ec::subgroup_check::skip)
           .value());
   skm::pairing::line_table<Curve> lines = skm::pairing::line_table<Curve>::precompute(k_c);
 };
@@ -107,13 +113,15 @@ void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
   const std::vector<std::pair<const char*, std::function<void()>>> ops = {
       {"rsk_issue", [&] { keep(f.kms.issue_rsk(id_a)); }},
       {"rsk_validate", [&] { keep(sakke::validate_rsk(f.pk, id_a, f.rsk)); }},
-      {"encapsulate_new_recipient", [&] { keep(sakke::encapsulate(f.pk, (alt = !alt) ? id_a : id_b, f.ssv)); }},
+      {"encapsulate_new_recipient",
+       [&] { keep(sakke::encapsulate(f.pk, (alt = !alt) ? id_a : id_b, f.ssv)); }},
       {"encapsulate_cached", [&] { keep(sakke::encapsulate(f.to, f.ssv)); }},
       {"decapsulate_cold", [&] { keep(sakke::decapsulate(f.pk, id_a, f.rsk, f.data_v)); }},
       {"decapsulate_warm", [&] { keep(f.rec.decapsulate(f.data_v)); }},
       {"receiver_table_build", [&] { keep(sakke::receiver<Curve>::create(f.pk, id_a, f.rsk)); }},
       {"decapsulate_warm_no_i_table", [&] { keep(f.rec_no_i_table.decapsulate(f.data_v)); }},
-      {"receiver_build_no_i_table", [&] { keep(sakke::receiver<Curve, 0>::create(f.pk, id_a, f.rsk)); }},
+      {"receiver_build_no_i_table",
+       [&] { keep(sakke::receiver<Curve, 0>::create(f.pk, id_a, f.rsk)); }},
       {"pairing_no_table", [&] { keep(skm::pairing::tate<Curve>::pair(f.k_c, f.r_c)); }},
       {"pairing_table", [&] { keep(f.lines.pair(f.r_c)); }},
       {"line_table_build", [&] { keep(skm::pairing::line_table<Curve>::precompute(f.k_c)); }},
@@ -121,13 +129,14 @@ void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
   std::vector<std::function<void()>> fs;
   for (const auto& op : ops) fs.push_back(op.second);
   const auto s = interleaved(fs, rounds, 1);
-  std::printf("== SAKKE on %s: skm (%zu-bit p, %zu-bit q; median of %d rounds) ==\n", set, Curve::base_field::bits,
-              Curve::scalar_field::bits, rounds);
+  std::printf("== SAKKE on %s: skm (%zu-bit p, %zu-bit q; median of %d rounds) ==\n", set,
+              Curve::base_field::bits, Curve::scalar_field::bits, rounds);
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const op_count c = count_ops<Curve>(ops[i].second);
     print_row(ops[i].first, s[i]);
-    std::printf("COUNT set=\"%s\" op=%s mul=%llu sqr=%llu inv=%llu scalar_products=%llu\n", set, ops[i].first,
-                static_cast<unsigned long long>(c.mul), static_cast<unsigned long long>(c.sqr), static_cast<unsigned long long>(c.inv),
+    std::printf("COUNT set=\"%s\" op=%s mul=%llu sqr=%llu inv=%llu scalar_products=%llu\n", set,
+                ops[i].first, static_cast<unsigned long long>(c.mul),
+                static_cast<unsigned long long>(c.sqr), static_cast<unsigned long long>(c.inv),
                 static_cast<unsigned long long>(c.scalar_products));
   }
 }
@@ -140,7 +149,8 @@ struct set1_adx_kernels : skm::curves::sakke_param_set_1 {
     struct kernel {
       static constexpr auto modulus = skm::curves::sakke_param_set_1::p;
       static constexpr skm::limb_t m_inv = skm::montgomery::neg_inverse_mod_2_64(modulus.limb[0]);
-      static constexpr void mul(skm::uint<16>& out, const skm::uint<16>& a, const skm::uint<16>& b) noexcept {
+      static constexpr void mul(skm::uint<16>& out, const skm::uint<16>& a,
+                                const skm::uint<16>& b) noexcept {
         if (std::is_constant_evaluated()) {
           skm::montgomery::mul_cios(out, a, b, modulus, m_inv);
         } else {
@@ -162,19 +172,26 @@ struct set1_adx_kernels : skm::curves::sakke_param_set_1 {
 /// The dispatched kernels (IFMA here) against the ADX ones on the pairing-bound operations,
 /// interleaved round by round in one process.
 void ifma_before_after(const fixture<curve>& f, int rounds) {
-  std::printf("== parameter set 1: dispatched field kernels (%s) vs ADX kernels, same run ==\n",
-              skm::montgomery::ifma_kernel_available<16>() ? "AVX-512 IFMA" : "not IFMA on this CPU");
+  std::printf(
+      "== parameter set 1: dispatched field kernels (%s) vs ADX kernels, same run ==\n",
+      skm::montgomery::ifma_kernel_available<16>() ? "AVX-512 IFMA" : "not IFMA on this CPU");
   if (!skm::montgomery::adx_kernel_available<16>()) {
     std::printf("SKIPPED: this CPU lacks BMI2/ADX\n");
     return;
   }
   const fixture<set1_adx_kernels> g;
   const std::vector<std::pair<const char*, std::array<std::function<void()>, 2>>> ops = {
-      {"rsk_validate", {[&] { keep(sakke::validate_rsk(f.pk, id_a, f.rsk)); }, [&] { keep(sakke::validate_rsk(g.pk, id_a, g.rsk)); }}},
-      {"decapsulate_cold", {[&] { keep(sakke::decapsulate(f.pk, id_a, f.rsk, f.data_v)); },
-                            [&] { keep(sakke::decapsulate(g.pk, id_a, g.rsk, g.data_v)); }}},
-      {"decapsulate_warm", {[&] { keep(f.rec.decapsulate(f.data_v)); }, [&] { keep(g.rec.decapsulate(g.data_v)); }}},
-      {"encapsulate_cached", {[&] { keep(sakke::encapsulate(f.to, f.ssv)); }, [&] { keep(sakke::encapsulate(g.to, g.ssv)); }}},
+      {"rsk_validate",
+       {[&] { keep(sakke::validate_rsk(f.pk, id_a, f.rsk)); },
+        [&] { keep(sakke::validate_rsk(g.pk, id_a, g.rsk)); }}},
+      {"decapsulate_cold",
+       {[&] { keep(sakke::decapsulate(f.pk, id_a, f.rsk, f.data_v)); },
+        [&] { keep(sakke::decapsulate(g.pk, id_a, g.rsk, g.data_v)); }}},
+      {"decapsulate_warm",
+       {[&] { keep(f.rec.decapsulate(f.data_v)); }, [&] { keep(g.rec.decapsulate(g.data_v)); }}},
+      {"encapsulate_cached",
+       {[&] { keep(sakke::encapsulate(f.to, f.ssv)); },
+        [&] { keep(sakke::encapsulate(g.to, g.ssv)); }}},
   };
   for (const auto& op : ops) {
     const auto s = interleaved({op.second[0], op.second[1]}, rounds, 1);
@@ -198,12 +215,15 @@ struct wolf {
   bool has_tables = false;
 
   static void init(SakkeKey& k) {
-    if (wc_InitSakkeKey_ex(&k, 128, ECC_SAKKE_1, nullptr, INVALID_DEVID) != 0) fail("wc_InitSakkeKey_ex");
+    if (wc_InitSakkeKey_ex(&k, 128, ECC_SAKKE_1, nullptr, INVALID_DEVID) != 0)
+      fail("wc_InitSakkeKey_ex");
   }
   explicit wolf(const std::array<std::uint8_t, 128>& master_secret) {
     if (wc_InitRng(&rng) != 0) fail("wc_InitRng");
-    for (SakkeKey* k : {&kms, &sender_new, &sender_cached, &receiver_cold, &receiver_warm}) init(*k);
-    if (wc_ImportSakkePrivateKey(&kms, master_secret.data(), 128) != 0) fail("wc_ImportSakkePrivateKey");
+    for (SakkeKey* k : {&kms, &sender_new, &sender_cached, &receiver_cold, &receiver_warm})
+      init(*k);
+    if (wc_ImportSakkePrivateKey(&kms, master_secret.data(), 128) != 0)
+      fail("wc_ImportSakkePrivateKey");
     ecc_point* zp = wc_ecc_new_point();
     if (wc_MakeSakkePublicKey(&kms, zp) != 0) fail("wc_MakeSakkePublicKey");
     word32 sz = z.size();
@@ -216,12 +236,15 @@ struct wolf {
     if (wc_SetSakkeRsk(&receiver_cold, rsk, nullptr, 0) != 0) fail("wc_SetSakkeRsk");
     // receiver_warm: RSK table and I table
     has_tables = build_rsk_table();
-    if (wc_SetSakkeRsk(&receiver_warm, rsk, has_tables ? rsk_table.data() : nullptr, rsk_table.size()) != 0) fail("wc_SetSakkeRsk table");
+    if (wc_SetSakkeRsk(&receiver_warm, rsk, has_tables ? rsk_table.data() : nullptr,
+                       rsk_table.size()) != 0)
+      fail("wc_SetSakkeRsk table");
     set_i_table(receiver_warm);
     set_i_table(sender_cached);
   }
   ~wolf() {
-    for (SakkeKey* k : {&kms, &sender_new, &sender_cached, &receiver_cold, &receiver_warm}) wc_FreeSakkeKey(k);
+    for (SakkeKey* k : {&kms, &sender_new, &sender_cached, &receiver_cold, &receiver_warm})
+      wc_FreeSakkeKey(k);
     wc_ecc_del_point(rsk);
     wc_FreeRng(&rng);
   }
@@ -230,7 +253,9 @@ struct wolf {
   }
   void validate_rsk() {
     int valid = 0;
-    if (wc_ValidateSakkeRsk(&receiver_cold, id_a.data(), id_a.size(), rsk, &valid) != 0 || valid != 1) fail("wc_ValidateSakkeRsk");
+    if (wc_ValidateSakkeRsk(&receiver_cold, id_a.data(), id_a.size(), rsk, &valid) != 0 ||
+        valid != 1)
+      fail("wc_ValidateSakkeRsk");
   }
   // Builds without WOLFSSL_SP (Debian's: generic math) report a table length of 0: no tables.
   bool build_rsk_table() {
@@ -238,7 +263,8 @@ struct wolf {
     wc_GenerateSakkeRskTable(&kms, rsk, nullptr, &len);
     rsk_table.resize(len);
     if (len == 0) return false;
-    if (wc_GenerateSakkeRskTable(&kms, rsk, rsk_table.data(), &len) != 0) fail("wc_GenerateSakkeRskTable");
+    if (wc_GenerateSakkeRskTable(&kms, rsk, rsk_table.data(), &len) != 0)
+      fail("wc_GenerateSakkeRskTable");
     return true;
   }
   void set_i_table(SakkeKey& k) {
@@ -247,7 +273,8 @@ struct wolf {
     wc_GenerateSakkePointITable(&k, nullptr, &len);
     i_table.resize(len);
     if (len == 0) return;  // no table support in this build; I itself stays cached
-    if (wc_GenerateSakkePointITable(&k, i_table.data(), &len) != 0) fail("wc_GenerateSakkePointITable");
+    if (wc_GenerateSakkePointITable(&k, i_table.data(), &len) != 0)
+      fail("wc_GenerateSakkePointITable");
     if (wc_SetSakkePointITable(&k, i_table.data(), len) != 0) fail("wc_SetSakkePointITable");
   }
   std::vector<byte> encapsulate(SakkeKey& k, const std::vector<std::uint8_t>& id) {
@@ -257,7 +284,9 @@ struct wolf {
     word16 ssv_sz = 16;
     if (wc_GenerateSakkeSSV(&k, &rng, ssv.data(), &ssv_sz) != 0) fail("wc_GenerateSakkeSSV");
     word16 r_sz = 257;
-    if (wc_MakeSakkeEncapsulatedSSV(&k, WC_HASH_TYPE_SHA256, ssv.data(), 16, out.data(), &r_sz) != 0) fail("wc_MakeSakkeEncapsulatedSSV");
+    if (wc_MakeSakkeEncapsulatedSSV(&k, WC_HASH_TYPE_SHA256, ssv.data(), 16, out.data(), &r_sz) !=
+        0)
+      fail("wc_MakeSakkeEncapsulatedSSV");
     std::memcpy(out.data() + 257, ssv.data(), 16);
     return out;
   }
@@ -265,7 +294,8 @@ struct wolf {
     if (wc_SetSakkeIdentity(&k, id_a.data(), id_a.size()) != 0) fail("wc_SetSakkeIdentity");
     std::array<byte, 16> ssv;
     std::memcpy(ssv.data(), data.data() + 257, 16);
-    if (wc_DeriveSakkeSSV(&k, WC_HASH_TYPE_SHA256, ssv.data(), 16, data.data(), 257) != 0) fail("wc_DeriveSakkeSSV");
+    if (wc_DeriveSakkeSSV(&k, WC_HASH_TYPE_SHA256, ssv.data(), 16, data.data(), 257) != 0)
+      fail("wc_DeriveSakkeSSV");
   }
 };
 #endif
@@ -290,18 +320,18 @@ int main() {
   constexpr int rounds = 7;
   std::printf("== pairing building blocks, parameter set 1 (median of %d rounds) ==\n", rounds);
   using params = skm::pairing::pairing_params<curve>;
-  std::printf("Miller loop schedules: with table %zu doublings + %zu additions (NAF of q-1); without %zu + %zu (width-%u windows)\n",
-              params::doublings, params::additions, params::cold_doublings, params::cold_additions, params::cold_window);
+  std::printf(
+      "Miller loop schedules: with table %zu doublings + %zu additions (NAF of q-1); without %zu + %zu (width-%u windows)\n",
+      params::doublings, params::additions, params::cold_doublings, params::cold_additions,
+      params::cold_window);
   {
-    const auto s = interleaved({[&] { keep(skm::pairing::tate<curve>::pair(k_c, r_c)); },
-                                [&] { keep(skm::pairing::tate<curve>::miller_loop(k_c, r_c)); },
-                                [&] { keep(lines.pair(r_c)); },
-                                [&] { keep(lines.miller_loop(r_c)); },
-                                [&] { keep(S::g_table().pow(r_scalar)); },
-                                [&] { keep(S::g().inverse()); },
-                                [&] { keep(S::g().inverse_vartime()); },
-                                [&] { keep(S::g() * S::g()); }},
-                               rounds, 3);
+    const auto s =
+        interleaved({[&] { keep(skm::pairing::tate<curve>::pair(k_c, r_c)); },
+                     [&] { keep(skm::pairing::tate<curve>::miller_loop(k_c, r_c)); },
+                     [&] { keep(lines.pair(r_c)); }, [&] { keep(lines.miller_loop(r_c)); },
+                     [&] { keep(S::g_table().pow(r_scalar)); }, [&] { keep(S::g().inverse()); },
+                     [&] { keep(S::g().inverse_vartime()); }, [&] { keep(S::g() * S::g()); }},
+                    rounds, 3);
     print_row("pairing, no table", s[0]);
     print_row("  Miller loop only", s[1]);
     print_row("pairing with line table", s[2]);
@@ -312,9 +342,10 @@ int main() {
     print_row("F_p multiplication", s[7]);
   }
   {
-    const auto s = interleaved({[&] { keep(skm::pairing::line_table<curve>::precompute(k_c)); },
-                                [&] { keep(skm::ec::fixed_base_table<curve>(to.identity_point())); }},
-                               3, 1);
+    const auto s =
+        interleaved({[&] { keep(skm::pairing::line_table<curve>::precompute(k_c)); },
+                     [&] { keep(skm::ec::fixed_base_table<curve>(to.identity_point())); }},
+                    3, 1);
     print_row("line table build", s[0]);
     print_row("fixed-base point table build (I)", s[1]);
   }
@@ -322,27 +353,31 @@ int main() {
   std::printf("== SAKKE, parameter set 1, skm vs Debian wolfSSL (median of rounds) ==\n");
 #ifdef SKM_BENCH_WOLFSSL
   wolf w(kms.export_master_secret());
-  std::printf("wolfSSL %s RSK/I tables (its warm path is its cold path without them)\n", w.has_tables ? "has" : "has no");
+  std::printf("wolfSSL %s RSK/I tables (its warm path is its cold path without them)\n",
+              w.has_tables ? "has" : "has no");
   const auto wolf_data = w.encapsulate(w.sender_cached, id_a);
   {
-    const auto s = interleaved({[&] { keep(kms.issue_rsk(id_a)); }, [&] { w.make_rsk(); }}, rounds, 1);
+    const auto s =
+        interleaved({[&] { keep(kms.issue_rsk(id_a)); }, [&] { w.make_rsk(); }}, rounds, 1);
     print_row("KMS RSK issuing: skm", s[0]);
     print_row("KMS RSK issuing: wolfSSL", s[1]);
     print_ratio("rsk_issue", "wolfssl", s[0], s[1]);
   }
   {
-    const auto s = interleaved({[&] { keep(sakke::validate_rsk(pk, id_a, rsk)); }, [&] { w.validate_rsk(); }}, rounds, 1);
+    const auto s = interleaved(
+        {[&] { keep(sakke::validate_rsk(pk, id_a, rsk)); }, [&] { w.validate_rsk(); }}, rounds, 1);
     print_row("RSK validation: skm", s[0]);
     print_row("RSK validation: wolfSSL", s[1]);
     print_ratio("rsk_validate", "wolfssl", s[0], s[1]);
   }
   {
     bool alt = false;
-    const auto s = interleaved({[&] { keep(sakke::encapsulate(pk, (alt = !alt) ? id_a : id_b, ssv)); },
-                                [&] { keep(w.encapsulate(w.sender_new, (alt = !alt) ? id_a : id_b)); },
-                                [&] { keep(sakke::encapsulate(to, ssv)); },
-                                [&] { keep(w.encapsulate(w.sender_cached, id_a)); }},
-                               rounds, 2);
+    const auto s =
+        interleaved({[&] { keep(sakke::encapsulate(pk, (alt = !alt) ? id_a : id_b, ssv)); },
+                     [&] { keep(w.encapsulate(w.sender_new, (alt = !alt) ? id_a : id_b)); },
+                     [&] { keep(sakke::encapsulate(to, ssv)); },
+                     [&] { keep(w.encapsulate(w.sender_cached, id_a)); }},
+                    rounds, 2);
     print_row("encapsulate, new recipient: skm", s[0]);
     print_row("encapsulate, new recipient: wolfSSL", s[1]);
     print_row("encapsulate, cached recipient: skm", s[2]);
@@ -351,11 +386,11 @@ int main() {
     print_ratio("encapsulate_cached", "wolfssl", s[2], s[3]);
   }
   {
-    const auto s = interleaved({[&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); },
-                                [&] { w.decapsulate(w.receiver_cold, wolf_data); },
-                                [&] { keep(rec.decapsulate(data_v)); },
-                                [&] { w.decapsulate(w.receiver_warm, wolf_data); }},
-                               rounds, 1);
+    const auto s = interleaved(
+        {[&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); },
+         [&] { w.decapsulate(w.receiver_cold, wolf_data); }, [&] { keep(rec.decapsulate(data_v)); },
+         [&] { w.decapsulate(w.receiver_warm, wolf_data); }},
+        rounds, 1);
     print_row("decapsulate cold (no tables): skm", s[0]);
     print_row("decapsulate cold (no tables): wolfSSL", s[1]);
     print_row("decapsulate warm (receiver context): skm", s[2]);
@@ -378,11 +413,12 @@ int main() {
   }
 #else
   std::printf("wolfSSL not found: no comparison (RATIO lines need libwolfssl-dev)\n");
-  const auto s = interleaved({[&] { keep(kms.issue_rsk(id_a)); }, [&] { keep(sakke::validate_rsk(pk, id_a, rsk)); },
-                              [&] { keep(sakke::encapsulate(pk, id_a, ssv)); }, [&] { keep(sakke::encapsulate(to, ssv)); },
-                              [&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); },
-                              [&] { keep(rec.decapsulate(data_v)); }},
-                             rounds, 1);
+  const auto s = interleaved(
+      {[&] { keep(kms.issue_rsk(id_a)); }, [&] { keep(sakke::validate_rsk(pk, id_a, rsk)); },
+       [&] { keep(sakke::encapsulate(pk, id_a, ssv)); }, [&] { keep(sakke::encapsulate(to, ssv)); },
+       [&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); },
+       [&] { keep(rec.decapsulate(data_v)); }},
+      rounds, 1);
   print_row("KMS RSK issuing", s[0]);
   print_row("RSK validation", s[1]);
   print_row("encapsulate, new recipient", s[2]);

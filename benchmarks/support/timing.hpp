@@ -19,7 +19,8 @@ struct stats {
 inline stats summarize(std::vector<double> per_call_us) {
   std::sort(per_call_us.begin(), per_call_us.end());
   const std::size_t n = per_call_us.size();
-  const double median = n % 2 ? per_call_us[n / 2] : (per_call_us[n / 2 - 1] + per_call_us[n / 2]) / 2;
+  const double median =
+      n % 2 ? per_call_us[n / 2] : (per_call_us[n / 2 - 1] + per_call_us[n / 2]) / 2;
   return {median, per_call_us.front(), per_call_us.back()};
 }
 
@@ -32,7 +33,8 @@ inline double time_batch(const std::function<void()>& f, int calls) {
 }
 
 /// Measure several functions interleaved: each round times one batch of each, in order.
-inline std::vector<stats> interleaved(const std::vector<std::function<void()>>& fs, int rounds, int calls) {
+inline std::vector<stats> interleaved(const std::vector<std::function<void()>>& fs, int rounds,
+                                      int calls) {
   std::vector<std::vector<double>> samples(fs.size());
   for (auto& f : fs) f();  // warm up caches and lazy initialisation
   for (int r = 0; r < rounds; ++r)
@@ -43,12 +45,14 @@ inline std::vector<stats> interleaved(const std::vector<std::function<void()>>& 
 }
 
 inline void print_row(const std::string& label, const stats& s) {
-  std::printf("%-44s median %10.3f us   min %10.3f   max %10.3f\n", label.c_str(), s.median_us, s.min_us, s.max_us);
+  std::printf("%-44s median %10.3f us   min %10.3f   max %10.3f\n", label.c_str(), s.median_us,
+              s.min_us, s.max_us);
 }
 
-inline void print_ratio(const std::string& op, const std::string& peer, const stats& skm, const stats& other) {
-  std::printf("RATIO op=%s peer=%s skm_us=%.3f peer_us=%.3f ratio=%.3f\n", op.c_str(), peer.c_str(), skm.median_us,
-              other.median_us, skm.median_us / other.median_us);
+inline void print_ratio(const std::string& op, const std::string& peer, const stats& skm,
+                        const stats& other) {
+  std::printf("RATIO op=%s peer=%s skm_us=%.3f peer_us=%.3f ratio=%.3f\n", op.c_str(), peer.c_str(),
+              skm.median_us, other.median_us, skm.median_us / other.median_us);
 }
 
 /// Keeps the optimizer from deleting a computation whose result is otherwise unused.

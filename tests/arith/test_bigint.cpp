@@ -24,10 +24,14 @@ static_assert((hex<128>("1 0000000000000000") - 1).limb[0] == ~limb_t{0});
 static_assert((k_hex << 4) == hex<128>("123456789abcdeffedcba98765432100"));
 static_assert((k_hex >> 68) == hex<128>("0123456789abcde"));
 static_assert(k_hex.bit_length_vartime() == 121);
-static_assert(divmod_vartime(hex<128>("100"), skm::uint<1>::from_u64(7)).quotient == skm::uint<2>::from_u64(36));
-static_assert(divmod_vartime(hex<128>("100"), skm::uint<1>::from_u64(7)).remainder == skm::uint<1>::from_u64(4));
-constexpr auto k_product = mul_wide(hex<128>("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"), hex<128>("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"));
-static_assert(k_product == hex<256>("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE00000000000000000000000000000001"));
+static_assert(divmod_vartime(hex<128>("100"), skm::uint<1>::from_u64(7)).quotient ==
+              skm::uint<2>::from_u64(36));
+static_assert(divmod_vartime(hex<128>("100"), skm::uint<1>::from_u64(7)).remainder ==
+              skm::uint<1>::from_u64(4));
+constexpr auto k_product = mul_wide(hex<128>("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"),
+                                    hex<128>("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"));
+static_assert(k_product ==
+              hex<256>("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE00000000000000000000000000000001"));
 constexpr auto k_octets = to_bytes_be<20>(hex<128>("0102"));
 static_assert(k_octets[17] == 0 && k_octets[18] == 1 && k_octets[19] == 2);
 }  // namespace
@@ -35,7 +39,8 @@ static_assert(k_octets[17] == 0 && k_octets[18] == 1 && k_octets[19] == 2);
 TEST_CASE("bigint: compile-time literals and values equal run-time ones", "[bigint]") {
   REQUIRE(to_mpz(k_hex) == mpz_class("0123456789abcdefFEDCBA9876543210", 16));
   REQUIRE(k_hex.limb[0] == 0xFEDCBA9876543210ull);
-  REQUIRE(to_mpz(k_product) == mpz_class("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE00000000000000000000000000000001", 16));
+  REQUIRE(to_mpz(k_product) ==
+          mpz_class("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE00000000000000000000000000000001", 16));
   REQUIRE(k_sum.is_zero().declassify());
   REQUIRE(k_octets[18] == 1);
 }

@@ -24,7 +24,8 @@ TEST_CASE("curves: NIST P-256 traits", "[curves]") {
   REQUIRE(on_curve_mpz<C>());
   REQUIRE(mpz_probab_prime_p(to_mpz(C::p).get_mpz_t(), 40) != 0);
   REQUIRE(mpz_probab_prime_p(to_mpz(C::q).get_mpz_t(), 40) != 0);
-  REQUIRE(to_mpz(C::p) == (mpz_class(1) << 256) - (mpz_class(1) << 224) + (mpz_class(1) << 192) + (mpz_class(1) << 96) - 1);
+  REQUIRE(to_mpz(C::p) == (mpz_class(1) << 256) - (mpz_class(1) << 224) + (mpz_class(1) << 192) +
+                              (mpz_class(1) << 96) - 1);
   REQUIRE(to_mpz(C::a) == to_mpz(C::p) - 3);
   REQUIRE(C::cofactor == 1);
 }

@@ -14,16 +14,15 @@
 #include "skm/field/fp.hpp"
 
 using namespace skm;
+using skm::test::element;
 using skm::test::from_mpz;
 using skm::test::operand_source;
 using skm::test::to_mpz;
-using skm::test::element;
 using skm::test::value;
 
 namespace {
 
 constexpr int kRandomOperands = 10000;
-
 
 template <class F>
 void differential_suite(std::uint64_t seed) {
@@ -146,7 +145,8 @@ void differential_suite(std::uint64_t seed) {
     REQUIRE(F::from_bytes(too_short).error() == field_error::bad_length);
     REQUIRE(F::from_bytes(too_long).error() == field_error::bad_length);
     REQUIRE(F::from_bytes({}).error() == field_error::bad_length);
-    for (const mpz_class& bad : {p, mpz_class(p + 1), mpz_class((mpz_class(1) << (8 * F::bytes)) - 1)}) {
+    for (const mpz_class& bad :
+         {p, mpz_class(p + 1), mpz_class((mpz_class(1) << (8 * F::bytes)) - 1)}) {
       const auto enc = to_bytes_be<F::bytes>(from_mpz<F::limbs>(bad));
       auto r = F::from_bytes(enc);
       REQUIRE_FALSE(r.has_value());
@@ -178,10 +178,18 @@ using set1 = curves::sakke_param_set_1;
 
 }  // namespace
 
-TEST_CASE("fp: P-256 base field p against mpz", "[fp][p256-p]") { differential_suite<p256::base_field>(1); }
-TEST_CASE("fp: P-256 scalar field n against mpz", "[fp][p256-n]") { differential_suite<p256::scalar_field>(2); }
-TEST_CASE("fp: parameter set 1 base field p against mpz", "[fp][set1-p]") { differential_suite<set1::base_field>(3); }
-TEST_CASE("fp: parameter set 1 scalar field q against mpz", "[fp][set1-q]") { differential_suite<set1::scalar_field>(4); }
+TEST_CASE("fp: P-256 base field p against mpz", "[fp][p256-p]") {
+  differential_suite<p256::base_field>(1);
+}
+TEST_CASE("fp: P-256 scalar field n against mpz", "[fp][p256-n]") {
+  differential_suite<p256::scalar_field>(2);
+}
+TEST_CASE("fp: parameter set 1 base field p against mpz", "[fp][set1-p]") {
+  differential_suite<set1::base_field>(3);
+}
+TEST_CASE("fp: parameter set 1 scalar field q against mpz", "[fp][set1-q]") {
+  differential_suite<set1::scalar_field>(4);
+}
 
 namespace {
 struct p256_gmp {
@@ -198,7 +206,9 @@ struct set1_gmp {  // forces GMP's mpn where the default would take the generate
 };
 }  // namespace
 
-TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX/IFMA, P-256's own) agrees bit for bit", "[fp][kernels]") {
+TEST_CASE(
+    "fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX/IFMA, P-256's own) agrees bit for bit",
+    "[fp][kernels]") {
   INFO("IFMA kernels available here: " << montgomery::ifma_kernel_available<16>());
   INFO("MULX kernel available here: " << montgomery::bmi2_kernel_available<16>());
   INFO("ADX kernels available here: " << montgomery::adx_kernel_available<16>());
@@ -209,15 +219,18 @@ TEST_CASE("fp: every run-time kernel (unrolled CIOS, GMP, MULX/ADX/IFMA, P-256's
     const auto x = element<p256::base_field>(a) * element<p256::base_field>(b);
     const auto y = element<fp<p256_gmp>>(a) * element<fp<p256_gmp>>(b);
     REQUIRE(x.montgomery_form() == y.montgomery_form());
-    REQUIRE(element<fp<p256_gmp>>(a).square() == element<fp<p256_gmp>>(a) * element<fp<p256_gmp>>(a));
+    REQUIRE(element<fp<p256_gmp>>(a).square() ==
+            element<fp<p256_gmp>>(a) * element<fp<p256_gmp>>(a));
     const mpz_class c = s16.next(), d = s16.next();
     const auto u = element<set1::base_field>(c) * element<set1::base_field>(d);
     const auto v = element<fp<set1_cios>>(c) * element<fp<set1_cios>>(d);
     REQUIRE(u.montgomery_form() == v.montgomery_form());
-    REQUIRE(element<fp<set1_cios>>(c).square() == element<fp<set1_cios>>(c) * element<fp<set1_cios>>(c));
+    REQUIRE(element<fp<set1_cios>>(c).square() ==
+            element<fp<set1_cios>>(c) * element<fp<set1_cios>>(c));
     const auto w = element<fp<set1_gmp>>(c) * element<fp<set1_gmp>>(d);
     REQUIRE(u.montgomery_form() == w.montgomery_form());
-    REQUIRE(element<set1::base_field>(c).square().montgomery_form() == element<fp<set1_gmp>>(c).square().montgomery_form());
+    REQUIRE(element<set1::base_field>(c).square().montgomery_form() ==
+            element<fp<set1_gmp>>(c).square().montgomery_form());
     // in place: the run-time kernels (MULX, ADX, IFMA) allow their output to alias an input
     auto x1 = element<set1::base_field>(c);
     x1 *= element<set1::base_field>(d);
@@ -230,7 +243,8 @@ namespace {
 /// then `extra`), then kRandomOperands random pairs (a, b), each also as (a, a) and as a with a
 /// random edge value.
 template <std::size_t N, class Check>
-void edge_and_random_pairs(operand_source<N>& src, const std::vector<mpz_class>& extra, Check&& check) {
+void edge_and_random_pairs(operand_source<N>& src, const std::vector<mpz_class>& extra,
+                           Check&& check) {
   std::vector<mpz_class> edges;
   for (std::size_t i = 0; i < src.edge_count(); ++i) edges.push_back(src.next());
   edges.insert(edges.end(), extra.begin(), extra.end());
@@ -263,8 +277,9 @@ void kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed, co
   operand_source<16> src(p, seed);
   std::vector<mpz_class> extra;
   // values near R, reduced below p (the kernels require operands < p)
-  for (const mpz_class& v : {mpz_class(r - 1), mpz_class(r - 2), mpz_class(r - (mpz_class(1) << 64)),
-                             mpz_class(r - (mpz_class(1) << 960)), mpz_class((r >> 1) - 1)})
+  for (const mpz_class& v :
+       {mpz_class(r - 1), mpz_class(r - 2), mpz_class(r - (mpz_class(1) << 64)),
+        mpz_class(r - (mpz_class(1) << 960)), mpz_class((r >> 1) - 1)})
     extra.push_back(v % pz);
   extra.push_back(pz - (mpz_class(1) << 960));  // top limb one less than p's
   // values whose radix-2^52 digits are all ones or all zeros over long runs
@@ -307,19 +322,26 @@ skm::uint<16> modulus_near_r() {
 
 kernel16 adx_kernels(const skm::uint<16>& p) {
   const limb_t m_inv = montgomery::neg_inverse_mod_2_64(p.limb[0]);
-  return {"ADX", [p, m_inv](auto& out, const auto& a, const auto& b) { montgomery::mul_adx(out, a, b, p, m_inv); },
+  return {"ADX",
+          [p, m_inv](auto& out, const auto& a, const auto& b) {
+            montgomery::mul_adx(out, a, b, p, m_inv);
+          },
           [p, m_inv](auto& out, const auto& a) { montgomery::sqr_adx(out, a, p, m_inv); }};
 }
 kernel16 mulx_kernel(const skm::uint<16>& p) {
   const limb_t m_inv = montgomery::neg_inverse_mod_2_64(p.limb[0]);
-  return {"MULX", [p, m_inv](auto& out, const auto& a, const auto& b) { montgomery::mul_bmi2(out, a, b, p, m_inv); },
+  return {"MULX",
+          [p, m_inv](auto& out, const auto& a, const auto& b) {
+            montgomery::mul_bmi2(out, a, b, p, m_inv);
+          },
           [p, m_inv](auto& out, const auto& a) { montgomery::mul_bmi2(out, a, a, p, m_inv); }};
 }
 }  // namespace
 
 TEST_CASE("fp: the ADX and MULX kernels equal CIOS and mpz for 16-limb moduli", "[fp][kernels]") {
   if (!montgomery::adx_kernel_available<16>()) {
-    WARN("SKIPPED: this CPU lacks BMI2/ADX; the ADX kernels were not tested (dispatch uses MULX or GMP)");
+    WARN(
+        "SKIPPED: this CPU lacks BMI2/ADX; the ADX kernels were not tested (dispatch uses MULX or GMP)");
   } else {
     kernels_against_cios_and_mpz(set1::p, 11, adx_kernels(set1::p));
     kernels_against_cios_and_mpz(set1::q, 12, adx_kernels(set1::q));
@@ -334,7 +356,9 @@ TEST_CASE("fp: the ADX and MULX kernels equal CIOS and mpz for 16-limb moduli", 
 }
 
 #if defined(__x86_64__)
-TEST_CASE("fp: the 16-limb addition and subtraction kernels equal mpz, with and without a carry out of 2^1024", "[fp][kernels]") {
+TEST_CASE(
+    "fp: the 16-limb addition and subtraction kernels equal mpz, with and without a carry out of 2^1024",
+    "[fp][kernels]") {
   // Set 1's p and q are below 0.62 * 2^1024, so a + b never carries out of 16 limbs for them;
   // the modulus near 2^1024 makes it carry about half the time.
   for (const skm::uint<16>& p : {set1::p, set1::q, modulus_near_r()}) {
@@ -360,7 +384,8 @@ TEST_CASE("fp: the 16-limb addition and subtraction kernels equal mpz, with and 
   }
 }
 
-TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and mpz", "[fp][kernels]") {
+TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and mpz",
+          "[fp][kernels]") {
   using K = kernels::p256_montgomery;
   const skm::uint<4>& p = p256::p;
   const mpz_class pz = to_mpz(p), r = mpz_class(1) << 256;
@@ -373,8 +398,9 @@ TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and
 
   operand_source<4> src(p, 31);
   std::vector<mpz_class> extra;
-  for (const mpz_class& v : {mpz_class(r - 1), mpz_class(r - pz), mpz_class(pz - (mpz_class(1) << 224)),
-                             mpz_class(pz - (mpz_class(1) << 192)), mpz_class((mpz_class(1) << 224) - 1)})
+  for (const mpz_class& v :
+       {mpz_class(r - 1), mpz_class(r - pz), mpz_class(pz - (mpz_class(1) << 224)),
+        mpz_class(pz - (mpz_class(1) << 192)), mpz_class((mpz_class(1) << 224) - 1)})
     extra.push_back(v % pz);
 
   auto check = [&](const mpz_class& a, const mpz_class& b) {
@@ -404,7 +430,8 @@ TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and
 namespace {
 kernel16 ifma_kernels(const skm::uint<16>& p) {
   const kernels::ifma::modulus16 m(p, montgomery::neg_inverse_mod_2_64(p.limb[0]));
-  return {"AVX-512 IFMA", [m](auto& out, const auto& a, const auto& b) { kernels::ifma::montmul16(out, a, b, m); },
+  return {"AVX-512 IFMA",
+          [m](auto& out, const auto& a, const auto& b) { kernels::ifma::montmul16(out, a, b, m); },
           [m](auto& out, const auto& a) { kernels::ifma::montsqr16(out, a, m); }};
 }
 }  // namespace
@@ -416,12 +443,15 @@ TEST_CASE("fp: the AVX-512 IFMA kernels equal CIOS and mpz for 16-limb moduli", 
   mpz_class digits_value = 0;
   for (int k = kernels::ifma::digits - 1; k >= 0; --k) {
     REQUIRE(m.p.d[static_cast<std::size_t>(k)] <= kernels::ifma::mask52);
-    digits_value = (digits_value << 52) + mpz_class(std::to_string(m.p.d[static_cast<std::size_t>(k)]));
+    digits_value =
+        (digits_value << 52) + mpz_class(std::to_string(m.p.d[static_cast<std::size_t>(k)]));
   }
   REQUIRE(digits_value == to_mpz(set1::p));
-  REQUIRE(((m.p_inv * set1::p.limb[0]) & kernels::ifma::mask52) == kernels::ifma::mask52);  // p p' = -1 mod 2^52
+  REQUIRE(((m.p_inv * set1::p.limb[0]) & kernels::ifma::mask52) ==
+          kernels::ifma::mask52);  // p p' = -1 mod 2^52
   if (!montgomery::ifma_kernel_available<16>()) {
-    WARN("SKIPPED: this CPU lacks AVX-512 F/VL/IFMA; the IFMA kernels were not run (dispatch uses ADX, MULX or GMP)");
+    WARN(
+        "SKIPPED: this CPU lacks AVX-512 F/VL/IFMA; the IFMA kernels were not run (dispatch uses ADX, MULX or GMP)");
     return;
   }
   kernels_against_cios_and_mpz(set1::p, 21, ifma_kernels(set1::p));
@@ -437,10 +467,12 @@ using Fp256 = p256::base_field;
 using Fq1 = set1::scalar_field;
 
 // Montgomery constants for P-256: R = 2^256.
-constexpr auto r_mod_p256 = hex<256>("00000000FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF000000000000000000000001");
+constexpr auto r_mod_p256 =
+    hex<256>("00000000FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF000000000000000000000001");
 static_assert(Fp256::r1 == r_mod_p256);
 static_assert(Fp256::m_inv == 1);  // -p^-1 mod 2^64 for P-256: p = -1 mod 2^64
-static_assert(Fp256::p_minus_2 == hex<256>("FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFD"));
+static_assert(Fp256::p_minus_2 ==
+              hex<256>("FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFD"));
 
 // A product of two literals, computed at compile time in the field.
 constexpr Fp256 seven = Fp256::from_u64(7);
@@ -450,7 +482,8 @@ static_assert((six - seven).to_uint() == p256::p - 1);
 static_assert((seven * seven.inverse()) == Fp256::one());
 
 // A product of two 1024-bit literals, reduced mod q at compile time.
-constexpr auto big_product = (Fq1::from_uint(set1::generator_x - set1::q - set1::q).value() * Fq1::from_u64(3)).to_uint();
+constexpr auto big_product =
+    (Fq1::from_uint(set1::generator_x - set1::q - set1::q).value() * Fq1::from_u64(3)).to_uint();
 }  // namespace
 
 TEST_CASE("fp: compile-time constants equal their run-time computation", "[fp][constexpr]") {
@@ -492,7 +525,8 @@ struct seeded_source {
 };
 }  // namespace
 
-TEST_CASE("fp: random elements are in range, and a broken source is an error, not a hang", "[fp][kernels]") {
+TEST_CASE("fp: random elements are in range, and a broken source is an error, not a hang",
+          "[fp][kernels]") {
   seeded_source good;
   for (int i = 0; i < 200; ++i) {
     const auto x = set1::base_field::random(good);

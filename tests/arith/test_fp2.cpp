@@ -7,10 +7,10 @@
 #include "skm/ext/fp2.hpp"
 
 using namespace skm;
+using skm::test::element;
 using skm::test::from_mpz;
 using skm::test::operand_source;
 using skm::test::to_mpz;
-using skm::test::element;
 using skm::test::value;
 
 namespace {
@@ -28,7 +28,8 @@ void fp2_suite(std::uint64_t seed, int count) {
   for (int i = 0; i < count; ++i) {
     const mpz_class a = src.next(), b = src.next(), c = src.next(), d = src.next();
     const E x{element<F>(a), element<F>(b)}, y{element<F>(c), element<F>(d)};
-    INFO("x = " << a.get_str(16) << " + i " << b.get_str(16) << ", y = " << c.get_str(16) << " + i " << d.get_str(16));
+    INFO("x = " << a.get_str(16) << " + i " << b.get_str(16) << ", y = " << c.get_str(16) << " + i "
+                << d.get_str(16));
     const E prod = x * y;
     REQUIRE(value(prod.re) == mod(a * c - b * d, p));
     REQUIRE(value(prod.im) == mod(a * d + b * c, p));
@@ -55,11 +56,15 @@ void fp2_suite(std::uint64_t seed, int count) {
     if (!x.re.is_zero().declassify()) {
       REQUIRE(pfp<F>(x) == pfp<F>(x * k));
       REQUIRE(pfp<F>(x).canonical() == pfp<F>(x * k).canonical());
-      REQUIRE(value(pfp<F>(x).canonical()) == mod(b * [&] {
-                mpz_class inv;
-                mpz_invert(inv.get_mpz_t(), a.get_mpz_t(), p.get_mpz_t());
-                return inv;
-              }(), p));
+      REQUIRE(value(pfp<F>(x).canonical()) == mod(
+                                                  b *
+                                                      [&] {
+                                                        mpz_class inv;
+                                                        mpz_invert(inv.get_mpz_t(), a.get_mpz_t(),
+                                                                   p.get_mpz_t());
+                                                        return inv;
+                                                      }(),
+                                                  p));
       REQUIRE(pfp<F>(x) * pfp<F>(x).inverse() == pfp<F>());
     }
   }
@@ -75,4 +80,6 @@ void fp2_suite(std::uint64_t seed, int count) {
 }  // namespace
 
 TEST_CASE("fp2/PF_p over P-256's field", "[fp2]") { fp2_suite<curves::p256::base_field>(21, 2000); }
-TEST_CASE("fp2/PF_p over parameter set 1's field", "[fp2]") { fp2_suite<curves::sakke_param_set_1::base_field>(22, 2000); }
+TEST_CASE("fp2/PF_p over parameter set 1's field", "[fp2]") {
+  fp2_suite<curves::sakke_param_set_1::base_field>(22, 2000);
+}

@@ -28,28 +28,35 @@ using set1 = curves::sakke_param_set_1;
 
 SKM_TEST_IFMA v5 load_digits(const digit_vector& x) {
   v5 v;
-  for (int j = 0; j < 5; ++j) v.v[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.d.data() + 4 * j));
+  for (int j = 0; j < 5; ++j)
+    v.v[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.d.data() + 4 * j));
   return v;
 }
 SKM_TEST_IFMA void store_digits(digit_vector& x, const v5& v) {
-  for (int j = 0; j < 5; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(x.d.data() + 4 * j), v.v[j]);
+  for (int j = 0; j < 5; ++j)
+    _mm256_store_si256(reinterpret_cast<__m256i*>(x.d.data() + 4 * j), v.v[j]);
 }
 
 SKM_TEST_IFMA void normalize_lanes(digit_vector& x) { store_digits(x, normalize(load_digits(x))); }
 
-SKM_TEST_IFMA void subtract_p(digit_vector& x, const modulus16& m) { store_digits(x, subtract_p_once(load_digits(x), m.p)); }
+SKM_TEST_IFMA void subtract_p(digit_vector& x, const modulus16& m) {
+  store_digits(x, subtract_p_once(load_digits(x), m.p));
+}
 
 template <int Shift>
 SKM_TEST_IFMA void limbs_to_digits(digit_vector& out, const skm::uint<16>& x) {
   store_digits(out, to_digits<Shift>(x));
 }
 
-SKM_TEST_IFMA void digits_to_limbs(skm::uint<16>& out, const digit_vector& x) { from_digits(out, load_digits(x)); }
+SKM_TEST_IFMA void digits_to_limbs(skm::uint<16>& out, const digit_vector& x) {
+  from_digits(out, load_digits(x));
+}
 
 /// The value of the 24 lanes, sum x_k 2^(52 k) (lanes may exceed 52 bits).
 mpz_class value_of(const digit_vector& x) {
   mpz_class v = 0;
-  for (int k = 23; k >= 0; --k) v = (v << 52) + mpz_class(std::to_string(x.d[static_cast<std::size_t>(k)]));
+  for (int k = 23; k >= 0; --k)
+    v = (v << 52) + mpz_class(std::to_string(x.d[static_cast<std::size_t>(k)]));
   return v;
 }
 digit_vector digits_of(mpz_class v) {
@@ -80,11 +87,13 @@ TEST_CASE("ifma internals: normalization resolves every carry ripple", "[fp][ker
   std::mt19937_64 rng(9);
   for (int c = 0; c < 3000; ++c) {
     digit_vector x;
-    if (c == 0) {  // the first pass leaves [M, 2^52, M, ..., M, 0]: one carry runs through lanes 1..19
+    if (c ==
+        0) {  // the first pass leaves [M, 2^52, M, ..., M, 0]: one carry runs through lanes 1..19
       x.d.fill(mask52);
       x.d[0] = (std::uint64_t{1} << 53) - 1;
       x.d[19] = 0;
-    } else if (c == 1) {  // every lane all ones and a carry into lane 0: it ripples to the top digit
+    } else if (c ==
+               1) {  // every lane all ones and a carry into lane 0: it ripples to the top digit
       x.d.fill(mask52);
       x.d[0] += 1;
       x.d[19] = 0;
@@ -103,7 +112,8 @@ TEST_CASE("ifma internals: normalization resolves every carry ripple", "[fp][ker
   }
 }
 
-TEST_CASE("ifma internals: the final subtraction maps [0, 2p) to [0, p) with every borrow ripple", "[fp][kernels][ifma]") {
+TEST_CASE("ifma internals: the final subtraction maps [0, 2p) to [0, p) with every borrow ripple",
+          "[fp][kernels][ifma]") {
   if (skipped_without_ifma()) return;
   const modulus16 m(set1::p, set1::base_field::m_inv);
   const mpz_class p = to_mpz(set1::p);
@@ -130,12 +140,14 @@ TEST_CASE("ifma internals: the final subtraction maps [0, 2p) to [0, p) with eve
   }
 }
 
-TEST_CASE("ifma internals: the radix changes, with the Montgomery pre-shifts, are exact", "[fp][kernels][ifma]") {
+TEST_CASE("ifma internals: the radix changes, with the Montgomery pre-shifts, are exact",
+          "[fp][kernels][ifma]") {
   if (skipped_without_ifma()) return;
   std::mt19937_64 rng(11);
   for (int c = 0; c < 2000; ++c) {
     skm::uint<16> x;
-    for (auto& l : x.limb) l = c == 0 ? ~std::uint64_t{0} : c == 1 ? 0 : rng();  // 2^1024 - 1, 0, random
+    for (auto& l : x.limb)
+      l = c == 0 ? ~std::uint64_t{0} : c == 1 ? 0 : rng();  // 2^1024 - 1, 0, random
     if (c % 5 == 2) x.limb[static_cast<std::size_t>(rng() % 16)] = 0;
     const mpz_class v = to_mpz(x);
     INFO("x = " << v.get_str(16));

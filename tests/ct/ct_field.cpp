@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <string>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "../support/ct_marks.hpp"
@@ -80,8 +80,8 @@ void check_field(const char* name, std::mt19937_64& rng) {
     auto r_bytes = a.to_bytes();
     typename F::uint_type r_uint = a.to_uint();
 
-    for (F* x : {&r_sum, &r_diff, &r_prod, &r_sq, &r_neg, &r_half, &r_dbl, &r_inv, &r_pow, &r_pub_exp, &r_sel, &s1, &s2,
-                 &r_red})
+    for (F* x : {&r_sum, &r_diff, &r_prod, &r_sq, &r_neg, &r_half, &r_dbl, &r_inv, &r_pow,
+                 &r_pub_exp, &r_sel, &s1, &s2, &r_red})
       declassify(*x);
     declassify(r_legendre);
     declassify(r_eq);
@@ -168,7 +168,8 @@ void check_adx_kernels(std::mt19937_64& rng) {
 #endif
 
 /// Deliberately leaky: a table read at an index taken from a secret limb (the classic cache-timing
-/// leak; a plain `if` might be compiled into a conditional move). Under valgrind it must be reported.
+/// leak; a plain `if` might be compiled into a conditional move). Under valgrind it must be
+/// reported.
 __attribute__((noinline)) int leaky_lookup(const curves::p256::base_field& a) {
   static constexpr std::array<int, 16> table{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
   return table[a.montgomery_form().limb[0] & 15];

@@ -93,7 +93,8 @@ bool same(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
 // ------------------------------------------------------------------------------------------
 // ECCSI (RFC 6507) on P-256
 
-const std::vector<std::uint8_t> eccsi_id = unhex("32 30 31 31 2D 30 32 00 74 65 6C 3A 2B 34 34 37 37 30 30 39 30 30 31 32 33 00");
+const std::vector<std::uint8_t> eccsi_id =
+    unhex("32 30 31 31 2D 30 32 00 74 65 6C 3A 2B 34 34 37 37 30 30 39 30 30 31 32 33 00");
 const std::vector<std::uint8_t> eccsi_message = unhex("6D 65 73 73 61 67 65 00");
 
 void check_eccsi() {
@@ -108,12 +109,14 @@ void check_eccsi() {
       declassify(k->kpak());  // KPAK = [KSAK]G is the KMS's public key
       auto ksak = k->export_ksak();
       declassify(ksak);
-      check(ksak == ref->export_ksak() && k->kpak().bytes() == ref->kpak().bytes(), "ECCSI kms::generate: KSAK and KPAK");
+      check(ksak == ref->export_ksak() && k->kpak().bytes() == ref->kpak().bytes(),
+            "ECCSI kms::generate: KSAK and KPAK");
     }
   }
 
   // SSK/PVT issuing: KSAK secret (restored from secret octets), v from the secret source.
-  auto ksak_pub = to_array<32>(unhex("12345678 9ABCDEF0 12345678 9ABCDEF0 12345678 9ABCDEF0 12345678 9ABCDEF0"));
+  auto ksak_pub = to_array<32>(
+      unhex("12345678 9ABCDEF0 12345678 9ABCDEF0 12345678 9ABCDEF0 12345678 9ABCDEF0"));
   const auto kms_ref = kms_t::from_ksak(ksak_pub).value();
   auto ksak = ksak_pub;
   secret(ksak);
@@ -131,7 +134,8 @@ void check_eccsi() {
   if (!pair) return;
   declassify(pair->pvt);  // public by design
   declassify(pair->ssk);  // secret: only to compare
-  check(pair->pvt == pair_ref.pvt && pair->ssk == pair_ref.ssk, "ECCSI issued (SSK, PVT) = reference");
+  check(pair->pvt == pair_ref.pvt && pair->ssk == pair_ref.ssk,
+        "ECCSI issued (SSK, PVT) = reference");
 
   // Signer creation (the SSK is validated: KPAK = [SSK]G - [HS]PVT) and signing with secret j.
   auto ssk = pair_ref.ssk;
@@ -139,7 +143,8 @@ void check_eccsi() {
   const auto signer = eccsi::signer<>::create(kpak, eccsi_id, ssk, pair_ref.pvt);
   check(signer.has_value(), "ECCSI signer::create with a secret SSK");
   if (!signer) return;
-  const auto signer_ref = eccsi::signer<>::create(kpak, eccsi_id, pair_ref.ssk, pair_ref.pvt).value();
+  const auto signer_ref =
+      eccsi::signer<>::create(kpak, eccsi_id, pair_ref.ssk, pair_ref.pvt).value();
   for (std::uint64_t seed = 13; seed < 16; ++seed) {
     test_rng sign_pub(seed, false), sign_sec(seed, true);
     const auto sig_ref = signer_ref.sign(eccsi_message, sign_pub).value();
@@ -148,7 +153,8 @@ void check_eccsi() {
     if (!sig) continue;
     declassify(*sig);  // the signature is published
     check(*sig == sig_ref, "ECCSI signature = reference");
-    check(eccsi::verify(kpak, eccsi_id, eccsi_message, *sig).has_value(), "ECCSI signature verifies");
+    check(eccsi::verify(kpak, eccsi_id, eccsi_message, *sig).has_value(),
+          "ECCSI signature verifies");
   }
 }
 
@@ -162,12 +168,14 @@ __attribute__((noinline)) int leaky_lookup(std::uint8_t secret_octet) {
 // ------------------------------------------------------------------------------------------
 // SAKKE (RFC 6508) on parameter set 1, with the inputs of RFC 6508 Appendix A
 
-const std::vector<std::uint8_t> sakke_id = unhex("3230 31312D30 32007465 6C3A2B34 34373730 30393030 31323300");
+const std::vector<std::uint8_t> sakke_id =
+    unhex("3230 31312D30 32007465 6C3A2B34 34373730 30393030 31323300");
 
 void check_sakke(bool leak) {
   using S = sakke::scheme<curve1>;
   using kms_t = sakke::kms<curve1>;
-  const auto z_pub = to_array<curve1::scalar_field::bytes>(unhex("AFF429D3 5F84B110 D094803B 3595A6E2 998BC99F"));
+  const auto z_pub =
+      to_array<curve1::scalar_field::bytes>(unhex("AFF429D3 5F84B110 D094803B 3595A6E2 998BC99F"));
   const auto ssv_pub = to_array<S::ssv_bytes>(unhex("12345678 9ABCDEF0 12345678 9ABCDEF0"));
 
   const auto kms_ref = kms_t::from_master_secret(z_pub).value();
@@ -212,7 +220,8 @@ void check_sakke(bool leak) {
     const auto gen = kms_t::generate(sec);
     auto z_gen = gen.export_master_secret();
     declassify(z_gen);
-    check(z_gen == gen_ref.export_master_secret() && gen.public_key().encode() == gen_ref.public_key().encode(),
+    check(z_gen == gen_ref.export_master_secret() &&
+              gen.public_key().encode() == gen_ref.public_key().encode(),
           "SAKKE kms::generate with a secret random source");
   }
 
@@ -245,11 +254,13 @@ void check_sakke(bool leak) {
 
   // Receiver: the RSK arrives as secret octets, is decoded, validated and its line table built.
   auto rsk_bytes = rsk_ref_bytes;
-  (void)VALGRIND_MAKE_MEM_UNDEFINED(rsk_bytes.data() + 1, rsk_bytes.size() - 1);  // the 0x04 prefix is format
+  (void)VALGRIND_MAKE_MEM_UNDEFINED(rsk_bytes.data() + 1,
+                                    rsk_bytes.size() - 1);  // the 0x04 prefix is format
   const auto rsk = sakke::decode_rsk<curve1>(rsk_bytes);
   check(rsk.has_value(), "SAKKE decode_rsk of a secret RSK");
   if (!rsk) return;
-  check(sakke::validate_rsk(kms_pub, sakke_id, *rsk).has_value(), "SAKKE validate_rsk of a secret RSK");
+  check(sakke::validate_rsk(kms_pub, sakke_id, *rsk).has_value(),
+        "SAKKE validate_rsk of a secret RSK");
   const auto rx = sakke::receiver<curve1>::create(kms_pub, sakke_id, *rsk);
   check(rx.has_value(), "SAKKE receiver::create from a secret RSK");
   if (!rx) return;
@@ -277,7 +288,8 @@ void check_sakke(bool leak) {
 // Key management: TS 33.220 KDF, MIKEY PRF, SRTP KDF, key-parameters AES-GCM
 
 void check_km() {
-  const auto key_pub = to_array<32>(unhex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"));
+  const auto key_pub =
+      to_array<32>(unhex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"));
   auto key = key_pub;
   secret(key);
 
@@ -303,26 +315,33 @@ void check_km() {
 
   // MIKEY PRF (both PRF functions; a 48-octet inkey spans two 256-bit blocks)
   std::array<std::uint8_t, 48> inkey_pub{};
-  for (std::size_t i = 0; i < inkey_pub.size(); ++i) inkey_pub[i] = static_cast<std::uint8_t>(0xA5 ^ (7 * i));
+  for (std::size_t i = 0; i < inkey_pub.size(); ++i)
+    inkey_pub[i] = static_cast<std::uint8_t>(0xA5 ^ (7 * i));
   auto inkey = inkey_pub;
   secret(inkey);
   const auto rand = to_array<16>(unhex("F0E1D2C3B4A5968778695A4B3C2D1E0F"));
   for (auto prf : {km::mikey_prf::prf_hmac_sha_256, km::mikey_prf::mikey_1}) {
-    const auto ref = km::derive_from_tgk(prf, inkey_pub, km::tgk_constant::tek, 1, 0x0A0B0C0D, rand, 40).value();
-    const auto out = km::derive_from_tgk(prf, inkey, km::tgk_constant::tek, 1, 0x0A0B0C0D, rand, 40);
+    const auto ref =
+        km::derive_from_tgk(prf, inkey_pub, km::tgk_constant::tek, 1, 0x0A0B0C0D, rand, 40).value();
+    const auto out =
+        km::derive_from_tgk(prf, inkey, km::tgk_constant::tek, 1, 0x0A0B0C0D, rand, 40);
     check(out.has_value(), "MIKEY PRF with a secret TGK");
     if (out) {
       declassify_bytes(out->span());
       check(same(out->span(), ref.span()), "MIKEY PRF output = reference");
     }
   }
-  const auto master_ref = km::derive_srtp_master(km::mikey_prf::prf_hmac_sha_256, std::span(key_pub).first(16), 2, 0x11223344, rand).value();
-  const auto master = km::derive_srtp_master(km::mikey_prf::prf_hmac_sha_256, std::span(key).first(16), 2, 0x11223344, rand);
+  const auto master_ref = km::derive_srtp_master(km::mikey_prf::prf_hmac_sha_256,
+                                                 std::span(key_pub).first(16), 2, 0x11223344, rand)
+                              .value();
+  const auto master = km::derive_srtp_master(km::mikey_prf::prf_hmac_sha_256,
+                                             std::span(key).first(16), 2, 0x11223344, rand);
   check(master.has_value(), "SRTP master key and salt (MIKEY PRF) from a secret TGK");
   if (master) {
     declassify_bytes(master->key.span());
     declassify_bytes(master->salt.span());
-    check(same(master->key.span(), master_ref.key.span()) && same(master->salt.span(), master_ref.salt.span()),
+    check(same(master->key.span(), master_ref.key.span()) &&
+              same(master->salt.span(), master_ref.salt.span()),
           "SRTP master key and salt = reference");
   }
 
@@ -332,12 +351,17 @@ void check_km() {
   secret(salt);
   for (std::size_t key_len : {16u, 32u}) {
     for (bool rtcp : {false, true}) {
-      const auto ref = km::srtp_derive_session_keys(std::span(key_pub).first(key_len), salt_pub, rtcp, key_len, 20, 14).value();
-      const auto out = km::srtp_derive_session_keys(std::span(key).first(key_len), salt, rtcp, key_len, 20, 14);
+      const auto ref = km::srtp_derive_session_keys(std::span(key_pub).first(key_len), salt_pub,
+                                                    rtcp, key_len, 20, 14)
+                           .value();
+      const auto out =
+          km::srtp_derive_session_keys(std::span(key).first(key_len), salt, rtcp, key_len, 20, 14);
       check(out.has_value(), "SRTP session keys with a secret master key and salt");
       if (!out) continue;
-      for (const auto* s : {&out->encryption_key, &out->authentication_key, &out->salt}) declassify_bytes(s->span());
-      check(same(out->encryption_key.span(), ref.encryption_key.span()) && same(out->authentication_key.span(), ref.authentication_key.span()) &&
+      for (const auto* s : {&out->encryption_key, &out->authentication_key, &out->salt})
+        declassify_bytes(s->span());
+      check(same(out->encryption_key.span(), ref.encryption_key.span()) &&
+                same(out->authentication_key.span(), ref.authentication_key.span()) &&
                 same(out->salt.span(), ref.salt.span()),
             "SRTP session keys = reference");
     }
@@ -354,7 +378,8 @@ void check_km() {
   const auto dppk_pub = std::span(key_pub).first(16);
   const auto dppk = std::span(key).first(16);
   test_rng iv_ref(31, false), iv_rng(31, false);  // the IV is public
-  const auto data = km::protect_key_parameters(kp, dppk_pub, dppk_id, {0, 0, 0, 0, 1}, iv_ref).value();
+  const auto data =
+      km::protect_key_parameters(kp, dppk_pub, dppk_id, {0, 0, 0, 0, 1}, iv_ref).value();
   {
     auto mine = km::protect_key_parameters(kp, dppk, dppk_id, {0, 0, 0, 0, 1}, iv_rng);
     check(mine.has_value(), "key parameters protected with a secret DPPK");

@@ -44,15 +44,20 @@ inline std::vector<std::string> split_lines(std::string_view text) {
 }
 
 inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
 /// The NAME of a line `<open>NAME<close>` (surrounding blanks ignored), if it has that shape.
-inline std::optional<std::string> marker_name(std::string_view line, std::string_view open, std::string_view close) {
+inline std::optional<std::string> marker_name(std::string_view line, std::string_view open,
+                                              std::string_view close) {
   line = trim(line);
-  if (line.size() <= open.size() + close.size() || !line.starts_with(open) || !line.ends_with(close)) return std::nullopt;
+  if (line.size() <= open.size() + close.size() || !line.starts_with(open) ||
+      !line.ends_with(close))
+    return std::nullopt;
   return std::string(line.substr(open.size(), line.size() - open.size() - close.size()));
 }
 
@@ -64,7 +69,8 @@ inline regions source_regions(std::string_view text) {
   std::optional<std::string> open;
   for (const auto& line : split_lines(text)) {
     if (const auto end = marker_name(line, "// [/doc:", "]")) {
-      if (!open || *open != *end) throw std::runtime_error("doc region end without its start: " + *end);
+      if (!open || *open != *end)
+        throw std::runtime_error("doc region end without its start: " + *end);
       open.reset();
     } else if (const auto start = marker_name(line, "// [doc:", "]")) {
       if (open) throw std::runtime_error("doc region " + *start + " starts inside " + *open);
@@ -88,7 +94,8 @@ inline regions markdown_blocks(std::string_view text) {
     const auto name = marker_name(lines[i], "<!-- doc:", " -->");
     if (!name) continue;
     if (out.contains(*name)) throw std::runtime_error("doc block repeated: " + *name);
-    if (i + 1 >= lines.size() || !lines[i + 1].starts_with("```")) throw std::runtime_error("doc marker without a code block: " + *name);
+    if (i + 1 >= lines.size() || !lines[i + 1].starts_with("```"))
+      throw std::runtime_error("doc marker without a code block: " + *name);
     auto& block = out[*name];
     std::size_t j = i + 2;
     for (; j < lines.size() && lines[j] != "```"; ++j) block.push_back(lines[j]);
@@ -112,13 +119,15 @@ inline std::vector<std::string> differences(const regions& source, const regions
       const std::string a = k < lines.size() ? lines[k] : "<end of region>";
       const std::string b = k < shown.size() ? shown[k] : "<end of block>";
       if (a != b) {
-        out.push_back("region " + name + ", line " + std::to_string(k + 1) + ": source `" + a + "`, document `" + b + "`");
+        out.push_back("region " + name + ", line " + std::to_string(k + 1) + ": source `" + a +
+                      "`, document `" + b + "`");
         break;
       }
     }
   }
   for (const auto& [name, lines] : doc)
-    if (!source.contains(name)) out.push_back("document block " + name + " has no region in the source");
+    if (!source.contains(name))
+      out.push_back("document block " + name + " has no region in the source");
   return out;
 }
 

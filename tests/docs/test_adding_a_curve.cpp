@@ -1,13 +1,13 @@
 // docs/adding-a-curve.md, compiled and run: ECCSI over secp256k1 from one traits struct. The
 // marked regions are the document's code blocks (checked below, so the document cannot drift);
 // the rest cross-checks the new curve against Crypto++'s own secp256k1.
-#include <catch2/catch.hpp>
 #include <cryptopp/asn.h>
 #include <cryptopp/eccrypto.h>
 #include <cryptopp/ecp.h>
 #include <cryptopp/integer.h>
 #include <cryptopp/oids.h>
 #include <cryptopp/sha.h>
+#include <catch2/catch.hpp>
 
 #include <array>
 #include <cstdint>
@@ -28,10 +28,12 @@ struct secp256k1 {
   static constexpr const char* name = "secp256k1";
 
   struct base_field_params {
-    static constexpr auto modulus = skm::hex<256>("FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFE FFFFFC2F");
+    static constexpr auto modulus =
+        skm::hex<256>("FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFE FFFFFC2F");
   };
   struct scalar_field_params {  // the order q of the generator G
-    static constexpr auto modulus = skm::hex<256>("FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFE BAAEDCE6 AF48A03B BFD25E8C D0364141");
+    static constexpr auto modulus =
+        skm::hex<256>("FFFFFFFF FFFFFFFF FFFFFFFF FFFFFFFE BAAEDCE6 AF48A03B BFD25E8C D0364141");
   };
   using base_field = skm::fp<base_field_params>;
   using scalar_field = skm::fp<scalar_field_params>;
@@ -40,8 +42,10 @@ struct secp256k1 {
   static constexpr auto q = scalar_field_params::modulus;
   static constexpr auto a = skm::uint<4>{};  // a = 0
   static constexpr auto b = skm::uint<4>::from_u64(7);
-  static constexpr auto generator_x = skm::hex<256>("79BE667E F9DCBBAC 55A06295 CE870B07 029BFCDB 2DCE28D9 59F2815B 16F81798");
-  static constexpr auto generator_y = skm::hex<256>("483ADA77 26A3C465 5DA4FBFC 0E1108A8 FD17B448 A6855419 9C47D08F FB10D4B8");
+  static constexpr auto generator_x =
+      skm::hex<256>("79BE667E F9DCBBAC 55A06295 CE870B07 029BFCDB 2DCE28D9 59F2815B 16F81798");
+  static constexpr auto generator_y =
+      skm::hex<256>("483ADA77 26A3C465 5DA4FBFC 0E1108A8 FD17B448 A6855419 9C47D08F FB10D4B8");
   static constexpr unsigned cofactor = 1;
 };
 
@@ -59,14 +63,18 @@ static_assert(eccsi_k1::N == 32 && eccsi_k1::point_size == 65 && eccsi_k1::signa
 
 namespace {
 
-std::span<const std::uint8_t> octets(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+std::span<const std::uint8_t> octets(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 template <std::size_t N>
 CryptoPP::Integer to_integer(const skm::uint<N>& v) {
   const auto bytes = skm::to_bytes_be<8 * N>(v);
   return CryptoPP::Integer(bytes.data(), bytes.size());
 }
-CryptoPP::Integer to_integer(std::span<const std::uint8_t> big_endian) { return CryptoPP::Integer(big_endian.data(), big_endian.size()); }
+CryptoPP::Integer to_integer(std::span<const std::uint8_t> big_endian) {
+  return CryptoPP::Integer(big_endian.data(), big_endian.size());
+}
 
 /// A 0x04 || x || y point as Crypto++ sees it (the tests only pass well-formed points).
 CryptoPP::ECP::Point to_point(std::span<const std::uint8_t> sec1) {
@@ -129,7 +137,8 @@ TEST_CASE("ECCSI over secp256k1: KMS, key issuing, validation, sign, verify", "[
   altered[eccsi_k1::N + eccsi_k1::N - 1] ^= 1;  // last octet of s
   CHECK(eccsi::verify(*kpak, id, message, altered).error() == eccsi::error::jx_mismatch);
   // An SSK that does not belong to the ID is refused at validation.
-  CHECK(eccsi::signer<secp256k1>::create(*kpak, bob_id, issued->ssk, issued->pvt).error() == eccsi::error::ssk_invalid);
+  CHECK(eccsi::signer<secp256k1>::create(*kpak, bob_id, issued->ssk, issued->pvt).error() ==
+        eccsi::error::ssk_invalid);
 }
 // [/doc:round-trip]
 
@@ -144,7 +153,8 @@ TEST_CASE("the secp256k1 traits equal Crypto++'s built-in curve", "[docs][curve]
   CHECK(ref.GetSubgroupGenerator().y == to_integer(secp256k1::generator_y));
 }
 
-TEST_CASE("ECCSI over secp256k1 agrees with an independent transcription on Crypto++'s ECP", "[docs][curve]") {
+TEST_CASE("ECCSI over secp256k1 agrees with an independent transcription on Crypto++'s ECP",
+          "[docs][curve]") {
   namespace eccsi = skm::eccsi;
   const CryptoPP::DL_GroupParameters_EC<CryptoPP::ECP> ref(CryptoPP::ASN1::secp256k1());
   const CryptoPP::ECP& curve = ref.GetCurve();
@@ -173,10 +183,12 @@ TEST_CASE("ECCSI over secp256k1 agrees with an independent transcription on Cryp
     CHECK(same(curve.ScalarMultiply(g, to_integer(issued.ssk)), y));
 
     // §5.2.2 on Crypto++: HE = hash(HS || r || M), J = [s]([HE]G + [r]Y), Jx = r (mod p)
-    const auto signer = eccsi::signer<secp256k1>::create(kms.kpak(), id, issued.ssk, issued.pvt).value();
+    const auto signer =
+        eccsi::signer<secp256k1>::create(kms.kpak(), id, issued.ssk, issued.pvt).value();
     const std::string text = "message " + std::to_string(round);
     const auto sig = signer.sign(octets(text), rng).value();
-    const std::span<const std::uint8_t> r_bytes(sig.data(), 32), s_bytes(sig.data() + 32, 32), sig_pvt(sig.data() + 64, 65);
+    const std::span<const std::uint8_t> r_bytes(sig.data(), 32), s_bytes(sig.data() + 32, 32),
+        sig_pvt(sig.data() + 64, 65);
     CHECK(std::equal(sig_pvt.begin(), sig_pvt.end(), issued.pvt.begin()));
     const auto he = sha256_of({hs, r_bytes, octets(text)});
     const CryptoPP::Integer r = to_integer(r_bytes), s = to_integer(s_bytes);
@@ -184,7 +196,8 @@ TEST_CASE("ECCSI over secp256k1 agrees with an independent transcription on Cryp
     REQUIRE(r < p);
     REQUIRE(s.IsPositive());
     REQUIRE(s < q);
-    const auto inner = curve.Add(curve.ScalarMultiply(g, to_integer(he) % q), curve.ScalarMultiply(y, r % q));
+    const auto inner =
+        curve.Add(curve.ScalarMultiply(g, to_integer(he) % q), curve.ScalarMultiply(y, r % q));
     const auto j = curve.ScalarMultiply(inner, s);
     REQUIRE_FALSE(j.identity);
     CHECK(j.x == r);

@@ -40,7 +40,9 @@ bool alice_sends_bob_a_key() {
 }
 // [/doc:readme-example]
 
-TEST_CASE("the README example distributes a key", "[docs][readme]") { CHECK(alice_sends_bob_a_key()); }
+TEST_CASE("the README example distributes a key", "[docs][readme]") {
+  CHECK(alice_sends_bob_a_key());
+}
 
 TEST_CASE("README.md shows exactly the code compiled here", "[docs][doc-sync]") {
   using namespace skm::docs_test;
@@ -55,11 +57,19 @@ TEST_CASE("the doc-sync check notices a drifted, missing or malformed block", "[
   using namespace skm::docs_test;
   const auto source = source_regions("x\n// [doc:a]\nint f();\nint g();\n// [/doc:a]\ny\n");
   REQUIRE(source.at("a") == std::vector<std::string>{"int f();", "int g();"});
-  CHECK(differences(source, markdown_blocks("text\n<!-- doc:a -->\n```cpp\nint f();\nint g();\n```\n")).empty());
-  CHECK(differences(source, markdown_blocks("<!-- doc:a -->\n```cpp\nint f();\nint h();\n```\n")).size() == 1);   // a line changed
-  CHECK(differences(source, markdown_blocks("<!-- doc:a -->\n```cpp\nint f();\n```\n")).size() == 1);             // a line missing
-  CHECK(differences(source, markdown_blocks("```cpp\nint f();\nint g();\n```\n")).size() == 1);                   // block not marked
-  CHECK(differences(source, markdown_blocks("<!-- doc:a -->\n```\nint f();\nint g();\n```\n<!-- doc:b -->\n```\n```\n")).size() == 1);  // extra block
+  CHECK(differences(source,
+                    markdown_blocks("text\n<!-- doc:a -->\n```cpp\nint f();\nint g();\n```\n"))
+            .empty());
+  CHECK(differences(source, markdown_blocks("<!-- doc:a -->\n```cpp\nint f();\nint h();\n```\n"))
+            .size() == 1);  // a line changed
+  CHECK(differences(source, markdown_blocks("<!-- doc:a -->\n```cpp\nint f();\n```\n")).size() ==
+        1);  // a line missing
+  CHECK(differences(source, markdown_blocks("```cpp\nint f();\nint g();\n```\n")).size() ==
+        1);  // block not marked
+  CHECK(differences(source,
+                    markdown_blocks(
+                        "<!-- doc:a -->\n```\nint f();\nint g();\n```\n<!-- doc:b -->\n```\n```\n"))
+            .size() == 1);  // extra block
   CHECK_THROWS(markdown_blocks("<!-- doc:a -->\ntext\n"));
   CHECK_THROWS(markdown_blocks("<!-- doc:a -->\n```\nint f();\n"));
   CHECK_THROWS(source_regions("// [doc:a]\nint f();\n"));

@@ -37,7 +37,8 @@ typename ec::curve_facts<Curve>::scalar random_scalar(std::mt19937_64& rng) {
 }
 
 template <class Curve, unsigned W>
-void check_curve(const char* name, const ec::fixed_base_table<Curve, W>& table, std::mt19937_64& rng) {
+void check_curve(const char* name, const ec::fixed_base_table<Curve, W>& table,
+                 std::mt19937_64& rng) {
   using affine = ec::affine_point<Curve>;
   const auto k_public = random_scalar<Curve>(rng);
   const affine base = table.base();
@@ -76,9 +77,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   check_curve("P-256 generator", ec::generator_table<skm::curves::p256>(), rng);
-  const auto p = ec::to_affine_vartime(ec::mul_vartime(ec::generator<skm::curves::p256>(), random_scalar<skm::curves::p256>(rng)));
+  const auto p = ec::to_affine_vartime(
+      ec::mul_vartime(ec::generator<skm::curves::p256>(), random_scalar<skm::curves::p256>(rng)));
   check_curve("P-256 run-time base", ec::fixed_base_table<skm::curves::p256, 5>(p), rng);
-  check_curve("parameter set 1 generator", ec::fixed_base_table<skm::curves::sakke_param_set_1, 3>(ec::generator<skm::curves::sakke_param_set_1>()), rng);
+  check_curve("parameter set 1 generator",
+              ec::fixed_base_table<skm::curves::sakke_param_set_1, 3>(
+                  ec::generator<skm::curves::sakke_param_set_1>()),
+              rng);
 
   // ECCSI signing's scalar arithmetic: t = HE + r SSK, s = t^-1 j (here with the constant-time
   // inverse), and the zero test that decides a retry (declassified on purpose: a public event).

@@ -1,7 +1,7 @@
 // The ec layer on NIST P-256, against Crypto++'s ECP (an independent implementation).
-#include <catch2/catch.hpp>
 #include <cryptopp/ecp.h>
 #include <cryptopp/integer.h>
+#include <catch2/catch.hpp>
 
 #include <array>
 #include <random>
@@ -45,17 +45,27 @@ struct cryptopp_p256 {
 
 /// Scalars that exercise the edges: 0, 1, 2, small, q-1, q, q+1, all ones, and random ones.
 std::vector<scalar> interesting_scalars(std::mt19937_64& rng, int random_count) {
-  std::vector<scalar> v = {scalar{}, scalar::from_u64(1), scalar::from_u64(2), scalar::from_u64(3),
-                           scalar::from_u64(15), scalar::from_u64(16), scalar::from_u64(17),
-                           curve::q - 1, curve::q - 2, curve::q, curve::q + 1,
-                           scalar{{~0ull, ~0ull, ~0ull, ~0ull}}, scalar{{0, 0, 0, 1ull << 63}}};
+  std::vector<scalar> v = {scalar{},
+                           scalar::from_u64(1),
+                           scalar::from_u64(2),
+                           scalar::from_u64(3),
+                           scalar::from_u64(15),
+                           scalar::from_u64(16),
+                           scalar::from_u64(17),
+                           curve::q - 1,
+                           curve::q - 2,
+                           curve::q,
+                           curve::q + 1,
+                           scalar{{~0ull, ~0ull, ~0ull, ~0ull}},
+                           scalar{{0, 0, 0, 1ull << 63}}};
   for (int i = 0; i < random_count; ++i) v.push_back(skm::test::random_uint<4>(rng));
   for (int i = 0; i < random_count; ++i) v.push_back(skm::test::random_below(rng, curve::q));
   return v;
 }
 
 affine random_point(std::mt19937_64& rng) {
-  return ec::to_affine_vartime(ec::mul(ec::generator<curve>(), skm::test::random_below(rng, curve::q)));
+  return ec::to_affine_vartime(
+      ec::mul(ec::generator<curve>(), skm::test::random_below(rng, curve::q)));
 }
 
 }  // namespace
@@ -166,13 +176,15 @@ TEST_CASE("P-256 two-point multiplication against Crypto++", "[ec][ec-p256]") {
   for (std::size_t i = 0; i < scalars.size(); ++i) {
     const scalar& a = scalars[i];
     const scalar& b = scalars[(i * 7 + 3) % scalars.size()];
-    const auto expected = ref.curve.CascadeScalarMultiply(ref.g, to_integer(a), ref.from(p), to_integer(b));
+    const auto expected =
+        ref.curve.CascadeScalarMultiply(ref.g, to_integer(a), ref.from(p), to_integer(b));
     CHECK(cryptopp_p256::same(expected, ec::double_mul_vartime(g, a, p, b)));
   }
   // Cancelling terms: [a]G + [q-a]G = O, and P = G exercises the shared-doubling path.
   const scalar a = skm::test::random_below(rng, curve::q);
   CHECK(ec::is_identity(ec::double_mul_vartime(g, a, g, curve::q - a)).declassify());
-  CHECK(ec::is_identity(ec::double_mul_vartime(ec::identity_affine<curve>(), a, g, scalar{})).declassify());
+  CHECK(ec::is_identity(ec::double_mul_vartime(ec::identity_affine<curve>(), a, g, scalar{}))
+            .declassify());
 }
 
 TEST_CASE("P-256 batch conversion to affine", "[ec][ec-p256]") {
@@ -252,13 +264,16 @@ TEST_CASE("P-256 SEC1 encoding round trips and rejections", "[ec][ec-p256][ec-en
     affine small{};
     for (std::uint64_t x = 0;; ++x) {
       const field fx = field::from_u64(x);
-      const auto y = ((fx.square() - field::from_u64(3)) * fx + ec::curve_facts<curve>::b).sqrt_vartime();
+      const auto y =
+          ((fx.square() - field::from_u64(3)) * fx + ec::curve_facts<curve>::b).sqrt_vartime();
       if (y) {
         small = affine{fx, *y};
         break;
       }
     }
-    REQUIRE(ec::decode_uncompressed<curve>(ec::encode_uncompressed(small).value(), ec::subgroup_check::require).has_value());
+    REQUIRE(ec::decode_uncompressed<curve>(ec::encode_uncompressed(small).value(),
+                                           ec::subgroup_check::require)
+                .has_value());
     bad = ec::encode_uncompressed(small).value();
     const auto xb = skm::to_bytes_be<32>(small.x.to_uint() + curve::p);
     std::copy(xb.begin(), xb.end(), bad.begin() + 1);
@@ -290,7 +305,8 @@ TEST_CASE("P-256 fixed-base tables: the doubling-free windows", "[ec][ec-p256]")
   using table7 = ec::fixed_base_table<curve>;
   // 2^(7 i) * 65 <= q holds up to i = 35 (7*35 + 6.02 < 256), not for i = 36.
   STATIC_REQUIRE(table7::first_unsafe_window == 36);
-  STATIC_REQUIRE(ec::fixed_base_table<curve, 4>::first_unsafe_window == 64);  // 9 * 2^252 < q < 9 * 2^256
+  STATIC_REQUIRE(ec::fixed_base_table<curve, 4>::first_unsafe_window ==
+                 64);  // 9 * 2^252 < q < 9 * 2^256
   const table7& g_table = ec::generator_table<curve>();
   CHECK(g_table.base_has_order_q());
   // add_not_equal agrees with add whenever the inputs differ, and handles P = -Q and identities.
@@ -302,7 +318,8 @@ TEST_CASE("P-256 fixed-base tables: the doubling-free windows", "[ec][ec-p256]")
   CHECK(ec::ct_equal(ec::add_not_equal(ec::identity<curve>(), q), ec::to_jacobian(q)).declassify());
   CHECK(ec::ct_equal(ec::add_not_equal(pj, ec::identity_affine<curve>()), pj).declassify());
   // Scalars that fill the top (complete-addition) window.
-  for (const scalar& k : {curve::q - 1, curve::q + curve::q - 1, scalar{{~0ull, ~0ull, ~0ull, ~0ull}}}) {
+  for (const scalar& k :
+       {curve::q - 1, curve::q + curve::q - 1, scalar{{~0ull, ~0ull, ~0ull, ~0ull}}}) {
     CHECK(ec::ct_equal(g_table.mul(k), ec::mul_vartime(ec::generator<curve>(), k)).declassify());
   }
 }
@@ -371,8 +388,10 @@ TEST_CASE("wNAF recoding: sum, oddness, range, spacing", "[ec][ec-p256]") {
       first = false;
       last_nonzero = i;
       const auto term = skm::uint<5>::from_u64(static_cast<std::uint64_t>(d > 0 ? d : -d)) << i;
-      if (d > 0) pos = pos + term;
-      else neg = neg + term;
+      if (d > 0)
+        pos = pos + term;
+      else
+        neg = neg + term;
     }
     CHECK(pos - neg == k.resize<5>());
   }
@@ -393,16 +412,25 @@ TEST_CASE("P-256 multi-scalar multiplication with a wide-window base table", "[e
     const auto pb = ref.curve.ScalarMultiply(ref.from(p), to_integer(b));
     const auto qc = ref.curve.ScalarMultiply(ref.from(q), to_integer(c));
     CHECK(cryptopp_p256::same(ref.curve.Add(ref.curve.Add(ga, pb), qc),
-                              ec::multi_mul_vartime(g_table, a, std::array<affine, 2>{p, q}, std::array<scalar, 2>{b, c})));
-    CHECK(cryptopp_p256::same(ref.curve.Add(ga, pb), ec::multi_mul_vartime(g_table, a, std::array<affine, 1>{p}, std::array<scalar, 1>{b})));
+                              ec::multi_mul_vartime(g_table, a, std::array<affine, 2>{p, q},
+                                                    std::array<scalar, 2>{b, c})));
+    CHECK(cryptopp_p256::same(
+        ref.curve.Add(ga, pb),
+        ec::multi_mul_vartime(g_table, a, std::array<affine, 1>{p}, std::array<scalar, 1>{b})));
     const auto pa = ref.curve.ScalarMultiply(ref.from(p), to_integer(a));
-    CHECK(cryptopp_p256::same(ref.curve.Add(pa, qc), ec::multi_mul_vartime(p_table, a, std::array<affine, 1>{q}, std::array<scalar, 1>{c})));
+    CHECK(cryptopp_p256::same(
+        ref.curve.Add(pa, qc),
+        ec::multi_mul_vartime(p_table, a, std::array<affine, 1>{q}, std::array<scalar, 1>{c})));
     // an identity among the points contributes nothing
-    CHECK(cryptopp_p256::same(ref.curve.Add(ga, qc),
-                              ec::multi_mul_vartime(g_table, a, std::array<affine, 2>{ec::identity_affine<curve>(), q}, std::array<scalar, 2>{b, c})));
+    CHECK(cryptopp_p256::same(
+        ref.curve.Add(ga, qc),
+        ec::multi_mul_vartime(g_table, a, std::array<affine, 2>{ec::identity_affine<curve>(), q},
+                              std::array<scalar, 2>{b, c})));
   }
   // terms that cancel: [a]G + [q - a]G = O
   const scalar a = skm::test::random_below(rng, curve::q);
-  CHECK(ec::is_identity(ec::multi_mul_vartime(g_table, a, std::array<affine, 1>{ec::generator<curve>()}, std::array<scalar, 1>{curve::q - a}))
+  CHECK(ec::is_identity(ec::multi_mul_vartime(g_table, a,
+                                              std::array<affine, 1>{ec::generator<curve>()},
+                                              std::array<scalar, 1>{curve::q - a}))
             .declassify());
 }

@@ -60,15 +60,21 @@ TEST_CASE("set 1: generator order and group identities", "[ec][ec-set1]") {
     CHECK(ec::ct_equal(ec::mul(bp, a), ec::mul_vartime(P, ab)).declassify());
     // [a]P + [b]P = [a + b]P
     const scalar a_plus_b = (qfield::from_uint(a).value() + qfield::from_uint(b).value()).to_uint();
-    CHECK(ec::ct_equal(ec::double_mul_vartime(P, a, P, b), ec::mul_vartime(P, a_plus_b)).declassify());
+    CHECK(ec::ct_equal(ec::double_mul_vartime(P, a, P, b), ec::mul_vartime(P, a_plus_b))
+              .declassify());
   }
 }
 
 TEST_CASE("set 1: scalar multiplication against the affine reference", "[ec][ec-set1]") {
   std::mt19937_64 rng(12);
-  const affine Q = ec::to_affine_vartime(ec::mul_vartime(P, skm::test::random_below(rng, curve::q)));
-  std::vector<scalar> scalars = {scalar{}, scalar::from_u64(1), scalar::from_u64(2), scalar::from_u64(31),
-                                 curve::q - 1, skm::test::random_uint<16>(rng)};
+  const affine Q =
+      ec::to_affine_vartime(ec::mul_vartime(P, skm::test::random_below(rng, curve::q)));
+  std::vector<scalar> scalars = {scalar{},
+                                 scalar::from_u64(1),
+                                 scalar::from_u64(2),
+                                 scalar::from_u64(31),
+                                 curve::q - 1,
+                                 skm::test::random_uint<16>(rng)};
   for (int i = 0; i < 2; ++i) scalars.push_back(skm::test::random_below(rng, curve::q));
   const ec::fixed_base_table<curve> q_table(Q);  // a table built at run time from a computed point
   for (const auto& k : scalars) {
@@ -78,9 +84,11 @@ TEST_CASE("set 1: scalar multiplication against the affine reference", "[ec][ec-
     CHECK(reference::same(expected, q_table.mul(k)));
     CHECK(reference::same(expected, q_table.mul_vartime(k)));
   }
-  const scalar a = skm::test::random_below(rng, curve::q), b = skm::test::random_below(rng, curve::q);
-  CHECK(reference::same(reference::add(reference::mul(reference::from(P), a), reference::mul(reference::from(Q), b)),
-                        ec::double_mul_vartime(P, a, Q, b)));
+  const scalar a = skm::test::random_below(rng, curve::q),
+               b = skm::test::random_below(rng, curve::q);
+  CHECK(reference::same(
+      reference::add(reference::mul(reference::from(P), a), reference::mul(reference::from(Q), b)),
+      ec::double_mul_vartime(P, a, Q, b)));
 }
 
 TEST_CASE("set 1: points outside the subgroup and of small order", "[ec][ec-set1]") {
@@ -90,10 +98,13 @@ TEST_CASE("set 1: points outside the subgroup and of small order", "[ec][ec-set1
   CHECK(ec::is_identity(ec::dbl(ec::to_jacobian(order_two))).declassify());
   CHECK(ec::is_identity(ec::dbl(order_two)).declassify());
   CHECK(ec::is_identity(ec::add(ec::to_jacobian(order_two), order_two)).declassify());
-  CHECK(ec::is_identity(ec::add(ec::to_jacobian(order_two), ec::to_jacobian(order_two))).declassify());
+  CHECK(ec::is_identity(ec::add(ec::to_jacobian(order_two), ec::to_jacobian(order_two)))
+            .declassify());
   CHECK(ec::is_identity(ec::mul(order_two, scalar::from_u64(1234))).declassify());
-  CHECK(ec::ct_equal(ec::mul(order_two, scalar::from_u64(1235)), ec::to_jacobian(order_two)).declassify());
-  CHECK(ec::ct_equal(ec::mul_vartime(order_two, scalar::from_u64(1235)), ec::to_jacobian(order_two)).declassify());
+  CHECK(ec::ct_equal(ec::mul(order_two, scalar::from_u64(1235)), ec::to_jacobian(order_two))
+            .declassify());
+  CHECK(ec::ct_equal(ec::mul_vartime(order_two, scalar::from_u64(1235)), ec::to_jacobian(order_two))
+            .declassify());
   const ec::fixed_base_table<curve, 3> t2(order_two);  // every other entry is the identity
   CHECK(ec::ct_equal(t2.mul(scalar::from_u64(77)), ec::to_jacobian(order_two)).declassify());
   CHECK(ec::is_identity(t2.mul(scalar::from_u64(78))).declassify());
@@ -115,7 +126,8 @@ TEST_CASE("set 1: points outside the subgroup and of small order", "[ec][ec-set1
   REQUIRE_FALSE(rejected.has_value());
   CHECK(rejected.error() == ec::point_error::not_in_subgroup);
   const auto enc_two = ec::encode_uncompressed(order_two).value();
-  CHECK(ec::decode_uncompressed<curve>(enc_two, ec::subgroup_check::require).error() == ec::point_error::not_in_subgroup);
+  CHECK(ec::decode_uncompressed<curve>(enc_two, ec::subgroup_check::require).error() ==
+        ec::point_error::not_in_subgroup);
   CHECK(ec::decode_uncompressed<curve>(enc_two, ec::subgroup_check::skip).has_value());
   const auto enc_r4 = ec::encode_uncompressed(r4).value();
   CHECK(ec::decode_uncompressed<curve>(enc_r4, ec::subgroup_check::require).has_value());
@@ -126,27 +138,34 @@ TEST_CASE("set 1: SEC1 encoding", "[ec][ec-set1][ec-encoding]") {
   const auto enc = ec::encode_uncompressed(P).value();
   REQUIRE(enc.size() == 257);
   CHECK(enc[0] == 0x04);
-  CHECK(skm::from_bytes_be<16>(std::span<const std::uint8_t>(enc).subspan(1, 128)).value() == curve::generator_x);
-  CHECK(skm::from_bytes_be<16>(std::span<const std::uint8_t>(enc).subspan(129, 128)).value() == curve::generator_y);
+  CHECK(skm::from_bytes_be<16>(std::span<const std::uint8_t>(enc).subspan(1, 128)).value() ==
+        curve::generator_x);
+  CHECK(skm::from_bytes_be<16>(std::span<const std::uint8_t>(enc).subspan(129, 128)).value() ==
+        curve::generator_y);
   const auto dec = ec::decode_uncompressed<curve>(enc, ec::subgroup_check::require);
   REQUIRE(dec.has_value());
   CHECK(ec::ct_equal(*dec, P).declassify());
-  CHECK(ec::decode_uncompressed<curve>(std::span<const std::uint8_t>(enc).first(256), ec::subgroup_check::skip).error() ==
-        ec::point_error::bad_length);
+  CHECK(ec::decode_uncompressed<curve>(std::span<const std::uint8_t>(enc).first(256),
+                                       ec::subgroup_check::skip)
+            .error() == ec::point_error::bad_length);
   auto bad = enc;
   bad[256] ^= 1;
-  CHECK(ec::decode_uncompressed<curve>(bad, ec::subgroup_check::skip).error() == ec::point_error::not_on_curve);
+  CHECK(ec::decode_uncompressed<curve>(bad, ec::subgroup_check::skip).error() ==
+        ec::point_error::not_on_curve);
   bad = enc;
   const auto p_bytes = skm::to_bytes_be<128>(curve::p);
   std::copy(p_bytes.begin(), p_bytes.end(), bad.begin() + 129);
-  CHECK(ec::decode_uncompressed<curve>(bad, ec::subgroup_check::skip).error() == ec::point_error::y_out_of_range);
+  CHECK(ec::decode_uncompressed<curve>(bad, ec::subgroup_check::skip).error() ==
+        ec::point_error::y_out_of_range);
 }
 
 TEST_CASE("set 1: batch conversion with identities", "[ec][ec-set1]") {
   std::mt19937_64 rng(14);
-  std::vector<jacobian> pts = {ec::mul(P, skm::test::random_below(rng, curve::q)), ec::identity<curve>(),
-                               ec::dbl(ec::to_jacobian(order_two)), ec::mul(P, scalar::from_u64(5))};
+  std::vector<jacobian> pts = {ec::mul(P, skm::test::random_below(rng, curve::q)),
+                               ec::identity<curve>(), ec::dbl(ec::to_jacobian(order_two)),
+                               ec::mul(P, scalar::from_u64(5))};
   std::vector<affine> out(pts.size());
   ec::batch_to_affine<curve>(pts, out);
-  for (std::size_t i = 0; i < pts.size(); ++i) CHECK(ec::ct_equal(out[i], ec::to_affine_vartime(pts[i])).declassify());
+  for (std::size_t i = 0; i < pts.size(); ++i)
+    CHECK(ec::ct_equal(out[i], ec::to_affine_vartime(pts[i])).declassify());
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 int main() {
-  std::puts("SKIPPED: wolfSSL (libwolfssl-dev) not found; the ECCSI [wolfssl] interop tests did not run");
+  std::puts(
+      "SKIPPED: wolfSSL (libwolfssl-dev) not found; the ECCSI [wolfssl] interop tests did not run");
   return 77;
 }

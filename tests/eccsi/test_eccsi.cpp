@@ -21,7 +21,9 @@ using bytes = std::vector<std::uint8_t>;
 
 bytes from_hex(std::string_view s) { return skm::test::unhex(s); }
 template <std::size_t N>
-bytes to_vec(const std::array<std::uint8_t, N>& a) { return bytes(a.begin(), a.end()); }
+bytes to_vec(const std::array<std::uint8_t, N>& a) {
+  return bytes(a.begin(), a.end());
+}
 
 /// A random source that replays given N-octet blocks (RFC 6507's v and j) for N-octet requests;
 /// other requests (the blinding factors of inversions, 2N octets) get seeded pseudo-random bytes.
@@ -66,14 +68,20 @@ const bytes v = padded("23456");
 const bytes pvt_expected = from_hex(
     "04 758A1427 79BE89E8 29E71984 CB40EF75 8CC4AD77 5FC5B9A3 E1C8ED52 F6FA36D9"
     "   A79D2476 92F4EDA3 A6BDAB77 D6AA6474 A464AE49 34663C52 65BA7018 BA091F79");
-const bytes hs_expected = from_hex("490F3FEB BC1C902F 6289723D 7F8CBF79 DB889308 49D19F38 F0295B5C 276C14D1");
-const bytes ssk_expected = from_hex("23F374AE 1F4033F3 E9DBDDAA EF20F4CF 0B86BBD5 A138A5AE 9E7E006B 34489A0D");
+const bytes hs_expected =
+    from_hex("490F3FEB BC1C902F 6289723D 7F8CBF79 DB889308 49D19F38 F0295B5C 276C14D1");
+const bytes ssk_expected =
+    from_hex("23F374AE 1F4033F3 E9DBDDAA EF20F4CF 0B86BBD5 A138A5AE 9E7E006B 34489A0D");
 const bytes message = from_hex("6D657373 61676500");
 const bytes j = padded("34567");
-const bytes jx_expected = from_hex("269D4C8F DEB66A74 E4EF8C0D 5DCC597D DFE6029C 2AFFC493 6008CD2C C1045D81");
-const bytes jy_expected = from_hex("6DDA6A13 10F4B067 BD5DABDA D741B7CE F36457E1 96B1BFA9 7FD5F8FB B3926ADB");
-const bytes he_expected = from_hex("111F90EA E8271C96 DF9B3D67 26768D9E E9B18145 D7EC152C FA9C23D1 C4F02285");
-const bytes s_expected = from_hex("E09B528D 0EF8D6DF 1AA3ECBF 80110CFC EC9FC682 52CEBB67 9F413484 6940CCFD");
+const bytes jx_expected =
+    from_hex("269D4C8F DEB66A74 E4EF8C0D 5DCC597D DFE6029C 2AFFC493 6008CD2C C1045D81");
+const bytes jy_expected =
+    from_hex("6DDA6A13 10F4B067 BD5DABDA D741B7CE F36457E1 96B1BFA9 7FD5F8FB B3926ADB");
+const bytes he_expected =
+    from_hex("111F90EA E8271C96 DF9B3D67 26768D9E E9B18145 D7EC152C FA9C23D1 C4F02285");
+const bytes s_expected =
+    from_hex("E09B528D 0EF8D6DF 1AA3ECBF 80110CFC EC9FC682 52CEBB67 9F413484 6940CCFD");
 const bytes y_expected = from_hex(
     "04 833898D9 39C0013B B0502728 6F95CCE0 37C11BD2 5799423C 76E48362 A4959978"
     "   95D0473A 1CD6186E E9F0C104 B472499E 1A24D6CE 3D85173F 02EBBD94 5C25F604");
@@ -119,11 +127,15 @@ TEST_CASE("RFC 6507 Appendix A, value by value", "[eccsi][rfc6507]") {
   const auto sig = k.signer.sign(message, rng).value();
   CHECK(to_vec(sig) == signature_expected());
   // Verification: Y = [HS]PVT + KPAK, and J's x equals r
-  const auto ctx = eccsi::signer_context<>::create(k.kms.kpak(), id, pvt_expected, eccsi::precompute::y_point).value();
+  const auto ctx =
+      eccsi::signer_context<>::create(k.kms.kpak(), id, pvt_expected, eccsi::precompute::y_point)
+          .value();
   CHECK(to_vec(skm::ec::encode_uncompressed(ctx.y()).value()) == y_expected);
   CHECK(eccsi::verify(k.kms.kpak(), id, message, signature_expected()).has_value());
   CHECK(ctx.verify(message, signature_expected()).has_value());
-  const auto ctx_table = eccsi::signer_context<>::create(k.kms.kpak(), id, pvt_expected, eccsi::precompute::y_table).value();
+  const auto ctx_table =
+      eccsi::signer_context<>::create(k.kms.kpak(), id, pvt_expected, eccsi::precompute::y_table)
+          .value();
   CHECK(ctx_table.verify(message, signature_expected()).has_value());
   // A KPAK received as bytes validates and verifies the same way.
   const auto kpak = eccsi::public_key<>::from_bytes(kpak_expected).value();
@@ -158,7 +170,8 @@ TEST_CASE("ECCSI verification rejections", "[eccsi]") {
   const auto& kpak = k.kms.kpak();
   const bytes sig = signature_expected();
   const auto ctx = eccsi::signer_context<>::create(kpak, id, pvt_expected).value();
-  auto expect = [&](const bytes& s, eccsi::error e, const bytes& ident = id, const bytes& msg = message) {
+  auto expect = [&](const bytes& s, eccsi::error e, const bytes& ident = id,
+                    const bytes& msg = message) {
     const auto cold = eccsi::verify(kpak, ident, msg, s);
     REQUIRE_FALSE(cold.has_value());
     CHECK(cold.error() == e);
@@ -167,12 +180,15 @@ TEST_CASE("ECCSI verification rejections", "[eccsi]") {
   REQUIRE(eccsi::verify(kpak, id, message, sig).has_value());
 
   SECTION("length") {
-    expect(bytes(sig.begin(), sig.end() - 1), eccsi::error::bad_signature_length);  // one byte short
+    expect(bytes(sig.begin(), sig.end() - 1),
+           eccsi::error::bad_signature_length);  // one byte short
     bytes longer = sig;
     longer.push_back(0);
     expect(longer, eccsi::error::bad_signature_length);
     expect(bytes{}, eccsi::error::bad_signature_length);
-    for (std::size_t n = 0; n < sig.size(); n += 16) CHECK(ctx.verify(message, bytes(sig.begin(), sig.begin() + n)).error() == eccsi::error::bad_signature_length);
+    for (std::size_t n = 0; n < sig.size(); n += 16)
+      CHECK(ctx.verify(message, bytes(sig.begin(), sig.begin() + n)).error() ==
+            eccsi::error::bad_signature_length);
   }
   SECTION("r") {
     bytes bad = sig;
@@ -199,11 +215,14 @@ TEST_CASE("ECCSI verification rejections", "[eccsi]") {
     CHECK(ctx.verify(message, bad).error() == eccsi::error::s_out_of_range);
     // s -> q - s gives J -> -J, with the same x: RFC 6507 §6 notes this malleability, and a
     // verifier following §5.2.2 accepts it. (Protocols must not use signatures as unique IDs.)
-    const auto qms = skm::to_bytes_be<32>(skm::curves::p256::q - skm::from_bytes_be<4>(std::span<const std::uint8_t>(s_expected)).value());
+    const auto qms = skm::to_bytes_be<32>(
+        skm::curves::p256::q -
+        skm::from_bytes_be<4>(std::span<const std::uint8_t>(s_expected)).value());
     std::copy(qms.begin(), qms.end(), bad.begin() + 32);
     CHECK(eccsi::verify(k.kms.kpak(), id, message, bad).has_value());
     // s + 1 does not verify
-    auto s_plus_1 = skm::to_bytes_be<32>(skm::from_bytes_be<4>(std::span<const std::uint8_t>(s_expected)).value() + 1);
+    auto s_plus_1 = skm::to_bytes_be<32>(
+        skm::from_bytes_be<4>(std::span<const std::uint8_t>(s_expected)).value() + 1);
     std::copy(s_plus_1.begin(), s_plus_1.end(), bad.begin() + 32);
     expect(bad, eccsi::error::jx_mismatch);
   }
@@ -243,8 +262,10 @@ TEST_CASE("ECCSI verification rejections", "[eccsi]") {
     seeded_random rng(99);
     const auto other_kms = eccsi::kms<>::generate(rng).value();
     CHECK(eccsi::verify(other_kms.kpak(), id, message, sig).error() == eccsi::error::jx_mismatch);
-    CHECK(eccsi::signer_context<>::create(other_kms.kpak(), id, pvt_expected).value().verify(message, sig).error() ==
-          eccsi::error::jx_mismatch);
+    CHECK(eccsi::signer_context<>::create(other_kms.kpak(), id, pvt_expected)
+              .value()
+              .verify(message, sig)
+              .error() == eccsi::error::jx_mismatch);
     // flip each bit of r and s in turn (every one must fail)
     int failures = 0;
     for (std::size_t byte = 0; byte < 64; ++byte) {
@@ -268,7 +289,8 @@ TEST_CASE("ECCSI key validation rejections", "[eccsi]") {
   REQUIRE(eccsi::signer<>::create(kpak, id, ssk, pvt).has_value());
   expect(id, bytes(ssk.begin(), ssk.end() - 1), pvt, eccsi::error::ssk_bad_length);
   expect(id, bytes(32, 0), pvt, eccsi::error::ssk_out_of_range);
-  expect(id, to_vec(skm::to_bytes_be<32>(skm::curves::p256::q)), pvt, eccsi::error::ssk_out_of_range);
+  expect(id, to_vec(skm::to_bytes_be<32>(skm::curves::p256::q)), pvt,
+         eccsi::error::ssk_out_of_range);
   bytes bad_ssk = ssk;
   bad_ssk.back() ^= 1;
   expect(id, bad_ssk, pvt, eccsi::error::ssk_invalid);
@@ -280,12 +302,14 @@ TEST_CASE("ECCSI key validation rejections", "[eccsi]") {
   expect(id, ssk, bad_pvt, eccsi::error::pvt_not_on_curve);
   expect(id, ssk, bytes(pvt.begin(), pvt.end() - 1), eccsi::error::pvt_bad_format);
   expect(id, ssk, bytes{0x00}, eccsi::error::pvt_identity);  // SEC1's encoding of the identity
-  expect(id, ssk, to_vec(suite::generator_bytes), eccsi::error::ssk_invalid);  // another valid point
+  expect(id, ssk, to_vec(suite::generator_bytes),
+         eccsi::error::ssk_invalid);  // another valid point
   // the wrong KPAK
   seeded_random rng(5);
   const auto other = eccsi::kms<>::generate(rng).value();
   CHECK(eccsi::signer<>::create(other.kpak(), id, ssk, pvt).error() == eccsi::error::ssk_invalid);
-  CHECK(eccsi::signer_context<>::create(kpak, id, bad_pvt).error() == eccsi::error::pvt_not_on_curve);
+  CHECK(eccsi::signer_context<>::create(kpak, id, bad_pvt).error() ==
+        eccsi::error::pvt_not_on_curve);
 }
 
 TEST_CASE("ECCSI KPAK and KSAK rejections", "[eccsi]") {
@@ -293,7 +317,8 @@ TEST_CASE("ECCSI KPAK and KSAK rejections", "[eccsi]") {
   bytes bad = kpak_expected;
   bad.back() ^= 1;
   CHECK(kpak_error(bad) == eccsi::error::kpak_not_on_curve);
-  CHECK(kpak_error(bytes(kpak_expected.begin(), kpak_expected.end() - 1)) == eccsi::error::kpak_bad_format);
+  CHECK(kpak_error(bytes(kpak_expected.begin(), kpak_expected.end() - 1)) ==
+        eccsi::error::kpak_bad_format);
   CHECK(kpak_error(bytes{0x00}) == eccsi::error::kpak_identity);
   bad = kpak_expected;
   bad[0] = 0x03;
@@ -305,8 +330,10 @@ TEST_CASE("ECCSI KPAK and KSAK rejections", "[eccsi]") {
 
   CHECK(eccsi::kms<>::from_ksak(bytes(31, 1)).error() == eccsi::error::ksak_bad_length);
   CHECK(eccsi::kms<>::from_ksak(bytes(32, 0)).error() == eccsi::error::ksak_out_of_range);
-  CHECK(eccsi::kms<>::from_ksak(to_vec(skm::to_bytes_be<32>(skm::curves::p256::q))).error() == eccsi::error::ksak_out_of_range);
-  CHECK(eccsi::kms<>::from_ksak(to_vec(skm::to_bytes_be<32>(skm::curves::p256::q - 1))).has_value());
+  CHECK(eccsi::kms<>::from_ksak(to_vec(skm::to_bytes_be<32>(skm::curves::p256::q))).error() ==
+        eccsi::error::ksak_out_of_range);
+  CHECK(
+      eccsi::kms<>::from_ksak(to_vec(skm::to_bytes_be<32>(skm::curves::p256::q - 1))).has_value());
 }
 
 TEST_CASE("ECCSI randomness: degenerate draws are redrawn, a stuck source is an error", "[eccsi]") {

@@ -73,14 +73,18 @@ bytes encode_pvt(wolf_key& k, wolf_pair& p) {
 /// wolfSSL's verification of `sig` by (KPAK in `k`, id) over msg: 1 = valid.
 int wolf_verify(wolf_key& k, const bytes& id, const bytes& msg, const bytes& sig) {
   wolf_pair tmp;
-  if (wc_DecodeEccsiPvtFromSig(&k.key, sig.data(), static_cast<word32>(sig.size()), tmp.pvt) != 0) return 0;
+  if (wc_DecodeEccsiPvtFromSig(&k.key, sig.data(), static_cast<word32>(sig.size()), tmp.pvt) != 0)
+    return 0;
   std::array<byte, WC_MAX_DIGEST_SIZE> hs{};
   byte hs_size = static_cast<byte>(hs.size());
-  if (wc_HashEccsiId(&k.key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), tmp.pvt, hs.data(), &hs_size) != 0) return 0;
+  if (wc_HashEccsiId(&k.key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()),
+                     tmp.pvt, hs.data(), &hs_size) != 0)
+    return 0;
   if (wc_SetEccsiHash(&k.key, hs.data(), hs_size) != 0) return 0;
   int verified = 0;
-  const int rc = wc_VerifyEccsiHash(&k.key, WC_HASH_TYPE_SHA256, msg.data(), static_cast<word32>(msg.size()), sig.data(),
-                                    static_cast<word32>(sig.size()), &verified);
+  const int rc =
+      wc_VerifyEccsiHash(&k.key, WC_HASH_TYPE_SHA256, msg.data(), static_cast<word32>(msg.size()),
+                         sig.data(), static_cast<word32>(sig.size()), &verified);
   return rc == 0 ? verified : 0;
 }
 
@@ -102,7 +106,8 @@ constexpr int identities = 12;
 
 }  // namespace
 
-TEST_CASE("wolfSSL KMS: its pairs validate in skm, signatures verify both ways", "[wolfssl][eccsi]") {
+TEST_CASE("wolfSSL KMS: its pairs validate in skm, signatures verify both ways",
+          "[wolfssl][eccsi]") {
   std::mt19937_64 rng(2026);
   wolf_rng wrng;
   wolf_key kms;
@@ -115,8 +120,8 @@ TEST_CASE("wolfSSL KMS: its pairs validate in skm, signatures verify both ways",
   for (int i = 0; i < identities; ++i) {
     const bytes id = random_identity(rng, i);
     wolf_pair pair;
-    REQUIRE(wc_MakeEccsiPair(&kms.key, &wrng.rng, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), &pair.ssk,
-                             pair.pvt) == 0);
+    REQUIRE(wc_MakeEccsiPair(&kms.key, &wrng.rng, WC_HASH_TYPE_SHA256, id.data(),
+                             static_cast<word32>(id.size()), &pair.ssk, pair.pvt) == 0);
     const bytes ssk = encode_ssk(kms, pair), pvt = encode_pvt(kms, pair);
     REQUIRE(ssk.size() == 32);
     REQUIRE(pvt.size() == 65);
@@ -126,7 +131,8 @@ TEST_CASE("wolfSSL KMS: its pairs validate in skm, signatures verify both ways",
     REQUIRE(signer.has_value());
     std::array<byte, WC_MAX_DIGEST_SIZE> hs{};
     byte hs_size = static_cast<byte>(hs.size());
-    REQUIRE(wc_HashEccsiId(&kms.key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), pair.pvt, hs.data(), &hs_size) == 0);
+    REQUIRE(wc_HashEccsiId(&kms.key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()),
+                           pair.pvt, hs.data(), &hs_size) == 0);
     REQUIRE(hs_size == 32);
     CHECK(bytes(hs.begin(), hs.begin() + 32) == bytes(signer->hs().begin(), signer->hs().end()));
 
@@ -142,8 +148,8 @@ TEST_CASE("wolfSSL KMS: its pairs validate in skm, signatures verify both ways",
     REQUIRE(wc_SetEccsiHash(&kms.key, hs.data(), hs_size) == 0);
     bytes wolf_sig(129);
     word32 sig_size = static_cast<word32>(wolf_sig.size());
-    REQUIRE(wc_SignEccsiHash(&kms.key, &wrng.rng, WC_HASH_TYPE_SHA256, msg.data(), static_cast<word32>(msg.size()), wolf_sig.data(),
-                             &sig_size) == 0);
+    REQUIRE(wc_SignEccsiHash(&kms.key, &wrng.rng, WC_HASH_TYPE_SHA256, msg.data(),
+                             static_cast<word32>(msg.size()), wolf_sig.data(), &sig_size) == 0);
     REQUIRE(sig_size == 129);
     CHECK(eccsi::verify(kpak, id, msg, wolf_sig).has_value());
     for (auto mode : {eccsi::precompute::y_point, eccsi::precompute::y_table}) {
@@ -176,27 +182,33 @@ TEST_CASE("skm KMS: its pairs validate in wolfSSL", "[wolfssl][eccsi]") {
   const auto kms = eccsi::kms<>::generate(os).value();
   wolf_key client;
   const auto& kpak = kms.kpak().bytes();
-  REQUIRE(wc_ImportEccsiPublicKey(&client.key, kpak.data(), static_cast<word32>(kpak.size()), 0) == 0);
+  REQUIRE(wc_ImportEccsiPublicKey(&client.key, kpak.data(), static_cast<word32>(kpak.size()), 0) ==
+          0);
   CHECK(export_kpak(client) == bytes(kpak.begin(), kpak.end()));
 
   for (int i = 0; i < identities; ++i) {
     const bytes id = random_identity(rng, i);
     const auto pair = kms.issue(id, os).value();
     wolf_pair wp;
-    REQUIRE(wc_DecodeEccsiSsk(&client.key, pair.ssk.data(), static_cast<word32>(pair.ssk.size()), &wp.ssk) == 0);
-    REQUIRE(wc_DecodeEccsiPvt(&client.key, pair.pvt.data(), static_cast<word32>(pair.pvt.size()), wp.pvt) == 0);
+    REQUIRE(wc_DecodeEccsiSsk(&client.key, pair.ssk.data(), static_cast<word32>(pair.ssk.size()),
+                              &wp.ssk) == 0);
+    REQUIRE(wc_DecodeEccsiPvt(&client.key, pair.pvt.data(), static_cast<word32>(pair.pvt.size()),
+                              wp.pvt) == 0);
     int valid = 0;
-    REQUIRE(wc_ValidateEccsiPair(&client.key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), &wp.ssk, wp.pvt,
-                                 &valid) == 0);
+    REQUIRE(wc_ValidateEccsiPair(&client.key, WC_HASH_TYPE_SHA256, id.data(),
+                                 static_cast<word32>(id.size()), &wp.ssk, wp.pvt, &valid) == 0);
     CHECK(valid == 1);
     // and a corrupted SSK does not
     auto bad_ssk = pair.ssk;
     bad_ssk[31] ^= 1;
     wolf_pair bad;
-    REQUIRE(wc_DecodeEccsiSsk(&client.key, bad_ssk.data(), static_cast<word32>(bad_ssk.size()), &bad.ssk) == 0);
-    REQUIRE(wc_DecodeEccsiPvt(&client.key, pair.pvt.data(), static_cast<word32>(pair.pvt.size()), bad.pvt) == 0);
+    REQUIRE(wc_DecodeEccsiSsk(&client.key, bad_ssk.data(), static_cast<word32>(bad_ssk.size()),
+                              &bad.ssk) == 0);
+    REQUIRE(wc_DecodeEccsiPvt(&client.key, pair.pvt.data(), static_cast<word32>(pair.pvt.size()),
+                              bad.pvt) == 0);
     valid = 1;
-    (void)wc_ValidateEccsiPair(&client.key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), &bad.ssk, bad.pvt, &valid);
+    (void)wc_ValidateEccsiPair(&client.key, WC_HASH_TYPE_SHA256, id.data(),
+                               static_cast<word32>(id.size()), &bad.ssk, bad.pvt, &valid);
     CHECK(valid == 0);
   }
 }

@@ -29,7 +29,8 @@ void points(std::span<const std::uint8_t> in) {
   if (loose) {
     check(skm::ec::on_curve(*loose).declassify());
     const auto again = skm::ec::encode_uncompressed(*loose);
-    check(again.has_value() && again->size() == in.size() && std::equal(again->begin(), again->end(), in.begin()));
+    check(again.has_value() && again->size() == in.size() &&
+          std::equal(again->begin(), again->end(), in.begin()));
   }
   const auto strict = skm::ec::decode_uncompressed<Curve>(in, subgroup_check::require);
   if (strict) {

@@ -22,7 +22,8 @@ void check(bool ok) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace skm_fuzz;
   const auto& f = eccsi_fixture::get();
-  constexpr std::size_t sig_size = skm::eccsi::suite<skm::curves::p256, skm::sha256>::signature_size;
+  constexpr std::size_t sig_size =
+      skm::eccsi::suite<skm::curves::p256, skm::sha256>::signature_size;
   const std::span<const std::uint8_t> in(data, size);
   const auto sig = in.first(std::min(size, sig_size));
   const auto message = in.subspan(sig.size());
@@ -34,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(table.has_value() == point.has_value());
   if (!table) check(table.error() == point.error());
 
-  const bool same_pvt = sig.size() == sig_size && std::equal(f.keys.pvt.begin(), f.keys.pvt.end(), sig.begin() + 64);
+  const bool same_pvt =
+      sig.size() == sig_size && std::equal(f.keys.pvt.begin(), f.keys.pvt.end(), sig.begin() + 64);
   if (same_pvt) {
     check(cold.has_value() == table.has_value());
     if (!cold) check(cold.error() == table.error());
@@ -42,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // a context never accepts another PVT: it reports the same format error as the cold path,
     // or, once the signature parses, pvt_mismatch
     check(!table.has_value());
-    if (table.error() != skm::eccsi::error::pvt_mismatch) check(!cold && cold.error() == table.error());
+    if (table.error() != skm::eccsi::error::pvt_mismatch)
+      check(!cold && cold.error() == table.error());
   }
   return 0;
 }

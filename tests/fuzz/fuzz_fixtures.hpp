@@ -40,7 +40,8 @@ inline std::span<const std::uint8_t> bytes_of(std::string_view s) {
 
 // ---- ECCSI: one KMS (fixed KSAK), one signer (fixed ID, key pair issued with a fixed rng)
 using eccsi_kms = skm::eccsi::kms<>;
-inline constexpr std::string_view eccsi_id{"2026-11\0tel:+447700900123", 25};  // NUL inside: explicit length
+inline constexpr std::string_view eccsi_id{"2026-11\0tel:+447700900123",
+                                           25};  // NUL inside: explicit length
 inline constexpr std::string_view eccsi_message = "fuzz: the signed message";
 
 struct eccsi_fixture {
@@ -54,8 +55,10 @@ struct eccsi_fixture {
   eccsi_fixture()
       : kms(make_kms()),
         keys(issue(kms)),
-        context_table(skm::eccsi::signer_context<>::create(kms.kpak(), bytes_of(eccsi_id), keys.pvt, skm::eccsi::precompute::y_table)),
-        context_point(skm::eccsi::signer_context<>::create(kms.kpak(), bytes_of(eccsi_id), keys.pvt, skm::eccsi::precompute::y_point)) {}
+        context_table(skm::eccsi::signer_context<>::create(kms.kpak(), bytes_of(eccsi_id), keys.pvt,
+                                                           skm::eccsi::precompute::y_table)),
+        context_point(skm::eccsi::signer_context<>::create(kms.kpak(), bytes_of(eccsi_id), keys.pvt,
+                                                           skm::eccsi::precompute::y_point)) {}
 
   static const eccsi_fixture& get() {
     static const eccsi_fixture f;
@@ -65,7 +68,8 @@ struct eccsi_fixture {
  private:
   static eccsi_kms make_kms() {
     std::array<std::uint8_t, 32> ksak{};
-    for (std::size_t i = 0; i < ksak.size(); ++i) ksak[i] = static_cast<std::uint8_t>(0x11 + 7 * i);  // < q (first octet 0x11)
+    for (std::size_t i = 0; i < ksak.size(); ++i)
+      ksak[i] = static_cast<std::uint8_t>(0x11 + 7 * i);  // < q (first octet 0x11)
     return eccsi_kms::from_ksak(ksak).value();
   }
   static skm::eccsi::key_pair<> issue(const eccsi_kms& k) {
@@ -84,7 +88,9 @@ struct sakke_fixture {
   skm::result<skm::sakke::receiver<set1>, skm::sakke::sakke_error> receiver;
 
   sakke_fixture()
-      : kms(make_kms()), rsk(kms.issue_rsk(bytes_of(sakke_id)).value()), receiver(skm::sakke::receiver<set1>::create(kms.public_key(), bytes_of(sakke_id), rsk)) {}
+      : kms(make_kms()),
+        rsk(kms.issue_rsk(bytes_of(sakke_id)).value()),
+        receiver(skm::sakke::receiver<set1>::create(kms.public_key(), bytes_of(sakke_id), rsk)) {}
 
   static const sakke_fixture& get() {
     static const sakke_fixture f;
@@ -94,7 +100,8 @@ struct sakke_fixture {
  private:
   static skm::sakke::kms<set1> make_kms() {
     std::array<std::uint8_t, skm::sakke::scheme<set1>::Fq::bytes> z{};
-    for (std::size_t i = 1; i < z.size(); ++i) z[i] = static_cast<std::uint8_t>(0x5a ^ (13 * i));  // z[0] = 0: z < q
+    for (std::size_t i = 1; i < z.size(); ++i)
+      z[i] = static_cast<std::uint8_t>(0x5a ^ (13 * i));  // z[0] = 0: z < q
     return skm::sakke::kms<set1>::from_master_secret(z).value();
   }
 };

@@ -1,8 +1,8 @@
 // libFuzzer target: the TS 33.180 Annex D KMS XML parsers (skm/km/kms_xml.hpp): KmsInit (with
 // its KmsCertificate), a bare KmsCertificate, and KmsKeyProv (alone and checked against a
-// fixed certificate, fuzz_xml_fixtures.hpp). Keys are checked for length and form only (no_curve_checks): curve validation
-// is fuzzed by the point-decoding target, and a pairing per input would starve the fuzzer.
-// Properties beyond "no crash":
+// fixed certificate, fuzz_xml_fixtures.hpp). Keys are checked for length and form only
+// (no_curve_checks): curve validation is fuzzed by the point-decoding target, and a pairing per
+// input would starve the fuzzer. Properties beyond "no crash":
 // - every failure names an error;
 // - an accepted document is written back, and the written text parses to the same document
 //   (the writer output is a fixed point: write(parse(write(parse(x)))) == write(parse(x))).

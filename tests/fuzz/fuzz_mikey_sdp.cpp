@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto found = sdp::find_key_mgmt(text)) (void)parse_message(*found);
 
   if (const auto spec = rtsp::parse_key_mgmt(text)) {
-    const auto again = rtsp::parse_key_mgmt(rtsp::key_mgmt_header(spec->message, spec->uri.value_or("")));
+    const auto again =
+        rtsp::parse_key_mgmt(rtsp::key_mgmt_header(spec->message, spec->uri.value_or("")));
     check(again.has_value());
     check(again->message == spec->message);
     // An empty uri="" is written back without the parameter.

@@ -33,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check(std::equal(warm->begin(), warm->end(), cold->begin()));
   const auto again = skm::sakke::encapsulate(f.kms.public_key(), bytes_of(sakke_id), *warm);
-  check(again.has_value() && again->size() == size && std::equal(again->begin(), again->end(), in.begin()));
+  check(again.has_value() && again->size() == size &&
+        std::equal(again->begin(), again->end(), in.begin()));
   return 0;
 }

@@ -33,7 +33,9 @@ void put(const std::string& target, const std::string& name, const bytes& b) {
   std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
-void put(const std::string& target, const std::string& name, const std::string& s) { put(target, name, bytes(s.begin(), s.end())); }
+void put(const std::string& target, const std::string& name, const std::string& s) {
+  put(target, name, bytes(s.begin(), s.end()));
+}
 
 template <class A>
 bytes vec(const A& a) {
@@ -59,7 +61,8 @@ void ec_decode() {
   const bytes p1 = vec(skm::ec::encode_uncompressed(skm::ec::generator<set1>()).value());
   put("ec_decode", "p256_generator", g256);
   put("ec_decode", "set1_generator", p1);
-  put("ec_decode", "set1_rsk", vec(skm::ec::encode_uncompressed(skm_fuzz::sakke_fixture::get().rsk).value()));
+  put("ec_decode", "set1_rsk",
+      vec(skm::ec::encode_uncompressed(skm_fuzz::sakke_fixture::get().rsk).value()));
   // (0, 0) is on y^2 = x^3 - 3x (b = 0) and has order 2: decodes, but not in the subgroup
   bytes order2(skm::ec::encoded_point_size<set1>, 0);
   order2[0] = 0x04;
@@ -67,7 +70,8 @@ void ec_decode() {
   put("ec_decode", "p256_not_on_curve", flip(g256, 64));
   put("ec_decode", "set1_compressed", flip(p1, 0, 0x06));  // 0x02
   put("ec_decode", "identity", bytes{0x00});
-  put("ec_decode", "p256_x_is_p", cat(cat(bytes{0x04}, modulus_bytes<p256::base_field>()), bytes(32, 0)));
+  put("ec_decode", "p256_x_is_p",
+      cat(cat(bytes{0x04}, modulus_bytes<p256::base_field>()), bytes(32, 0)));
   put("ec_decode", "set1_truncated", bytes(p1.begin(), p1.end() - 1));
   bytes q_minus_1 = modulus_bytes<p256::scalar_field>();
   q_minus_1.back() -= 1;  // q is odd
@@ -81,12 +85,16 @@ void eccsi_verify() {
   const bytes msg = vec(skm_fuzz::bytes_of(skm_fuzz::eccsi_message));
   skm_fuzz::fixed_rng rng{0x5167};
   // a signer for the fixed key pair signs the fixed message
-  const auto s = skm::eccsi::signer<>::create(f.kms.kpak(), skm_fuzz::bytes_of(skm_fuzz::eccsi_id), f.keys.ssk, f.keys.pvt).value();
+  const auto s = skm::eccsi::signer<>::create(f.kms.kpak(), skm_fuzz::bytes_of(skm_fuzz::eccsi_id),
+                                              f.keys.ssk, f.keys.pvt)
+                     .value();
   const bytes sig1 = vec(s.sign(msg, rng).value());
   const bytes sig2 = vec(s.sign(msg, rng).value());
   const auto id = skm_fuzz::bytes_of(skm_fuzz::eccsi_id);
-  expect(skm::eccsi::verify(f.kms.kpak(), id, msg, sig1).has_value(), "valid ECCSI seed does not verify");
-  expect(!skm::eccsi::verify(f.kms.kpak(), id, flip(msg, 0), sig1).has_value(), "ECCSI seed verifies for another message");
+  expect(skm::eccsi::verify(f.kms.kpak(), id, msg, sig1).has_value(),
+         "valid ECCSI seed does not verify");
+  expect(!skm::eccsi::verify(f.kms.kpak(), id, flip(msg, 0), sig1).has_value(),
+         "ECCSI seed verifies for another message");
   put("eccsi_verify", "valid_1", cat(sig1, msg));
   put("eccsi_verify", "valid_2", cat(sig2, msg));
   put("eccsi_verify", "valid_empty_message", vec(s.sign(bytes{}, rng).value()));
@@ -97,9 +105,10 @@ void eccsi_verify() {
   std::fill(s_zero.begin() + 32, s_zero.begin() + 64, 0);
   put("eccsi_verify", "s_zero", cat(s_zero, msg));
   put("eccsi_verify", "pvt_not_on_curve", cat(flip(sig1, 128), msg));
-  put("eccsi_verify", "pvt_other", cat(cat(bytes(sig1.begin(), sig1.begin() + 64),
-                                           vec(skm::ec::encode_uncompressed(skm::ec::generator<skm::curves::p256>()).value())),
-                                       msg));
+  put("eccsi_verify", "pvt_other",
+      cat(cat(bytes(sig1.begin(), sig1.begin() + 64),
+              vec(skm::ec::encode_uncompressed(skm::ec::generator<skm::curves::p256>()).value())),
+          msg));
   put("eccsi_verify", "truncated", bytes(sig1.begin(), sig1.begin() + 100));
 }
 
@@ -109,13 +118,16 @@ void sakke_decapsulate() {
   bytes ssv(16);
   std::vector<bytes> valid;
   for (std::uint8_t k = 0; k < 3; ++k) {
-    for (std::size_t i = 0; i < ssv.size(); ++i) ssv[i] = static_cast<std::uint8_t>(0x30 * k + 17 * i);
+    for (std::size_t i = 0; i < ssv.size(); ++i)
+      ssv[i] = static_cast<std::uint8_t>(0x30 * k + 17 * i);
     valid.push_back(vec(skm::sakke::encapsulate(f.kms.public_key(), id, ssv).value()));
     const auto back = f.receiver->decapsulate(valid.back());
-    expect(back.has_value() && vec(*back) == ssv, "valid SAKKE seed does not decapsulate to its SSV");
+    expect(back.has_value() && vec(*back) == ssv,
+           "valid SAKKE seed does not decapsulate to its SSV");
     put("sakke_decapsulate", "valid_" + std::to_string(k), valid.back());
   }
-  expect(!f.receiver->decapsulate(flip(valid[0], 272)).has_value(), "SAKKE seed with a flipped H decapsulates");
+  expect(!f.receiver->decapsulate(flip(valid[0], 272)).has_value(),
+         "SAKKE seed with a flipped H decapsulates");
   put("sakke_decapsulate", "h_flipped", flip(valid[0], 272));
   put("sakke_decapsulate", "r_not_on_curve", flip(valid[0], 100));
   put("sakke_decapsulate", "truncated", bytes(valid[1].begin(), valid[1].end() - 1));
@@ -124,10 +136,12 @@ void sakke_decapsulate() {
   order2[0] = 0x04;
   put("sakke_decapsulate", "r_order_2", order2);
   bytes identity(valid[2]);
-  put("sakke_decapsulate", "r_identity", cat(bytes{0x00}, bytes(identity.end() - 16, identity.end())));
+  put("sakke_decapsulate", "r_identity",
+      cat(bytes{0x00}, bytes(identity.end() - 16, identity.end())));
   // an encapsulation to another identifier
   const std::string other("2026-11\0tel:+447700900124\0", 26);
-  put("sakke_decapsulate", "other_identifier", vec(skm::sakke::encapsulate(f.kms.public_key(), skm_fuzz::bytes_of(other), ssv).value()));
+  put("sakke_decapsulate", "other_identifier",
+      vec(skm::sakke::encapsulate(f.kms.public_key(), skm_fuzz::bytes_of(other), ssv).value()));
 }
 
 std::string replace_once(std::string s, const std::string& from, const std::string& to) {
@@ -171,19 +185,27 @@ void kms_xml() {
   }
   const std::string key_prov(write_kms_key_prov(prov).value().as_text());
   expect(parse_kms_init(init, no_curve_checks{}).has_value(), "KmsInit seed does not parse");
-  expect(parse_kms_key_prov(key_prov, cert, no_curve_checks{}).has_value(), "KmsKeyProv seed does not parse with its certificate");
+  expect(parse_kms_key_prov(key_prov, cert, no_curve_checks{}).has_value(),
+         "KmsKeyProv seed does not parse with its certificate");
   put("kms_xml", "key_prov", key_prov);
   // invalid ones
   put("kms_xml", "init_truncated", init.substr(0, init.size() / 2));
-  put("kms_xml", "init_wrong_namespace", replace_once(init, "urn:3gpp:ns:mcsecKMSInterface:1.0", "urn:other"));
+  put("kms_xml", "init_wrong_namespace",
+      replace_once(init, "urn:3gpp:ns:mcsecKMSInterface:1.0", "urn:other"));
   put("kms_xml", "init_bad_hex", replace_once(init, "<PubAuthKey>04", "<PubAuthKey>0G"));
-  put("kms_xml", "key_prov_user_id_mismatch", replace_once(key_prov, "<KeyPeriodNo>690", "<KeyPeriodNo>691"));
-  put("kms_xml", "key_prov_kms_uri_mismatch", replace_once(key_prov, "<KmsUri>kms.fuzz", "<KmsUri>kms.other"));
-  put("kms_xml", "key_prov_duplicate_element", replace_once(key_prov, "<KeyPeriodNo>", "<KeyPeriodNo>1</KeyPeriodNo><KeyPeriodNo>"));
-  for (const auto& bad : {replace_once(init, "<PubAuthKey>04", "<PubAuthKey>0G"), replace_once(key_prov, "<KeyPeriodNo>690", "<KeyPeriodNo>691")})
-    expect(!parse_kms_key_prov(bad, cert, no_curve_checks{}).has_value() && !parse_kms_init(bad, no_curve_checks{}).has_value(),
+  put("kms_xml", "key_prov_user_id_mismatch",
+      replace_once(key_prov, "<KeyPeriodNo>690", "<KeyPeriodNo>691"));
+  put("kms_xml", "key_prov_kms_uri_mismatch",
+      replace_once(key_prov, "<KmsUri>kms.fuzz", "<KmsUri>kms.other"));
+  put("kms_xml", "key_prov_duplicate_element",
+      replace_once(key_prov, "<KeyPeriodNo>", "<KeyPeriodNo>1</KeyPeriodNo><KeyPeriodNo>"));
+  for (const auto& bad : {replace_once(init, "<PubAuthKey>04", "<PubAuthKey>0G"),
+                          replace_once(key_prov, "<KeyPeriodNo>690", "<KeyPeriodNo>691")})
+    expect(!parse_kms_key_prov(bad, cert, no_curve_checks{}).has_value() &&
+               !parse_kms_init(bad, no_curve_checks{}).has_value(),
            "an invalid KMS XML seed parses");
-  put("kms_xml", "not_xml", std::string("<KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\"><KmsMessage>"));
+  put("kms_xml", "not_xml",
+      std::string("<KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\"><KmsMessage>"));
 }
 
 }  // namespace
@@ -194,7 +216,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   root = argv[1];
-  for (const char* t : {"ec_decode", "eccsi_verify", "sakke_decapsulate", "kms_xml"}) fs::remove_all(root / t);
+  for (const char* t : {"ec_decode", "eccsi_verify", "sakke_decapsulate", "kms_xml"})
+    fs::remove_all(root / t);
   ec_decode();
   eccsi_verify();
   sakke_decapsulate();

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   }
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
     std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
     // A distinct heap allocation of the exact size, so ASan builds catch reads past the end.
     LLVMFuzzerTestOneInput(data.empty() ? nullptr : data.data(), data.size());

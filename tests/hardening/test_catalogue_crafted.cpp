@@ -37,7 +37,8 @@ skm::os_random& rng() {
   return r;
 }
 
-/// Pseudo-random octets, then zeros once `good` octets have been produced (a source that goes stuck).
+/// Pseudo-random octets, then zeros once `good` octets have been produced (a source that goes
+/// stuck).
 struct stuck_rng {
   std::uint64_t state = 0x5eed;
   std::size_t good = SIZE_MAX;
@@ -67,7 +68,9 @@ const test_kms& kms() {
   return k;
 }
 
-period_keys keys_for(std::string_view uri) { return period_keys::create(kms().pub, kms().server.issue_at(uri, now0, rng()).value()).value(); }
+period_keys keys_for(std::string_view uri) {
+  return period_keys::create(kms().pub, kms().server.issue_at(uri, now0, rng()).value()).value();
+}
 
 const period_keys& alice() {
   static const period_keys k = keys_for("sip:alice@example.org");
@@ -84,7 +87,10 @@ i_message_receiver bob(replay_policy replay = {}) {
 }
 
 /// A fresh message from Alice to Bob (a new RAND each time, so the replay cache never interferes).
-i_message send(i_message_options o = {}) { return create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, now0, o, rng()).value(); }
+i_message send(i_message_options o = {}) {
+  return create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, now0, o, rng())
+      .value();
+}
 
 /// The initiator signs again after an edit: the ECCSI signature is the last octets and covers
 /// everything before them (RFC 3830 §5.2: HDR through the SIGN payload's header).
@@ -145,7 +151,9 @@ struct scripted_hash {
     seen_.insert(seen_.end(), in.begin(), in.end());
   }
   [[nodiscard]] std::array<std::uint8_t, 32> final() {
-    if (!trigger.empty() && seen_.size() >= trigger.size() && std::equal(trigger.rbegin(), trigger.rend(), seen_.rbegin())) return forced;
+    if (!trigger.empty() && seen_.size() >= trigger.size() &&
+        std::equal(trigger.rbegin(), trigger.rend(), seen_.rbegin()))
+      return forced;
     return inner_.final();
   }
 
@@ -164,7 +172,8 @@ struct set1_with_zero_hash : skm::curves::sakke_param_set_1 {
 
 // ---------------------------------------------------------------------------------------------
 
-TEST_CASE("re-signed I_MESSAGEs: an untouched rebuild is accepted (the control)", "[hardening][catalogue]") {
+TEST_CASE("re-signed I_MESSAGEs: an untouched rebuild is accepted (the control)",
+          "[hardening][catalogue]") {
   auto r = bob();
   const auto sent = send();
   const auto again = rebuild(sent.bytes, [](auto& b, const auto& p) { b.add(p); });
@@ -176,7 +185,8 @@ TEST_CASE("re-signed I_MESSAGEs: an untouched rebuild is accepted (the control)"
   REQUIRE(r.process(resign(resent.bytes), now0).has_value());
 }
 
-TEST_CASE("re-signed I_MESSAGEs: profile, PRF, SAKKE parameter set and ID scheme", "[hardening][catalogue]") {
+TEST_CASE("re-signed I_MESSAGEs: profile, PRF, SAKKE parameter set and ID scheme",
+          "[hardening][catalogue]") {
   auto r = bob();
   // No IDRkmsr: well-formed MIKEY, not the TS 33.180 profile.
   const auto no_kmsr = rebuild(send().bytes, [](auto& b, const auto& p) {
@@ -207,7 +217,8 @@ TEST_CASE("re-signed I_MESSAGEs: profile, PRF, SAKKE parameter set and ID scheme
   }
 }
 
-TEST_CASE("re-signed I_MESSAGEs: RAND, SAKKE data, GENERIC-ID SPI, key parameters", "[hardening][catalogue]") {
+TEST_CASE("re-signed I_MESSAGEs: RAND, SAKKE data, GENERIC-ID SPI, key parameters",
+          "[hardening][catalogue]") {
   auto r = bob();
   // A 15-octet RAND: MIKEY allows it, the replay guard needs 16 (RFC 3830 §4.1.1).
   const auto short_rand = rebuild(send().bytes, [](auto& b, const auto& p) {
@@ -263,16 +274,19 @@ TEST_CASE("replay cache full: refused until an entry expires", "[hardening][cata
   // Nothing was recorded for the refused message. Once the first entry has expired (its T is
   // more than 300 s old), a new message is accepted again.
   const ntp_time t3{now0.seconds + 250, 0};
-  const auto third = create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, t3, {}, rng()).value();
+  const auto third =
+      create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, t3, {}, rng()).value();
   require_failure(r.process(third.bytes, t3), i_message_error::replay_cache_full);
   REQUIRE(r.process(third.bytes, ntp_time{now0.seconds + 301, 0}).has_value());
 }
 
-TEST_CASE("initiator: a random source that goes stuck, a payload too long to encode", "[hardening][catalogue]") {
+TEST_CASE("initiator: a random source that goes stuck, a payload too long to encode",
+          "[hardening][catalogue]") {
   // Enough good octets for the key, the SK-ID and RAND; ECCSI's j then draws zeros only.
   stuck_rng stuck;
   stuck.good = 16 + 4 + 16;
-  const auto r = create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, now0, {}, stuck);
+  const auto r =
+      create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, now0, {}, stuck);
   require_failure(r, i_message_error::signing_failed);
 
   // A key-parameters text that protect_key_parameters accepts (IE within 65535 octets) but
@@ -282,7 +296,9 @@ TEST_CASE("initiator: a random source that goes stuck, a payload too long to enc
   kp.key_type = static_cast<std::uint8_t>(key_purpose::pck);
   kp.text.assign(65500, 'x');
   o.parameters = kp;
-  require_failure(create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, now0, o, rng()), i_message_error::encoding_failed);
+  require_failure(
+      create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, now0, o, rng()),
+      i_message_error::encoding_failed);
 }
 
 TEST_CASE("key parameters: an IE length one off is length_mismatch", "[hardening][catalogue]") {
@@ -312,7 +328,8 @@ TEST_CASE("ECCSI with test hashes: HS = 0 and J = O", "[hardening][catalogue]") 
   const auto kpak0 = public_key<curve, zero_hash>::from_bytes(g).value();
   std::array<std::uint8_t, 32> one{};
   one[31] = 1;
-  const auto s0 = signer<curve, zero_hash>::create(kpak0, std::array<std::uint8_t, 3>{'i', 'd', 0}, one, g);
+  const auto s0 =
+      signer<curve, zero_hash>::create(kpak0, std::array<std::uint8_t, 3>{'i', 'd', 0}, one, g);
   REQUIRE_FALSE(s0.has_value());
   REQUIRE(s0.error() == error::hs_zero);
   // ... and a KMS never issues one: every draw gives HS = 0, so it gives up.
@@ -337,7 +354,8 @@ TEST_CASE("ECCSI with test hashes: HS = 0 and J = O", "[hardening][catalogue]") 
   REQUIRE_FALSE(cold.has_value());
   REQUIRE(cold.error() == error::j_is_identity);
   for (auto mode : {precompute::y_point, precompute::y_table}) {
-    const auto ctx = signer_context<curve, scripted_hash>::create(k.kpak(), id, pair.pvt, mode).value();
+    const auto ctx =
+        signer_context<curve, scripted_hash>::create(k.kpak(), id, pair.pvt, mode).value();
     const auto warm = ctx.verify(message, sig);
     REQUIRE_FALSE(warm.has_value());
     REQUIRE(warm.error() == error::j_is_identity);
@@ -348,12 +366,14 @@ TEST_CASE("ECCSI with test hashes: HS = 0 and J = O", "[hardening][catalogue]") 
   scripted_hash::trigger.clear();
 }
 
-TEST_CASE("ECCSI: kpak_not_in_subgroup is what a subgroup failure maps to", "[hardening][catalogue]") {
+TEST_CASE("ECCSI: kpak_not_in_subgroup is what a subgroup failure maps to",
+          "[hardening][catalogue]") {
   // ECCSI here requires a prime-order curve (static_assert in eccsi::suite), so no decodable KPAK
   // is outside the group and the check is compiled out; the mapping stays total for traits that
   // lift the restriction.
   STATIC_REQUIRE(skm::curves::p256::cofactor == 1);
-  STATIC_REQUIRE(skm::eccsi::detail::kpak_error(skm::ec::point_error::not_in_subgroup) == skm::eccsi::error::kpak_not_in_subgroup);
+  STATIC_REQUIRE(skm::eccsi::detail::kpak_error(skm::ec::point_error::not_in_subgroup) ==
+                 skm::eccsi::error::kpak_not_in_subgroup);
 }
 
 TEST_CASE("SAKKE with a zero hash: r = 0 is degenerate_ssv", "[hardening][catalogue]") {
@@ -375,7 +395,8 @@ TEST_CASE("SKM-S: a UID with no RSK, and the self-check of key sets", "[hardenin
   // z = -UID mod q makes UID + z = 0: that one user can get no RSK.
   using Fq = sakke_curve::scalar_field;
   const std::uint64_t period = 700;
-  const auto id = mikey_sakke_uid("sip:alice@example.org", config.kms_uri, config.schedule, period).value();
+  const auto id =
+      mikey_sakke_uid("sip:alice@example.org", config.kms_uri, config.schedule, period).value();
   const auto z = (-Fq::reduce_bytes(id)).to_bytes();
   std::array<std::uint8_t, 32> ksak{};
   ksak[31] = 3;
@@ -400,7 +421,8 @@ TEST_CASE("SKM-S: a UID with no RSK, and the self-check of key sets", "[hardenin
   other_user.user_uri = "sip:dave@example.org";
   auto other_kms = set;
   other_kms.kms_uri = "kms.other.example.org";
-  for (const auto* k : {&rsk, &ssk, &pvt, &other_period, &other_user, &other_kms}) REQUIRE(kms().server.check_key_set(*k) == kms_error::self_check_failed);
+  for (const auto* k : {&rsk, &ssk, &pvt, &other_period, &other_user, &other_kms})
+    REQUIRE(kms().server.check_key_set(*k) == kms_error::self_check_failed);
   // Another KMS's sets fail this KMS's check.
   REQUIRE(server.check_key_set(set) == kms_error::self_check_failed);
 
@@ -411,5 +433,6 @@ TEST_CASE("SKM-S: a UID with no RSK, and the self-check of key sets", "[hardenin
     REQUIRE(fast.has_value());
     REQUIRE_FALSE(kms().server.check_key_set(*fast).has_value());
   }
-  REQUIRE(server.issue("sip:alice@example.org", period, rng(), issue_check::consistency).error() == kms_error::identifier_unusable);
+  REQUIRE(server.issue("sip:alice@example.org", period, rng(), issue_check::consistency).error() ==
+          kms_error::identifier_unusable);
 }

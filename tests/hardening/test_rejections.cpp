@@ -33,7 +33,9 @@ struct lcg_rng {
   }
 };
 
-std::span<const std::uint8_t> bytes_of(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+std::span<const std::uint8_t> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 template <class A>
 bytes vec(const A& a) {
@@ -80,27 +82,37 @@ TEST_CASE("key checks name the failing key (key_error)", "[hardening][catalogue]
   REQUIRE(check_community_keys(sakke_parameter_set, z_order_2, c.kpak) == key_error::bad_z);
   REQUIRE(check_community_keys(sakke_parameter_set, c.z, flip_last(c.kpak)) == key_error::bad_kpak);
 
-  REQUIRE(check_user_keys(c.z, c.kpak, c.id, flip_last(c.rsk), c.ssk, c.pvt) == key_error::bad_rsk_encoding);
+  REQUIRE(check_user_keys(c.z, c.kpak, c.id, flip_last(c.rsk), c.ssk, c.pvt) ==
+          key_error::bad_rsk_encoding);
   bytes rsk_order_2(c.rsk.size(), 0);
   rsk_order_2[0] = 0x04;
-  REQUIRE(check_user_keys(c.z, c.kpak, c.id, rsk_order_2, c.ssk, c.pvt) == key_error::rsk_not_in_subgroup);
+  REQUIRE(check_user_keys(c.z, c.kpak, c.id, rsk_order_2, c.ssk, c.pvt) ==
+          key_error::rsk_not_in_subgroup);
   // [2]RSK: a point of order q, but not the RSK of this identifier
   const auto rsk_point = skm::sakke::decode_rsk<sakke_curve>(c.rsk).value();
-  const auto doubled = vec(skm::ec::encode_uncompressed(skm::ec::to_affine_vartime(skm::ec::dbl(skm::ec::to_jacobian(rsk_point)))).value());
+  const auto doubled =
+      vec(skm::ec::encode_uncompressed(
+              skm::ec::to_affine_vartime(skm::ec::dbl(skm::ec::to_jacobian(rsk_point))))
+              .value());
   REQUIRE(check_user_keys(c.z, c.kpak, c.id, doubled, c.ssk, c.pvt) == key_error::rsk_invalid);
   REQUIRE(check_user_keys(c.z, c.kpak, bytes{1}, c.rsk, c.ssk, c.pvt) == key_error::bad_identifier);
 
-  REQUIRE(check_user_keys(c.z, c.kpak, c.id, c.rsk, bytes(c.ssk.begin(), c.ssk.end() - 1), c.pvt) == key_error::bad_ssk);
-  REQUIRE(check_user_keys(c.z, c.kpak, c.id, c.rsk, bytes(c.ssk.size(), 0), c.pvt) == key_error::bad_ssk);
-  REQUIRE(check_user_keys(c.z, c.kpak, c.id, c.rsk, flip_last(c.ssk), c.pvt) == key_error::ssk_invalid);
+  REQUIRE(check_user_keys(c.z, c.kpak, c.id, c.rsk, bytes(c.ssk.begin(), c.ssk.end() - 1), c.pvt) ==
+          key_error::bad_ssk);
+  REQUIRE(check_user_keys(c.z, c.kpak, c.id, c.rsk, bytes(c.ssk.size(), 0), c.pvt) ==
+          key_error::bad_ssk);
+  REQUIRE(check_user_keys(c.z, c.kpak, c.id, c.rsk, flip_last(c.ssk), c.pvt) ==
+          key_error::ssk_invalid);
   REQUIRE(check_user_keys(c.z, c.kpak, c.id, c.rsk, c.ssk, flip_last(c.pvt)) == key_error::bad_pvt);
 }
 
 TEST_CASE("MIKEY PRF refuses a label beyond 2^16 octets", "[hardening][catalogue]") {
   const bytes key(16, 1);
   std::array<std::uint8_t, 16> out{};
-  REQUIRE_FALSE(mikey_prf_into(mikey_prf::prf_hmac_sha_256, key, bytes(0xFFFF, 2), out).has_value());
-  REQUIRE(mikey_prf_into(mikey_prf::prf_hmac_sha_256, key, bytes(0x10000, 2), out) == prf_error::label_too_long);
+  REQUIRE_FALSE(
+      mikey_prf_into(mikey_prf::prf_hmac_sha_256, key, bytes(0xFFFF, 2), out).has_value());
+  REQUIRE(mikey_prf_into(mikey_prf::prf_hmac_sha_256, key, bytes(0x10000, 2), out) ==
+          prf_error::label_too_long);
 }
 
 TEST_CASE("key parameters refuse a text beyond 65535 octets", "[hardening][catalogue]") {
@@ -126,7 +138,9 @@ TEST_CASE("SKM-S: a random source that goes stuck gives issuing_failed", "[harde
 
 namespace {
 struct zero_source {
-  void GenerateBlock(std::uint8_t* out, std::size_t n) const { std::fill(out, out + n, std::uint8_t{0}); }
+  void GenerateBlock(std::uint8_t* out, std::size_t n) const {
+    std::fill(out, out + n, std::uint8_t{0});
+  }
 };
 }  // namespace
 

@@ -53,7 +53,8 @@ struct heap_inspection {
 
 heap_inspection* armed = nullptr;  // test-only global: set only around one destructor call
 
-bool contains_fingerprint(const std::uint8_t* p, std::size_t n, std::span<const std::array<std::uint8_t, 8>> fps) {
+bool contains_fingerprint(const std::uint8_t* p, std::size_t n,
+                          std::span<const std::array<std::uint8_t, 8>> fps) {
   for (std::size_t i = 0; i + 8 <= n; ++i)
     for (const auto& f : fps)
       if (std::memcmp(p + i, f.data(), 8) == 0) return true;
@@ -67,7 +68,8 @@ void inspect_freed(void* user) noexcept {
   std::memcpy(&n, base - header, sizeof n);
   bool zero = true;
   for (std::size_t i = 0; i < n; ++i) zero = zero && base[i] == 0;
-  if (armed->count < armed->blocks.size()) armed->blocks[armed->count++] = {n, zero, contains_fingerprint(base, n, armed->fingerprints)};
+  if (armed->count < armed->blocks.size())
+    armed->blocks[armed->count++] = {n, zero, contains_fingerprint(base, n, armed->fingerprints)};
 }
 
 }  // namespace
@@ -146,7 +148,8 @@ destruction_report destroy_and_inspect(Make&& make, const std::vector<fingerprin
   destruction_report r;
   r.live_buffer_held_secret = live;
   r.buffer_holds_secret = contains_fingerprint(buffer, sizeof(T), fps);
-  r.freed.assign(inspection.blocks.begin(), inspection.blocks.begin() + static_cast<std::ptrdiff_t>(inspection.count));
+  r.freed.assign(inspection.blocks.begin(),
+                 inspection.blocks.begin() + static_cast<std::ptrdiff_t>(inspection.count));
   return r;
 }
 
@@ -160,7 +163,9 @@ struct fixed_rng {
   }
 };
 
-std::span<const std::uint8_t> bytes_of(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+std::span<const std::uint8_t> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 constexpr std::string_view id_text{"2026-11\0tel:+447700900123\0", 26};
 
@@ -197,7 +202,8 @@ std::vector<fingerprint> point_fingerprints(const skm::sakke::scheme<set1>::poin
 // ---------------------------------------------------------------------------------------------
 // Controls: the search finds secrets that are left behind.
 
-TEST_CASE("zeroization harness: a non-wiping object and a std::vector are caught", "[hardening][zeroization]") {
+TEST_CASE("zeroization harness: a non-wiping object and a std::vector are caught",
+          "[hardening][zeroization]") {
   struct leaky {
     std::array<std::uint8_t, 32> secret;
   };
@@ -210,7 +216,8 @@ TEST_CASE("zeroization harness: a non-wiping object and a std::vector are caught
   REQUIRE(stack.live_buffer_held_secret);
   REQUIRE(stack.buffer_holds_secret);
 
-  const auto heap = destroy_and_inspect<std::vector<std::uint8_t>>([&] { return std::vector<std::uint8_t>(s.begin(), s.end()); }, fps);
+  const auto heap = destroy_and_inspect<std::vector<std::uint8_t>>(
+      [&] { return std::vector<std::uint8_t>(s.begin(), s.end()); }, fps);
   REQUIRE(heap.freed.size() == 1);
   REQUIRE(heap.freed[0].holds_secret);
   REQUIRE_FALSE(heap.freed[0].all_zero);
@@ -219,14 +226,17 @@ TEST_CASE("zeroization harness: a non-wiping object and a std::vector are caught
 // ---------------------------------------------------------------------------------------------
 // ECCSI
 
-TEST_CASE("zeroization: ECCSI KMS (KSAK), key pair (SSK) and signer (SSK)", "[hardening][zeroization]") {
+TEST_CASE("zeroization: ECCSI KMS (KSAK), key pair (SSK) and signer (SSK)",
+          "[hardening][zeroization]") {
   fixed_rng rng{0xecc};
   const auto kms = skm::eccsi::kms<>::generate(rng).value();
   const auto kp = kms.issue(bytes_of(id_text), rng).value();
-  const auto signer = skm::eccsi::signer<>::create(kms.kpak(), bytes_of(id_text), kp.ssk, kp.pvt).value();
+  const auto signer =
+      skm::eccsi::signer<>::create(kms.kpak(), bytes_of(id_text), kp.ssk, kp.pvt).value();
 
   std::vector<fingerprint> ksak;
-  add_fingerprints(ksak, qfield::from_bytes(kms.export_ksak()).value());  // the stored (Montgomery) form
+  add_fingerprints(ksak,
+                   qfield::from_bytes(kms.export_ksak()).value());  // the stored (Montgomery) form
   add_fingerprints(ksak, kms.export_ksak());
   const auto k = destroy_and_inspect<skm::eccsi::kms<>>([&] { return kms; }, ksak);
   REQUIRE(k.live_buffer_held_secret);
@@ -259,19 +269,27 @@ TEST_CASE("zeroization: SAKKE KMS (master secret z)", "[hardening][zeroization]"
   CHECK_FALSE(r.freed_holds_secret());
 }
 
-TEST_CASE("zeroization: SAKKE line table (derived from the RSK) and receiver (RSK, line table, table of I)", "[hardening][zeroization]") {
+TEST_CASE(
+    "zeroization: SAKKE line table (derived from the RSK) and receiver (RSK, line table, table of I)",
+    "[hardening][zeroization]") {
   const auto& keys = sakke_keys::get();
   const auto fps = point_fingerprints(keys.rsk);
   const skm::pairing::affine<set1::base_field> k{keys.rsk.x, keys.rsk.y};
 
   // The table holds lines, not the RSK itself: its block must come back all zero.
-  const auto t = destroy_and_inspect<skm::pairing::line_table<set1>>([&] { return skm::pairing::line_table<set1>::precompute(k); }, fps);
+  const auto t = destroy_and_inspect<skm::pairing::line_table<set1>>(
+      [&] { return skm::pairing::line_table<set1>::precompute(k); }, fps);
   REQUIRE(t.freed.size() >= 1);
   CHECK(t.freed[t.largest_freed()].all_zero);
   CHECK_FALSE(t.freed_holds_secret());
 
   const auto rec = destroy_and_inspect<skm::sakke::receiver<set1>>(
-      [&] { return skm::sakke::receiver<set1>::create(keys.kms.public_key(), bytes_of(id_text), keys.rsk).value(); }, fps);
+      [&] {
+        return skm::sakke::receiver<set1>::create(keys.kms.public_key(), bytes_of(id_text),
+                                                  keys.rsk)
+            .value();
+      },
+      fps);
   REQUIRE(rec.live_buffer_held_secret);
   CHECK_FALSE(rec.buffer_holds_secret);
   CHECK_FALSE(rec.freed_holds_secret());
@@ -292,7 +310,8 @@ TEST_CASE("zeroization: SAKKE line table (derived from the RSK) and receiver (RS
 TEST_CASE("zeroization: SAKKE encapsulation (SSV)", "[hardening][zeroization]") {
   const auto& keys = sakke_keys::get();
   fixed_rng rng{0x55};
-  const auto e = skm::sakke::encapsulate_random(keys.kms.public_key(), bytes_of(id_text), rng).value();
+  const auto e =
+      skm::sakke::encapsulate_random(keys.kms.public_key(), bytes_of(id_text), rng).value();
   std::vector<fingerprint> ssv;
   add_fingerprints(ssv, e.ssv);
   const auto r = destroy_and_inspect<skm::sakke::encapsulation<set1>>([&] { return e; }, ssv);
@@ -303,17 +322,20 @@ TEST_CASE("zeroization: SAKKE encapsulation (SSV)", "[hardening][zeroization]") 
 // ---------------------------------------------------------------------------------------------
 // Key management containers
 
-TEST_CASE("zeroization: km secret_array, secret_bytes, user_key_set, kms_secrets, skm_server", "[hardening][zeroization]") {
+TEST_CASE("zeroization: km secret_array, secret_bytes, user_key_set, kms_secrets, skm_server",
+          "[hardening][zeroization]") {
   std::array<std::uint8_t, 64> s;
   fixed_rng rng{0x4b};
   rng.GenerateBlock(s.data(), s.size());
   std::vector<fingerprint> fps;
   add_fingerprints(fps, s);
 
-  const auto a = destroy_and_inspect<skm::km::secret_array<64>>([&] { return skm::km::secret_array<64>(std::span<const std::uint8_t, 64>(s)); }, fps);
+  const auto a = destroy_and_inspect<skm::km::secret_array<64>>(
+      [&] { return skm::km::secret_array<64>(std::span<const std::uint8_t, 64>(s)); }, fps);
   REQUIRE(a.live_buffer_held_secret);
   CHECK_FALSE(a.buffer_holds_secret);
-  const auto b = destroy_and_inspect<skm::km::secret_bytes>([&] { return skm::km::secret_bytes(std::span<const std::uint8_t>(s)); }, fps);
+  const auto b = destroy_and_inspect<skm::km::secret_bytes>(
+      [&] { return skm::km::secret_bytes(std::span<const std::uint8_t>(s)); }, fps);
   CHECK_FALSE(b.buffer_holds_secret);
   REQUIRE(b.freed.size() == 1);
   CHECK(b.freed[0].all_zero);
@@ -325,8 +347,10 @@ TEST_CASE("zeroization: km secret_array, secret_bytes, user_key_set, kms_secrets
   const auto rsk_bytes = skm::ec::encode_uncompressed(keys.rsk).value();
   skm::km::user_key_set u;
   u.user_uri = "sip:alice@example.org, long enough to live on the heap";
-  u.rsk = skm::km::secret_array<skm::km::rsk_octets>(std::span<const std::uint8_t, skm::km::rsk_octets>(rsk_bytes));
-  u.ssk = skm::km::secret_array<skm::km::ssk_octets>(std::span<const std::uint8_t, skm::km::ssk_octets>(kp.ssk));
+  u.rsk = skm::km::secret_array<skm::km::rsk_octets>(
+      std::span<const std::uint8_t, skm::km::rsk_octets>(rsk_bytes));
+  u.ssk = skm::km::secret_array<skm::km::ssk_octets>(
+      std::span<const std::uint8_t, skm::km::ssk_octets>(kp.ssk));
   u.pvt = kp.pvt;
   std::vector<fingerprint> user;
   add_fingerprints(user, rsk_bytes);
@@ -348,7 +372,8 @@ TEST_CASE("zeroization: km secret_array, secret_bytes, user_key_set, kms_secrets
   add_fingerprints(masters, ksak);
   add_fingerprints(masters, Fq1::from_bytes(z).value());
   add_fingerprints(masters, qfield::from_bytes(ksak).value());
-  const auto exported = destroy_and_inspect<skm::km::kms_secrets>([&] { return server->export_secrets(); }, masters);
+  const auto exported =
+      destroy_and_inspect<skm::km::kms_secrets>([&] { return server->export_secrets(); }, masters);
   REQUIRE(exported.live_buffer_held_secret);
   CHECK_FALSE(exported.buffer_holds_secret);
   const auto srv = destroy_and_inspect<skm::km::skm_server>([&] { return *server; }, masters);

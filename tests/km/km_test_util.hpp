@@ -20,7 +20,8 @@ inline std::vector<std::uint8_t> hex_bytes(std::string_view h) {
   };
   if (h.size() % 2) throw std::invalid_argument("odd hex length in test data");
   std::vector<std::uint8_t> out(h.size() / 2);
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(nibble(h[2 * i]) << 4 | nibble(h[2 * i + 1]));
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<std::uint8_t>(nibble(h[2 * i]) << 4 | nibble(h[2 * i + 1]));
   return out;
 }
 

@@ -48,7 +48,8 @@ community_public_values vendor_values() {
   return v;
 }
 
-user_key_set vendor_key_set(std::string_view uri, std::string_view uid_hex, std::string_view rsk, std::string_view ssk, std::string_view pvt) {
+user_key_set vendor_key_set(std::string_view uri, std::string_view uid_hex, std::string_view rsk,
+                            std::string_view ssk, std::string_view pvt) {
   user_key_set k;
   k.user_uri = std::string(uri);
   k.kms_uri = std::string(vendor::kms_uri);
@@ -60,15 +61,23 @@ user_key_set vendor_key_set(std::string_view uri, std::string_view uid_hex, std:
   k.pvt = hex_array<pvt_octets>(pvt);
   return k;
 }
-user_key_set vendor_alice() { return vendor_key_set(vendor::alice_uri, vendor::alice_uid, vendor::alice_rsk, vendor::alice_ssk, vendor::alice_pvt); }
-user_key_set vendor_bob() { return vendor_key_set(vendor::bob_uri, vendor::bob_uid, vendor::bob_rsk, vendor::bob_ssk, vendor::bob_pvt); }
+user_key_set vendor_alice() {
+  return vendor_key_set(vendor::alice_uri, vendor::alice_uid, vendor::alice_rsk, vendor::alice_ssk,
+                        vendor::alice_pvt);
+}
+user_key_set vendor_bob() {
+  return vendor_key_set(vendor::bob_uri, vendor::bob_uid, vendor::bob_rsk, vendor::bob_ssk,
+                        vendor::bob_pvt);
+}
 
 const community& vendor_community() {
   static const community c = community::create(vendor_values()).value();
   return c;
 }
 
-std::vector<std::uint8_t> vendor_message() { return skm::mikey::sdp::parse_key_mgmt(vendor::sdp_line).value(); }
+std::vector<std::uint8_t> vendor_message() {
+  return skm::mikey::sdp::parse_key_mgmt(vendor::sdp_line).value();
+}
 
 /// The T of a message (bytes 11..18 after a 10-octet HDR with the empty map).
 ntp_time message_time(const std::vector<std::uint8_t>& m) {
@@ -113,7 +122,8 @@ period_keys keys_for(const test_kms& k, std::string_view uri, ntp_time t) {
   return period_keys::create(k.pub, set).value();
 }
 
-i_message_receiver receiver_for(const test_kms& k, std::string_view uri, ntp_time t, std::initializer_list<const test_kms*> trusted = {}) {
+i_message_receiver receiver_for(const test_kms& k, std::string_view uri, ntp_time t,
+                                std::initializer_list<const test_kms*> trusted = {}) {
   i_message_receiver r{std::string(uri)};
   r.trust(k.pub);
   for (const auto* x : trusted) r.trust(x->pub);
@@ -135,8 +145,10 @@ void require_failure(const auto& r, i_message_error code) {
 
 TEST_CASE("vendor I_MESSAGE: verified and opened by skm with the published keys", "[km]") {
   // UIDs recomputed from the URIs equal the published UserIDs.
-  REQUIRE(to_hex(vendor_community().uid_of(vendor::alice_uri, vendor::period_no).value()) == vendor::alice_uid);
-  REQUIRE(to_hex(vendor_community().uid_of(vendor::bob_uri, vendor::period_no).value()) == vendor::bob_uid);
+  REQUIRE(to_hex(vendor_community().uid_of(vendor::alice_uri, vendor::period_no).value()) ==
+          vendor::alice_uid);
+  REQUIRE(to_hex(vendor_community().uid_of(vendor::bob_uri, vendor::period_no).value()) ==
+          vendor::bob_uid);
   // Both key sets validate against the KMS values (RSK §6.1.2, SSK/PVT §5.1.2).
   REQUIRE_FALSE(check_user_key_set(vendor_values(), vendor_alice()).has_value());
   REQUIRE_FALSE(check_user_key_set(vendor_values(), vendor_bob()).has_value());
@@ -144,7 +156,8 @@ TEST_CASE("vendor I_MESSAGE: verified and opened by skm with the published keys"
 
   const auto msg = vendor_message();
   const ntp_time t = message_time(msg);
-  REQUIRE(key_period_number(t, {vendor::key_period, vendor::key_offset}).value() == vendor::period_no);
+  REQUIRE(key_period_number(t, {vendor::key_period, vendor::key_offset}).value() ==
+          vendor::period_no);
 
   // The signature verifies on its own (cold ECCSI verification over the signed range).
   {
@@ -152,9 +165,13 @@ TEST_CASE("vendor I_MESSAGE: verified and opened by skm with the published keys"
     const auto range = parsed.signed_range().value();
     const auto sig = parsed.sign()->signature;
     REQUIRE(range.size() + sig.size() == msg.size());
-    REQUIRE(skm::eccsi::verify(vendor_community().kpak(), hex_bytes(vendor::alice_uid), range, sig).has_value());
-    auto wrong_range = std::vector<std::uint8_t>(range.begin(), range.end() - 2);  // without the SIGN header: not RFC 3830
-    REQUIRE_FALSE(skm::eccsi::verify(vendor_community().kpak(), hex_bytes(vendor::alice_uid), wrong_range, sig).has_value());
+    REQUIRE(skm::eccsi::verify(vendor_community().kpak(), hex_bytes(vendor::alice_uid), range, sig)
+                .has_value());
+    auto wrong_range = std::vector<std::uint8_t>(
+        range.begin(), range.end() - 2);  // without the SIGN header: not RFC 3830
+    REQUIRE_FALSE(skm::eccsi::verify(vendor_community().kpak(), hex_bytes(vendor::alice_uid),
+                                     wrong_range, sig)
+                      .has_value());
   }
 
   auto bob = vendor_bob_receiver();
@@ -179,10 +196,13 @@ TEST_CASE("vendor I_MESSAGE: verified and opened by skm with the published keys"
   REQUIRE(got->parameters->status == 1);
   // The hidden initiator is Alice, not Bob.
   REQUIRE(confirm_initiator(*got, vendor::alice_uri, vendor_community()).has_value());
-  require_failure(confirm_initiator(*got, vendor::bob_uri, vendor_community()), i_message_error::initiator_mismatch);
+  require_failure(confirm_initiator(*got, vendor::bob_uri, vendor_community()),
+                  i_message_error::initiator_mismatch);
   // Session keys: the MIKEY PRF over the PCK, CSB ID and RAND; MKI = PCK-ID.
   const auto keys = session_keys(*got, 0).value();
-  const auto expected = derive_srtp_master(mikey_prf::prf_hmac_sha_256, hex_bytes(vendor::pck), 0, vendor::pck_id, hex_bytes(vendor::rand)).value();
+  const auto expected = derive_srtp_master(mikey_prf::prf_hmac_sha_256, hex_bytes(vendor::pck), 0,
+                                           vendor::pck_id, hex_bytes(vendor::rand))
+                            .value();
   REQUIRE(to_hex(keys.key.span()) == to_hex(expected.key.span()));
   REQUIRE(to_hex(keys.salt.span()) == to_hex(expected.salt.span()));
   REQUIRE(keys.salt.size() == 12);
@@ -194,11 +214,13 @@ TEST_CASE("vendor I_MESSAGE: verified and opened by skm with the published keys"
   // Alice is not the recipient.
   i_message_receiver alice{std::string(vendor::alice_uri)};
   alice.trust(vendor_community());
-  REQUIRE(alice.add_keys(period_keys::create(vendor_community(), vendor_alice()).value()).has_value());
+  REQUIRE(
+      alice.add_keys(period_keys::create(vendor_community(), vendor_alice()).value()).has_value());
   require_failure(alice.process(msg, t), i_message_error::wrong_recipient);
 }
 
-TEST_CASE("vendor I_MESSAGE: every flipped byte and every truncation is rejected", "[km][negative]") {
+TEST_CASE("vendor I_MESSAGE: every flipped byte and every truncation is rejected",
+          "[km][negative]") {
   const auto msg = vendor_message();
   const ntp_time t = message_time(msg);
   auto bob = vendor_bob_receiver();
@@ -233,13 +255,15 @@ TEST_CASE("vendor I_MESSAGE: time window, period, KMS and trust", "[km][negative
     // A key set for another period only: the message's period has no key.
     i_message_receiver bob{std::string(vendor::bob_uri)};
     bob.trust(vendor_community());
-    require_failure(bob.process(msg, t), i_message_error::wrong_kms);  // no keys from that KMS at all
+    require_failure(bob.process(msg, t),
+                    i_message_error::wrong_kms);  // no keys from that KMS at all
     // the vendor key set relabelled for period 237 does not validate (its UID is that of 236)
     auto k = vendor_bob();
     k.period = 237;
     require_failure(period_keys::create(vendor_community(), k), i_message_error::bad_request);
     k.id = vendor_community().uid_of(vendor::bob_uri, 237).value();
-    require_failure(period_keys::create(vendor_community(), k), i_message_error::bad_request);  // RSK/SSK are for the other UID
+    require_failure(period_keys::create(vendor_community(), k),
+                    i_message_error::bad_request);  // RSK/SSK are for the other UID
   }
   {
     // A receiver that trusts another community only (same KMS URI would be a different KPAK).
@@ -282,21 +306,28 @@ TEST_CASE("SKM-S: issued key sets validate; secrets restore the same community",
   }
   // Stored secrets restore the same public values and issue valid sets.
   const auto secrets = a.server.export_secrets();
-  const auto again = skm_server::from_secrets({"kms.a.example.org", {2592000, 0}}, secrets.z.span(), secrets.ksak.span()).value();
+  const auto again = skm_server::from_secrets({"kms.a.example.org", {2592000, 0}}, secrets.z.span(),
+                                              secrets.ksak.span())
+                         .value();
   REQUIRE(again.public_values().z == a.server.public_values().z);
   REQUIRE(again.public_values().kpak == a.server.public_values().kpak);
-  REQUIRE_FALSE(check_user_key_set(a.server.public_values(), again.issue("sip:carol@example.org", 7, rng()).value()).has_value());
+  REQUIRE_FALSE(check_user_key_set(a.server.public_values(),
+                                   again.issue("sip:carol@example.org", 7, rng()).value())
+                    .has_value());
   // Rejections.
   REQUIRE(skm_server::generate({"", {1, 0}}, rng()).error() == kms_error::bad_community);
   REQUIRE(skm_server::generate({"k", {0, 0}}, rng()).error() == kms_error::bad_community);
   REQUIRE(skm_server::generate({"k", {1, 0}, 2}, rng()).error() == kms_error::bad_community);
-  REQUIRE(skm_server::from_secrets({"k"}, std::span<const std::uint8_t>(secrets.z.span()).first(10), secrets.ksak.span()).error() ==
-          kms_error::bad_master_secret);
+  REQUIRE(skm_server::from_secrets({"k"}, std::span<const std::uint8_t>(secrets.z.span()).first(10),
+                                   secrets.ksak.span())
+              .error() == kms_error::bad_master_secret);
   REQUIRE(a.server.issue("", 1, rng()).error() == kms_error::bad_user_uri);
-  REQUIRE(kms_b().server.issue_at("sip:x@y", ntp_time{100, 0}, rng()).error() == kms_error::bad_period);
+  REQUIRE(kms_b().server.issue_at("sip:x@y", ntp_time{100, 0}, rng()).error() ==
+          kms_error::bad_period);
 }
 
-TEST_CASE("SKM-S: certificate and key sets in the Annex D XML, validated on parse", "[km][skms][kms_xml]") {
+TEST_CASE("SKM-S: certificate and key sets in the Annex D XML, validated on parse",
+          "[km][skms][kms_xml]") {
   using namespace skm::km::xml;
   const auto& a = kms_a();
   const auto period = a.server.period_at(now0).value();
@@ -343,7 +374,8 @@ TEST_CASE("SKM-S: certificate and key sets in the Annex D XML, validated on pars
     REQUIRE_FALSE(r.has_value());
     INFO(r.error().message());
     REQUIRE(r.error().code == xml_error::invalid_key);
-    REQUIRE(parse_kms_init(bad, no_curve_checks{}).has_value());  // only the encoding is checked then
+    REQUIRE(
+        parse_kms_init(bad, no_curve_checks{}).has_value());  // only the encoding is checked then
     REQUIRE_FALSE(community_from_certificate(c).has_value());
   }
   // Z = a point on the curve outside the order-q subgroup is refused too: (0, 0) has order 2.
@@ -373,11 +405,20 @@ TEST_CASE("SKM-S: certificate and key sets in the Annex D XML, validated on pars
     REQUIRE(r.error().where.find("KmsKeySet[1]") != std::string::npos);
     REQUIRE(parse_kms_key_prov(d.as_text(), parsed.certificate, no_curve_checks{}).has_value());
   };
-  reject([&](kms_key_set& k) { k.user_decrypt_key = secret_bytes(std::span<const std::uint8_t>(bob.rsk.span())); }, "RSK of another user");
-  reject([&](kms_key_set& k) { k.user_signing_key_ssk = secret_bytes(std::span<const std::uint8_t>(bob.ssk.span())); }, "SSK of another user");
+  reject(
+      [&](kms_key_set& k) {
+        k.user_decrypt_key = secret_bytes(std::span<const std::uint8_t>(bob.rsk.span()));
+      },
+      "RSK of another user");
+  reject(
+      [&](kms_key_set& k) {
+        k.user_signing_key_ssk = secret_bytes(std::span<const std::uint8_t>(bob.ssk.span()));
+      },
+      "SSK of another user");
   reject([&](kms_key_set& k) { k.user_pub_token_pvt.back() ^= 1; }, "PVT off the curve");
   reject([&](kms_key_set& k) { k.user_decrypt_key.span().back() ^= 1; }, "RSK off the curve");
-  reject([&](kms_key_set& k) { k.user_pub_token_pvt.assign(bob.pvt.begin(), bob.pvt.end()); }, "PVT of another user");
+  reject([&](kms_key_set& k) { k.user_pub_token_pvt.assign(bob.pvt.begin(), bob.pvt.end()); },
+         "PVT of another user");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,8 +444,9 @@ TEST_CASE("I_MESSAGE round trips: PCK, CSK, GMK; URIs and hidden UIDs; options",
   };
   ntp_time t = now0;
   for (const auto& v : variants) {
-    INFO("purpose " << static_cast<int>(v.purpose) << " hidden " << (v.ids == identity_form::hashed_uid) << " sp " << v.sp << " self " << v.to_self
-                    << " params " << v.params);
+    INFO("purpose " << static_cast<int>(v.purpose) << " hidden "
+                    << (v.ids == identity_form::hashed_uid) << " sp " << v.sp << " self "
+                    << v.to_self << " params " << v.params);
     i_message_options o;
     o.purpose = v.purpose;
     o.identities = v.ids;
@@ -417,12 +459,14 @@ TEST_CASE("I_MESSAGE round trips: PCK, CSK, GMK; URIs and hidden UIDs; options",
       o.parameters = kp;
     }
     t.seconds += 1;
-    const auto sent = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()).value();
+    const auto sent =
+        create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()).value();
     REQUIRE(sent.key_id.purpose() == v.purpose);
     const auto parsed = skm::mikey::parse_message(sent.bytes).value();
     REQUIRE_FALSE(skm::mikey::check_3gpp_profile(parsed).has_value());
     REQUIRE((parsed.sp() != nullptr) == v.sp);
-    REQUIRE((parsed.idr(skm::mikey::id_role::initiator_uid) != nullptr) == (v.ids == identity_form::hashed_uid));
+    REQUIRE((parsed.idr(skm::mikey::id_role::initiator_uid) != nullptr) ==
+            (v.ids == identity_form::hashed_uid));
 
     const auto got = bob.process(sent.bytes, t);
     INFO((got ? std::string() : got.error().message()));
@@ -438,13 +482,15 @@ TEST_CASE("I_MESSAGE round trips: PCK, CSK, GMK; URIs and hidden UIDs; options",
     REQUIRE(got->parameters.has_value() == v.params);
     if (v.params) REQUIRE(got->parameters == o.parameters);
     if (v.purpose == key_purpose::gmk) {
-      REQUIRE(sent.csb_id == derive_guk_id(sent.key_id, sent.key.span(), "sip:bob@example.org").value());
+      REQUIRE(sent.csb_id ==
+              derive_guk_id(sent.key_id, sent.key.span(), "sip:bob@example.org").value());
       REQUIRE(sent.csb_id != sent.key_id);
       REQUIRE(got->cs_ids == std::vector<std::uint8_t>{cs_id_mcptt_group_call});
       const auto spi = (*parsed.hdr().generic_ids().begin()).spi;
       const auto expect = group_mki(sent.key_id, sent.csb_id);
       REQUIRE(std::equal(spi.begin(), spi.end(), expect.begin(), expect.end()));
-      REQUIRE(mki(got->purpose, got->key_id, got->csb_id) == std::vector<std::uint8_t>(expect.begin(), expect.end()));
+      REQUIRE(mki(got->purpose, got->key_id, got->csb_id) ==
+              std::vector<std::uint8_t>(expect.begin(), expect.end()));
     } else {
       REQUIRE(sent.csb_id == sent.key_id);
       REQUIRE(got->cs_ids.empty());
@@ -456,7 +502,8 @@ TEST_CASE("I_MESSAGE round trips: PCK, CSK, GMK; URIs and hidden UIDs; options",
     REQUIRE(to_hex(k1.salt.span()) == to_hex(k2.salt.span()));
     // SAKKE-to-self: the initiator's own RSK opens the copy.
     if (v.to_self) {
-      const auto inner = parsed.extension(skm::mikey::ext_type::sakke_to_self)->sakke_to_self().value();
+      const auto inner =
+          parsed.extension(skm::mikey::ext_type::sakke_to_self)->sakke_to_self().value();
       const auto ssv = alice.receiver().decapsulate(inner.data).value();
       REQUIRE(to_hex(ssv) == to_hex(sent.key.span()));
     }
@@ -467,26 +514,33 @@ TEST_CASE("I_MESSAGE round trips: PCK, CSK, GMK; URIs and hidden UIDs; options",
   o.key = key;
   o.key_id = sk_id::make(key_purpose::pck, 0x1234567).value();
   t.seconds += 1;
-  const auto sent = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()).value();
+  const auto sent =
+      create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()).value();
   REQUIRE(sent.csb_id.value() == 0x11234567);
   const auto got = bob.process(sent.bytes, t).value();
   REQUIRE(to_hex(got.key.span()) == "000102030405060708090a0b0c0d0e0f");
   // Request errors.
   o.key_id = sk_id::make(key_purpose::gmk, 1).value();
-  require_failure(create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()), i_message_error::bad_request);
+  require_failure(create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()),
+                  i_message_error::bad_request);
   o.key_id.reset();
   const auto short_key = hex_bytes("0001");
   o.key = short_key;
-  require_failure(create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()), i_message_error::bad_request);
+  require_failure(create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()),
+                  i_message_error::bad_request);
   o.key = {};
-  require_failure(create_i_message(alice, a.pub, "", a.pub, t, o, rng()), i_message_error::identity_failed);
+  require_failure(create_i_message(alice, a.pub, "", a.pub, t, o, rng()),
+                  i_message_error::identity_failed);
   // The initiator's key set is for another period than the time.
-  require_failure(create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, ntp_time{t.seconds + 2592000, 0}, o, rng()),
+  require_failure(create_i_message(alice, a.pub, "sip:bob@example.org", a.pub,
+                                   ntp_time{t.seconds + 2592000, 0}, o, rng()),
                   i_message_error::wrong_period);
-  require_failure(create_i_message(alice, kms_b().pub, "sip:bob@example.org", a.pub, t, o, rng()), i_message_error::bad_request);
+  require_failure(create_i_message(alice, kms_b().pub, "sip:bob@example.org", a.pub, t, o, rng()),
+                  i_message_error::bad_request);
 }
 
-TEST_CASE("I_MESSAGE across two KMSs (initiator and receiver in different communities)", "[km][exchange]") {
+TEST_CASE("I_MESSAGE across two KMSs (initiator and receiver in different communities)",
+          "[km][exchange]") {
   const auto& a = kms_a();
   const auto& b = kms_b();
   const auto alice = keys_for(a, "sip:alice@a.example.org", now0);
@@ -496,25 +550,29 @@ TEST_CASE("I_MESSAGE across two KMSs (initiator and receiver in different commun
     o.identities = ids;
     o.sakke_to_self = true;
     const ntp_time t{now0.seconds + (ids == identity_form::uri ? 0u : 1u), 0};
-    const auto sent = create_i_message(alice, a.pub, "sip:bob@b.example.org", b.pub, t, o, rng()).value();
+    const auto sent =
+        create_i_message(alice, a.pub, "sip:bob@b.example.org", b.pub, t, o, rng()).value();
     const auto got = bob.process(sent.bytes, t);
     INFO((got ? std::string() : got.error().message()));
     REQUIRE(got.has_value());
     REQUIRE(to_hex(got->key.span()) == to_hex(sent.key.span()));
     REQUIRE(got->initiator_kms_uri == "kms.a.example.org");
     REQUIRE(confirm_initiator(*got, "sip:alice@a.example.org", a.pub).has_value());
-    require_failure(confirm_initiator(*got, "sip:alice@a.example.org", b.pub), i_message_error::unknown_initiator_kms);
+    require_failure(confirm_initiator(*got, "sip:alice@a.example.org", b.pub),
+                    i_message_error::unknown_initiator_kms);
   }
   // A receiver in B that does not trust A.
   auto closed = receiver_for(b, "sip:bob@b.example.org", now0);
-  const auto sent = create_i_message(alice, a.pub, "sip:bob@b.example.org", b.pub, now0, {}, rng()).value();
+  const auto sent =
+      create_i_message(alice, a.pub, "sip:bob@b.example.org", b.pub, now0, {}, rng()).value();
   require_failure(closed.process(sent.bytes, now0), i_message_error::unknown_initiator_kms);
   // A message encapsulated for B's Bob reaches A's Bob (same URI, other KMS): wrong KMS.
   auto bob_in_a = receiver_for(a, "sip:bob@b.example.org", now0, {&b});
   require_failure(bob_in_a.process(sent.bytes, now0), i_message_error::wrong_kms);
 }
 
-TEST_CASE("I_MESSAGE rejections: recipient, period, replay, tampering, KMS", "[km][exchange][negative]") {
+TEST_CASE("I_MESSAGE rejections: recipient, period, replay, tampering, KMS",
+          "[km][exchange][negative]") {
   const auto& a = kms_a();
   const auto alice = keys_for(a, "sip:alice@example.org", now0);
   auto bob = receiver_for(a, "sip:bob@example.org", now0);
@@ -523,7 +581,8 @@ TEST_CASE("I_MESSAGE rejections: recipient, period, replay, tampering, KMS", "[k
   for (auto ids : {identity_form::uri, identity_form::hashed_uid}) {
     i_message_options o;
     o.identities = ids;
-    const auto sent = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, o, rng()).value();
+    const auto sent =
+        create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, o, rng()).value();
     // Carol is not the recipient.
     require_failure(carol.process(sent.bytes, now0), i_message_error::wrong_recipient);
     // Bob opens it once; again is a replay.
@@ -533,7 +592,8 @@ TEST_CASE("I_MESSAGE rejections: recipient, period, replay, tampering, KMS", "[k
   // Wrong period: a message sent in the next period, Bob holding only this period's keys.
   const ntp_time next{(now0.seconds / 2592000 + 1) * 2592000 + 10, 0};
   const auto alice_next = keys_for(a, "sip:alice@example.org", next);
-  const auto later = create_i_message(alice_next, a.pub, "sip:bob@example.org", a.pub, next, {}, rng()).value();
+  const auto later =
+      create_i_message(alice_next, a.pub, "sip:bob@example.org", a.pub, next, {}, rng()).value();
   require_failure(bob.process(later.bytes, next), i_message_error::no_key_for_period);
   REQUIRE(bob.add_keys(keys_for(a, "sip:bob@example.org", next)).has_value());
   REQUIRE(bob.process(later.bytes, next).has_value());
@@ -543,13 +603,18 @@ TEST_CASE("I_MESSAGE rejections: recipient, period, replay, tampering, KMS", "[k
     i_message_receiver bob2("sip:bob@example.org");
     bob2.trust(a.pub);
     REQUIRE(bob2.add_keys(keys_for(a, "sip:bob@example.org", next)).has_value());
-    const auto now_msg = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+    const auto now_msg =
+        create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
     require_failure(bob2.process(now_msg.bytes, now0), i_message_error::no_key_for_period);
   }
   // Too old / in the future.
-  const auto m = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, ntp_time{now0.seconds + 100, 0}, {}, rng()).value();
-  require_failure(bob.process(m.bytes, ntp_time{now0.seconds + 100 + 301, 0}), i_message_error::too_old);
-  require_failure(bob.process(m.bytes, ntp_time{now0.seconds + 100 - 301, 0}), i_message_error::in_future);
+  const auto m = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub,
+                                  ntp_time{now0.seconds + 100, 0}, {}, rng())
+                     .value();
+  require_failure(bob.process(m.bytes, ntp_time{now0.seconds + 100 + 301, 0}),
+                  i_message_error::too_old);
+  require_failure(bob.process(m.bytes, ntp_time{now0.seconds + 100 - 301, 0}),
+                  i_message_error::in_future);
 
   // Every flipped bit position (one per byte, alternating masks) of a full-option GMK message.
   i_message_options o;
@@ -558,27 +623,32 @@ TEST_CASE("I_MESSAGE rejections: recipient, period, replay, tampering, KMS", "[k
   o.sakke_to_self = true;
   o.parameters = key_parameters{};
   const ntp_time t{now0.seconds + 200, 0};
-  const auto gmk = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()).value();
+  const auto gmk =
+      create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, t, o, rng()).value();
   for (std::size_t i = 0; i < gmk.bytes.size(); ++i) {
     auto x = gmk.bytes;
     x[i] ^= static_cast<std::uint8_t>(1u << (i % 8));
     if (bob.process(x, t).has_value()) FAIL("flipped byte " << i << " accepted");
   }
   for (std::size_t n = 0; n < gmk.bytes.size(); n += 3)
-    if (bob.process(std::span<const std::uint8_t>(gmk.bytes).first(n), t).has_value()) FAIL("truncation to " << n << " accepted");
+    if (bob.process(std::span<const std::uint8_t>(gmk.bytes).first(n), t).has_value())
+      FAIL("truncation to " << n << " accepted");
   REQUIRE(bob.process(gmk.bytes, t).has_value());
 
   // A message signed by someone else's key set under Alice's name does not verify: Carol's keys,
   // Alice's URI in IDRi.
   {
     const auto carol_keys = keys_for(a, "sip:carol@example.org", now0);
-    auto forged = create_i_message(carol_keys, a.pub, "sip:bob@example.org", a.pub, ntp_time{now0.seconds + 300, 0}, {}, rng()).value();
+    auto forged = create_i_message(carol_keys, a.pub, "sip:bob@example.org", a.pub,
+                                   ntp_time{now0.seconds + 300, 0}, {}, rng())
+                      .value();
     const std::string from = "sip:carol@example.org", to = "sip:alice@example.org";
     REQUIRE(from.size() == to.size());
     const auto at = std::search(forged.bytes.begin(), forged.bytes.end(), from.begin(), from.end());
     REQUIRE(at != forged.bytes.end());
     std::copy(to.begin(), to.end(), at);
-    require_failure(bob.process(forged.bytes, ntp_time{now0.seconds + 300, 0}), i_message_error::signature_invalid);
+    require_failure(bob.process(forged.bytes, ntp_time{now0.seconds + 300, 0}),
+                    i_message_error::signature_invalid);
   }
   // Not an I_MESSAGE at all / not the 3GPP profile.
   require_failure(bob.process(std::vector<std::uint8_t>{}, now0), i_message_error::malformed);
@@ -596,13 +666,16 @@ TEST_CASE("signer contexts are cached only for verified signers", "[km][exchange
   const auto carol = keys_for(a, "sip:carol@example.org", now0);
   auto bob = receiver_for(a, "sip:bob@example.org", now0);
   REQUIRE(bob.cached_signers() == 0);
-  const auto m1 = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  const auto m1 =
+      create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
   REQUIRE(bob.process(m1.bytes, now0).has_value());
   REQUIRE(bob.cached_signers() == 1);
   // A forgery (Carol's signature under Alice's name) fails and adds nothing.
-  auto forged = create_i_message(carol, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  auto forged =
+      create_i_message(carol, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
   const std::string from = "sip:carol@example.org", to = "sip:alice@example.org";
-  std::copy(to.begin(), to.end(), std::search(forged.bytes.begin(), forged.bytes.end(), from.begin(), from.end()));
+  std::copy(to.begin(), to.end(),
+            std::search(forged.bytes.begin(), forged.bytes.end(), from.begin(), from.end()));
   require_failure(bob.process(forged.bytes, now0), i_message_error::signature_invalid);
   REQUIRE(bob.cached_signers() == 1);
   // A second message from Alice verifies through the cached context; a tampered one fails there.
@@ -613,17 +686,22 @@ TEST_CASE("signer contexts are cached only for verified signers", "[km][exchange
   REQUIRE(bob.process(m2.bytes, now0).has_value());
   REQUIRE(bob.cached_signers() == 1);
   // Carol's genuine message adds her context; capacity 1 keeps only the newest.
-  i_message_receiver small{"sip:bob@example.org", receiver_options{{}, 1, skm::eccsi::precompute::y_point}};
+  i_message_receiver small{"sip:bob@example.org",
+                           receiver_options{{}, 1, skm::eccsi::precompute::y_point}};
   small.trust(a.pub);
   REQUIRE(small.add_keys(keys_for(a, "sip:bob@example.org", now0)).has_value());
-  const auto m3 = create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
-  const auto m4 = create_i_message(carol, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  const auto m3 =
+      create_i_message(alice, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
+  const auto m4 =
+      create_i_message(carol, a.pub, "sip:bob@example.org", a.pub, now0, {}, rng()).value();
   REQUIRE(small.process(m3.bytes, now0).has_value());
   REQUIRE(small.process(m4.bytes, now0).has_value());
   REQUIRE(small.cached_signers() == 1);
   // Key sets are checked on entry: another user's, or a community not trusted.
-  require_failure(small.add_keys(keys_for(a, "sip:carol@example.org", now0)), i_message_error::bad_request);
-  require_failure(small.add_keys(keys_for(kms_b(), "sip:bob@example.org", now0)), i_message_error::bad_request);
+  require_failure(small.add_keys(keys_for(a, "sip:carol@example.org", now0)),
+                  i_message_error::bad_request);
+  require_failure(small.add_keys(keys_for(kms_b(), "sip:bob@example.org", now0)),
+                  i_message_error::bad_request);
 }
 
 TEST_CASE("key-parameters extension: protect, unprotect, rejections", "[km][exchange][negative]") {
@@ -637,27 +715,38 @@ TEST_CASE("key-parameters extension: protect, unprotect, rejections", "[km][exch
   const auto data = protect_key_parameters(kp, key, vendor::pck_id, {0, 0, 0, 0, 1}, rng()).value();
   REQUIRE(data.size() == 35 + 17 + 3 + 3 + 16);
   REQUIRE(unprotect_key_parameters(data, key, vendor::pck_id).value() == kp);
-  REQUIRE(unprotect_key_parameters(data, key, vendor::pck_id ^ 1).error() == key_parameters_error::key_id_mismatch);
+  REQUIRE(unprotect_key_parameters(data, key, vendor::pck_id ^ 1).error() ==
+          key_parameters_error::key_id_mismatch);
   auto other_key = key;
   other_key[0] ^= 1;
-  REQUIRE(unprotect_key_parameters(data, other_key, vendor::pck_id).error() == key_parameters_error::authentication_failed);
+  REQUIRE(unprotect_key_parameters(data, other_key, vendor::pck_id).error() ==
+          key_parameters_error::authentication_failed);
   for (std::size_t i = 0; i < data.size(); ++i) {
     auto x = data;
     x[i] ^= 0x10;
-    if (unprotect_key_parameters(x, key, vendor::pck_id).has_value()) FAIL("changed octet " << i << " accepted");
+    if (unprotect_key_parameters(x, key, vendor::pck_id).has_value())
+      FAIL("changed octet " << i << " accepted");
   }
   for (std::size_t n = 0; n < data.size(); ++n)
-    REQUIRE_FALSE(unprotect_key_parameters(std::span<const std::uint8_t>(data).first(n), key, vendor::pck_id).has_value());
+    REQUIRE_FALSE(
+        unprotect_key_parameters(std::span<const std::uint8_t>(data).first(n), key, vendor::pck_id)
+            .has_value());
   auto x = data;
   x[0] = 0x44;
-  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() == key_parameters_error::bad_message_type);
+  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() ==
+          key_parameters_error::bad_message_type);
   x = data;
   x[11] = 2;
-  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() == key_parameters_error::unsupported_algorithm);
+  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() ==
+          key_parameters_error::unsupported_algorithm);
   x = data;
   x[32] = 6;
-  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() == key_parameters_error::unexpected_iei);
-  REQUIRE(unprotect_key_parameters(data, {}, vendor::pck_id).error() == key_parameters_error::bad_key);
-  REQUIRE(decode_key_parameters(hex_bytes("01000000010000000000000000000000")).error() == key_parameters_error::truncated);
-  REQUIRE(decode_key_parameters(hex_bytes("010000000100000000000000000000000105")).error() == key_parameters_error::truncated);
+  REQUIRE(unprotect_key_parameters(x, key, vendor::pck_id).error() ==
+          key_parameters_error::unexpected_iei);
+  REQUIRE(unprotect_key_parameters(data, {}, vendor::pck_id).error() ==
+          key_parameters_error::bad_key);
+  REQUIRE(decode_key_parameters(hex_bytes("01000000010000000000000000000000")).error() ==
+          key_parameters_error::truncated);
+  REQUIRE(decode_key_parameters(hex_bytes("010000000100000000000000000000000105")).error() ==
+          key_parameters_error::truncated);
 }

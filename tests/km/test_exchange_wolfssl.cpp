@@ -48,7 +48,8 @@ struct wolf_sakke_user {
     REQUIRE(rsk != nullptr);
     REQUIRE(wc_InitSakkeKey_ex(&key, 128, ECC_SAKKE_1, nullptr, INVALID_DEVID) == 0);
     REQUIRE(wc_ImportSakkePublicKey(&key, z.data(), static_cast<word32>(z.size()), 0) == 0);
-    REQUIRE(wc_DecodeSakkeRsk(&key, rsk_bytes.data(), static_cast<word32>(rsk_bytes.size()), rsk) == 0);
+    REQUIRE(wc_DecodeSakkeRsk(&key, rsk_bytes.data(), static_cast<word32>(rsk_bytes.size()), rsk) ==
+            0);
     REQUIRE(wc_SetSakkeRsk(&key, rsk, nullptr, 0) == 0);
   }
   ~wolf_sakke_user() {
@@ -68,13 +69,16 @@ struct wolf_sakke_user {
     REQUIRE(data.size() == 273);
     REQUIRE(wc_SetSakkeIdentity(&key, id.data(), static_cast<word16>(id.size())) == 0);
     bytes ssv(data.end() - 16, data.end());
-    if (wc_DeriveSakkeSSV(&key, WC_HASH_TYPE_SHA256, ssv.data(), static_cast<word16>(ssv.size()), data.data(), 257) != 0) return {};
+    if (wc_DeriveSakkeSSV(&key, WC_HASH_TYPE_SHA256, ssv.data(), static_cast<word16>(ssv.size()),
+                          data.data(), 257) != 0)
+      return {};
     return ssv;
   }
 };
 
 /// wolfSSL's SAKKE encapsulation of `ssv` to `id` under Z: R || H.
-bytes wolf_encapsulate(std::span<const std::uint8_t> z, std::span<const std::uint8_t> id, std::span<const std::uint8_t> ssv) {
+bytes wolf_encapsulate(std::span<const std::uint8_t> z, std::span<const std::uint8_t> id,
+                       std::span<const std::uint8_t> ssv) {
   SakkeKey key;
   REQUIRE(wc_InitSakkeKey_ex(&key, 128, ECC_SAKKE_1, nullptr, INVALID_DEVID) == 0);
   REQUIRE(wc_ImportSakkePublicKey(&key, z.data(), static_cast<word32>(z.size()), 0) == 0);
@@ -82,7 +86,8 @@ bytes wolf_encapsulate(std::span<const std::uint8_t> z, std::span<const std::uin
   bytes h(ssv.begin(), ssv.end());
   bytes r(257);
   word16 r_sz = static_cast<word16>(r.size());
-  const int rc = wc_MakeSakkeEncapsulatedSSV(&key, WC_HASH_TYPE_SHA256, h.data(), static_cast<word16>(h.size()), r.data(), &r_sz);
+  const int rc = wc_MakeSakkeEncapsulatedSSV(&key, WC_HASH_TYPE_SHA256, h.data(),
+                                             static_cast<word16>(h.size()), r.data(), &r_sz);
   wc_FreeSakkeKey(&key);
   REQUIRE(rc == 0);
   REQUIRE(r_sz == 257);
@@ -91,8 +96,8 @@ bytes wolf_encapsulate(std::span<const std::uint8_t> z, std::span<const std::uin
 }
 
 /// wolfSSL's ECCSI verification of `sig` over `msg` by `id` under `kpak`: true when valid.
-bool wolf_verify(std::span<const std::uint8_t> kpak, std::span<const std::uint8_t> id, std::span<const std::uint8_t> msg,
-                 std::span<const std::uint8_t> sig) {
+bool wolf_verify(std::span<const std::uint8_t> kpak, std::span<const std::uint8_t> id,
+                 std::span<const std::uint8_t> msg, std::span<const std::uint8_t> sig) {
   EccsiKey key;
   REQUIRE(wc_InitEccsiKey(&key, nullptr, INVALID_DEVID) == 0);
   ecc_point* pvt = wc_ecc_new_point();
@@ -102,18 +107,21 @@ bool wolf_verify(std::span<const std::uint8_t> kpak, std::span<const std::uint8_
             wc_DecodeEccsiPvtFromSig(&key, sig.data(), static_cast<word32>(sig.size()), pvt) == 0;
   std::array<byte, WC_MAX_DIGEST_SIZE> hs{};
   byte hs_size = static_cast<byte>(hs.size());
-  ok = ok && wc_HashEccsiId(&key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), pvt, hs.data(), &hs_size) == 0;
+  ok = ok && wc_HashEccsiId(&key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()),
+                            pvt, hs.data(), &hs_size) == 0;
   ok = ok && wc_SetEccsiHash(&key, hs.data(), hs_size) == 0;
-  ok = ok && wc_VerifyEccsiHash(&key, WC_HASH_TYPE_SHA256, msg.data(), static_cast<word32>(msg.size()), sig.data(),
-                                static_cast<word32>(sig.size()), &verified) == 0;
+  ok = ok &&
+       wc_VerifyEccsiHash(&key, WC_HASH_TYPE_SHA256, msg.data(), static_cast<word32>(msg.size()),
+                          sig.data(), static_cast<word32>(sig.size()), &verified) == 0;
   wc_ecc_del_point(pvt);
   wc_FreeEccsiKey(&key);
   return ok && verified == 1;
 }
 
 /// wolfSSL's ECCSI signature over `msg` with (SSK, PVT) for `id` under `kpak`.
-bytes wolf_sign(std::span<const std::uint8_t> kpak, std::span<const std::uint8_t> id, std::span<const std::uint8_t> ssk,
-                std::span<const std::uint8_t> pvt_bytes, std::span<const std::uint8_t> msg) {
+bytes wolf_sign(std::span<const std::uint8_t> kpak, std::span<const std::uint8_t> id,
+                std::span<const std::uint8_t> ssk, std::span<const std::uint8_t> pvt_bytes,
+                std::span<const std::uint8_t> msg) {
   wolf_rng rng;
   EccsiKey key;
   REQUIRE(wc_InitEccsiKey(&key, nullptr, INVALID_DEVID) == 0);
@@ -123,15 +131,18 @@ bytes wolf_sign(std::span<const std::uint8_t> kpak, std::span<const std::uint8_t
   REQUIRE(pvt != nullptr);
   REQUIRE(wc_ImportEccsiPublicKey(&key, kpak.data(), static_cast<word32>(kpak.size()), 0) == 0);
   REQUIRE(wc_DecodeEccsiSsk(&key, ssk.data(), static_cast<word32>(ssk.size()), &ssk_mp) == 0);
-  REQUIRE(wc_DecodeEccsiPvt(&key, pvt_bytes.data(), static_cast<word32>(pvt_bytes.size()), pvt) == 0);
+  REQUIRE(wc_DecodeEccsiPvt(&key, pvt_bytes.data(), static_cast<word32>(pvt_bytes.size()), pvt) ==
+          0);
   std::array<byte, WC_MAX_DIGEST_SIZE> hs{};
   byte hs_size = static_cast<byte>(hs.size());
-  REQUIRE(wc_HashEccsiId(&key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), pvt, hs.data(), &hs_size) == 0);
+  REQUIRE(wc_HashEccsiId(&key, WC_HASH_TYPE_SHA256, id.data(), static_cast<word32>(id.size()), pvt,
+                         hs.data(), &hs_size) == 0);
   REQUIRE(wc_SetEccsiPair(&key, &ssk_mp, pvt) == 0);
   REQUIRE(wc_SetEccsiHash(&key, hs.data(), hs_size) == 0);
   bytes sig(129);
   word32 sig_sz = static_cast<word32>(sig.size());
-  REQUIRE(wc_SignEccsiHash(&key, &rng.rng, WC_HASH_TYPE_SHA256, msg.data(), static_cast<word32>(msg.size()), sig.data(), &sig_sz) == 0);
+  REQUIRE(wc_SignEccsiHash(&key, &rng.rng, WC_HASH_TYPE_SHA256, msg.data(),
+                           static_cast<word32>(msg.size()), sig.data(), &sig_sz) == 0);
   REQUIRE(sig_sz == 129);
   mp_forcezero(&ssk_mp);
   mp_free(&ssk_mp);
@@ -147,7 +158,8 @@ skm::os_random& rng() {
 
 }  // namespace
 
-TEST_CASE("vendor I_MESSAGE: wolfSSL opens its SAKKE payload and verifies its signature", "[wolfssl][km]") {
+TEST_CASE("vendor I_MESSAGE: wolfSSL opens its SAKKE payload and verifies its signature",
+          "[wolfssl][km]") {
   const auto msg = skm::mikey::sdp::parse_key_mgmt(vendor::sdp_line).value();
   const auto parsed = skm::mikey::parse_message(msg).value();
   const auto z = hex_bytes(vendor::z);
@@ -161,7 +173,9 @@ TEST_CASE("vendor I_MESSAGE: wolfSSL opens its SAKKE payload and verifies its si
   REQUIRE_FALSE(wolf_verify(kpak, bob_uid, range, parsed.sign()->signature));
 }
 
-TEST_CASE("skm I_MESSAGEs: wolfSSL opens the SAKKE payload, makes the same one, and verifies the signature", "[wolfssl][km]") {
+TEST_CASE(
+    "skm I_MESSAGEs: wolfSSL opens the SAKKE payload, makes the same one, and verifies the signature",
+    "[wolfssl][km]") {
   const auto server = skm_server::generate({"kms.w.example.org", {2592000, 0}}, rng()).value();
   const auto c = community::create(server.public_values()).value();
   const ntp_time t = parse_iso8601("2026-11-28T12:00:00Z").value();
@@ -189,8 +203,10 @@ TEST_CASE("skm I_MESSAGEs: wolfSSL opens the SAKKE payload, makes the same one, 
     // wolfSSL opens the SAKKE payload with Bob's RSK, and the SAKKE-to-self copy with Alice's.
     REQUIRE(bob.open(bob_set.id, data) == bytes(sent.key.span().begin(), sent.key.span().end()));
     wolf_sakke_user alice_w(z, alice_set.rsk.span());
-    const auto self = parsed.extension(skm::mikey::ext_type::sakke_to_self)->sakke_to_self().value();
-    REQUIRE(alice_w.open(alice_set.id, self.data) == bytes(sent.key.span().begin(), sent.key.span().end()));
+    const auto self =
+        parsed.extension(skm::mikey::ext_type::sakke_to_self)->sakke_to_self().value();
+    REQUIRE(alice_w.open(alice_set.id, self.data) ==
+            bytes(sent.key.span().begin(), sent.key.span().end()));
     // wolfSSL's encapsulation of the key to Bob's UID is exactly the payload skm sent
     // (SAKKE is deterministic in the SSV and the identifier).
     REQUIRE(wolf_encapsulate(z, bob_set.id, sent.key.span()) == bytes(data.begin(), data.end()));

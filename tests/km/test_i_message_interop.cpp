@@ -53,7 +53,8 @@ const user_key_set& key_set(std::string_view uri, std::uint64_t period) {
   static std::map<std::pair<std::string, std::uint64_t>, user_key_set> cache;
   const auto key = std::make_pair(std::string(uri), period);
   auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, kms().server.issue(uri, period, rng()).value()).first;
+  if (it == cache.end())
+    it = cache.emplace(key, kms().server.issue(uri, period, rng()).value()).first;
   return it->second;
 }
 /// …prepared for signing (kept: period_keys do not copy).
@@ -61,14 +62,17 @@ const period_keys& keys(std::string_view uri, std::uint64_t period) {
   static std::map<std::pair<std::string, std::uint64_t>, period_keys> cache;
   const auto key = std::make_pair(std::string(uri), period);
   auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, period_keys::create(kms().pub, key_set(uri, period)).value()).first;
+  if (it == cache.end())
+    it = cache.emplace(key, period_keys::create(kms().pub, key_set(uri, period)).value()).first;
   return it->second;
 }
 
-i_message_receiver bob_receiver(std::initializer_list<std::uint64_t> periods, receiver_options o = {}) {
+i_message_receiver bob_receiver(std::initializer_list<std::uint64_t> periods,
+                                receiver_options o = {}) {
   i_message_receiver r{std::string(bob_uri), o};
   r.trust(kms().pub);
-  for (const auto p : periods) REQUIRE(r.add_keys(period_keys::create(kms().pub, key_set(bob_uri, p)).value()).has_value());
+  for (const auto p : periods)
+    REQUIRE(r.add_keys(period_keys::create(kms().pub, key_set(bob_uri, p)).value()).has_value());
   return r;
 }
 receiver_options with_compat_signature() {
@@ -94,7 +98,8 @@ void require_failure(const auto& r, i_message_error code) {
   REQUIRE(r.error().code == code);
 }
 
-void replace_once(std::vector<std::uint8_t>& bytes, std::span<const std::uint8_t> from, std::span<const std::uint8_t> to) {
+void replace_once(std::vector<std::uint8_t>& bytes, std::span<const std::uint8_t> from,
+                  std::span<const std::uint8_t> to) {
   REQUIRE(from.size() == to.size());
   const auto at = std::search(bytes.begin(), bytes.end(), from.begin(), from.end());
   REQUIRE(at != bytes.end());
@@ -111,9 +116,11 @@ std::array<std::uint8_t, 8> wire_octets(ntp_time t) {
 
 /// Replaces the signature (the last octets) by `signer`'s signature over the RFC 3830 range or,
 /// `without_header`, over the bytes before the SIGN payload (the deployed variant).
-std::vector<std::uint8_t> resign(std::vector<std::uint8_t> bytes, const period_keys& signer, bool without_header) {
+std::vector<std::uint8_t> resign(std::vector<std::uint8_t> bytes, const period_keys& signer,
+                                 bool without_header) {
   const auto m = skm::mikey::parse_message(bytes).value();
-  const auto range = without_header ? m.signed_range_without_sign_header_compat().value() : m.signed_range().value();
+  const auto range = without_header ? m.signed_range_without_sign_header_compat().value()
+                                    : m.signed_range().value();
   const auto sig = signer.signer().sign(range, rng()).value();
   REQUIRE(m.sign()->signature.size() == sig.size());
   std::copy(sig.begin(), sig.end(), bytes.end() - static_cast<std::ptrdiff_t>(sig.size()));
@@ -129,23 +136,26 @@ struct sent_message {
 /// encapsulated to Bob's UID for `bob_period`: create_i_message at the same offset in
 /// `bob_period` (SAKKE to that UID), then T set to `t`, IDRuidi (hidden form) set to Alice's UID
 /// for `alice_period`, and the message re-signed with her keys of that period.
-sent_message off_period_message(std::uint64_t alice_period, std::uint64_t bob_period, identity_form ids, bool without_header = false,
-                                ntp_time t = t0) {
+sent_message off_period_message(std::uint64_t alice_period, std::uint64_t bob_period,
+                                identity_form ids, bool without_header = false, ntp_time t = t0) {
   const ntp_time t_bob{bob_period * period_length + t.seconds % period_length, 0};
   i_message_options o;
   o.identities = ids;
   const auto& creator = keys(alice_uri, bob_period);
-  const auto sent = create_i_message(creator, kms().pub, bob_uri, kms().pub, t_bob, o, rng()).value();
+  const auto sent =
+      create_i_message(creator, kms().pub, bob_uri, kms().pub, t_bob, o, rng()).value();
   auto bytes = sent.bytes;
   replace_once(bytes, wire_octets(t_bob), wire_octets(t));
   const auto& signer = keys(alice_uri, alice_period);
-  if (ids == identity_form::hashed_uid && alice_period != bob_period) replace_once(bytes, creator.id(), signer.id());
+  if (ids == identity_form::hashed_uid && alice_period != bob_period)
+    replace_once(bytes, creator.id(), signer.id());
   return {resign(std::move(bytes), signer, without_header), to_hex(sent.key.span())};
 }
 
 /// Carol's signature under Alice's name (IDRi says Alice; same URI length).
 std::vector<std::uint8_t> forged_by_carol(bool without_header) {
-  const auto sent = create_i_message(keys(carol_uri, N), kms().pub, bob_uri, kms().pub, t0, {}, rng()).value();
+  const auto sent =
+      create_i_message(keys(carol_uri, N), kms().pub, bob_uri, kms().pub, t0, {}, rng()).value();
   auto bytes = sent.bytes;
   const auto from = skm::km::detail::octets(carol_uri), to = skm::km::detail::octets(alice_uri);
   replace_once(bytes, from, to);
@@ -174,7 +184,8 @@ TEST_CASE("interop: ECCSI signature without the SIGN header", "[interop]") {
     REQUIRE(got->initiator_uid == keys(alice_uri, N).id());
     REQUIRE(got->period == N);
     REQUIRE(got->time_period == N);
-    REQUIRE(got->initiator_period == (ids == identity_form::uri ? std::optional<std::uint64_t>(N) : std::nullopt));
+    REQUIRE(got->initiator_period ==
+            (ids == identity_form::uri ? std::optional<std::uint64_t>(N) : std::nullopt));
     // Recorded against replay once, like any accepted message.
     REQUIRE(lenient.replay().size() == 1);
     require_failure(lenient.process(compat.bytes, t0), i_message_error::replayed);
@@ -191,7 +202,8 @@ TEST_CASE("interop: forgeries and tampering stay rejected with both options on",
   auto both = bob_receiver({N - 1, N, N + 1}, with_both());
   for (const bool without_header : {false, true}) {
     INFO("without header " << without_header);
-    require_failure(both.process(forged_by_carol(without_header), t0), i_message_error::signature_invalid);
+    require_failure(both.process(forged_by_carol(without_header), t0),
+                    i_message_error::signature_invalid);
     // Every byte of the signature, and a byte of RAND (signed by both forms), flipped.
     const auto m = off_period_message(N, N, identity_form::uri, without_header);
     for (std::size_t back = 1; back <= 129; back += 16) {
@@ -216,13 +228,20 @@ TEST_CASE("interop: a sender one key period off", "[interop]") {
     i_message_error strict_error;
   };
   const off_case cases[] = {
-      {"initiator's key set of the previous period", N - 1, N, identity_form::uri, i_message_error::signature_invalid},
-      {"initiator's key set of the next period", N + 1, N, identity_form::uri, i_message_error::signature_invalid},
-      {"encapsulated to my UID of the next period (IDRr)", N, N + 1, identity_form::uri, i_message_error::decapsulation_failed},
-      {"encapsulated to my UID of the previous period (IDRr)", N, N - 1, identity_form::uri, i_message_error::decapsulation_failed},
-      {"encapsulated to my UID of the next period (IDRuidr)", N, N + 1, identity_form::hashed_uid, i_message_error::wrong_recipient},
-      {"both sides of the previous period", N - 1, N - 1, identity_form::uri, i_message_error::signature_invalid},
-      {"initiator previous, responder next", N - 1, N + 1, identity_form::uri, i_message_error::signature_invalid},
+      {"initiator's key set of the previous period", N - 1, N, identity_form::uri,
+       i_message_error::signature_invalid},
+      {"initiator's key set of the next period", N + 1, N, identity_form::uri,
+       i_message_error::signature_invalid},
+      {"encapsulated to my UID of the next period (IDRr)", N, N + 1, identity_form::uri,
+       i_message_error::decapsulation_failed},
+      {"encapsulated to my UID of the previous period (IDRr)", N, N - 1, identity_form::uri,
+       i_message_error::decapsulation_failed},
+      {"encapsulated to my UID of the next period (IDRuidr)", N, N + 1, identity_form::hashed_uid,
+       i_message_error::wrong_recipient},
+      {"both sides of the previous period", N - 1, N - 1, identity_form::uri,
+       i_message_error::signature_invalid},
+      {"initiator previous, responder next", N - 1, N + 1, identity_form::uri,
+       i_message_error::signature_invalid},
   };
   auto strict = bob_receiver({N - 1, N, N + 1});
   auto tolerant = bob_receiver({N - 1, N, N + 1}, with_period_tolerance());
@@ -272,9 +291,11 @@ TEST_CASE("interop: a sender one key period off", "[interop]") {
     const auto got = strict_hidden.process(m.bytes, t0);
     REQUIRE(got.has_value());
     REQUIRE_FALSE(got->initiator_period.has_value());
-    require_failure(confirm_initiator(*got, alice_uri, kms().pub), i_message_error::initiator_mismatch);
+    require_failure(confirm_initiator(*got, alice_uri, kms().pub),
+                    i_message_error::initiator_mismatch);
     REQUIRE(confirm_initiator(*got, alice_uri, kms().pub, 1).value() == N - 1);
-    require_failure(confirm_initiator(*got, carol_uri, kms().pub, 1), i_message_error::initiator_mismatch);
+    require_failure(confirm_initiator(*got, carol_uri, kms().pub, 1),
+                    i_message_error::initiator_mismatch);
   }
 
   // Both options: the deployed signature form from a sender one period off needs both.
@@ -305,18 +326,24 @@ TEST_CASE("interop: a sender one key period off", "[interop]") {
   }
 }
 
-TEST_CASE("interop: two key periods off stays rejected; tolerance above 1 is clamped", "[interop]") {
+TEST_CASE("interop: two key periods off stays rejected; tolerance above 1 is clamped",
+          "[interop]") {
   for (const unsigned tolerance : {1u, 5u}) {
     INFO("tolerance " << tolerance);
     auto bob = bob_receiver({N - 2, N, N + 2}, with_period_tolerance(tolerance));
     REQUIRE(bob.options().key_period_tolerance == 1);
-    require_failure(bob.process(off_period_message(N - 2, N, identity_form::uri).bytes, t0), i_message_error::signature_invalid);
-    require_failure(bob.process(off_period_message(N + 2, N, identity_form::uri).bytes, t0), i_message_error::signature_invalid);
-    require_failure(bob.process(off_period_message(N, N + 2, identity_form::uri).bytes, t0), i_message_error::decapsulation_failed);
-    require_failure(bob.process(off_period_message(N, N - 2, identity_form::hashed_uid).bytes, t0), i_message_error::wrong_recipient);
+    require_failure(bob.process(off_period_message(N - 2, N, identity_form::uri).bytes, t0),
+                    i_message_error::signature_invalid);
+    require_failure(bob.process(off_period_message(N + 2, N, identity_form::uri).bytes, t0),
+                    i_message_error::signature_invalid);
+    require_failure(bob.process(off_period_message(N, N + 2, identity_form::uri).bytes, t0),
+                    i_message_error::decapsulation_failed);
+    require_failure(bob.process(off_period_message(N, N - 2, identity_form::hashed_uid).bytes, t0),
+                    i_message_error::wrong_recipient);
     // Only key sets two periods away: none for the period of T or either side.
     auto far = bob_receiver({N + 2}, with_period_tolerance(tolerance));
-    require_failure(far.process(off_period_message(N, N + 2, identity_form::uri).bytes, t0), i_message_error::no_key_for_period);
+    require_failure(far.process(off_period_message(N, N + 2, identity_form::uri).bytes, t0),
+                    i_message_error::no_key_for_period);
     REQUIRE(bob.replay().size() == 0);
     REQUIRE(far.replay().size() == 0);
   }

@@ -25,16 +25,22 @@ TEST_CASE("NTP, Unix and calendar conversions", "[time]") {
   static_assert(days_since_1900({1970, 1, 1}).value() == 25567);
   // The conversions run at compile time too.
   static_assert(parse_iso8601("1970-01-01T00:00:00Z").value().seconds == 2208988800ull);
-  static_assert(key_period_number(parse_iso8601("2025-10-02T23:47:52Z").value(), {16777215, 0}).value() == 236);
+  static_assert(
+      key_period_number(parse_iso8601("2025-10-02T23:47:52Z").value(), {16777215, 0}).value() ==
+      236);
   static_assert(to_civil(ntp_time{4004833654ull, 0}).value().date == civil_date{2026, 11, 28});
-  static_assert(from_ntp_wire(0x0000000112345678ull, ntp_time{0xFFFFFFF0ull, 0}).seconds == 0x100000001ull);
-  STATIC_REQUIRE(from_civil({{2036, 2, 7}, 6, 28, 16, 0}).value().seconds == (std::uint64_t{1} << 32));
+  static_assert(from_ntp_wire(0x0000000112345678ull, ntp_time{0xFFFFFFF0ull, 0}).seconds ==
+                0x100000001ull);
+  STATIC_REQUIRE(from_civil({{2036, 2, 7}, 6, 28, 16, 0}).value().seconds ==
+                 (std::uint64_t{1} << 32));
 
   REQUIRE(from_unix_seconds(0).value().seconds == 2208988800ull);
   REQUIRE(from_unix_seconds(-2208988800LL).value().seconds == 0);
   REQUIRE(from_unix_seconds(-2208988801LL).error() == time_error::before_ntp_epoch);
-  REQUIRE(from_unix_seconds(INT64_MAX).value().seconds == static_cast<std::uint64_t>(INT64_MAX) + 2208988800ull);
-  REQUIRE(to_unix_seconds(ntp_time{static_cast<std::uint64_t>(INT64_MAX) + 1, 0}).error() == time_error::out_of_range);
+  REQUIRE(from_unix_seconds(INT64_MAX).value().seconds ==
+          static_cast<std::uint64_t>(INT64_MAX) + 2208988800ull);
+  REQUIRE(to_unix_seconds(ntp_time{static_cast<std::uint64_t>(INT64_MAX) + 1, 0}).error() ==
+          time_error::out_of_range);
   REQUIRE(to_unix_seconds(ntp_time{2208988800ull + 86400, 0}).value() == 86400);
   REQUIRE(to_unix_seconds(ntp_time{5, 0}).value() == 5 - 2208988800LL);
 
@@ -68,8 +74,8 @@ TEST_CASE("every day from 1900 to 9999 round-trips and follows its predecessor",
   while (y <= 9999) {
     const auto days = days_since_1900({y, m, d});
     const auto back = to_civil(ntp_time{count * 86400 + 43210, 0});
-    if (!days || *days != count || !back || back->date != civil_date{y, m, d} || back->hour != 12 || back->minute != 0 ||
-        back->second != 10) {
+    if (!days || *days != count || !back || back->date != civil_date{y, m, d} || back->hour != 12 ||
+        back->minute != 0 || back->second != 10) {
       all_ok = false;
       FAIL_CHECK("mismatch at " << y << "-" << m << "-" << d);
       break;
@@ -88,14 +94,17 @@ TEST_CASE("every day from 1900 to 9999 round-trips and follows its predecessor",
 }
 
 TEST_CASE("ISO-8601 rejections", "[time]") {
-  for (std::string_view bad : {"", "2020", "2020-1-01", "20200-01-01", "2020/01/01", "2020-01-01T", "2020-01-01 00:00:00",
-                               "2020-01-01T00:00", "2020-01-01T00:00:00.", "2020-01-01T00:00:00ZZ", "2020-01-01T00:00:00+0100",
-                               "2020-01-01T00:00:00+01", "2020-01-0a", "2020-01-01T0a:00:00Z", "2020-01-01T00:00:00 Z"}) {
+  for (std::string_view bad :
+       {"", "2020", "2020-1-01", "20200-01-01", "2020/01/01", "2020-01-01T", "2020-01-01 00:00:00",
+        "2020-01-01T00:00", "2020-01-01T00:00:00.", "2020-01-01T00:00:00ZZ",
+        "2020-01-01T00:00:00+0100", "2020-01-01T00:00:00+01", "2020-01-0a", "2020-01-01T0a:00:00Z",
+        "2020-01-01T00:00:00 Z"}) {
     INFO(bad);
     REQUIRE(parse_iso8601(bad).error() == time_error::bad_date_syntax);
   }
-  for (std::string_view bad : {"2020-13-01", "2020-00-10", "2020-04-31", "1900-02-29", "2021-02-29", "2020-01-00",
-                               "2020-01-01T24:00:00Z", "2020-01-01T23:60:00Z", "2016-12-31T23:59:60Z", "2020-01-01T00:00:00+15:00"}) {
+  for (std::string_view bad : {"2020-13-01", "2020-00-10", "2020-04-31", "1900-02-29", "2021-02-29",
+                               "2020-01-00", "2020-01-01T24:00:00Z", "2020-01-01T23:60:00Z",
+                               "2016-12-31T23:59:60Z", "2020-01-01T00:00:00+15:00"}) {
     INFO(bad);
     REQUIRE(parse_iso8601(bad).error() == time_error::bad_date_value);
   }
@@ -138,10 +147,12 @@ TEST_CASE("key period numbers", "[time]") {
   REQUIRE(key_period_number(ntp_time{129, 0}, shifted).value() == 0);
   REQUIRE(key_period_number(ntp_time{130, 0}, shifted).value() == 1);
   REQUIRE(key_period_number(ntp_time{29, 0}, shifted).error() == time_error::before_period_offset);
-  REQUIRE(key_period_number(ntp_time{29, 0}, key_period_schedule{0, 0}).error() == time_error::zero_period_length);
+  REQUIRE(key_period_number(ntp_time{29, 0}, key_period_schedule{0, 0}).error() ==
+          time_error::zero_period_length);
   // No 2036 wrap: a period number just after the era boundary keeps counting.
   const ntp_time after_wrap{(std::uint64_t{1} << 32) + 5, 0};
-  REQUIRE(key_period_number(after_wrap, monthly).value() == ((std::uint64_t{1} << 32) + 5) / 2592000);
+  REQUIRE(key_period_number(after_wrap, monthly).value() ==
+          ((std::uint64_t{1} << 32) + 5) / 2592000);
   REQUIRE(key_period_start(236, vendor).value().seconds == 236ull * 16777215ull);
   REQUIRE(key_period_start(1, shifted).value().seconds == 130);
   REQUIRE(key_period_start(~std::uint64_t{0}, monthly).error() == time_error::out_of_range);
@@ -161,17 +172,30 @@ TEST_CASE("3gpp-notes §A UID example", "[uid]") {
       .add_integer(0)
       .add_integer(1);
   REQUIRE(to_hex(s.bytes().value()) ==
-          "00" "4d494b45592d53414b4b452d554944" "000f" "7369703a75736572406578616d706c652e6f7267" "0014"
-          "6b6d732e6578616d706c652e6f7267" "000f" "278d00" "0003" "00" "0001" "01" "0001");
+          "00"
+          "4d494b45592d53414b4b452d554944"
+          "000f"
+          "7369703a75736572406578616d706c652e6f7267"
+          "0014"
+          "6b6d732e6578616d706c652e6f7267"
+          "000f"
+          "278d00"
+          "0003"
+          "00"
+          "0001"
+          "01"
+          "0001");
   const auto u = mikey_sakke_uid("sip:user@example.org", "kms.example.org", {2592000, 0}, 1);
   REQUIRE(to_hex(u.value()) == "74e2af803ab5d72841bbced0ce319ffe64f6fe23c88a2d258aabcf6ac5658ef4");
 }
 
 TEST_CASE("vendor key sets: UserIDs recomputed from URIs and key period", "[uid]") {
   const key_period_schedule vendor{16777215, 0};
-  REQUIRE(to_hex(mikey_sakke_uid("sip:alice@streamwide.com", "kms.mydev.streamwide.com", vendor, 236).value()) ==
-          "b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4");
-  REQUIRE(to_hex(mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.com", vendor, 236).value()) ==
+  REQUIRE(
+      to_hex(mikey_sakke_uid("sip:alice@streamwide.com", "kms.mydev.streamwide.com", vendor, 236)
+                 .value()) == "b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4");
+  REQUIRE(to_hex(mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.com", vendor, 236)
+                     .value()) ==
           "780851cda91a9c33f941cd3a2831697e2893264754e363f8a0cef827eb201a81");
   // Through the identity-format concept, from the I_MESSAGE's T payload.
   const mikey_sakke_uid_format fmt;
@@ -179,23 +203,35 @@ TEST_CASE("vendor key sets: UserIDs recomputed from URIs and key period", "[uid]
   const auto id = identifier_at(fmt, bob, from_ntp_wire(0xEC898DA800000000ull));
   REQUIRE(to_hex(id.value()) == "780851cda91a9c33f941cd3a2831697e2893264754e363f8a0cef827eb201a81");
   // Any input change changes the UID (a different period, KMS, offset, URI).
-  const auto base = mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.com", vendor, 236).value();
-  REQUIRE(mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.com", vendor, 237).value() != base);
-  REQUIRE(mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.co", vendor, 236).value() != base);
-  REQUIRE(mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.com", {16777215, 1}, 236).value() != base);
-  REQUIRE(mikey_sakke_uid("sip:Bob@streamwide.com", "kms.mydev.streamwide.com", vendor, 236).value() != base);
+  const auto base =
+      mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.com", vendor, 236).value();
+  REQUIRE(
+      mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.com", vendor, 237).value() !=
+      base);
+  REQUIRE(
+      mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.co", vendor, 236).value() !=
+      base);
+  REQUIRE(mikey_sakke_uid("sip:bob@streamwide.com", "kms.mydev.streamwide.com", {16777215, 1}, 236)
+              .value() != base);
+  REQUIRE(
+      mikey_sakke_uid("sip:Bob@streamwide.com", "kms.mydev.streamwide.com", vendor, 236).value() !=
+      base);
 }
 
 TEST_CASE("UID input rejections", "[uid]") {
   const key_period_schedule s{2592000, 0};
   REQUIRE(mikey_sakke_uid("", "kms.example.org", s, 1).error() == identity_error::empty_uri);
   REQUIRE(mikey_sakke_uid("sip:a@b", "", s, 1).error() == identity_error::empty_kms_uri);
-  REQUIRE(mikey_sakke_uid(std::string_view("sip:a\0b", 7), "kms", s, 1).error() == identity_error::uri_contains_nul);
-  REQUIRE(mikey_sakke_uid(std::string(70000, 'a'), "kms", s, 1).error() == identity_error::uri_too_long);
+  REQUIRE(mikey_sakke_uid(std::string_view("sip:a\0b", 7), "kms", s, 1).error() ==
+          identity_error::uri_contains_nul);
+  REQUIRE(mikey_sakke_uid(std::string(70000, 'a'), "kms", s, 1).error() ==
+          identity_error::uri_too_long);
   REQUIRE(mikey_sakke_uid(std::string(65535, 'a'), "kms", s, 1).has_value());
   const mikey_sakke_uid_format fmt;
-  REQUIRE(fmt.period_number({"sip:a@b", "kms", {0, 0}}, ntp_time{5, 0}).error() == identity_error::bad_key_period);
-  REQUIRE(fmt.make_identifier({"sip:a@b", "kms", {0, 0}}, 1).error() == identity_error::bad_key_period);
+  REQUIRE(fmt.period_number({"sip:a@b", "kms", {0, 0}}, ntp_time{5, 0}).error() ==
+          identity_error::bad_key_period);
+  REQUIRE(fmt.make_identifier({"sip:a@b", "kms", {0, 0}}, 1).error() ==
+          identity_error::bad_key_period);
 }
 
 TEST_CASE("RFC 6509 §3.2 identifiers (RFC 6507/6508 Appendix values)", "[uid]") {
@@ -208,18 +244,24 @@ TEST_CASE("RFC 6509 §3.2 identifiers (RFC 6507/6508 Appendix values)", "[uid]")
   REQUIRE(fmt.period_number(ctx, feb2011).value() == 111 * 12 + 1);
   REQUIRE(identifier_at(fmt, ctx, feb2011).value() == expected);
   REQUIRE(year_month::from_period_number(111 * 12 + 1) == year_month{2011, 2});
-  REQUIRE(year_month::of(parse_iso8601("2011-12-31T23:59:59Z").value()).value() == year_month{2011, 12});
-  REQUIRE(to_hex(rfc6509_identifier({1999, 12}, "tel:+1").value()) == "313939392d31320074656c3a2b3100");
+  REQUIRE(year_month::of(parse_iso8601("2011-12-31T23:59:59Z").value()).value() ==
+          year_month{2011, 12});
+  REQUIRE(to_hex(rfc6509_identifier({1999, 12}, "tel:+1").value()) ==
+          "313939392d31320074656c3a2b3100");
 
   // Rejections: tel URI constraints, NUL, year range.
-  for (std::string_view bad : {"tel:447700900123", "tel:+44-7700-900123", "tel:+447700900123;phone-context=x", "sip:+4477@x",
-                               "tel:+", "tel:+44 77"}) {
+  for (std::string_view bad :
+       {"tel:447700900123", "tel:+44-7700-900123", "tel:+447700900123;phone-context=x",
+        "sip:+4477@x", "tel:+", "tel:+44 77"}) {
     INFO(bad);
-    REQUIRE(fmt.make_identifier({bad, "", {}}, 1333).error() == identity_error::not_a_global_tel_uri);
+    REQUIRE(fmt.make_identifier({bad, "", {}}, 1333).error() ==
+            identity_error::not_a_global_tel_uri);
   }
   REQUIRE(fmt.make_identifier({"", "", {}}, 1333).error() == identity_error::empty_uri);
-  REQUIRE(fmt.make_identifier(ctx, year_month{10000, 1}.period_number()).error() == identity_error::year_out_of_range);
-  REQUIRE(rfc6509_identifier({2011, 2}, std::string_view("tel:+44\0", 8)).error() == identity_error::uri_contains_nul);
+  REQUIRE(fmt.make_identifier(ctx, year_month{10000, 1}.period_number()).error() ==
+          identity_error::year_out_of_range);
+  REQUIRE(rfc6509_identifier({2011, 2}, std::string_view("tel:+44\0", 8)).error() ==
+          identity_error::uri_contains_nul);
   REQUIRE(rfc6509_identifier({2011, 13}, "tel:+44").error() == identity_error::year_out_of_range);
   REQUIRE(rfc6509_identifier({1899, 12}, "tel:+44").error() == identity_error::year_out_of_range);
 }
@@ -228,10 +270,12 @@ namespace {
 // A deployment-defined identity format, to show the concept is open: the URI alone, per day.
 struct daily_uri_format {
   static constexpr std::string_view user_id_format = "240";
-  [[nodiscard]] result<std::uint64_t, identity_error> period_number(const identity_context&, ntp_time t) const noexcept {
+  [[nodiscard]] result<std::uint64_t, identity_error> period_number(const identity_context&,
+                                                                    ntp_time t) const noexcept {
     return t.seconds / 86400;
   }
-  [[nodiscard]] result<identifier, identity_error> make_identifier(const identity_context& ctx, std::uint64_t day) const {
+  [[nodiscard]] result<identifier, identity_error> make_identifier(const identity_context& ctx,
+                                                                   std::uint64_t day) const {
     identifier id(ctx.user_uri.begin(), ctx.user_uri.end());
     id.push_back(static_cast<std::uint8_t>(day));
     return id;
@@ -250,8 +294,22 @@ TEST_CASE("a deployment can add its own identity format", "[uid]") {
 
 TEST_CASE("TS 33.220 parameter encoding", "[kdf]") {
   kdf_input s(0x7A);
-  s.add_integer(0).add_integer(0xFF).add_integer(0x100).add_integer(0x0102030405060708ull).add(std::string_view(""));
-  REQUIRE(to_hex(s.bytes().value()) == "7a" "00" "0001" "ff" "0001" "0100" "0002" "0102030405060708" "0008" "0000");
+  s.add_integer(0)
+      .add_integer(0xFF)
+      .add_integer(0x100)
+      .add_integer(0x0102030405060708ull)
+      .add(std::string_view(""));
+  REQUIRE(to_hex(s.bytes().value()) ==
+          "7a"
+          "00"
+          "0001"
+          "ff"
+          "0001"
+          "0100"
+          "0002"
+          "0102030405060708"
+          "0008"
+          "0000");
   kdf_input big(0x01);
   big.add(std::vector<std::uint8_t>(0x10000, 0));
   REQUIRE(big.bytes().error() == kdf_error::parameter_too_long);
@@ -264,9 +322,12 @@ TEST_CASE("DPCK from the vendor message's PCK and PCK-ID", "[kdf]") {
   // (see [mikey_prf] "vendor key parameters decrypt under the DPCK").
   const auto pck = hex_bytes("b4c96b703acd5c1bf7d4cc45068d9965");
   const auto full = kdf_33220(pck, kdf_input(fc::dpck).add(hex_bytes("16992638"))).value();
-  REQUIRE(to_hex(full.span()) == "611a7f5a15c5a340eb40c22d9f0333354c8e155c34caf102cea889431e2b43af");
-  REQUIRE(to_hex(derive_dpck(pck, 0x16992638).value().span()) == "4c8e155c34caf102cea889431e2b43af");
-  REQUIRE(to_hex(derive_dpck(pck, 0x16992639).value().span()) != "4c8e155c34caf102cea889431e2b43af");
+  REQUIRE(to_hex(full.span()) ==
+          "611a7f5a15c5a340eb40c22d9f0333354c8e155c34caf102cea889431e2b43af");
+  REQUIRE(to_hex(derive_dpck(pck, 0x16992638).value().span()) ==
+          "4c8e155c34caf102cea889431e2b43af");
+  REQUIRE(to_hex(derive_dpck(pck, 0x16992639).value().span()) !=
+          "4c8e155c34caf102cea889431e2b43af");
   REQUIRE(derive_dpck({}, 0x16992638).error() == kdf_error::empty_key);
 }
 
@@ -356,8 +417,10 @@ TEST_CASE("GUK-ID derivation and GMK-ID recovery", "[key_id]") {
   other[0] ^= 1;
   REQUIRE(recover_gmk_id(guk, other, "sip:bob@example.org").value() != gmk_id);
   // Rejections.
-  REQUIRE(derive_guk_id(sk_id::from_value(0x11234567), gmk, "sip:bob@example.org").error() == key_id_error::not_a_group_key);
-  REQUIRE(recover_gmk_id(sk_id::from_value(0x21234567), gmk, "sip:bob@example.org").error() == key_id_error::not_a_group_key);
+  REQUIRE(derive_guk_id(sk_id::from_value(0x11234567), gmk, "sip:bob@example.org").error() ==
+          key_id_error::not_a_group_key);
+  REQUIRE(recover_gmk_id(sk_id::from_value(0x21234567), gmk, "sip:bob@example.org").error() ==
+          key_id_error::not_a_group_key);
   REQUIRE(derive_guk_id(gmk_id, {}, "sip:bob@example.org").error() == key_id_error::bad_key);
   REQUIRE(derive_guk_id(gmk_id, gmk, std::string(70000, 'x')).error() == key_id_error::bad_key);
 }

@@ -65,7 +65,8 @@ kms_certificate vendor_certificate() {
   return c;
 }
 
-kms_key_set key_set(std::string uri, std::string uid_hex, const std::string& rsk, const std::string& ssk, const std::string& pvt) {
+kms_key_set key_set(std::string uri, std::string uid_hex, const std::string& rsk,
+                    const std::string& ssk, const std::string& pvt) {
   kms_key_set k;
   k.kms_uri = "kms.mydev.streamwide.com";
   k.cert_uri = "cert1.kms.mydev.streamwide.com";
@@ -80,10 +81,14 @@ kms_key_set key_set(std::string uri, std::string uid_hex, const std::string& rsk
 }
 
 kms_key_set alice() {
-  return key_set("sip:alice@streamwide.com", "b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4", alice_rsk, alice_ssk, alice_pvt);
+  return key_set("sip:alice@streamwide.com",
+                 "b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4", alice_rsk,
+                 alice_ssk, alice_pvt);
 }
 kms_key_set bob() {
-  return key_set("sip:bob@streamwide.com", "780851CDA91A9C33F941CD3A2831697E2893264754E363F8A0CEF827EB201A81", bob_rsk, bob_ssk, bob_pvt);
+  return key_set("sip:bob@streamwide.com",
+                 "780851CDA91A9C33F941CD3A2831697E2893264754E363F8A0CEF827EB201A81", bob_rsk,
+                 bob_ssk, bob_pvt);
 }
 
 kms_response_header header(std::string user) {
@@ -147,11 +152,15 @@ void require_failure(const R& r, xml_error code, std::string_view where_part = {
 TEST_CASE("KmsInit: generate, then parse back every field", "[kms_xml]") {
   const std::string doc = init_document();
   // Namespace, attributes and children in schema order.
-  REQUIRE(doc.find("<KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" Version=\"1.0.0\">") != std::string::npos);
-  REQUIRE(doc.find("<KmsCertificate Id=\"kms.mydev.streamwide.com\" Version=\"1.1.0\" Role=\"Root\">") != std::string::npos);
-  const std::vector<std::string> order{"<CertUri>", "<KmsUri>", "<Issuer>", "<ValidFrom>", "<ValidTo>", "<Revoked>", "<UserIdFormat>",
-                                       "<UserKeyPeriod>", "<UserKeyOffset>", "<PubEncKey>", "<PubAuthKey>", "<ParameterSet>",
-                                       "<KmsDomainList>"};
+  REQUIRE(doc.find("<KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" Version=\"1.0.0\">") !=
+          std::string::npos);
+  REQUIRE(doc.find(
+              "<KmsCertificate Id=\"kms.mydev.streamwide.com\" Version=\"1.1.0\" Role=\"Root\">") !=
+          std::string::npos);
+  const std::vector<std::string> order{
+      "<CertUri>",    "<KmsUri>",       "<Issuer>",        "<ValidFrom>",     "<ValidTo>",
+      "<Revoked>",    "<UserIdFormat>", "<UserKeyPeriod>", "<UserKeyOffset>", "<PubEncKey>",
+      "<PubAuthKey>", "<ParameterSet>", "<KmsDomainList>"};
   const std::string cert = element_text(doc, "KmsCertificate");
   std::size_t last = 0;
   for (const auto& tag : order) {
@@ -169,7 +178,8 @@ TEST_CASE("KmsInit: generate, then parse back every field", "[kms_xml]") {
   REQUIRE(parsed.header.kms_uri == "kms.mydev.streamwide.com");
   REQUIRE(parsed.header.time == parse_iso8601("2025-10-02T23:47:52Z").value());
   REQUIRE(parsed.header.kms_id == std::optional<std::string>("KMS-1"));
-  REQUIRE(parsed.header.client_req_url == "https://kms.mydev.streamwide.com/keymanagement/identity/v1/init");
+  REQUIRE(parsed.header.client_req_url ==
+          "https://kms.mydev.streamwide.com/keymanagement/identity/v1/init");
   const auto& c = parsed.certificate;
   const auto want = vendor_certificate();
   REQUIRE(c.id == want.id);
@@ -204,9 +214,12 @@ TEST_CASE("KmsCertificate: minimal, External role, stand-alone document", "[kms_
   c.pub_enc_key = hex_bytes(vendor_z);
   c.pub_auth_key = hex_bytes(vendor_kpak);
   const std::string doc = write_kms_certificate(c).value();
-  REQUIRE(doc.find("<KmsCertificate xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" Id=\"x\" Version=\"1.1.0\" Role=\"External\" "
-                   "IsSecurityGateway=\"true\">") != std::string::npos);
-  for (const char* absent : {"CertUri", "Issuer", "ValidFrom", "ValidTo", "Revoked", "ParameterSet", "KmsDomainList"})
+  REQUIRE(
+      doc.find(
+          "<KmsCertificate xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" Id=\"x\" Version=\"1.1.0\" Role=\"External\" "
+          "IsSecurityGateway=\"true\">") != std::string::npos);
+  for (const char* absent :
+       {"CertUri", "Issuer", "ValidFrom", "ValidTo", "Revoked", "ParameterSet", "KmsDomainList"})
     REQUIRE(doc.find(absent) == std::string::npos);
   const auto back = parse_kms_certificate(doc).value();
   REQUIRE(back.role == kms_role::external);
@@ -216,9 +229,11 @@ TEST_CASE("KmsCertificate: minimal, External role, stand-alone document", "[kms_
   REQUIRE(back.kms_domains.empty());
 }
 
-TEST_CASE("parsing tolerates what XML allows: prefixes, case, whitespace, comments, extensions", "[kms_xml]") {
+TEST_CASE("parsing tolerates what XML allows: prefixes, case, whitespace, comments, extensions",
+          "[kms_xml]") {
   std::string upper_z = vendor_z;
-  std::transform(upper_z.begin(), upper_z.end(), upper_z.begin(), [](char ch) { return static_cast<char>(std::toupper(ch)); });
+  std::transform(upper_z.begin(), upper_z.end(), upper_z.begin(),
+                 [](char ch) { return static_cast<char>(std::toupper(ch)); });
   const std::string doc =
       "<?xml version=\"1.0\"?>\n"
       "<!-- a comment -->\n"
@@ -236,8 +251,12 @@ TEST_CASE("parsing tolerates what XML allows: prefixes, case, whitespace, commen
       "      <UserIdFormat>2</UserIdFormat>\n"
       "      <UserKeyPeriod>+16777215</UserKeyPeriod>\n"
       "      <UserKeyOffset>0</UserKeyOffset>\n"
-      "      <PubEncKey xsi:type=\"k:KeyContentType\">\n        " + upper_z + "\n      </PubEncKey>\n"
-      "      <PubAuthKey><![CDATA[" + vendor_kpak + "]]></PubAuthKey>\n"
+      "      <PubEncKey xsi:type=\"k:KeyContentType\">\n        " +
+      upper_z +
+      "\n      </PubEncKey>\n"
+      "      <PubAuthKey><![CDATA[" +
+      vendor_kpak +
+      "]]></PubAuthKey>\n"
       "      <ext:Extension>ignored</ext:Extension>\n"
       "    </KmsCertificate>\n"
       "  </k:KmsInit></k:KmsMessage>\n"
@@ -255,12 +274,14 @@ TEST_CASE("parsing tolerates what XML allows: prefixes, case, whitespace, commen
   REQUIRE(to_hex(r->certificate.pub_auth_key) == vendor_kpak);
 }
 
-TEST_CASE("KmsKeyProv: generate, parse, validate the vendor key sets against the certificate", "[kms_xml]") {
+TEST_CASE("KmsKeyProv: generate, parse, validate the vendor key sets against the certificate",
+          "[kms_xml]") {
   const std::string doc = key_prov_document();
   REQUIRE(doc.find("<KmsKeyProv Version=\"1.0.0\">") != std::string::npos);
   REQUIRE(doc.find("<KmsKeySet Version=\"1.1.0\">") != std::string::npos);
-  const std::vector<std::string> order{"<KmsUri>", "<CertUri>", "<UserUri>", "<UserID>", "<KeyPeriodNo>", "<Revoked>",
-                                       "<UserDecryptKey>", "<UserSigningKeySSK>", "<UserPubTokenPVT>"};
+  const std::vector<std::string> order{
+      "<KmsUri>",  "<CertUri>",        "<UserUri>",           "<UserID>",         "<KeyPeriodNo>",
+      "<Revoked>", "<UserDecryptKey>", "<UserSigningKeySSK>", "<UserPubTokenPVT>"};
   const std::string ks = element_text(doc, "KmsKeySet");
   std::size_t last = 0;
   for (const auto& tag : order) {
@@ -281,7 +302,9 @@ TEST_CASE("KmsKeyProv: generate, parse, validate the vendor key sets against the
   REQUIRE(to_hex(a.user_signing_key_ssk.span()) == alice_ssk);
   REQUIRE(to_hex(a.user_pub_token_pvt) == alice_pvt);
   const auto& b = parsed.key_sets[1];
-  REQUIRE(b.user_id == "780851CDA91A9C33F941CD3A2831697E2893264754E363F8A0CEF827EB201A81");  // upper case accepted
+  REQUIRE(
+      b.user_id ==
+      "780851CDA91A9C33F941CD3A2831697E2893264754E363F8A0CEF827EB201A81");  // upper case accepted
   REQUIRE(to_hex(b.user_decrypt_key.span()) == bob_rsk);
   REQUIRE(to_hex(b.user_signing_key_ssk.span()) == bob_ssk);
   REQUIRE(to_hex(b.user_pub_token_pvt) == bob_pvt);
@@ -336,7 +359,8 @@ TEST_CASE("key set validation failures", "[kms_xml]") {
     auto c = cert;
     c.user_id_format = "240";
     REQUIRE(validate_key_set(alice(), c)->code == xml_error::unsupported_user_id_format);
-    REQUIRE(validate_key_set(alice(), cert, rfc6509_format{})->code == xml_error::unsupported_user_id_format);
+    REQUIRE(validate_key_set(alice(), cert, rfc6509_format{})->code ==
+            xml_error::unsupported_user_id_format);
   }
   {
     // UserIdFormat 1 (RFC 6509): UserID is compared as the hex of "YYYY-MM\0tel:…\0".
@@ -373,8 +397,10 @@ struct rejecting_checks {
     if (reject_certificate) return std::string("Z not on the curve");
     return std::nullopt;
   }
-  [[nodiscard]] std::optional<std::string> check_key_set_keys(const kms_key_set& k, const kms_certificate&) const {
-    if (reject_key_set && k.user_uri == "sip:bob@streamwide.com") return std::string("RSK does not validate");
+  [[nodiscard]] std::optional<std::string> check_key_set_keys(const kms_key_set& k,
+                                                              const kms_certificate&) const {
+    if (reject_key_set && k.user_uri == "sip:bob@streamwide.com")
+      return std::string("RSK does not validate");
     return std::nullopt;
   }
 };
@@ -387,9 +413,11 @@ TEST_CASE("the key-validation hook is consulted", "[kms_xml]") {
   const auto f = parse_kms_init(init, rejecting_checks{true, false});
   require_failure(f, xml_error::invalid_key, "KmsCertificate");
   REQUIRE(f.error().detail == "Z not on the curve");
-  require_failure(parse_kms_certificate(element_text(init, "KmsCertificate").insert(15, " xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\""),
-                                        rejecting_checks{true, false}),
-                  xml_error::invalid_key);
+  require_failure(
+      parse_kms_certificate(element_text(init, "KmsCertificate")
+                                .insert(15, " xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\""),
+                            rejecting_checks{true, false}),
+      xml_error::invalid_key);
   const std::string prov = key_prov_document();
   REQUIRE(parse_kms_key_prov(prov, vendor_certificate(), rejecting_checks{}).has_value());
   const auto g = parse_kms_key_prov(prov, vendor_certificate(), rejecting_checks{false, true});
@@ -401,29 +429,42 @@ TEST_CASE("malformed and misplaced documents", "[kms_xml]") {
   require_failure(parse_kms_init(""), xml_error::malformed_xml);
   require_failure(parse_kms_init("<KmsResponse"), xml_error::malformed_xml);
   require_failure(parse_kms_init("not xml at all"), xml_error::malformed_xml);
-  require_failure(parse_kms_init(replace_once(replace_once(init, "<KmsResponse ", "<KmsRequest "), "</KmsResponse>", "</KmsRequest>")),
+  require_failure(parse_kms_init(replace_once(replace_once(init, "<KmsResponse ", "<KmsRequest "),
+                                              "</KmsResponse>", "</KmsRequest>")),
                   xml_error::wrong_root_element);
   require_failure(parse_kms_certificate(init), xml_error::wrong_root_element);
-  require_failure(parse_kms_init(replace_once(init, "urn:3gpp:ns:mcsecKMSInterface:1.0", "urn:other")), xml_error::wrong_namespace);
-  require_failure(parse_kms_init(replace_once(init, " xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\"", "")), xml_error::wrong_namespace);
-  require_failure(parse_kms_init(replace_once(init, "<UserUri>", "<q:Foo/><UserUri>")), xml_error::unbound_prefix);
+  require_failure(
+      parse_kms_init(replace_once(init, "urn:3gpp:ns:mcsecKMSInterface:1.0", "urn:other")),
+      xml_error::wrong_namespace);
+  require_failure(
+      parse_kms_init(replace_once(init, " xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\"", "")),
+      xml_error::wrong_namespace);
+  require_failure(parse_kms_init(replace_once(init, "<UserUri>", "<q:Foo/><UserUri>")),
+                  xml_error::unbound_prefix);
   // A key provision is not a KmsInit and vice versa.
-  require_failure(parse_kms_init(key_prov_document()), xml_error::unsupported_message, "KmsKeyProv");
+  require_failure(parse_kms_init(key_prov_document()), xml_error::unsupported_message,
+                  "KmsKeyProv");
   require_failure(parse_kms_key_prov(init), xml_error::unsupported_message, "KmsInit");
-  require_failure(parse_kms_init(replace_once(replace_once(init, "<KmsCertificate ", "<SignedKmsCertificate "), "</KmsCertificate>",
-                                              "</SignedKmsCertificate>")),
-                  xml_error::unsupported_message, "SignedKmsCertificate");
-  require_failure(parse_kms_init(replace_once(init, "</KmsInit>", "<NewTransportKey/></KmsInit>")), xml_error::unsupported_message,
-                  "NewTransportKey");
-  require_failure(parse_kms_init(remove_element(init, "KmsMessage")), xml_error::missing_element, "KmsMessage");
-  require_failure(parse_kms_init(replace_once(init, "<KmsInit>", "<KmsLookup/><KmsInit>")), xml_error::unsupported_message);
+  require_failure(
+      parse_kms_init(replace_once(replace_once(init, "<KmsCertificate ", "<SignedKmsCertificate "),
+                                  "</KmsCertificate>", "</SignedKmsCertificate>")),
+      xml_error::unsupported_message, "SignedKmsCertificate");
+  require_failure(parse_kms_init(replace_once(init, "</KmsInit>", "<NewTransportKey/></KmsInit>")),
+                  xml_error::unsupported_message, "NewTransportKey");
+  require_failure(parse_kms_init(remove_element(init, "KmsMessage")), xml_error::missing_element,
+                  "KmsMessage");
+  require_failure(parse_kms_init(replace_once(init, "<KmsInit>", "<KmsLookup/><KmsInit>")),
+                  xml_error::unsupported_message);
   // Stray text.
-  require_failure(parse_kms_init(replace_once(init, "<UserUri>", "junk<UserUri>")), xml_error::unexpected_text);
+  require_failure(parse_kms_init(replace_once(init, "<UserUri>", "junk<UserUri>")),
+                  xml_error::unexpected_text);
   // Element content where text is expected.
-  require_failure(parse_kms_init(replace_once(init, "<UserIdFormat>2", "<UserIdFormat><b>2</b>")), xml_error::unexpected_element,
-                  "UserIdFormat/b");
+  require_failure(parse_kms_init(replace_once(init, "<UserIdFormat>2", "<UserIdFormat><b>2</b>")),
+                  xml_error::unexpected_element, "UserIdFormat/b");
   // KmsError answers.
-  const std::string err = replace_once(init, "</KmsResponse>", "  <KmsError><ErrorCode>403</ErrorCode><ErrorMsg>denied</ErrorMsg></KmsError>\n</KmsResponse>");
+  const std::string err = replace_once(
+      init, "</KmsResponse>",
+      "  <KmsError><ErrorCode>403</ErrorCode><ErrorMsg>denied</ErrorMsg></KmsError>\n</KmsResponse>");
   const auto e = parse_kms_init(err);
   require_failure(e, xml_error::kms_error_response);
   REQUIRE(e.error().detail == "code 403: denied");
@@ -433,22 +474,28 @@ TEST_CASE("truncation at every length fails cleanly", "[kms_xml]") {
   const std::string init = init_document();
   const std::string prov = key_prov_document();
   const auto cut = init.rfind("</KmsResponse>");
-  for (std::size_t n = 0; n < cut; ++n) REQUIRE_FALSE(parse_kms_init(std::string_view(init).substr(0, n)).has_value());
+  for (std::size_t n = 0; n < cut; ++n)
+    REQUIRE_FALSE(parse_kms_init(std::string_view(init).substr(0, n)).has_value());
   const auto cut2 = prov.rfind("</KmsResponse>");
-  for (std::size_t n = 0; n < cut2; n += 7) REQUIRE_FALSE(parse_kms_key_prov(std::string_view(prov).substr(0, n)).has_value());
+  for (std::size_t n = 0; n < cut2; n += 7)
+    REQUIRE_FALSE(parse_kms_key_prov(std::string_view(prov).substr(0, n)).has_value());
 }
 
-TEST_CASE("every octet of every key, made non-hex, is rejected; any byte flip parses or fails cleanly", "[kms_xml]") {
+TEST_CASE(
+    "every octet of every key, made non-hex, is rejected; any byte flip parses or fails cleanly",
+    "[kms_xml]") {
   const std::string prov = key_prov_document();
   std::size_t key_digits = 0;
-  for (const std::string* key : {&alice_rsk, &alice_ssk, &alice_pvt, &bob_rsk, &bob_ssk, &bob_pvt}) {
+  for (const std::string* key :
+       {&alice_rsk, &alice_ssk, &alice_pvt, &bob_rsk, &bob_ssk, &bob_pvt}) {
     const auto start = prov.find(*key);
     REQUIRE(start != std::string::npos);
     for (std::size_t i = 0; i < key->size(); ++i) {
       std::string bad = prov;
       bad[start + i] = 'z';
       const auto r = parse_kms_key_prov(bad);
-      if (r.has_value() || r.error().code != xml_error::bad_hex) FAIL("not rejected as bad hex at offset " << start + i);
+      if (r.has_value() || r.error().code != xml_error::bad_hex)
+        FAIL("not rejected as bad hex at offset " << start + i);
       ++key_digits;
     }
   }
@@ -466,8 +513,10 @@ TEST_CASE("every octet of every key, made non-hex, is rejected; any byte flip pa
       const auto r = parse_kms_init(m);
       if (r) {
         ++accepted;
-        const bool case_flip = x == 0x20 && init[i] >= 'a' && init[i] <= 'f';  // hex is case-insensitive
-        if (!case_flip && i >= z_start && i < z_start + vendor_z.size() && to_hex(r->certificate.pub_enc_key) == vendor_z)
+        const bool case_flip =
+            x == 0x20 && init[i] >= 'a' && init[i] <= 'f';  // hex is case-insensitive
+        if (!case_flip && i >= z_start && i < z_start + vendor_z.size() &&
+            to_hex(r->certificate.pub_enc_key) == vendor_z)
           FAIL("a flipped Z digit parsed to the original key at offset " << i);
       } else {
         ++rejected;
@@ -486,28 +535,34 @@ TEST_CASE("every required element missing, duplicated, or moved", "[kms_xml]") {
     require_failure(parse_kms_init(remove_element(init, name)), xml_error::missing_element, name);
   }
   const std::string cert = element_text(init, "KmsCertificate");
-  for (const char* name : {"KmsUri", "UserIdFormat", "UserKeyPeriod", "UserKeyOffset", "PubEncKey", "PubAuthKey"}) {
+  for (const char* name :
+       {"KmsUri", "UserIdFormat", "UserKeyPeriod", "UserKeyOffset", "PubEncKey", "PubAuthKey"}) {
     INFO(name);
     const std::string without = replace_once(init, cert, remove_element(cert, name));
-    require_failure(parse_kms_init(without), xml_error::missing_element, std::string("KmsCertificate/") + name);
+    require_failure(parse_kms_init(without), xml_error::missing_element,
+                    std::string("KmsCertificate/") + name);
   }
-  for (const char* name : {"CertUri", "KmsUri", "Issuer", "ValidFrom", "ValidTo", "Revoked", "UserIdFormat", "UserKeyPeriod",
-                           "UserKeyOffset", "PubEncKey", "PubAuthKey", "ParameterSet", "KmsDomainList"}) {
+  for (const char* name : {"CertUri", "KmsUri", "Issuer", "ValidFrom", "ValidTo", "Revoked",
+                           "UserIdFormat", "UserKeyPeriod", "UserKeyOffset", "PubEncKey",
+                           "PubAuthKey", "ParameterSet", "KmsDomainList"}) {
     INFO(name);
     const std::string el = element_text(cert, name);
     const std::string doubled = replace_once(init, cert, replace_once(cert, el, el + el));
     require_failure(parse_kms_init(doubled), xml_error::duplicate_element, name);
   }
   // Optional elements may be absent.
-  for (const char* name : {"CertUri", "Issuer", "ValidFrom", "ValidTo", "Revoked", "ParameterSet", "KmsDomainList"}) {
+  for (const char* name :
+       {"CertUri", "Issuer", "ValidFrom", "ValidTo", "Revoked", "ParameterSet", "KmsDomainList"}) {
     INFO(name);
     REQUIRE(parse_kms_init(replace_once(init, cert, remove_element(cert, name))).has_value());
   }
   // Out of order: PubAuthKey before PubEncKey; CertUri after KmsUri.
   {
-    const std::string enc = element_text(cert, "PubEncKey"), auth = element_text(cert, "PubAuthKey");
+    const std::string enc = element_text(cert, "PubEncKey"),
+                      auth = element_text(cert, "PubAuthKey");
     const std::string swapped = replace_once(replace_once(cert, enc, "@@"), auth, enc);
-    require_failure(parse_kms_init(replace_once(init, cert, replace_once(swapped, "@@", auth))), xml_error::missing_element);
+    require_failure(parse_kms_init(replace_once(init, cert, replace_once(swapped, "@@", auth))),
+                    xml_error::missing_element);
     const std::string curi = element_text(cert, "CertUri"), kuri = element_text(cert, "KmsUri");
     const std::string moved = replace_once(replace_once(cert, curi, ""), kuri, kuri + curi);
     const auto m = parse_kms_init(replace_once(init, cert, moved));
@@ -515,54 +570,83 @@ TEST_CASE("every required element missing, duplicated, or moved", "[kms_xml]") {
     REQUIRE(m.error().detail == "found CertUri instead");
     // An optional element moved behind the last one is left over: unexpected.
     const std::string issuer = element_text(cert, "Issuer");
-    const std::string late = replace_once(replace_once(cert, issuer, ""), "</KmsCertificate>", issuer + "</KmsCertificate>");
-    require_failure(parse_kms_init(replace_once(init, cert, late)), xml_error::unexpected_element, "Issuer");
+    const std::string late = replace_once(replace_once(cert, issuer, ""), "</KmsCertificate>",
+                                          issuer + "</KmsCertificate>");
+    require_failure(parse_kms_init(replace_once(init, cert, late)), xml_error::unexpected_element,
+                    "Issuer");
   }
   // Unknown KMS-namespace element.
-  const auto bogus = parse_kms_init(replace_once(init, "<PubAuthKey>", "<Bogus>1</Bogus><PubAuthKey>"));
+  const auto bogus =
+      parse_kms_init(replace_once(init, "<PubAuthKey>", "<Bogus>1</Bogus><PubAuthKey>"));
   require_failure(bogus, xml_error::missing_element, "PubAuthKey");
   REQUIRE(bogus.error().detail == "found Bogus instead");
-  require_failure(parse_kms_init(replace_once(init, "</KmsCertificate>", "<Bogus>1</Bogus></KmsCertificate>")), xml_error::unexpected_element,
-                  "KmsCertificate/Bogus");
+  require_failure(
+      parse_kms_init(replace_once(init, "</KmsCertificate>", "<Bogus>1</Bogus></KmsCertificate>")),
+      xml_error::unexpected_element, "KmsCertificate/Bogus");
   // An empty KmsDomainList.
-  require_failure(parse_kms_init(replace_once(init, element_text(cert, "KmsDomainList"), "<KmsDomainList/>")), xml_error::missing_element,
-                  "KmsDomain");
+  require_failure(
+      parse_kms_init(replace_once(init, element_text(cert, "KmsDomainList"), "<KmsDomainList/>")),
+      xml_error::missing_element, "KmsDomain");
 
   const std::string prov = key_prov_document();
   const std::string ks = element_text(prov, "KmsKeySet");
-  for (const char* name : {"KmsUri", "UserUri", "UserID", "KeyPeriodNo", "UserDecryptKey", "UserSigningKeySSK", "UserPubTokenPVT"}) {
+  for (const char* name : {"KmsUri", "UserUri", "UserID", "KeyPeriodNo", "UserDecryptKey",
+                           "UserSigningKeySSK", "UserPubTokenPVT"}) {
     INFO(name);
-    require_failure(parse_kms_key_prov(replace_once(prov, ks, remove_element(ks, name))), xml_error::missing_element,
-                    std::string("KmsKeySet/") + name);
+    require_failure(parse_kms_key_prov(replace_once(prov, ks, remove_element(ks, name))),
+                    xml_error::missing_element, std::string("KmsKeySet/") + name);
     const std::string el = element_text(ks, name);
-    require_failure(parse_kms_key_prov(replace_once(prov, ks, replace_once(ks, el, el + el))), xml_error::duplicate_element,
-                    std::string("KmsKeySet/") + name);
+    require_failure(parse_kms_key_prov(replace_once(prov, ks, replace_once(ks, el, el + el))),
+                    xml_error::duplicate_element, std::string("KmsKeySet/") + name);
   }
 }
 
 TEST_CASE("attributes and simple values", "[kms_xml]") {
   const std::string init = init_document();
-  require_failure(parse_kms_init(replace_once(init, " Role=\"Root\"", "")), xml_error::missing_attribute, "@Role");
-  require_failure(parse_kms_init(replace_once(init, " Id=\"kms.mydev.streamwide.com\"", "")), xml_error::missing_attribute, "@Id");
-  require_failure(parse_kms_init(replace_once(init, " Version=\"1.1.0\"", "")), xml_error::missing_attribute, "@Version");
-  require_failure(parse_kms_init(replace_once(init, " Version=\"1.0.0\"", "")), xml_error::missing_attribute, "KmsResponse/@Version");
-  require_failure(parse_kms_init(replace_once(init, "Role=\"Root\"", "Role=\"root\"")), xml_error::bad_attribute_value, "@Role");
-  require_failure(parse_kms_init(replace_once(init, "Role=\"Root\"", "Role=\"Root\" IsSecurityGateway=\"yes\"")),
+  require_failure(parse_kms_init(replace_once(init, " Role=\"Root\"", "")),
+                  xml_error::missing_attribute, "@Role");
+  require_failure(parse_kms_init(replace_once(init, " Id=\"kms.mydev.streamwide.com\"", "")),
+                  xml_error::missing_attribute, "@Id");
+  require_failure(parse_kms_init(replace_once(init, " Version=\"1.1.0\"", "")),
+                  xml_error::missing_attribute, "@Version");
+  require_failure(parse_kms_init(replace_once(init, " Version=\"1.0.0\"", "")),
+                  xml_error::missing_attribute, "KmsResponse/@Version");
+  require_failure(parse_kms_init(replace_once(init, "Role=\"Root\"", "Role=\"root\"")),
+                  xml_error::bad_attribute_value, "@Role");
+  require_failure(parse_kms_init(replace_once(init, "Role=\"Root\"",
+                                              "Role=\"Root\" IsSecurityGateway=\"yes\"")),
                   xml_error::bad_attribute_value, "@IsSecurityGateway");
-  require_failure(parse_kms_init(replace_once(init, "Role=\"Root\"", "Role=\"Root\" Colour=\"blue\"")), xml_error::unexpected_attribute,
-                  "@Colour");
-  require_failure(parse_kms_init(replace_once(init, "<UserIdFormat>", "<UserIdFormat a=\"1\">")), xml_error::unexpected_attribute);
-  require_failure(parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>-1")), xml_error::bad_integer, "UserKeyPeriod");
-  require_failure(parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>1e6")), xml_error::bad_integer);
-  require_failure(parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>18446744073709551616")), xml_error::bad_integer);
-  REQUIRE(parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>18446744073709551615")).has_value());
-  require_failure(parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>0")), xml_error::bad_value, "UserKeyPeriod");
-  require_failure(parse_kms_init(replace_once(init, "<UserKeyOffset>0", "<UserKeyOffset>")), xml_error::empty_value, "UserKeyOffset");
-  require_failure(parse_kms_init(replace_once(init, "<Revoked>false", "<Revoked>no")), xml_error::bad_boolean, "Revoked");
-  require_failure(parse_kms_init(replace_once(init, "<ValidTo>2027-01-01T00:00:00Z", "<ValidTo>2027-13-01T00:00:00Z")),
+  require_failure(
+      parse_kms_init(replace_once(init, "Role=\"Root\"", "Role=\"Root\" Colour=\"blue\"")),
+      xml_error::unexpected_attribute, "@Colour");
+  require_failure(parse_kms_init(replace_once(init, "<UserIdFormat>", "<UserIdFormat a=\"1\">")),
+                  xml_error::unexpected_attribute);
+  require_failure(
+      parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>-1")),
+      xml_error::bad_integer, "UserKeyPeriod");
+  require_failure(
+      parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>1e6")),
+      xml_error::bad_integer);
+  require_failure(parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215",
+                                              "<UserKeyPeriod>18446744073709551616")),
+                  xml_error::bad_integer);
+  REQUIRE(parse_kms_init(
+              replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>18446744073709551615"))
+              .has_value());
+  require_failure(parse_kms_init(replace_once(init, "<UserKeyPeriod>16777215", "<UserKeyPeriod>0")),
+                  xml_error::bad_value, "UserKeyPeriod");
+  require_failure(parse_kms_init(replace_once(init, "<UserKeyOffset>0", "<UserKeyOffset>")),
+                  xml_error::empty_value, "UserKeyOffset");
+  require_failure(parse_kms_init(replace_once(init, "<Revoked>false", "<Revoked>no")),
+                  xml_error::bad_boolean, "Revoked");
+  require_failure(parse_kms_init(replace_once(init, "<ValidTo>2027-01-01T00:00:00Z",
+                                              "<ValidTo>2027-13-01T00:00:00Z")),
                   xml_error::bad_datetime, "ValidTo");
-  require_failure(parse_kms_init(replace_once(init, "<Time>2025-10-02T23:47:52Z", "<Time>yesterday")), xml_error::bad_datetime, "Time");
-  require_failure(parse_kms_init(replace_once(init, "<KmsUri>kms.mydev.streamwide.com</KmsUri>", "<KmsUri>  </KmsUri>")),
+  require_failure(
+      parse_kms_init(replace_once(init, "<Time>2025-10-02T23:47:52Z", "<Time>yesterday")),
+      xml_error::bad_datetime, "Time");
+  require_failure(parse_kms_init(replace_once(init, "<KmsUri>kms.mydev.streamwide.com</KmsUri>",
+                                              "<KmsUri>  </KmsUri>")),
                   xml_error::empty_value, "KmsUri");
 }
 
@@ -572,33 +656,50 @@ TEST_CASE("key values: hex, lengths, point encoding, encryption", "[kms_xml]") {
   for (std::size_t pos : {std::size_t{0}, std::size_t{1}, std::size_t{100}, vendor_z.size() - 1}) {
     std::string z = vendor_z;
     z[pos] = 'g';
-    require_failure(parse_kms_init(replace_once(init, vendor_z, z)), xml_error::bad_hex, "PubEncKey");
+    require_failure(parse_kms_init(replace_once(init, vendor_z, z)), xml_error::bad_hex,
+                    "PubEncKey");
   }
   {
     std::string k = vendor_kpak;
     k[64] = ' ';
-    require_failure(parse_kms_init(replace_once(init, vendor_kpak, k)), xml_error::bad_hex, "PubAuthKey");
+    require_failure(parse_kms_init(replace_once(init, vendor_kpak, k)), xml_error::bad_hex,
+                    "PubAuthKey");
   }
   // Lengths: one octet short or long, odd digit count.
-  require_failure(parse_kms_init(replace_once(init, vendor_z, vendor_z.substr(0, vendor_z.size() - 2))), xml_error::wrong_key_length, "PubEncKey");
-  require_failure(parse_kms_init(replace_once(init, vendor_z, vendor_z + "00")), xml_error::wrong_key_length, "PubEncKey");
-  require_failure(parse_kms_init(replace_once(init, vendor_z, vendor_z.substr(1))), xml_error::bad_hex, "PubEncKey");
-  require_failure(parse_kms_init(replace_once(init, vendor_kpak, vendor_kpak.substr(0, 128))), xml_error::wrong_key_length, "PubAuthKey");
-  require_failure(parse_kms_init(replace_once(init, vendor_kpak, "")), xml_error::empty_value, "PubAuthKey");
+  require_failure(
+      parse_kms_init(replace_once(init, vendor_z, vendor_z.substr(0, vendor_z.size() - 2))),
+      xml_error::wrong_key_length, "PubEncKey");
+  require_failure(parse_kms_init(replace_once(init, vendor_z, vendor_z + "00")),
+                  xml_error::wrong_key_length, "PubEncKey");
+  require_failure(parse_kms_init(replace_once(init, vendor_z, vendor_z.substr(1))),
+                  xml_error::bad_hex, "PubEncKey");
+  require_failure(parse_kms_init(replace_once(init, vendor_kpak, vendor_kpak.substr(0, 128))),
+                  xml_error::wrong_key_length, "PubAuthKey");
+  require_failure(parse_kms_init(replace_once(init, vendor_kpak, "")), xml_error::empty_value,
+                  "PubAuthKey");
   // Not an uncompressed point.
-  require_failure(parse_kms_init(replace_once(init, vendor_z, "02" + vendor_z.substr(2))), xml_error::bad_point_encoding, "PubEncKey");
-  require_failure(parse_kms_init(replace_once(init, vendor_kpak, "00" + vendor_kpak.substr(2))), xml_error::bad_point_encoding, "PubAuthKey");
+  require_failure(parse_kms_init(replace_once(init, vendor_z, "02" + vendor_z.substr(2))),
+                  xml_error::bad_point_encoding, "PubEncKey");
+  require_failure(parse_kms_init(replace_once(init, vendor_kpak, "00" + vendor_kpak.substr(2))),
+                  xml_error::bad_point_encoding, "PubAuthKey");
 
   const std::string prov = key_prov_document();
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_rsk, alice_rsk.substr(2))), xml_error::wrong_key_length, "UserDecryptKey");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_rsk, "05" + alice_rsk.substr(2))), xml_error::bad_point_encoding, "UserDecryptKey");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_ssk, alice_ssk + "00")), xml_error::wrong_key_length, "UserSigningKeySSK");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_ssk, "x" + alice_ssk.substr(1))), xml_error::bad_hex, "UserSigningKeySSK");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_pvt, alice_pvt.substr(0, 66))), xml_error::wrong_key_length, "UserPubTokenPVT");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_pvt, "03" + alice_pvt.substr(2))), xml_error::bad_point_encoding, "UserPubTokenPVT");
+  require_failure(parse_kms_key_prov(replace_once(prov, alice_rsk, alice_rsk.substr(2))),
+                  xml_error::wrong_key_length, "UserDecryptKey");
+  require_failure(parse_kms_key_prov(replace_once(prov, alice_rsk, "05" + alice_rsk.substr(2))),
+                  xml_error::bad_point_encoding, "UserDecryptKey");
+  require_failure(parse_kms_key_prov(replace_once(prov, alice_ssk, alice_ssk + "00")),
+                  xml_error::wrong_key_length, "UserSigningKeySSK");
+  require_failure(parse_kms_key_prov(replace_once(prov, alice_ssk, "x" + alice_ssk.substr(1))),
+                  xml_error::bad_hex, "UserSigningKeySSK");
+  require_failure(parse_kms_key_prov(replace_once(prov, alice_pvt, alice_pvt.substr(0, 66))),
+                  xml_error::wrong_key_length, "UserPubTokenPVT");
+  require_failure(parse_kms_key_prov(replace_once(prov, alice_pvt, "03" + alice_pvt.substr(2))),
+                  xml_error::bad_point_encoding, "UserPubTokenPVT");
   // A transport-key-encrypted key.
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_ssk,
-                                                  "<xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"/>")),
+  require_failure(parse_kms_key_prov(replace_once(
+                      prov, alice_ssk,
+                      "<xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"/>")),
                   xml_error::encrypted_key_unsupported, "UserSigningKeySSK");
 }
 
@@ -619,7 +720,8 @@ TEST_CASE("the writers refuse what the parsers would refuse", "[kms_xml]") {
     c = vendor_certificate();
     c.valid_to = ntp_time{~std::uint64_t{0}, 0};
     require_failure(write_kms_certificate(c), xml_error::bad_datetime, "ValidTo");
-    require_failure(write_kms_init({header(""), vendor_certificate()}), xml_error::empty_value, "UserUri");
+    require_failure(write_kms_init({header(""), vendor_certificate()}), xml_error::empty_value,
+                    "UserUri");
   }
   kms_key_prov_response r;
   r.header = header("sip:alice@streamwide.com");

@@ -41,11 +41,13 @@ struct gpp_parts {
 /// the private-call SP, SAKKE, SAKKE-to-self, key parameters, ECCSI signature.
 inline std::vector<std::uint8_t> build_3gpp_message(const gpp_parts& p = {}) {
   static constexpr std::array<std::uint8_t, 1> v06{6}, v10{16}, v04{4}, v0c{12}, v00{0};
-  const std::array<sp_param, 9> params{sp_param{0, v06}, sp_param{1, v10}, sp_param{2, v04},
-                                       sp_param{4, v0c}, sp_param{5, v00}, sp_param{6, v00},
+  const std::array<sp_param, 9> params{sp_param{0, v06},  sp_param{1, v10},  sp_param{2, v04},
+                                       sp_param{4, v0c},  sp_param{5, v00},  sp_param{6, v00},
                                        sp_param{18, v04}, sp_param{19, v00}, sp_param{20, v10}};
   message_builder b;
-  b.add(hdr_payload{1, data_type::sakke, false, prf_func::hmac_sha_256, p.csb_id, 0, cs_map_type::empty, {}})
+  b
+      .add(hdr_payload{
+          1, data_type::sakke, false, prf_func::hmac_sha_256, p.csb_id, 0, cs_map_type::empty, {}})
       .add(t_payload{ts_type::ntp_utc, p.ntp})
       .add(rand_payload{p.rand})
       .add(idr_payload{id_role::initiator_uid, id_type::uri, p.uid_i})
@@ -78,7 +80,8 @@ struct rfc_parts {
 inline std::vector<std::uint8_t> build_rfc6509_message(const rfc_parts& p = {},
                                                        std::span<const generic_id_entry> map = {}) {
   message_builder b;
-  const hdr_payload h{1, data_type::sakke, false, prf_func::mikey_1, p.csb_id, 0, cs_map_type::empty, {}};
+  const hdr_payload h{1, data_type::sakke,   false, prf_func::mikey_1, p.csb_id,
+                      0, cs_map_type::empty, {}};
   if (map.empty())
     b.add(h);
   else

@@ -55,8 +55,9 @@ std::vector<std::uint8_t> generic_id_message() {
   static constexpr std::array<std::uint8_t, 2> pol{0, 1};
   static constexpr std::array<std::uint8_t, 8> mki{1, 2, 3, 4, 5, 6, 7, 8};
   static constexpr std::array<std::uint8_t, 10> sd{0xDE, 0xAD, 0xBE, 0xEF, 0, 0, 0, 1, 0, 2};
-  const std::array<generic_id_entry, 2> map{generic_id_entry{4, prot_type::srtp, false, pol, {}, mki},
-                                            generic_id_entry{5, prot_type::srtp, true, pol, sd, mki}};
+  const std::array<generic_id_entry, 2> map{
+      generic_id_entry{4, prot_type::srtp, false, pol, {}, mki},
+      generic_id_entry{5, prot_type::srtp, true, pol, sd, mki}};
   return skm_test::mikey::build_rfc6509_message({}, map);
 }
 
@@ -78,10 +79,10 @@ std::vector<std::size_t> length_bytes(const message_view& m) {
         }
         break;
       }
-      case payload_type::rand: at.push_back(o + 1); break;                  // RAND len
-      case payload_type::idr: at.insert(at.end(), {o + 3, o + 4}); break;   // ID len
-      case payload_type::sp: at.insert(at.end(), {o + 3, o + 4}); break;    // Policy param length
-      case payload_type::sakke: at.insert(at.end(), {o + 3, o + 4}); break; // SAKKE data length
+      case payload_type::rand: at.push_back(o + 1); break;                   // RAND len
+      case payload_type::idr: at.insert(at.end(), {o + 3, o + 4}); break;    // ID len
+      case payload_type::sp: at.insert(at.end(), {o + 3, o + 4}); break;     // Policy param length
+      case payload_type::sakke: at.insert(at.end(), {o + 3, o + 4}); break;  // SAKKE data length
       case payload_type::general_ext: at.insert(at.end(), {o + 2, o + 3}); break;
       case payload_type::sign: at.insert(at.end(), {o + 0, o + 1}); break;  // 12-bit length
       default: break;
@@ -95,21 +96,27 @@ constexpr bool builder_and_parser_are_constexpr() {
   std::array<std::uint8_t, 16> r{};
   for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<std::uint8_t>(i + 1);
   message_builder b;
-  b.add(hdr_payload{}).add(t_payload{ts_type::ntp_utc, 1}).add(rand_payload{r}).add(sakke_payload{1, 2, r});
+  b.add(hdr_payload{})
+      .add(t_payload{ts_type::ntp_utc, 1})
+      .add(rand_payload{r})
+      .add(sakke_payload{1, 2, r});
   const auto covered = b.begin_signature(sign_type::eccsi, r.size());
   if (!covered || covered->size() != 10 + 10 + 18 + 21 + 2) return false;
   const auto bytes = b.finish_signature(r);
   if (!bytes) return false;
   const auto m = parse_message(*bytes);
   return m && m->payloads().size() == 5 && m->signed_range()->size() == bytes->size() - 16 &&
-         m->sakke()->id_scheme == 2 && (*bytes)[2] == 5 && (*bytes)[10] == 11 && (*bytes)[20] == 26 &&
+         m->sakke()->id_scheme == 2 && (*bytes)[2] == 5 && (*bytes)[10] == 11 &&
+         (*bytes)[20] == 26 &&
          check_3gpp_profile(*m).has_value();  // no IDRs: valid RFC 6509, not 3GPP profile
 }
 static_assert(builder_and_parser_are_constexpr());
 
 // A view over a temporary would dangle: parse_message refuses rvalue vectors at compile time.
 template <class T>
-concept parsable_from = requires(T&& t) { parse_message(std::forward<T>(t)); };
+concept parsable_from = requires(T&& t) {
+  parse_message(std::forward<T>(t));
+};
 static_assert(parsable_from<const std::vector<std::uint8_t>&>);
 static_assert(parsable_from<std::vector<std::uint8_t>&>);
 static_assert(parsable_from<bytes_view>);
@@ -118,7 +125,8 @@ static_assert(!parsable_from<const std::vector<std::uint8_t>>);
 
 }  // namespace
 
-TEST_CASE("builder and parser work in constant expressions and at run time alike", "[mikey][builder]") {
+TEST_CASE("builder and parser work in constant expressions and at run time alike",
+          "[mikey][builder]") {
   CHECK(builder_and_parser_are_constexpr());
 }
 
@@ -129,10 +137,10 @@ TEST_CASE("vendor I_MESSAGE parses with every field as published", "[mikey][vend
   CHECK_FALSE(check_3gpp_profile(m).has_value());
 
   // Payload order: HDR T RAND IDR IDR IDR IDR SP SAKKE EXT SIGN.
-  const std::vector<payload_type> order{payload_type::hdr, payload_type::t, payload_type::rand,
-                                        payload_type::idr, payload_type::idr, payload_type::idr,
-                                        payload_type::idr, payload_type::sp, payload_type::sakke,
-                                        payload_type::general_ext, payload_type::sign};
+  const std::vector<payload_type> order{
+      payload_type::hdr,   payload_type::t,           payload_type::rand, payload_type::idr,
+      payload_type::idr,   payload_type::idr,         payload_type::idr,  payload_type::sp,
+      payload_type::sakke, payload_type::general_ext, payload_type::sign};
   REQUIRE(m.payloads().size() == order.size());
   for (std::size_t i = 0; i < order.size(); ++i) CHECK(m.payloads()[i].type == order[i]);
 
@@ -159,8 +167,10 @@ TEST_CASE("vendor I_MESSAGE parses with every field as published", "[mikey][vend
   REQUIRE(uidi != nullptr);
   REQUIRE(uidr != nullptr);
   CHECK(uidi->type == id_type::uri);
-  CHECK(to_vec(uidi->data) == from_hex("b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4"));
-  CHECK(to_vec(uidr->data) == from_hex("780851cda91a9c33f941cd3a2831697e2893264754e363f8a0cef827eb201a81"));
+  CHECK(to_vec(uidi->data) ==
+        from_hex("b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4"));
+  CHECK(to_vec(uidr->data) ==
+        from_hex("780851cda91a9c33f941cd3a2831697e2893264754e363f8a0cef827eb201a81"));
   REQUIRE(m.idr(id_role::initiator_kms) != nullptr);
   REQUIRE(m.idr(id_role::responder_kms) != nullptr);
   CHECK(str(m.idr(id_role::initiator_kms)->data) == "kms.mydev.streamwide.com");
@@ -173,7 +183,9 @@ TEST_CASE("vendor I_MESSAGE parses with every field as published", "[mikey][vend
   CHECK(m.sp()->prot == prot_type::srtp);
   std::vector<std::pair<int, int>> params;
   for (const auto p : m.sp()->parameters()) params.emplace_back(p.type, p.byte_value().value());
-  CHECK(params == std::vector<std::pair<int, int>>{{0, 6}, {1, 16}, {2, 4}, {4, 12}, {5, 0}, {6, 0}, {18, 4}, {19, 0}, {20, 16}});
+  CHECK(params ==
+        std::vector<std::pair<int, int>>{
+            {0, 6}, {1, 16}, {2, 4}, {4, 12}, {5, 0}, {6, 0}, {18, 4}, {19, 0}, {20, 16}});
 
   REQUIRE(m.sakke() != nullptr);
   CHECK(m.sakke()->params == 1);
@@ -193,8 +205,9 @@ TEST_CASE("vendor I_MESSAGE parses with every field as published", "[mikey][vend
   CHECK(m.sign()->signature.size() == 129);
   // r || s || PVT, and the PVT is Alice's published UserPubTokenPVT.
   CHECK(to_vec(m.sign()->signature.subspan(64)) ==
-        from_hex("0426cd8b0a33af9b381ee53ebc6841aed5c1c98fb0d2beb9c7ff98d7c79808d1f566659f6b735016192dd9"
-                 "984df56e54f3f95c76ac4638c1f3d3228f3c752c8cc8"));
+        from_hex(
+            "0426cd8b0a33af9b381ee53ebc6841aed5c1c98fb0d2beb9c7ff98d7c79808d1f566659f6b735016192dd9"
+            "984df56e54f3f95c76ac4638c1f3d3228f3c752c8cc8"));
 }
 
 TEST_CASE("vendor I_MESSAGE re-encodes to identical bytes", "[mikey][vendor]") {
@@ -235,7 +248,10 @@ TEST_CASE("signed_range covers HDR through the SIGN header", "[mikey][signed_ran
   // The builder hands out the same range before the signature exists.
   const skm_test::mikey::gpp_parts parts;
   message_builder b;
-  b.add(hdr_payload{}).add(t_payload{ts_type::ntp_utc, 1}).add(rand_payload{parts.rand}).add(sakke_payload{1, 2, parts.sakke});
+  b.add(hdr_payload{})
+      .add(t_payload{ts_type::ntp_utc, 1})
+      .add(rand_payload{parts.rand})
+      .add(sakke_payload{1, 2, parts.sakke});
   const auto to_sign = b.begin_signature(sign_type::eccsi, 129);
   REQUIRE(to_sign);
   const auto covered = to_vec(*to_sign);
@@ -247,7 +263,8 @@ TEST_CASE("signed_range covers HDR through the SIGN header", "[mikey][signed_ran
 
   // A message without SIGN has no signed range.
   message_builder u;
-  u.add(hdr_payload{1, data_type::error, false, prf_func::mikey_1, 7, 0, cs_map_type::empty, {}}).add(err_payload{});
+  u.add(hdr_payload{1, data_type::error, false, prf_func::mikey_1, 7, 0, cs_map_type::empty, {}})
+      .add(err_payload{});
   const auto unsigned_msg = u.finish();
   REQUIRE(unsigned_msg);
   const auto um = parse_ok(*unsigned_msg);
@@ -284,8 +301,9 @@ TEST_CASE("built messages parse back field by field", "[mikey][builder]") {
     static constexpr std::array<std::uint8_t, 1> pol{0};
     static constexpr std::array<std::uint8_t, 8> mki{1, 2, 3, 4, 5, 6, 7, 8};
     static constexpr std::array<std::uint8_t, 4> ssrc{0xDE, 0xAD, 0xBE, 0xEF};
-    const std::array<generic_id_entry, 2> map{generic_id_entry{4, prot_type::srtp, false, pol, {}, mki},
-                                              generic_id_entry{5, prot_type::srtp, false, pol, ssrc, {}}};
+    const std::array<generic_id_entry, 2> map{
+        generic_id_entry{4, prot_type::srtp, false, pol, {}, mki},
+        generic_id_entry{5, prot_type::srtp, false, pol, ssrc, {}}};
     const skm_test::mikey::rfc_parts p;
     const auto bytes = skm_test::mikey::build_rfc6509_message(p, map);
     REQUIRE_FALSE(bytes.empty());
@@ -309,7 +327,15 @@ TEST_CASE("built messages parse back field by field", "[mikey][builder]") {
     const auto encr = skm_test::mikey::pattern(40, 2);
     const auto mac = skm_test::mikey::pattern(20, 3);
     message_builder b;
-    b.add_hdr(hdr_payload{1, data_type::psk_init, true, prf_func::mikey_1, 0x01020304, 0, cs_map_type::empty, {}}, map)
+    b.add_hdr(hdr_payload{1,
+                          data_type::psk_init,
+                          true,
+                          prf_func::mikey_1,
+                          0x01020304,
+                          0,
+                          cs_map_type::empty,
+                          {}},
+              map)
         .add(t_payload{ts_type::ntp_utc, 0x1122334455667788})
         .add(rand_payload{rnd})
         .add(kemac_payload{encr_alg::aes_cm_128, encr, mac_alg::hmac_sha_1_160, mac});
@@ -326,8 +352,8 @@ TEST_CASE("built messages parse back field by field", "[mikey][builder]") {
 }
 
 TEST_CASE("every prefix of a valid message fails cleanly as truncated", "[mikey][strict]") {
-  for (const auto& bytes : {vendor_bytes(), skm_test::mikey::build_3gpp_message(), skm_test::mikey::build_rfc6509_message(),
-                            generic_id_message()}) {
+  for (const auto& bytes : {vendor_bytes(), skm_test::mikey::build_3gpp_message(),
+                            skm_test::mikey::build_rfc6509_message(), generic_id_message()}) {
     REQUIRE_FALSE(bytes.empty());
     REQUIRE(parse_message(bytes));
     for (std::size_t k = 0; k < bytes.size(); ++k) {
@@ -343,8 +369,8 @@ TEST_CASE("every prefix of a valid message fails cleanly as truncated", "[mikey]
 TEST_CASE("a flipped length byte in each payload is caught", "[mikey][strict]") {
   // Only the fields that frame payloads: inner TLV lengths inside a fixed SP block can re-frame
   // into another valid TLV list, which only the signature can catch.
-  for (const auto& bytes : {vendor_bytes(), skm_test::mikey::build_3gpp_message(), skm_test::mikey::build_rfc6509_message(),
-                            generic_id_message()}) {
+  for (const auto& bytes : {vendor_bytes(), skm_test::mikey::build_3gpp_message(),
+                            skm_test::mikey::build_rfc6509_message(), generic_id_message()}) {
     const auto m = parse_ok(bytes);
     const auto positions = length_bytes(m);
     REQUIRE(positions.size() >= 12);
@@ -356,7 +382,8 @@ TEST_CASE("a flipped length byte in each payload is caught", "[mikey][strict]") 
     }
     for (const auto at : positions) {
       const bool sign_first_byte = at == m.payloads().back().offset;
-      const bool s_and_np = m.hdr().map_type == cs_map_type::generic_id && at > 9 && at < m.payloads()[0].raw.size() &&
+      const bool s_and_np = m.hdr().map_type == cs_map_type::generic_id && at > 9 &&
+                            at < m.payloads()[0].raw.size() &&
                             std::find(s_np_bytes.begin(), s_np_bytes.end(), at) != s_np_bytes.end();
       // Only the length bits: SIGN's first byte holds S type in its top nibble, and a GENERIC-ID
       // entry's third byte holds the S flag in its top bit.
@@ -379,7 +406,8 @@ TEST_CASE("trailing bytes are rejected", "[mikey][strict]") {
   CHECK(parse_fails(bytes) == error{errc::trailing_bytes, "SIGN", "", 683});
   // After a last payload (next = 0) of an unsigned message.
   message_builder b;
-  b.add(hdr_payload{1, data_type::error, false, prf_func::mikey_1, 7, 0, cs_map_type::empty, {}}).add(err_payload{5, 0});
+  b.add(hdr_payload{1, data_type::error, false, prf_func::mikey_1, 7, 0, cs_map_type::empty, {}})
+      .add(err_payload{5, 0});
   auto msg = b.finish().value();
   REQUIRE(parse_message(msg));
   msg.insert(msg.end(), {0x0B, 0x02});
@@ -412,12 +440,14 @@ TEST_CASE("structural rules: payload codes, size, counts", "[mikey][strict]") {
   SECTION("payload table capacity") {
     const auto rnd = skm_test::mikey::pattern(4, 9);
     message_builder b;
-    b.add(hdr_payload{1, data_type::psk_init, false, prf_func::mikey_1, 1, 0, cs_map_type::empty, {}});
+    b.add(hdr_payload{
+        1, data_type::psk_init, false, prf_func::mikey_1, 1, 0, cs_map_type::empty, {}});
     for (std::size_t i = 0; i + 1 < max_payloads; ++i) b.add(rand_payload{rnd});
     auto ok = b.finish().value();
     CHECK(parse_message(ok));
     message_builder c;
-    c.add(hdr_payload{1, data_type::psk_init, false, prf_func::mikey_1, 1, 0, cs_map_type::empty, {}});
+    c.add(hdr_payload{
+        1, data_type::psk_init, false, prf_func::mikey_1, 1, 0, cs_map_type::empty, {}});
     for (std::size_t i = 0; i < max_payloads; ++i) c.add(rand_payload{rnd});
     CHECK(parse_fails(c.finish().value()).code == errc::too_many_payloads);
   }
@@ -434,10 +464,12 @@ TEST_CASE("structural rules: payload codes, size, counts", "[mikey][strict]") {
       return b.finish().value();
     };
     CHECK(parses(build(hdr, t, r, s, sig)));
-    CHECK(parse_fails(build(hdr, r, s, sig)) == error{errc::missing_payload, "T", "", 10 + 18 + 278 + 131});
+    CHECK(parse_fails(build(hdr, r, s, sig)) ==
+          error{errc::missing_payload, "T", "", 10 + 18 + 278 + 131});
     CHECK(parse_fails(build(hdr, t, s, sig)).code == errc::missing_payload);
     CHECK(parse_fails(build(hdr, t, r, sig)).code == errc::missing_payload);
-    CHECK(parse_fails(build(hdr, t, r, s)) == error{errc::missing_payload, "SIGN", "", 10 + 10 + 18 + 278});
+    CHECK(parse_fails(build(hdr, t, r, s)) ==
+          error{errc::missing_payload, "SIGN", "", 10 + 10 + 18 + 278});
     CHECK(parse_fails(build(hdr, t, t, r, s, sig)) == error{errc::duplicate_payload, "T", "", 20});
     CHECK(parse_fails(build(hdr, t, r, r, s, sig)).code == errc::duplicate_payload);
     CHECK(parse_fails(build(hdr, t, r, s, s, sig)).code == errc::duplicate_payload);
@@ -499,7 +531,8 @@ TEST_CASE("the 3GPP profile check", "[mikey][profile]") {
   v1[3] |= 0x80;
   CHECK(check_3gpp_profile(parse_ok(v1))->code == errc::invalid_value);
   auto rsa = bytes;
-  rsa[m.payloads().back().offset] = static_cast<std::uint8_t>((rsa[m.payloads().back().offset] & 0x0F) | 0x10);
+  rsa[m.payloads().back().offset] =
+      static_cast<std::uint8_t>((rsa[m.payloads().back().offset] & 0x0F) | 0x10);
   CHECK(std::string_view(check_3gpp_profile(parse_ok(rsa))->field) == "S type");
 }
 
@@ -549,9 +582,9 @@ TEST_CASE("builder rules", "[mikey][builder]") {
     message_builder b;
     b.add(hdr_payload{}).add(t_payload{}).add(rand_payload{rnd});
     const auto bytes = b.finish().value();
-    CHECK(bytes[2] == 5);        // HDR -> T
-    CHECK(bytes[10] == 11);      // T -> RAND
-    CHECK(bytes[20] == 0);       // RAND is last
+    CHECK(bytes[2] == 5);    // HDR -> T
+    CHECK(bytes[10] == 11);  // T -> RAND
+    CHECK(bytes[20] == 0);   // RAND is last
   }
 }
 
@@ -560,27 +593,42 @@ TEST_CASE("dump shows every payload and field", "[mikey][dump]") {
   const auto m = parse_ok(bytes);
   const auto text = dump(m);
   for (const char* expected :
-       {"MIKEY message, 683 bytes, 11 payloads", "HDR (Common Header), offset 0, 10 bytes",
-        "Data type: 26 (SAKKE msg)", "PRF func: 1 (PRF-HMAC-SHA-256)", "CSB ID: 0x16992638",
-        "CS ID map type: 1 (Empty map)", "TS type: 0 (NTP-UTC)", "IDR (IDRuidi), offset 38, 37 bytes",
-        "General Extension (3GPP key parameters), offset 480, 72 bytes", "SIGN, offset 552, 131 bytes",
+       {"MIKEY message, 683 bytes, 11 payloads",
+        "HDR (Common Header), offset 0, 10 bytes",
+        "Data type: 26 (SAKKE msg)",
+        "PRF func: 1 (PRF-HMAC-SHA-256)",
+        "CSB ID: 0x16992638",
+        "CS ID map type: 1 (Empty map)",
+        "TS type: 0 (NTP-UTC)",
+        "IDR (IDRuidi), offset 38, 37 bytes",
+        "General Extension (3GPP key parameters), offset 480, 72 bytes",
+        "SIGN, offset 552, 131 bytes",
         "TS value: 0xec898da800000000 (2025-10-02 23:47:52 UTC)",
-        "RAND: 02a28bddaf984c5e0563bc1ce857df83", "ID Role: 8 (IDRuidi)",
+        "RAND: 02a28bddaf984c5e0563bc1ce857df83",
+        "ID Role: 8 (IDRuidi)",
         "ID Data: b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4",
-        "ID Role: 7 (IDRkmsr)", "ID Data: \"kms.mydev.streamwide.com\"",
-        "Encryption algorithm (type 0): 6 (AES-GCM)", "Authentication algorithm (type 2): 4 (RCCm3)",
-        "SRTP Pseudo Random Function (type 5): 0 (AES-CM)", "AEAD authentication tag length (type 20): 16",
-        "SAKKE params: 1 (Parameter Set 1)", "ID scheme: 2 (3GPP MCX hashed UID)", "SAKKE data length: 273",
-        "Type: 7 (3GPP key parameters)", "S type: 2 (ECCSI)", "Signature len: 129",
+        "ID Role: 7 (IDRkmsr)",
+        "ID Data: \"kms.mydev.streamwide.com\"",
+        "Encryption algorithm (type 0): 6 (AES-GCM)",
+        "Authentication algorithm (type 2): 4 (RCCm3)",
+        "SRTP Pseudo Random Function (type 5): 0 (AES-CM)",
+        "AEAD authentication tag length (type 20): 16",
+        "SAKKE params: 1 (Parameter Set 1)",
+        "ID scheme: 2 (3GPP MCX hashed UID)",
+        "SAKKE data length: 273",
+        "Type: 7 (3GPP key parameters)",
+        "S type: 2 (ECCSI)",
+        "Signature len: 129",
         "PVT: 0426cd8b0a33af9b"}) {
     INFO(expected);
     CHECK(text.find(expected) != std::string::npos);
   }
   const auto gid = generic_id_message();
   const auto gt = dump(parse_ok(gid));
-  for (const char* expected : {"CS ID map type: 2 (GENERIC-ID)", "GENERIC-ID entry 1", "GENERIC-ID entry 2", "CS ID: 5",
-                               "Policies: 0 1", "SSRC: 0xdeadbeef", "ROC: 1", "SEQ: 2", "SPI: 0102030405060708",
-                               "ID Data: \"tel:+447700900123\"", "ID scheme: 1 (tel URI with monthly keys)"}) {
+  for (const char* expected :
+       {"CS ID map type: 2 (GENERIC-ID)", "GENERIC-ID entry 1", "GENERIC-ID entry 2", "CS ID: 5",
+        "Policies: 0 1", "SSRC: 0xdeadbeef", "ROC: 1", "SEQ: 2", "SPI: 0102030405060708",
+        "ID Data: \"tel:+447700900123\"", "ID scheme: 1 (tel URI with monthly keys)"}) {
     INFO(expected);
     CHECK(gt.find(expected) != std::string::npos);
   }
@@ -588,7 +636,9 @@ TEST_CASE("dump shows every payload and field", "[mikey][dump]") {
   const std::array<srtp_id_entry, 1> map{srtp_id_entry{3, 0xAABBCCDD, 9}};
   const auto mac = skm_test::mikey::pattern(20, 3);
   message_builder b;
-  b.add_hdr(hdr_payload{1, data_type::psk_init, true, prf_func::mikey_1, 1, 0, cs_map_type::empty, {}}, map)
+  b.add_hdr(
+       hdr_payload{1, data_type::psk_init, true, prf_func::mikey_1, 1, 0, cs_map_type::empty, {}},
+       map)
       .add(kemac_payload{encr_alg::aes_cm_128, mac, mac_alg::hmac_sha_1_160, mac})
       .add(v_payload{mac_alg::hmac_sha_1_160, mac})
       .add(err_payload{9, 0})

@@ -61,28 +61,33 @@ constexpr bool every_prefix_truncated(const std::array<u8, N>& golden) {
 // ---- HDR ----------------------------------------------------------------------------------
 
 // data type 26, next T (5), V=0 PRF=1, CSB ID 0x16992638, #CS 0, empty map (1).
-constexpr hdr_payload hdr_empty{1, data_type::sakke, false, prf_func::hmac_sha_256, 0x16992638, 0, cs_map_type::empty, {}};
-constexpr std::array<u8, 10> hdr_empty_golden{0x01, 0x1A, 0x05, 0x01, 0x16, 0x99, 0x26, 0x38, 0x00, 0x01};
+constexpr hdr_payload hdr_empty{1, data_type::sakke,   false, prf_func::hmac_sha_256, 0x16992638,
+                                0, cs_map_type::empty, {}};
+constexpr std::array<u8, 10> hdr_empty_golden{0x01, 0x1A, 0x05, 0x01, 0x16,
+                                              0x99, 0x26, 0x38, 0x00, 0x01};
 
 // SRTP-ID map, 2 entries: (policy 0, SSRC 0xDEADBEEF, ROC 1), (policy 1, SSRC 0x01020304, ROC 0).
 constexpr std::array<u8, 18> srtp_map{0x00, 0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x00, 0x00, 0x01,
                                       0x01, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00};
 // data type 0 (pre-shared), next KEMAC (1), V=1 PRF=0.
-constexpr hdr_payload hdr_srtp{1, data_type::psk_init, true, prf_func::mikey_1, 0xCAFEBABE, 2, cs_map_type::srtp_id, srtp_map};
+constexpr hdr_payload hdr_srtp{1, data_type::psk_init,  true,    prf_func::mikey_1, 0xCAFEBABE,
+                               2, cs_map_type::srtp_id, srtp_map};
 constexpr auto hdr_srtp_golden =
     cat(std::array<u8, 10>{0x01, 0x00, 0x01, 0x80, 0xCA, 0xFE, 0xBA, 0xBE, 0x02, 0x00}, srtp_map);
 
 // GENERIC-ID, 2 entries (RFC 6043 §6.1.1):
 //  CS ID 4, SRTP, S=0, #P=1 (policy 0), no session data, SPI len 8 (GMK-ID || GUK-ID)
 //  CS ID 6, SRTP, S=1, #P=2 (policies 0, 3), session data SSRC||ROC||SEQ, no SPI
-constexpr std::array<u8, 15> gid_entry_1{0x04, 0x00, 0x01, 0x00, 0x00, 0x00, 0x08,
-                                         0x01, 0x23, 0x45, 0x67, 0x0A, 0xBC, 0xDE, 0xF0};
+constexpr std::array<u8, 15> gid_entry_1{0x04, 0x00, 0x01, 0x00, 0x00, 0x00, 0x08, 0x01,
+                                         0x23, 0x45, 0x67, 0x0A, 0xBC, 0xDE, 0xF0};
 constexpr std::array<u8, 18> gid_entry_2{0x06, 0x00, 0x82, 0x00, 0x03, 0x00, 0x0A, 0x11, 0x22,
                                          0x33, 0x44, 0x00, 0x00, 0x00, 0x07, 0x12, 0x34, 0x00};
 constexpr auto generic_map = cat(gid_entry_1, gid_entry_2);
-constexpr hdr_payload hdr_generic{1, data_type::sakke, false, prf_func::hmac_sha_256, 0x0ABCDEF0, 2, cs_map_type::generic_id, generic_map};
-constexpr auto hdr_generic_golden =
-    cat(std::array<u8, 10>{0x01, 0x1A, 0x05, 0x01, 0x0A, 0xBC, 0xDE, 0xF0, 0x02, 0x02}, generic_map);
+constexpr hdr_payload hdr_generic{
+    1, data_type::sakke,        false,      prf_func::hmac_sha_256, 0x0ABCDEF0,
+    2, cs_map_type::generic_id, generic_map};
+constexpr auto hdr_generic_golden = cat(
+    std::array<u8, 10>{0x01, 0x1A, 0x05, 0x01, 0x0A, 0xBC, 0xDE, 0xF0, 0x02, 0x02}, generic_map);
 
 static_assert(round_trips(hdr_empty, payload_type::t, hdr_empty_golden));
 static_assert(round_trips(hdr_srtp, payload_type::kemac, hdr_srtp_golden));
@@ -105,24 +110,28 @@ constexpr bool generic_map_builds_and_reads() {
   const auto n = encode_list(std::span<const generic_id_entry>(generic_entries), buf);
   if (!n || *n != buf.size() || buf != generic_map) return false;
   const auto ids = hdr_generic.generic_ids();
-  if (ids.size() != 2 || !(ids[0] == generic_entries[0]) || !(ids[1] == generic_entries[1])) return false;
-  return ids[1].ssrc() == 0x11223344 && ids[1].roc() == 7u && ids[1].seq() == 0x1234 && !ids[0].roc();
+  if (ids.size() != 2 || !(ids[0] == generic_entries[0]) || !(ids[1] == generic_entries[1]))
+    return false;
+  return ids[1].ssrc() == 0x11223344 && ids[1].roc() == 7u && ids[1].seq() == 0x1234 &&
+         !ids[0].roc();
 }
 static_assert(generic_map_builds_and_reads());
 
 constexpr bool srtp_map_reads() {
   const auto ids = hdr_srtp.srtp_ids();
-  return ids.size() == 2 && ids[0] == srtp_id_entry{0, 0xDEADBEEF, 1} && ids[1] == srtp_id_entry{1, 0x01020304, 0} &&
-         hdr_srtp.generic_ids().size() == 0;
+  return ids.size() == 2 && ids[0] == srtp_id_entry{0, 0xDEADBEEF, 1} &&
+         ids[1] == srtp_id_entry{1, 0x01020304, 0} && hdr_srtp.generic_ids().size() == 0;
 }
 static_assert(srtp_map_reads());
 
 // ---- T ------------------------------------------------------------------------------------
 
 constexpr t_payload t_ntp_utc{ts_type::ntp_utc, 0xEC898DA800000000};
-constexpr std::array<u8, 10> t_ntp_utc_golden{0x0B, 0x00, 0xEC, 0x89, 0x8D, 0xA8, 0x00, 0x00, 0x00, 0x00};
+constexpr std::array<u8, 10> t_ntp_utc_golden{0x0B, 0x00, 0xEC, 0x89, 0x8D,
+                                              0xA8, 0x00, 0x00, 0x00, 0x00};
 constexpr t_payload t_ntp{ts_type::ntp, 0x0102030405060708};
-constexpr std::array<u8, 10> t_ntp_golden{0x0B, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
+constexpr std::array<u8, 10> t_ntp_golden{0x0B, 0x01, 0x01, 0x02, 0x03,
+                                          0x04, 0x05, 0x06, 0x07, 0x08};
 constexpr t_payload t_counter{ts_type::counter, 0x89ABCDEF};
 constexpr std::array<u8, 6> t_counter_golden{0x0B, 0x02, 0x89, 0xAB, 0xCD, 0xEF};
 constexpr t_payload t_ntp32{ts_type::ntp_utc_32, 0xEC898DA8};
@@ -172,7 +181,8 @@ static_assert(every_prefix_truncated<idr_payload>(idr_uri_golden));
 
 // ---- SP -----------------------------------------------------------------------------------
 
-// The 3GPP private-call profile: AES-GCM (0=6), 16-byte key, salt 12, PRF AES-CM, KDR 0, AEAD tag 16.
+// The 3GPP private-call profile: AES-GCM (0=6), 16-byte key, salt 12, PRF AES-CM, KDR 0, AEAD
+// tag 16.
 constexpr std::array<u8, 18> sp_params{0x00, 0x01, 0x06, 0x01, 0x01, 0x10, 0x04, 0x01, 0x0C,
                                        0x05, 0x01, 0x00, 0x06, 0x01, 0x00, 0x14, 0x01, 0x10};
 constexpr sp_payload sp_p{0, prot_type::srtp, sp_params};
@@ -241,7 +251,8 @@ constexpr auto kemac_golden =
 static_assert(round_trips(kemac_p, payload_type::last, kemac_golden));
 static_assert(every_prefix_truncated<kemac_payload>(kemac_golden));
 constexpr kemac_payload kemac_null{encr_alg::null, {}, mac_alg::null, {}};
-static_assert(round_trips(kemac_null, payload_type::last, std::array<u8, 5>{0x00, 0x00, 0x00, 0x00, 0x00}));
+static_assert(round_trips(kemac_null, payload_type::last,
+                          std::array<u8, 5>{0x00, 0x00, 0x00, 0x00, 0x00}));
 
 constexpr auto mac32 = counting<32>(0x20);
 constexpr v_payload v_p{mac_alg::hmac_sha_256_256, mac32};
@@ -334,46 +345,52 @@ TEST_CASE("decoders report the payload, field and offset of a short input", "[mi
 
 TEST_CASE("decoders reject forbidden and unknown values", "[mikey][payloads]") {
   SECTION("HDR version other than 1") {
-    CHECK(decode_error<hdr_payload>(std::array<u8, 10>{0x02, 0x1A, 0x05, 0x01, 0, 0, 0, 0, 0x00, 0x01}) ==
-          errc::bad_version);
+    CHECK(decode_error<hdr_payload>(std::array<u8, 10>{0x02, 0x1A, 0x05, 0x01, 0, 0, 0, 0, 0x00,
+                                                       0x01}) == errc::bad_version);
   }
   SECTION("empty map with #CS != 0") {
-    const auto d = hdr_payload::decode(std::array<u8, 10>{0x01, 0x1A, 0x05, 0x01, 0, 0, 0, 0, 0x01, 0x01}, 0);
+    const auto d =
+        hdr_payload::decode(std::array<u8, 10>{0x01, 0x1A, 0x05, 0x01, 0, 0, 0, 0, 0x01, 0x01}, 0);
     REQUIRE_FALSE(d);
     CHECK(d.error() == error{errc::invalid_value, "HDR", "#CS", 8});
   }
   SECTION("unknown CS ID map type") {
-    const auto d = hdr_payload::decode(std::array<u8, 10>{0x01, 0x1A, 0x05, 0x01, 0, 0, 0, 0, 0x00, 0x07}, 0);
+    const auto d =
+        hdr_payload::decode(std::array<u8, 10>{0x01, 0x1A, 0x05, 0x01, 0, 0, 0, 0, 0x00, 0x07}, 0);
     REQUIRE_FALSE(d);
     CHECK(d.error() == error{errc::unsupported_value, "HDR", "CS ID map type", 9});
   }
   SECTION("GENERIC-ID SRTP session data of a wrong length") {
     // S = 0 requires 0 or 4 bytes; 5 given.
-    const std::array<u8, 10 + 12> bad{0x01, 0x1A, 0x05, 0x01, 0, 0, 0, 0, 0x01, 0x02,
-                                      0x04, 0x00, 0x00, 0x00, 0x05, 1, 2, 3, 4, 5, 0x00, 0x00};
+    const std::array<u8, 10 + 12> bad{0x01, 0x1A, 0x05, 0x01, 0, 0, 0, 0, 0x01, 0x02, 0x04,
+                                      0x00, 0x00, 0x00, 0x05, 1, 2, 3, 4, 5,    0x00, 0x00};
     const auto d = hdr_payload::decode(bad, 0);
     REQUIRE_FALSE(d);
     CHECK(d.error() == error{errc::invalid_value, "HDR", "Session Data Length", 13});
   }
   SECTION("T with an unknown TS type") {
-    CHECK(decode_error<t_payload>(std::array<u8, 10>{0x0B, 0x09, 0, 0, 0, 0, 0, 0, 0, 0}) == errc::unsupported_value);
+    CHECK(decode_error<t_payload>(std::array<u8, 10>{0x0B, 0x09, 0, 0, 0, 0, 0, 0, 0, 0}) ==
+          errc::unsupported_value);
   }
   SECTION("RAND of length 0") {
     CHECK(decode_error<rand_payload>(std::array<u8, 2>{0x0E, 0x00}) == errc::invalid_value);
   }
   SECTION("SP parameter running past the param block") {
     // param length 3, but the TLV announces 2 value bytes after its 2-byte head.
-    const auto d = sp_payload::decode(std::array<u8, 9>{0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x02, 0x06, 0xFF}, 0);
+    const auto d = sp_payload::decode(
+        std::array<u8, 9>{0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x02, 0x06, 0xFF}, 0);
     REQUIRE_FALSE(d);
     CHECK(d.error().code == errc::length_mismatch);
     CHECK(std::string_view(d.error().field) == "Policy param");
   }
   SECTION("SP parameter head cut by the param block") {
     // param length 1: a lone type byte without its length byte.
-    CHECK(decode_error<sp_payload>(std::array<u8, 6>{0x00, 0x00, 0x00, 0x00, 0x01, 0x00}) == errc::length_mismatch);
+    CHECK(decode_error<sp_payload>(std::array<u8, 6>{0x00, 0x00, 0x00, 0x00, 0x01, 0x00}) ==
+          errc::length_mismatch);
   }
   SECTION("KEMAC and V with an unknown MAC algorithm") {
-    CHECK(decode_error<kemac_payload>(std::array<u8, 5>{0x00, 0x00, 0x00, 0x00, 0x09}) == errc::unsupported_value);
+    CHECK(decode_error<kemac_payload>(std::array<u8, 5>{0x00, 0x00, 0x00, 0x00, 0x09}) ==
+          errc::unsupported_value);
     CHECK(decode_error<v_payload>(std::array<u8, 2>{0x00, 0x07}) == errc::unsupported_value);
   }
   SECTION("SAKKE-to-self whose SAKKE length disagrees with the extension length") {
@@ -394,17 +411,22 @@ TEST_CASE("encoders refuse what they cannot represent", "[mikey][payloads]") {
   const std::vector<u8> big(70000, 0x55);
   CHECK(encode_error(rand_payload{bytes_view(big).first(256)}).code == errc::field_too_long);
   CHECK(encode_error(rand_payload{}).code == errc::invalid_value);
-  CHECK(encode_error(idr_payload{id_role::initiator, id_type::uri, bytes_view(big).first(65536)}, 70000).code ==
-        errc::field_too_long);
+  CHECK(encode_error(idr_payload{id_role::initiator, id_type::uri, bytes_view(big).first(65536)},
+                     70000)
+            .code == errc::field_too_long);
   CHECK(encode_error(sakke_payload{1, 1, big}, 70010).code == errc::field_too_long);
-  CHECK(encode_error(sign_payload{sign_type::eccsi, bytes_view(big).first(4096)}).code == errc::field_too_long);
-  CHECK(encode_error(sign_payload{static_cast<sign_type>(16), bytes_view(big).first(4)}).code == errc::invalid_value);
+  CHECK(encode_error(sign_payload{sign_type::eccsi, bytes_view(big).first(4096)}).code ==
+        errc::field_too_long);
+  CHECK(encode_error(sign_payload{static_cast<sign_type>(16), bytes_view(big).first(4)}).code ==
+        errc::invalid_value);
   CHECK(encode_error(t_payload{ts_type::counter, 0x100000000}).code == errc::field_too_long);
   CHECK(encode_error(t_payload{static_cast<ts_type>(9), 0}).code == errc::unsupported_value);
-  CHECK(encode_error(kemac_payload{encr_alg::null, {}, mac_alg::hmac_sha_1_160, bytes_view(big).first(19)}).code ==
-        errc::length_mismatch);
+  CHECK(encode_error(
+            kemac_payload{encr_alg::null, {}, mac_alg::hmac_sha_1_160, bytes_view(big).first(19)})
+            .code == errc::length_mismatch);
   CHECK(encode_error(v_payload{static_cast<mac_alg>(9), {}}).code == errc::unsupported_value);
-  CHECK(encode_error(sp_payload{0, prot_type::srtp, bytes_view(sp_params).first(4)}).code == errc::length_mismatch);
+  CHECK(encode_error(sp_payload{0, prot_type::srtp, bytes_view(sp_params).first(4)}).code ==
+        errc::length_mismatch);
   // HDR whose map info disagrees with #CS, or with the map type.
   auto h = hdr_generic;
   h.cs_count = 3;
@@ -424,7 +446,8 @@ TEST_CASE("encoders refuse what they cannot represent", "[mikey][payloads]") {
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::field_too_long);
   // SAKKE-to-self data that is not a SAKKE payload.
-  CHECK(encode_error(general_ext_payload{ext_type::sakke_to_self, bytes_view(big).first(3)}).code == errc::truncated);
+  CHECK(encode_error(general_ext_payload{ext_type::sakke_to_self, bytes_view(big).first(3)}).code ==
+        errc::truncated);
   // Output buffers one byte too small.
   CHECK(encode_error(rand_p, rand_golden.size() - 1).code == errc::buffer_too_small);
   CHECK(encode_error(hdr_generic, hdr_generic_golden.size() - 1).code == errc::buffer_too_small);

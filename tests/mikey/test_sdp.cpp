@@ -47,10 +47,14 @@ constexpr error b64_error(std::string_view s) { return base64::decoded_size(s).e
 static_assert(b64_error("Zm9v YmFy") == error{errc::bad_base64, "base64", "whitespace", 4});
 static_assert(b64_error("Zm9vYmFy\n") == error{errc::bad_base64, "base64", "whitespace", 8});
 static_assert(b64_error("Zm9v!mFy") == error{errc::bad_base64, "base64", "character", 4});
-static_assert(b64_error("Zm9v-_Fy") == error{errc::bad_base64, "base64", "character", 4});  // base64url
-static_assert(b64_error("Zm9vYmF") == error{errc::bad_padding, "base64", "length not a multiple of 4", 7});
-static_assert(b64_error("Zg") == error{errc::bad_padding, "base64", "length not a multiple of 4", 2});
-static_assert(b64_error("Zg=") == error{errc::bad_padding, "base64", "length not a multiple of 4", 3});
+static_assert(b64_error("Zm9v-_Fy") ==
+              error{errc::bad_base64, "base64", "character", 4});  // base64url
+static_assert(b64_error("Zm9vYmF") ==
+              error{errc::bad_padding, "base64", "length not a multiple of 4", 7});
+static_assert(b64_error("Zg") ==
+              error{errc::bad_padding, "base64", "length not a multiple of 4", 2});
+static_assert(b64_error("Zg=") ==
+              error{errc::bad_padding, "base64", "length not a multiple of 4", 3});
 static_assert(b64_error("Z===") == error{errc::bad_padding, "base64", "more than two '='", 1});
 static_assert(b64_error("====") == error{errc::bad_padding, "base64", "more than two '='", 0});
 static_assert(b64_error("Zm=v") == error{errc::bad_padding, "base64", "'=' before the end", 2});
@@ -68,37 +72,51 @@ static_assert(small_output_rejected());
 static_assert(sdp::key_mgmt_data("a=key-mgmt:mikey AQID").value() == "AQID");
 static_assert(sdp::key_mgmt_data("key-mgmt:mikey AQID\r\n").value() == "AQID");
 static_assert(sdp::key_mgmt_data("a=key-mgmt:mikey AQID\n").value() == "AQID");
-static_assert(sdp::key_mgmt_data("a=crypto:1 AES_CM_128").error() == error{errc::bad_sdp, "SDP", "attribute name", 2});
-static_assert(sdp::key_mgmt_data("a=key-mgmt:kerberos AQID").error() == error{errc::bad_sdp, "SDP", "protocol id", 11});
+static_assert(sdp::key_mgmt_data("a=crypto:1 AES_CM_128").error() ==
+              error{errc::bad_sdp, "SDP", "attribute name", 2});
+static_assert(sdp::key_mgmt_data("a=key-mgmt:kerberos AQID").error() ==
+              error{errc::bad_sdp, "SDP", "protocol id", 11});
 static_assert(sdp::key_mgmt_data("a=key-mgmt:MIKEY AQID").error().code == errc::bad_sdp);
-static_assert(sdp::key_mgmt_data("a=key-mgmt:mikeyAQID").error() == error{errc::bad_sdp, "SDP", "space after protocol id", 16});
+static_assert(sdp::key_mgmt_data("a=key-mgmt:mikeyAQID").error() ==
+              error{errc::bad_sdp, "SDP", "space after protocol id", 16});
 static_assert(sdp::key_mgmt_data("a=key-mgmt:mikey").error().code == errc::bad_sdp);
 // RFC 4567's grammar allows one space after the colon, not two.
 static_assert(sdp::key_mgmt_data("a=key-mgmt: mikey AQID").value() == "AQID");
-static_assert(sdp::key_mgmt_data("a=key-mgmt:  mikey AQID").error() == error{errc::bad_sdp, "SDP", "protocol id", 12});
+static_assert(sdp::key_mgmt_data("a=key-mgmt:  mikey AQID").error() ==
+              error{errc::bad_sdp, "SDP", "protocol id", 12});
 
 // RTSP KeyMgmt header (RFC 4567 §3.2).
 constexpr bool rtsp_specs_parse() {
-  const auto one = rtsp::parse_specs(R"(KeyMgmt: prot=mikey; uri="rtsp://movie.example.com/action"; data="AQID")");
+  const auto one = rtsp::parse_specs(
+      R"(KeyMgmt: prot=mikey; uri="rtsp://movie.example.com/action"; data="AQID")");
   if (!one || one->count != 1) return false;
   const auto& s = one->items[0];
-  if (s.prot != "mikey" || s.uri != "rtsp://movie.example.com/action" || s.data != "AQID") return false;
-  const auto two = rtsp::parse_specs("keymgmt : prot=kerberos;data=\"Zm9v\" , prot=mikey ; data=\"AQID\"\r\n");
-  if (!two || two->count != 2 || two->items[0].prot != "kerberos" || two->items[1].uri.has_value()) return false;
+  if (s.prot != "mikey" || s.uri != "rtsp://movie.example.com/action" || s.data != "AQID")
+    return false;
+  const auto two =
+      rtsp::parse_specs("keymgmt : prot=kerberos;data=\"Zm9v\" , prot=mikey ; data=\"AQID\"\r\n");
+  if (!two || two->count != 2 || two->items[0].prot != "kerberos" || two->items[1].uri.has_value())
+    return false;
   const auto bare = rtsp::parse_specs(R"(prot=mikey; data="AQID")");
   return bare && bare->count == 1 && bare->items[0].data_offset == 18;
 }
 static_assert(rtsp_specs_parse());
 
 constexpr error rtsp_error(std::string_view h) { return rtsp::parse_specs(h).error(); }
-static_assert(rtsp_error(R"(KeyMgmt: prot=mikey data="AQID")") == error{errc::bad_rtsp, "RTSP KeyMgmt", "';' after protocol id", 20});
-static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; data=AQID)") == error{errc::bad_rtsp, "RTSP KeyMgmt", "quoted data", 26});
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey data="AQID")") ==
+              error{errc::bad_rtsp, "RTSP KeyMgmt", "';' after protocol id", 20});
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; data=AQID)") ==
+              error{errc::bad_rtsp, "RTSP KeyMgmt", "quoted data", 26});
 static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; data="AQID)").code == errc::bad_rtsp);
-static_assert(rtsp_error(R"(KeyMgmt: prot=; data="AQID")") == error{errc::bad_rtsp, "RTSP KeyMgmt", "protocol id", 14});
-static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; data="AQID" junk)") == error{errc::bad_rtsp, "RTSP KeyMgmt", "',' between key-mgmt-specs", 33});
-static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; uri=rtsp://x; data="AQID")").code == errc::bad_rtsp);
+static_assert(rtsp_error(R"(KeyMgmt: prot=; data="AQID")") ==
+              error{errc::bad_rtsp, "RTSP KeyMgmt", "protocol id", 14});
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; data="AQID" junk)") ==
+              error{errc::bad_rtsp, "RTSP KeyMgmt", "',' between key-mgmt-specs", 33});
+static_assert(rtsp_error(R"(KeyMgmt: prot=mikey; uri=rtsp://x; data="AQID")").code ==
+              errc::bad_rtsp);
 static_assert(rtsp_error(R"(KeyMgmt prot=mikey; data="AQID")").code == errc::bad_rtsp);
-static_assert(rtsp::parse_specs<1>(R"(prot=a; data="", prot=mikey; data="AQID")").error().code == errc::bad_rtsp);
+static_assert(rtsp::parse_specs<1>(R"(prot=a; data="", prot=mikey; data="AQID")").error().code ==
+              errc::bad_rtsp);
 
 }  // namespace
 
@@ -138,13 +156,15 @@ TEST_CASE("SDP key-mgmt attribute in and out", "[mikey][sdp]") {
     CHECK(r.error() == error{errc::bad_base64, "base64", "character", 25});
     auto spaced = line;
     spaced.insert(17 + 40, " ");
-    CHECK(sdp::parse_key_mgmt(spaced).error() == error{errc::bad_base64, "base64", "whitespace", 57});
+    CHECK(sdp::parse_key_mgmt(spaced).error() ==
+          error{errc::bad_base64, "base64", "whitespace", 57});
     CHECK(sdp::parse_key_mgmt(line + " ").error().code == errc::bad_base64);
     CHECK(sdp::parse_key_mgmt(line.substr(0, line.size() - 1)).error().code == errc::bad_padding);
   }
   SECTION("found in a whole SDP body") {
-    const std::string body = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=audio 49170 RTP/SAVP 0\r\n" + line +
-                             "\r\na=rtpmap:0 PCMU/8000\r\n";
+    const std::string body =
+        "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=audio 49170 RTP/SAVP 0\r\n" + line +
+        "\r\na=rtpmap:0 PCMU/8000\r\n";
     const auto found = sdp::find_key_mgmt(body);
     REQUIRE(found);
     CHECK(*found == msg);
@@ -163,7 +183,8 @@ TEST_CASE("SDP key-mgmt attribute in and out", "[mikey][sdp]") {
     CHECK(*found == msg);
   }
   SECTION("the vendor's SDP value") {
-    const auto v = sdp::parse_key_mgmt("a=key-mgmt:mikey " + std::string(skm_test::mikey::vendor_pck_base64));
+    const auto v =
+        sdp::parse_key_mgmt("a=key-mgmt:mikey " + std::string(skm_test::mikey::vendor_pck_base64));
     REQUIRE(v);
     CHECK(v->size() == 683);
     CHECK(parse_message(*v));
@@ -175,7 +196,8 @@ TEST_CASE("RTSP KeyMgmt header in and out", "[mikey][rtsp]") {
   const auto msg = skm_test::mikey::build_rfc6509_message();
   REQUIRE_FALSE(msg.empty());
   const auto with_uri = rtsp::key_mgmt_header(msg, "rtsp://movie.example.com/action");
-  CHECK(with_uri.rfind(R"(KeyMgmt: prot=mikey; uri="rtsp://movie.example.com/action"; data=")", 0) == 0);
+  CHECK(with_uri.rfind(R"(KeyMgmt: prot=mikey; uri="rtsp://movie.example.com/action"; data=")",
+                       0) == 0);
   const auto a = rtsp::parse_key_mgmt(with_uri + "\r\n");
   REQUIRE(a);
   CHECK(a->uri == "rtsp://movie.example.com/action");
@@ -187,7 +209,8 @@ TEST_CASE("RTSP KeyMgmt header in and out", "[mikey][rtsp]") {
   CHECK(b->message == msg);
   CHECK(parse_message(b->message));
   // The mikey spec after another protocol's.
-  const auto c = rtsp::parse_key_mgmt("KeyMgmt: prot=kerberos; data=\"Zm9v\", " + without.substr(9));
+  const auto c =
+      rtsp::parse_key_mgmt("KeyMgmt: prot=kerberos; data=\"Zm9v\", " + without.substr(9));
   REQUIRE(c);
   CHECK(c->message == msg);
   // Base64 errors are located within the header.

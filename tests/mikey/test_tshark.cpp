@@ -13,8 +13,8 @@
 #include <fstream>
 #include <map>
 #include <stdexcept>
-#include <system_error>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "messages.hpp"
@@ -77,7 +77,8 @@ std::vector<std::uint8_t> udp_datagram(const std::vector<std::uint8_t>& payload)
 }
 
 /// A classic pcap file (LINKTYPE_RAW = 101: packets start with the IP header).
-void write_pcap(const std::filesystem::path& file, const std::vector<std::vector<std::uint8_t>>& messages) {
+void write_pcap(const std::filesystem::path& file,
+                const std::vector<std::vector<std::uint8_t>>& messages) {
   std::string out;
   le32(out, 0xA1B2C3D4);
   le16(out, 2);
@@ -101,19 +102,20 @@ void write_pcap(const std::filesystem::path& file, const std::vector<std::vector
 }
 
 const std::vector<std::string> fields{
-    "mikey.version",        "mikey.type",          "mikey.v.set",           "mikey.prf_func",
-    "mikey.csb_id",         "mikey.cs_count",      "mikey.cs_id_map_type",  "mikey.next_payload",
-    "mikey.t.ts_type",      "mikey.t.ntp",         "mikey.rand.len",        "mikey.rand.data",
-    "mikey.id.role",        "mikey.id.type",       "mikey.id.len",          "mikey.id.data",
-    "mikey.sp.no",          "mikey.sp.proto_type", "mikey.sp.param_len",    "mikey.sp.param.type",
-    "mikey.sp.param.len",   "mikey.sp.patam.value", "mikey.sakke.params",   "mikey.sakke.idscheme",
-    "mikey.sakke.len",      "mikey.sakke.data",    "mikey.ext.type",        "mikey.ext.len",
-    "mikey.ext.data",       "mikey.sign.type",     "mikey.sign.len",        "mikey.sign.data",
-    "_ws.expert",           "_ws.malformed"};
+    "mikey.version",      "mikey.type",           "mikey.v.set",          "mikey.prf_func",
+    "mikey.csb_id",       "mikey.cs_count",       "mikey.cs_id_map_type", "mikey.next_payload",
+    "mikey.t.ts_type",    "mikey.t.ntp",          "mikey.rand.len",       "mikey.rand.data",
+    "mikey.id.role",      "mikey.id.type",        "mikey.id.len",         "mikey.id.data",
+    "mikey.sp.no",        "mikey.sp.proto_type",  "mikey.sp.param_len",   "mikey.sp.param.type",
+    "mikey.sp.param.len", "mikey.sp.patam.value", "mikey.sakke.params",   "mikey.sakke.idscheme",
+    "mikey.sakke.len",    "mikey.sakke.data",     "mikey.ext.type",       "mikey.ext.len",
+    "mikey.ext.data",     "mikey.sign.type",      "mikey.sign.len",       "mikey.sign.data",
+    "_ws.expert",         "_ws.malformed"};
 
 /// One line per packet, one column per field (multiple occurrences joined with ',').
 std::vector<std::vector<std::string>> run_tshark(const std::filesystem::path& pcap) {
-  std::string cmd = "tshark -r '" + pcap.string() + "' -T fields -E separator='|' -E occurrence=a -E aggregator=,";
+  std::string cmd = "tshark -r '" + pcap.string() +
+                    "' -T fields -E separator='|' -E occurrence=a -E aggregator=,";
   for (const auto& f : fields) cmd += " -e " + f;
   cmd += " 2>/dev/null";
   std::FILE* pipe = popen(cmd.c_str(), "r");
@@ -187,34 +189,46 @@ std::map<std::string, std::string> expected_fields(const message_view& m, bool c
     if (const auto* i = e.get<idr_payload>()) idrs.push_back(i);
     if (const auto* g = e.get<general_ext_payload>()) exts.push_back(g);
   }
-  x["mikey.next_payload"] = join(nexts, [](payload_type t) { return num(static_cast<unsigned>(t)); });
+  x["mikey.next_payload"] =
+      join(nexts, [](payload_type t) { return num(static_cast<unsigned>(t)); });
   x["mikey.t.ts_type"] = num(static_cast<unsigned>(m.t()->type));
   x["mikey.t.ntp"] = ntp_text(m.t()->ntp_seconds());  // compared as a prefix (fraction follows)
   x["mikey.rand.len"] = num(static_cast<unsigned>(m.rand()->rand.size()));
   x["mikey.rand.data"] = hex(m.rand()->rand);
-  x["mikey.id.role"] = join(idrs, [](const idr_payload* i) { return num(static_cast<unsigned>(i->role)); });
-  x["mikey.id.type"] = join(idrs, [](const idr_payload* i) { return num(static_cast<unsigned>(i->type)); });
-  x["mikey.id.len"] = join(idrs, [](const idr_payload* i) { return num(static_cast<unsigned>(i->data.size())); });
+  x["mikey.id.role"] =
+      join(idrs, [](const idr_payload* i) { return num(static_cast<unsigned>(i->role)); });
+  x["mikey.id.type"] =
+      join(idrs, [](const idr_payload* i) { return num(static_cast<unsigned>(i->type)); });
+  x["mikey.id.len"] =
+      join(idrs, [](const idr_payload* i) { return num(static_cast<unsigned>(i->data.size())); });
   if (compare_id_data)
-    x["mikey.id.data"] = join(idrs, [](const idr_payload* i) { return std::string(i->data.begin(), i->data.end()); });
+    x["mikey.id.data"] = join(
+        idrs, [](const idr_payload* i) { return std::string(i->data.begin(), i->data.end()); });
   if (const auto* sp = m.sp()) {
     x["mikey.sp.no"] = num(sp->policy_no);
     x["mikey.sp.proto_type"] = num(static_cast<unsigned>(sp->prot));
     x["mikey.sp.param_len"] = num(static_cast<unsigned>(sp->params.size()));
-    x["mikey.sp.param.type"] = join(sp->parameters(), [](const sp_param& p) { return num(p.type); });
-    x["mikey.sp.param.len"] = join(sp->parameters(), [](const sp_param& p) { return num(static_cast<unsigned>(p.value.size())); });
-    x["mikey.sp.patam.value"] = join(sp->parameters(), [](const sp_param& p) { return hex(p.value); });
+    x["mikey.sp.param.type"] =
+        join(sp->parameters(), [](const sp_param& p) { return num(p.type); });
+    x["mikey.sp.param.len"] = join(sp->parameters(), [](const sp_param& p) {
+      return num(static_cast<unsigned>(p.value.size()));
+    });
+    x["mikey.sp.patam.value"] =
+        join(sp->parameters(), [](const sp_param& p) { return hex(p.value); });
   } else {
-    for (const char* f : {"mikey.sp.no", "mikey.sp.proto_type", "mikey.sp.param_len", "mikey.sp.param.type",
-                          "mikey.sp.param.len", "mikey.sp.patam.value"})
+    for (const char* f : {"mikey.sp.no", "mikey.sp.proto_type", "mikey.sp.param_len",
+                          "mikey.sp.param.type", "mikey.sp.param.len", "mikey.sp.patam.value"})
       x[f] = "";
   }
   x["mikey.sakke.params"] = num(m.sakke()->params);
   x["mikey.sakke.idscheme"] = num(m.sakke()->id_scheme);
   x["mikey.sakke.len"] = num(static_cast<unsigned>(m.sakke()->data.size()));
   x["mikey.sakke.data"] = hex(m.sakke()->data);
-  x["mikey.ext.type"] = join(exts, [](const general_ext_payload* g) { return num(static_cast<unsigned>(g->type)); });
-  x["mikey.ext.len"] = join(exts, [](const general_ext_payload* g) { return num(static_cast<unsigned>(g->data.size())); });
+  x["mikey.ext.type"] =
+      join(exts, [](const general_ext_payload* g) { return num(static_cast<unsigned>(g->type)); });
+  x["mikey.ext.len"] = join(exts, [](const general_ext_payload* g) {
+    return num(static_cast<unsigned>(g->data.size()));
+  });
   x["mikey.ext.data"] = join(exts, [](const general_ext_payload* g) { return hex(g->data); });
   x["mikey.sign.type"] = num(static_cast<unsigned>(m.sign()->type));
   x["mikey.sign.len"] = num(static_cast<unsigned>(m.sign()->signature.size()));
@@ -228,7 +242,8 @@ std::map<std::string, std::string> expected_fields(const message_view& m, bool c
 
 TEST_CASE("tshark decodes skm's I_MESSAGEs with the same field values", "[tshark]") {
   if (!have_tshark()) {
-    WARN("SKIPPED: tshark is not on PATH (Debian package tshark); the Wireshark agreement test did not run");
+    WARN(
+        "SKIPPED: tshark is not on PATH (Debian package tshark); the Wireshark agreement test did not run");
     return;
   }
   const auto gpp = skm_test::mikey::build_3gpp_message();
@@ -295,13 +310,17 @@ TEST_CASE("tshark agrees on the RFC 3830 payloads: SRTP-ID map, ID, KEMAC, V, ER
     WARN("SKIPPED: tshark is not on PATH");
     return;
   }
-  const std::array<srtp_id_entry, 2> map{srtp_id_entry{0, 0x11223344, 0}, srtp_id_entry{1, 0xCAFEBABE, 7}};
+  const std::array<srtp_id_entry, 2> map{srtp_id_entry{0, 0x11223344, 0},
+                                         srtp_id_entry{1, 0xCAFEBABE, 7}};
   const auto rnd = skm_test::mikey::pattern(16, 1);
   const auto encr = skm_test::mikey::pattern(40, 2);
   const auto mac = skm_test::mikey::pattern(20, 3);
   const auto ver = skm_test::mikey::pattern(20, 4);
   message_builder b;
-  b.add_hdr(hdr_payload{1, data_type::psk_init, true, prf_func::mikey_1, 0x01020304, 0, cs_map_type::empty, {}}, map)
+  b.add_hdr(
+       hdr_payload{
+           1, data_type::psk_init, true, prf_func::mikey_1, 0x01020304, 0, cs_map_type::empty, {}},
+       map)
       .add(t_payload{ts_type::ntp_utc, 0xE000000100000000})
       .add(rand_payload{rnd})
       .add(id_payload{1, skm_test::mikey::text("sip:alice@example.org")})
@@ -321,9 +340,14 @@ TEST_CASE("tshark agrees on the RFC 3830 payloads: SRTP-ID map, ID, KEMAC, V, ER
       {"mikey.csb_id", "0x01020304"},
       {"mikey.cs_count", "2"},
       {"mikey.cs_id_map_type", "0"},
-      {"mikey.srtp_id.policy_no", join(m.hdr().srtp_ids(), [](const srtp_id_entry& e) { return num(e.policy_no); })},
-      {"mikey.srtp_id.ssrc", join(m.hdr().srtp_ids(), [](const srtp_id_entry& e) { return detail::hex_number(e.ssrc, 8); })},
-      {"mikey.srtp_id.roc", join(m.hdr().srtp_ids(), [](const srtp_id_entry& e) { return detail::hex_number(e.roc, 8); })},
+      {"mikey.srtp_id.policy_no",
+       join(m.hdr().srtp_ids(), [](const srtp_id_entry& e) { return num(e.policy_no); })},
+      {"mikey.srtp_id.ssrc",
+       join(m.hdr().srtp_ids(),
+            [](const srtp_id_entry& e) { return detail::hex_number(e.ssrc, 8); })},
+      {"mikey.srtp_id.roc",
+       join(m.hdr().srtp_ids(),
+            [](const srtp_id_entry& e) { return detail::hex_number(e.roc, 8); })},
       {"mikey.next_payload", "5,11,6,1,9,12,0"},
       {"mikey.rand.data", detail::hex(rnd)},
       {"mikey.id.type", "1"},

@@ -46,15 +46,18 @@ int main() {
   declassify(same);
 
   const auto w_bytes = w_table.to_bytes();
-  auto r = skm::hash_to_integer_range<skm::sha256>(std::span<const std::uint8_t>(w_bytes), curve::q);
-  auto mask = skm::hash_to_integer_range_pow2<skm::sha256, 128>(std::span<const std::uint8_t>(w_bytes));
+  auto r =
+      skm::hash_to_integer_range<skm::sha256>(std::span<const std::uint8_t>(w_bytes), curve::q);
+  auto mask =
+      skm::hash_to_integer_range_pow2<skm::sha256, 128>(std::span<const std::uint8_t>(w_bytes));
   const skm::pairing::gt_fixed_base<curve, 6> g(Fp::from_uint(curve::g).value());
   auto g_r = g.pow(r).value();
   declassify(mask);
   declassify(g_r);
 
   const bool ok = order_ok.declassify() && cold_order_ok.declassify() && same.declassify();
-  std::printf("ct_pairing: order checks and table = no table: %s (mask %02x, g^r %d)\n", ok ? "ok" : "FAILED", mask[0],
+  std::printf("ct_pairing: order checks and table = no table: %s (mask %02x, g^r %d)\n",
+              ok ? "ok" : "FAILED", mask[0],
               static_cast<int>(g_r.re.montgomery_form().limb[0] & 1));
   return ok ? 0 : 1;
 }

@@ -33,7 +33,9 @@ struct oracle {
 
   static Fp three() { return Fp::from_u64(3); }
 
-  static bool on_curve(const point& A) { return A.y.square() == A.x.square() * A.x - three() * A.x; }
+  static bool on_curve(const point& A) {
+    return A.y.square() == A.x.square() * A.x - three() * A.x;
+  }
 
   static maybe_point add(const maybe_point& A, const maybe_point& B) {
     if (!A) return B;
@@ -89,7 +91,9 @@ struct oracle {
   struct f2 {
     Fp a, b;
   };
-  static f2 f2mul(const f2& u, const f2& v) { return {u.a * v.a - u.b * v.b, u.a * v.b + u.b * v.a}; }
+  static f2 f2mul(const f2& u, const f2& v) {
+    return {u.a * v.a - u.b * v.b, u.a * v.b + u.b * v.a};
+  }
 
   /// RFC 6508 §3.2, "Routine for computing the pairing <R,Q>", verbatim in affine coordinates.
   static Fp pair(const point& R, const point& Q) {

@@ -50,7 +50,8 @@ TEST_CASE("signed recoding of q - 1 is computed at compile time and is exact", "
   }
 }
 
-TEMPLATE_TEST_CASE("<P, P> = g from the traits: fast, table and oracle", "[pairing]", sakke_param_set_1, sakke_test_params_512) {
+TEMPLATE_TEST_CASE("<P, P> = g from the traits: fast, table and oracle", "[pairing]",
+                   sakke_param_set_1, sakke_test_params_512) {
   using O = skm_test::oracle<TestType>;
   using pairing = skm::pairing::tate<TestType>;
   const auto P = O::generator();
@@ -61,8 +62,8 @@ TEMPLATE_TEST_CASE("<P, P> = g from the traits: fast, table and oracle", "[pairi
   REQUIRE(table.pair(P) == g);
 }
 
-TEMPLATE_TEST_CASE("fast pairing = RFC oracle on random points; table = no table; symmetry", "[pairing]", sakke_param_set_1,
-                   sakke_test_params_512) {
+TEMPLATE_TEST_CASE("fast pairing = RFC oracle on random points; table = no table; symmetry",
+                   "[pairing]", sakke_param_set_1, sakke_test_params_512) {
   using O = skm_test::oracle<TestType>;
   using pairing = skm::pairing::tate<TestType>;
   skm_test::test_rng rng(0x6508);
@@ -79,12 +80,13 @@ TEMPLATE_TEST_CASE("fast pairing = RFC oracle on random points; table = no table
     REQUIRE(table_r.pair(Q) == expected);
     REQUIRE(table_q.pair(R) == expected);
     // The projective Miller values differ by F_p factors but agree after the final power.
-    REQUIRE(pairing::final_power(table_r.miller_loop(Q)) == pairing::final_power(pairing::miller_loop(R, Q)));
+    REQUIRE(pairing::final_power(table_r.miller_loop(Q)) ==
+            pairing::final_power(pairing::miller_loop(R, Q)));
   }
 }
 
-TEMPLATE_TEST_CASE("bilinearity <[a]P, [b]Q> = <P, Q>^(ab) and non-degeneracy", "[pairing]", sakke_param_set_1,
-                   sakke_test_params_512) {
+TEMPLATE_TEST_CASE("bilinearity <[a]P, [b]Q> = <P, Q>^(ab) and non-degeneracy", "[pairing]",
+                   sakke_param_set_1, sakke_test_params_512) {
   using O = skm_test::oracle<TestType>;
   using pairing = skm::pairing::tate<TestType>;
   using Fq = typename TestType::scalar_field;
@@ -113,8 +115,8 @@ TEMPLATE_TEST_CASE("bilinearity <[a]P, [b]Q> = <P, Q>^(ab) and non-degeneracy", 
   }
 }
 
-TEMPLATE_TEST_CASE("hostile and degenerate inputs give a value, never a crash", "[pairing]", sakke_param_set_1,
-                   sakke_test_params_512) {
+TEMPLATE_TEST_CASE("hostile and degenerate inputs give a value, never a crash", "[pairing]",
+                   sakke_param_set_1, sakke_test_params_512) {
   using O = skm_test::oracle<TestType>;
   using pairing = skm::pairing::tate<TestType>;
   using Fp = typename TestType::base_field;
@@ -138,8 +140,8 @@ TEMPLATE_TEST_CASE("hostile and degenerate inputs give a value, never a crash", 
   REQUIRE(taken.pair(P) == g);
 }
 
-TEMPLATE_TEST_CASE("the Miller loop reports whether its driving point has order q", "[pairing]", sakke_param_set_1,
-                   sakke_test_params_512) {
+TEMPLATE_TEST_CASE("the Miller loop reports whether its driving point has order q", "[pairing]",
+                   sakke_param_set_1, sakke_test_params_512) {
   using O = skm_test::oracle<TestType>;
   using pairing = skm::pairing::tate<TestType>;
   using Fp = typename TestType::base_field;
@@ -165,9 +167,12 @@ TEMPLATE_TEST_CASE("the Miller loop reports whether its driving point has order 
       const auto y = (x.square() * x - Fp::from_u64(3) * x).sqrt_vartime();
       if (!y) continue;
       const typename O::point A{x, *y};
-      const bool order_q = !O::mul(TestType::q.template resize<Fp::uint_type::limbs>(), typename O::maybe_point(A)).has_value();
+      const bool order_q =
+          !O::mul(TestType::q.template resize<Fp::uint_type::limbs>(), typename O::maybe_point(A))
+               .has_value();
       REQUIRE(pairing::miller_loop_checked(A, P).driver_has_order_q.declassify() == order_q);
-      REQUIRE(skm::pairing::line_table<TestType>::precompute(A).driver_has_order_q().declassify() == order_q);
+      REQUIRE(skm::pairing::line_table<TestType>::precompute(A).driver_has_order_q().declassify() ==
+              order_q);
       break;
     }
   }
@@ -175,5 +180,7 @@ TEMPLATE_TEST_CASE("the Miller loop reports whether its driving point has order 
   auto t = skm::pairing::line_table<TestType>::precompute(P);
   auto u = std::move(t);
   REQUIRE(u.driver_has_order_q().declassify());
-  REQUIRE(!t.driver_has_order_q().declassify());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  REQUIRE(
+      !t.driver_has_order_q()
+           .declassify());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
 }

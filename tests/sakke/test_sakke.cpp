@@ -87,11 +87,13 @@ std::vector<std::uint8_t> point_bytes(std::string_view x, std::string_view y) {
 
 }  // namespace
 
-TEST_CASE("HashToIntegerRange: RFC 6508 Appendix A example, every intermediate value", "[rfc6508][hash]") {
+TEST_CASE("HashToIntegerRange: RFC 6508 Appendix A example, every intermediate value",
+          "[rfc6508][hash]") {
   const auto m = unhex(
       "12345678 9ABCDEF0 12345678 9ABCDEF0 32303131 2D303200 74656C3A 2B343437 37303039 30303132 3300");
   // A = SHA-256(M)
-  REQUIRE(vec(skm::sha256::hash(m)) == unhex("E04D4EF6 9DF86893 22B39AE3 80284617 4A93BEDB 1E3D2A2C 5F2C7EA0 05513EBA"));
+  REQUIRE(vec(skm::sha256::hash(m)) ==
+          unhex("E04D4EF6 9DF86893 22B39AE3 80284617 4A93BEDB 1E3D2A2C 5F2C7EA0 05513EBA"));
   // l = 4 for the 1022-bit q; v' = v1 || v2 || v3 || v4
   REQUIRE(skm::detail::hash_blocks(1022, false, 256) == 4);
   std::vector<std::uint8_t> v(128);
@@ -102,24 +104,28 @@ TEST_CASE("HashToIntegerRange: RFC 6508 Appendix A example, every intermediate v
                      "E65D50BD 551A54EF 981F535E 072DE98D 2223ACAD 4621E026 3B0A61EA C56DB078"));
   // h1..h4 are the chain SHA-256(h_(i-1)) from h0 = 0
   std::array<std::uint8_t, 32> h{};
-  const std::string_view hs[] = {"66687AAD F862BD77 6C8FC18B 8E9F8E20 08971485 6EE233B3 902A591D 0D5F2925",
-                                 "2B32DB6C 2C0A6235 FB1397E8 225EA85E 0F0E6E8C 7B126D00 16CCBDE0 E667151E",
-                                 "12771355 E46CD47C 71ED1721 FD5319B3 83CCA3A1 F9FCE3AA 1C8CD3BD 37AF20D7",
-                                 "FE15C0D3 EBE314FA D720A08B 839A004C 2E6386F5 AECC19EC 74807D19 20CB6AEB"};
+  const std::string_view hs[] = {
+      "66687AAD F862BD77 6C8FC18B 8E9F8E20 08971485 6EE233B3 902A591D 0D5F2925",
+      "2B32DB6C 2C0A6235 FB1397E8 225EA85E 0F0E6E8C 7B126D00 16CCBDE0 E667151E",
+      "12771355 E46CD47C 71ED1721 FD5319B3 83CCA3A1 F9FCE3AA 1C8CD3BD 37AF20D7",
+      "FE15C0D3 EBE314FA D720A08B 839A004C 2E6386F5 AECC19EC 74807D19 20CB6AEB"};
   for (auto expected : hs) {
     h = skm::sha256::hash(h);
     REQUIRE(vec(h) == unhex(expected));
   }
   // v mod q
-  const auto r = skm::hash_to_integer_range<skm::sha256>(std::span<const std::uint8_t>(m), sakke_param_set_1::q);
+  const auto r = skm::hash_to_integer_range<skm::sha256>(std::span<const std::uint8_t>(m),
+                                                         sakke_param_set_1::q);
   REQUIRE(vec(skm::to_bytes_be<128>(r)) == pad(unhex(kat_r), 128));
   // the same through the parts interface (SSV || b without a joined copy)
   const auto ssv = unhex(kat_ssv), b = unhex(kat_b);
-  REQUIRE(skm::hash_to_integer_range<skm::sha256>({std::span<const std::uint8_t>(ssv), std::span<const std::uint8_t>(b)},
-                                                  sakke_param_set_1::q) == r);
+  REQUIRE(skm::hash_to_integer_range<skm::sha256>(
+              {std::span<const std::uint8_t>(ssv), std::span<const std::uint8_t>(b)},
+              sakke_param_set_1::q) == r);
 }
 
-TEST_CASE("HashToIntegerRange: block count, powers of two and leading zero octets", "[rfc6508][hash]") {
+TEST_CASE("HashToIntegerRange: block count, powers of two and leading zero octets",
+          "[rfc6508][hash]") {
   using skm::detail::hash_blocks;
   REQUIRE(hash_blocks(129, true, 256) == 1);   // n = 2^128: lg n = 128
   REQUIRE(hash_blocks(257, true, 256) == 1);   // n = 2^256
@@ -129,13 +135,15 @@ TEST_CASE("HashToIntegerRange: block count, powers of two and leading zero octet
   REQUIRE(hash_blocks(481, false, 256) == 2);
   // RFC Appendix A mask: HashToIntegerRange(g^r, 2^128)
   const auto gr = unhex(kat_gr);
-  REQUIRE(vec(skm::hash_to_integer_range_pow2<skm::sha256, 128>(std::span<const std::uint8_t>(gr))) == unhex(kat_mask));
+  REQUIRE(vec(skm::hash_to_integer_range_pow2<skm::sha256, 128>(
+              std::span<const std::uint8_t>(gr))) == unhex(kat_mask));
   // 2^n keeps the low n bits of v_1: the modulus form with n = 2^128 agrees
   const auto as_mod = skm::hash_to_integer_range<skm::sha256>(std::span<const std::uint8_t>(gr),
                                                               skm::uint<3>{{0, 0, 1}});
   REQUIRE(vec(skm::to_bytes_be<16>(as_mod)) == unhex(kat_mask));
   // 2^12: the low 12 bits
-  const auto low12 = skm::hash_to_integer_range_pow2<skm::sha256, 12>(std::span<const std::uint8_t>(gr));
+  const auto low12 =
+      skm::hash_to_integer_range_pow2<skm::sha256, 12>(std::span<const std::uint8_t>(gr));
   REQUIRE(low12[0] == (unhex(kat_mask)[14] & 0x0F));
   REQUIRE(low12[1] == unhex(kat_mask)[15]);
   // A field value with leading zero octets is hashed as all L octets (RFC 6508 §4)
@@ -143,12 +151,15 @@ TEST_CASE("HashToIntegerRange: block count, powers of two and leading zero octet
   std::vector<std::uint8_t> fixed(128, 0);
   fixed[126] = 0x12;
   fixed[127] = 0x34;
-  REQUIRE(vec(S1::mask(small)) == vec(skm::hash_to_integer_range_pow2<skm::sha256, 128>(std::span<const std::uint8_t>(fixed))));
+  REQUIRE(vec(S1::mask(small)) == vec(skm::hash_to_integer_range_pow2<skm::sha256, 128>(
+                                      std::span<const std::uint8_t>(fixed))));
   const std::vector<std::uint8_t> minimal{0x12, 0x34};
-  REQUIRE(vec(S1::mask(small)) != vec(skm::hash_to_integer_range_pow2<skm::sha256, 128>(std::span<const std::uint8_t>(minimal))));
+  REQUIRE(vec(S1::mask(small)) != vec(skm::hash_to_integer_range_pow2<skm::sha256, 128>(
+                                      std::span<const std::uint8_t>(minimal))));
 }
 
-TEST_CASE("RFC 6508 Appendix A: KMS, RSK, encapsulation and decapsulation value by value", "[rfc6508][sakke]") {
+TEST_CASE("RFC 6508 Appendix A: KMS, RSK, encapsulation and decapsulation value by value",
+          "[rfc6508][sakke]") {
   using namespace skm::sakke;
   const auto z = pad(unhex(kat_z), 128);
   const auto kms_r = kms<sakke_param_set_1>::from_master_secret(z);
@@ -192,7 +203,8 @@ TEST_CASE("RFC 6508 Appendix A: KMS, RSK, encapsulation and decapsulation value 
 
   // Receiver: w = <R, K_b> = g^r, SSV, TEST = R
   const skm::pairing::affine<S1::Fp> r_coords{big_r.x, big_r.y}, k_coords{rsk->x, rsk->y};
-  REQUIRE(vec(skm::pairing::tate<sakke_param_set_1>::pair(r_coords, k_coords).to_bytes()) == unhex(kat_gr));
+  REQUIRE(vec(skm::pairing::tate<sakke_param_set_1>::pair(r_coords, k_coords).to_bytes()) ==
+          unhex(kat_gr));
   const auto rec = receiver<sakke_param_set_1>::create(*zpk, b, *rsk);
   REQUIRE(rec.has_value());
   const auto warm = rec->decapsulate(expected_data);
@@ -210,7 +222,8 @@ struct fixture {
   using S = skm::sakke::scheme<Curve>;
   skm_test::test_rng rng{0x5a4e};
   skm::sakke::kms<Curve> kms = skm::sakke::kms<Curve>::generate(rng);
-  std::vector<std::uint8_t> id = unhex("3230 31312D30 32007465 6C3A2B34 34373730 30393030 31323300");
+  std::vector<std::uint8_t> id =
+      unhex("3230 31312D30 32007465 6C3A2B34 34373730 30393030 31323300");
   typename S::point rsk = kms.issue_rsk(id).value();
 };
 
@@ -221,20 +234,22 @@ std::vector<std::uint8_t> flip(std::vector<std::uint8_t> v, std::size_t i, std::
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("SAKKE round trips: cached and new recipient, warm and cold receiver", "[sakke]", sakke_param_set_1,
-                   sakke_test_params_512) {
+TEMPLATE_TEST_CASE("SAKKE round trips: cached and new recipient, warm and cold receiver", "[sakke]",
+                   sakke_param_set_1, sakke_test_params_512) {
   using namespace skm::sakke;
   fixture<TestType> f;
   REQUIRE(validate_rsk(f.kms.public_key(), f.id, f.rsk).has_value());
   const auto rec = receiver<TestType>::create(f.kms.public_key(), f.id, f.rsk);
   REQUIRE(rec.has_value());
   static_assert(receiver<TestType>::has_identity_table);
-  const auto rec_no_i_table = receiver<TestType, 0>::create(f.kms.public_key(), f.id, f.rsk);  // TEST from shared tables
+  const auto rec_no_i_table =
+      receiver<TestType, 0>::create(f.kms.public_key(), f.id, f.rsk);  // TEST from shared tables
   REQUIRE(rec_no_i_table.has_value());
   static_assert(!receiver<TestType, 0>::has_identity_table);
   const auto to = recipient<TestType>::create(f.kms.public_key(), f.id);
   REQUIRE(to.has_value());
-  const auto to5 = recipient<TestType, 5>::create(f.kms.public_key(), f.id);  // another window width
+  const auto to5 =
+      recipient<TestType, 5>::create(f.kms.public_key(), f.id);  // another window width
   REQUIRE(to5.has_value());
   for (int trial = 0; trial < 3; ++trial) {
     const auto e = encapsulate_random(*to, f.rng);
@@ -262,7 +277,8 @@ TEMPLATE_TEST_CASE("SAKKE round trips: cached and new recipient, warm and cold r
   REQUIRE(skm::ec::ct_equal(again->issue_rsk(f.id).value(), f.rsk).declassify());
 }
 
-TEMPLATE_TEST_CASE("SAKKE rejects bad keys, identifiers and secrets", "[sakke]", sakke_param_set_1, sakke_test_params_512) {
+TEMPLATE_TEST_CASE("SAKKE rejects bad keys, identifiers and secrets", "[sakke]", sakke_param_set_1,
+                   sakke_test_params_512) {
   using namespace skm::sakke;
   using S = scheme<TestType>;
   using Fp = typename S::Fp;
@@ -271,10 +287,14 @@ TEMPLATE_TEST_CASE("SAKKE rejects bad keys, identifiers and secrets", "[sakke]",
   // identifiers: empty, 0, 1, >= q, longer than the scalar type
   REQUIRE(f.kms.issue_rsk(std::vector<std::uint8_t>{}).error() == sakke_error::bad_identifier);
   REQUIRE(f.kms.issue_rsk(std::vector<std::uint8_t>{0x01}).error() == sakke_error::bad_identifier);
-  REQUIRE(f.kms.issue_rsk(std::vector<std::uint8_t>{0x00, 0x00}).error() == sakke_error::bad_identifier);
-  REQUIRE(f.kms.issue_rsk(vec(skm::to_bytes_be<Fp::bytes>(S::q))).error() == sakke_error::bad_identifier);
-  REQUIRE(f.kms.issue_rsk(std::vector<std::uint8_t>(8 * S::scalar::limbs + 1, 0x01)).error() == sakke_error::bad_identifier);
-  REQUIRE(recipient<TestType>::create(pk, std::vector<std::uint8_t>{0x01}).error() == sakke_error::bad_identifier);
+  REQUIRE(f.kms.issue_rsk(std::vector<std::uint8_t>{0x00, 0x00}).error() ==
+          sakke_error::bad_identifier);
+  REQUIRE(f.kms.issue_rsk(vec(skm::to_bytes_be<Fp::bytes>(S::q))).error() ==
+          sakke_error::bad_identifier);
+  REQUIRE(f.kms.issue_rsk(std::vector<std::uint8_t>(8 * S::scalar::limbs + 1, 0x01)).error() ==
+          sakke_error::bad_identifier);
+  REQUIRE(recipient<TestType>::create(pk, std::vector<std::uint8_t>{0x01}).error() ==
+          sakke_error::bad_identifier);
   // b + z = 0 mod q: no RSK, and I = O
   {
     const auto z = f.kms.export_master_secret();
@@ -285,19 +305,24 @@ TEMPLATE_TEST_CASE("SAKKE rejects bad keys, identifiers and secrets", "[sakke]",
     REQUIRE(recipient<TestType>::create(pk, id).error() == sakke_error::identifier_not_invertible);
   }
   // master secrets: wrong length, 0, 1, q
-  REQUIRE(kms<TestType>::from_master_secret(std::vector<std::uint8_t>(5, 1)).error() == sakke_error::bad_master_secret);
-  REQUIRE(kms<TestType>::from_master_secret(std::vector<std::uint8_t>(S::Fq::bytes, 0)).error() == sakke_error::bad_master_secret);
+  REQUIRE(kms<TestType>::from_master_secret(std::vector<std::uint8_t>(5, 1)).error() ==
+          sakke_error::bad_master_secret);
+  REQUIRE(kms<TestType>::from_master_secret(std::vector<std::uint8_t>(S::Fq::bytes, 0)).error() ==
+          sakke_error::bad_master_secret);
   {
     std::vector<std::uint8_t> one(S::Fq::bytes, 0);
     one.back() = 1;
     REQUIRE(kms<TestType>::from_master_secret(one).error() == sakke_error::bad_master_secret);
-    REQUIRE(kms<TestType>::from_master_secret(vec(skm::to_bytes_be<S::Fq::bytes>(S::q))).error() == sakke_error::bad_master_secret);
+    REQUIRE(kms<TestType>::from_master_secret(vec(skm::to_bytes_be<S::Fq::bytes>(S::q))).error() ==
+            sakke_error::bad_master_secret);
   }
   // KMS public key: off curve, not in the subgroup (a point of order 2), truncated
   const auto z_enc = vec(pk.encode());
-  REQUIRE(kms_public_key<TestType>::decode(flip(z_enc, z_enc.size() - 1)).error() == sakke_error::bad_public_key);
-  REQUIRE(kms_public_key<TestType>::decode(std::span<const std::uint8_t>(z_enc).first(z_enc.size() - 1)).error() ==
+  REQUIRE(kms_public_key<TestType>::decode(flip(z_enc, z_enc.size() - 1)).error() ==
           sakke_error::bad_public_key);
+  REQUIRE(
+      kms_public_key<TestType>::decode(std::span<const std::uint8_t>(z_enc).first(z_enc.size() - 1))
+          .error() == sakke_error::bad_public_key);
   std::vector<std::uint8_t> two_torsion(S::point_bytes, 0);
   two_torsion[0] = 0x04;  // (0, 0)
   REQUIRE(kms_public_key<TestType>::decode(two_torsion).error() == sakke_error::bad_public_key);
@@ -305,10 +330,12 @@ TEMPLATE_TEST_CASE("SAKKE rejects bad keys, identifiers and secrets", "[sakke]",
   // RSKs: wrong identity, wrong KMS, off the curve, small-order component, order 2
   const auto other_id = unhex("0102030405");
   REQUIRE(validate_rsk(pk, other_id, f.rsk).error() == sakke_error::rsk_pairing_mismatch);
-  REQUIRE(receiver<TestType>::create(pk, other_id, f.rsk).error() == sakke_error::rsk_pairing_mismatch);
+  REQUIRE(receiver<TestType>::create(pk, other_id, f.rsk).error() ==
+          sakke_error::rsk_pairing_mismatch);
   skm_test::test_rng rng2(77);
   const auto other_kms = kms<TestType>::generate(rng2);
-  REQUIRE(validate_rsk(other_kms.public_key(), f.id, f.rsk).error() == sakke_error::rsk_pairing_mismatch);
+  REQUIRE(validate_rsk(other_kms.public_key(), f.id, f.rsk).error() ==
+          sakke_error::rsk_pairing_mismatch);
   auto off = f.rsk;
   off.y = off.y + Fp::one();
   REQUIRE(validate_rsk(pk, f.id, off).error() == sakke_error::bad_rsk_encoding);
@@ -317,21 +344,26 @@ TEMPLATE_TEST_CASE("SAKKE rejects bad keys, identifiers and secrets", "[sakke]",
   REQUIRE(validate_rsk(pk, f.id, t2).error() == sakke_error::rsk_not_in_subgroup);
   REQUIRE(receiver<TestType>::create(pk, f.id, t2).error() == sakke_error::rsk_not_in_subgroup);
   // RSK + T with T of order 2: same pairing with I, but not of order q
-  const auto with_t2 = skm::ec::to_affine_vartime(skm::ec::add_vartime(skm::ec::to_jacobian(f.rsk), t2));
+  const auto with_t2 =
+      skm::ec::to_affine_vartime(skm::ec::add_vartime(skm::ec::to_jacobian(f.rsk), t2));
   REQUIRE(skm::ec::on_curve(with_t2).declassify());
   REQUIRE(validate_rsk(pk, f.id, with_t2).error() == sakke_error::rsk_not_in_subgroup);
-  REQUIRE(receiver<TestType>::create(pk, f.id, with_t2).error() == sakke_error::rsk_not_in_subgroup);
-  REQUIRE(decode_rsk<TestType>(std::vector<std::uint8_t>(S::point_bytes, 0)).error() == sakke_error::bad_rsk_encoding);
+  REQUIRE(receiver<TestType>::create(pk, f.id, with_t2).error() ==
+          sakke_error::rsk_not_in_subgroup);
+  REQUIRE(decode_rsk<TestType>(std::vector<std::uint8_t>(S::point_bytes, 0)).error() ==
+          sakke_error::bad_rsk_encoding);
   REQUIRE(decode_rsk<TestType>(vec(skm::ec::encode_uncompressed(f.rsk).value())).has_value());
 
   // SSV length
   const auto to = recipient<TestType>::create(pk, f.id).value();
-  REQUIRE(encapsulate(to, std::vector<std::uint8_t>(S::ssv_bytes + 1, 0)).error() == sakke_error::bad_ssv_length);
-  REQUIRE(encapsulate(pk, f.id, std::vector<std::uint8_t>(S::ssv_bytes - 1, 0)).error() == sakke_error::bad_ssv_length);
+  REQUIRE(encapsulate(to, std::vector<std::uint8_t>(S::ssv_bytes + 1, 0)).error() ==
+          sakke_error::bad_ssv_length);
+  REQUIRE(encapsulate(pk, f.id, std::vector<std::uint8_t>(S::ssv_bytes - 1, 0)).error() ==
+          sakke_error::bad_ssv_length);
 }
 
-TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one uniform error", "[sakke]", sakke_param_set_1,
-                   sakke_test_params_512) {
+TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one uniform error",
+                   "[sakke]", sakke_param_set_1, sakke_test_params_512) {
   using namespace skm::sakke;
   using S = scheme<TestType>;
   using Fp = typename S::Fp;
@@ -346,10 +378,13 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
   REQUIRE(rec.decapsulate(good).has_value());
   REQUIRE(rec_no_i_table.decapsulate(good).has_value());
 
-  const auto cold = [&](const std::vector<std::uint8_t>& d) { return decapsulate(pk, f.id, f.rsk, d); };
+  const auto cold = [&](const std::vector<std::uint8_t>& d) {
+    return decapsulate(pk, f.id, f.rsk, d);
+  };
   std::vector<std::vector<std::uint8_t>> bad;
   // H flipped (every bit of the last octet, and the first octet of H)
-  for (int bit = 0; bit < 8; ++bit) bad.push_back(flip(good, good.size() - 1, static_cast<std::uint8_t>(1u << bit)));
+  for (int bit = 0; bit < 8; ++bit)
+    bad.push_back(flip(good, good.size() - 1, static_cast<std::uint8_t>(1u << bit)));
   bad.push_back(flip(good, S::point_bytes));
   // truncated / extended / empty
   bad.emplace_back(good.begin(), good.end() - 1);
@@ -382,8 +417,9 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
   }
   // R replaced by -R
   {
-    const auto r = skm::ec::decode_uncompressed<TestType>(std::span<const std::uint8_t>(good).first(S::point_bytes),
-                                                          skm::ec::subgroup_check::skip)
+    const auto r = skm::ec::decode_uncompressed<TestType>(
+                       std::span<const std::uint8_t>(good).first(S::point_bytes),
+                       skm::ec::subgroup_check::skip)
                        .value();
     auto d = vec(skm::ec::encode_uncompressed(skm::ec::negate(r)).value());
     d.insert(d.end(), good.begin() + S::point_bytes, good.end());
@@ -395,7 +431,8 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
     d3.insert(d3.end(), good.begin() + S::point_bytes, good.end());
     bad.push_back(d3);
   }
-  // R of small order: (0, 0) of order 2, and points of order 4 (or 8, 16, ... where the cofactor has them)
+  // R of small order: (0, 0) of order 2, and points of order 4 (or 8, 16, ... where the cofactor
+  // has them)
   {
     std::vector<std::uint8_t> d(S::point_bytes, 0);
     d[0] = 0x04;
@@ -411,11 +448,15 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
       if (!y) continue;
       auto cof = Fp::uint_type::from_u64(TestType::cofactor);
       while ((cof.limb[0] & 1) == 0) cof = cof >> 1;
-      auto small = O::mul(TestType::q.template resize<Fp::uint_type::limbs>(), typename O::maybe_point(typename O::point{x, *y}));
+      auto small = O::mul(TestType::q.template resize<Fp::uint_type::limbs>(),
+                          typename O::maybe_point(typename O::point{x, *y}));
       small = O::mul(cof, small);
       if (!small || !O::add(small, small)) continue;  // need order >= 4
-      REQUIRE(!O::mul(Fp::uint_type::from_u64(TestType::cofactor), small).has_value());  // small order indeed
-      auto enc = vec(skm::ec::encode_uncompressed(typename S::point{small->x, small->y, skm::ct::choice::no()}).value());
+      REQUIRE(!O::mul(Fp::uint_type::from_u64(TestType::cofactor), small)
+                   .has_value());  // small order indeed
+      auto enc = vec(
+          skm::ec::encode_uncompressed(typename S::point{small->x, small->y, skm::ct::choice::no()})
+              .value());
       enc.insert(enc.end(), good.begin() + S::point_bytes, good.end());
       bad.push_back(enc);
       ++found;

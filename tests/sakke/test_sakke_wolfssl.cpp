@@ -36,7 +36,9 @@ struct wolf_rng {
   WC_RNG rng;
   wolf_rng() { REQUIRE(wc_InitRng(&rng) == 0); }
   ~wolf_rng() { wc_FreeRng(&rng); }
-  void GenerateBlock(std::uint8_t* out, std::size_t n) { REQUIRE(wc_RNG_GenerateBlock(&rng, out, static_cast<word32>(n)) == 0); }
+  void GenerateBlock(std::uint8_t* out, std::size_t n) {
+    REQUIRE(wc_RNG_GenerateBlock(&rng, out, static_cast<word32>(n)) == 0);
+  }
 };
 
 struct wolf_point {
@@ -75,7 +77,8 @@ struct wolf_key {
     bytes h = ssv;
     bytes r(257);
     word16 r_sz = static_cast<word16>(r.size());
-    REQUIRE(wc_MakeSakkeEncapsulatedSSV(&key, WC_HASH_TYPE_SHA256, h.data(), static_cast<word16>(h.size()), r.data(), &r_sz) == 0);
+    REQUIRE(wc_MakeSakkeEncapsulatedSSV(&key, WC_HASH_TYPE_SHA256, h.data(),
+                                        static_cast<word16>(h.size()), r.data(), &r_sz) == 0);
     REQUIRE(r_sz == 257);
     r.insert(r.end(), h.begin(), h.end());
     return r;
@@ -84,7 +87,9 @@ struct wolf_key {
   bytes decapsulate(const bytes& id, const bytes& data) {
     REQUIRE(wc_SetSakkeIdentity(&key, id.data(), static_cast<word16>(id.size())) == 0);
     bytes ssv(data.end() - 16, data.end());
-    if (wc_DeriveSakkeSSV(&key, WC_HASH_TYPE_SHA256, ssv.data(), static_cast<word16>(ssv.size()), data.data(), 257) != 0) return {};
+    if (wc_DeriveSakkeSSV(&key, WC_HASH_TYPE_SHA256, ssv.data(), static_cast<word16>(ssv.size()),
+                          data.data(), 257) != 0)
+      return {};
     return ssv;
   }
 };
@@ -113,7 +118,8 @@ bytes vec(const std::array<std::uint8_t, N>& a) {
 
 }  // namespace
 
-TEST_CASE("wolfSSL KMS keys and RSKs work in skm; wolfSSL encapsulations decapsulate in skm", "[wolfssl][sakke]") {
+TEST_CASE("wolfSSL KMS keys and RSKs work in skm; wolfSSL encapsulations decapsulate in skm",
+          "[wolfssl][sakke]") {
   wolf_rng rng;
   wolf_key wkms;
   REQUIRE(wc_MakeSakkeKey(&wkms.key, &rng.rng) == 0);
@@ -150,14 +156,16 @@ TEST_CASE("wolfSSL KMS keys and RSKs work in skm; wolfSSL encapsulations decapsu
   }
 }
 
-TEST_CASE("skm KMS keys and RSKs work in wolfSSL; skm encapsulations decapsulate in wolfSSL", "[wolfssl][sakke]") {
+TEST_CASE("skm KMS keys and RSKs work in wolfSSL; skm encapsulations decapsulate in wolfSSL",
+          "[wolfssl][sakke]") {
   wolf_rng rng;
   const auto kms = skm::sakke::kms<sakke_param_set_1>::generate(rng);
   const auto z = kms.public_key().encode();
   // wolfSSL imports skm's master secret and derives the same public key and RSKs
   wolf_key wkms;
   const auto secret = kms.export_master_secret();
-  REQUIRE(wc_ImportSakkePrivateKey(&wkms.key, secret.data(), static_cast<word32>(secret.size())) == 0);
+  REQUIRE(wc_ImportSakkePrivateKey(&wkms.key, secret.data(), static_cast<word32>(secret.size())) ==
+          0);
   wolf_point wz;
   REQUIRE(wc_MakeSakkePublicKey(&wkms.key, wz.p) == 0);
   REQUIRE(wkms.encode_rsk(wz.p) == vec(z));  // (any point encodes as 0x04 || x || y)
@@ -168,16 +176,19 @@ TEST_CASE("skm KMS keys and RSKs work in wolfSSL; skm encapsulations decapsulate
     REQUIRE(rsk.has_value());
     const bytes rsk_bytes = vec(skm::ec::encode_uncompressed(*rsk).value());
     wolf_point wolf_rsk_from_kms;
-    REQUIRE(wc_MakeSakkeRsk(&wkms.key, id.data(), static_cast<word16>(id.size()), wolf_rsk_from_kms.p) == 0);
+    REQUIRE(wc_MakeSakkeRsk(&wkms.key, id.data(), static_cast<word16>(id.size()),
+                            wolf_rsk_from_kms.p) == 0);
     REQUIRE(wkms.encode_rsk(wolf_rsk_from_kms.p) == rsk_bytes);
 
     // wolfSSL as the receiver: import Z and the skm-issued RSK, validate it, decapsulate
     wolf_key user;
     REQUIRE(wc_ImportSakkePublicKey(&user.key, z.data(), static_cast<word32>(z.size()), 0) == 0);
     wolf_point wrsk;
-    REQUIRE(wc_DecodeSakkeRsk(&user.key, rsk_bytes.data(), static_cast<word32>(rsk_bytes.size()), wrsk.p) == 0);
+    REQUIRE(wc_DecodeSakkeRsk(&user.key, rsk_bytes.data(), static_cast<word32>(rsk_bytes.size()),
+                              wrsk.p) == 0);
     int valid = 0;
-    REQUIRE(wc_ValidateSakkeRsk(&user.key, id.data(), static_cast<word16>(id.size()), wrsk.p, &valid) == 0);
+    REQUIRE(wc_ValidateSakkeRsk(&user.key, id.data(), static_cast<word16>(id.size()), wrsk.p,
+                                &valid) == 0);
     REQUIRE(valid == 1);
     REQUIRE(wc_SetSakkeRsk(&user.key, wrsk.p, nullptr, 0) == 0);
     const auto to = skm::sakke::recipient<sakke_param_set_1>::create(kms.public_key(), id);
@@ -194,19 +205,23 @@ TEST_CASE("skm KMS keys and RSKs work in wolfSSL; skm encapsulations decapsulate
   }
 }
 
-TEST_CASE("interop where g^r = w or a coordinate of R has a leading zero octet", "[wolfssl][sakke]") {
+TEST_CASE("interop where g^r = w or a coordinate of R has a leading zero octet",
+          "[wolfssl][sakke]") {
   wolf_rng rng;
   const auto kms = skm::sakke::kms<sakke_param_set_1>::generate(rng);
   const auto z = kms.public_key().encode();
-  const bytes id = {0x00, 0x32, 0x30, 0x31, 0x31, 0x2D, 0x30, 0x32, 0x00, 0x74, 0x65, 0x6C, 0x3A, 0x2B, 0x34, 0x34};
+  const bytes id = {0x00, 0x32, 0x30, 0x31, 0x31, 0x2D, 0x30, 0x32,
+                    0x00, 0x74, 0x65, 0x6C, 0x3A, 0x2B, 0x34, 0x34};
   const auto rsk = kms.issue_rsk(id).value();
-  const auto rec = skm::sakke::receiver<sakke_param_set_1>::create(kms.public_key(), id, rsk).value();
+  const auto rec =
+      skm::sakke::receiver<sakke_param_set_1>::create(kms.public_key(), id, rsk).value();
   const auto to = skm::sakke::recipient<sakke_param_set_1>::create(kms.public_key(), id).value();
   wolf_key user;
   REQUIRE(wc_ImportSakkePublicKey(&user.key, z.data(), static_cast<word32>(z.size()), 0) == 0);
   const bytes rsk_bytes = vec(skm::ec::encode_uncompressed(rsk).value());
   wolf_point wrsk;
-  REQUIRE(wc_DecodeSakkeRsk(&user.key, rsk_bytes.data(), static_cast<word32>(rsk_bytes.size()), wrsk.p) == 0);
+  REQUIRE(wc_DecodeSakkeRsk(&user.key, rsk_bytes.data(), static_cast<word32>(rsk_bytes.size()),
+                            wrsk.p) == 0);
   REQUIRE(wc_SetSakkeRsk(&user.key, wrsk.p, nullptr, 0) == 0);
 
   // Search SSVs: g^r with a leading zero octet comes about once in 150 (the top octet of a

@@ -20,6 +20,8 @@ template <class T>
 void declassify(const T& v) {
   (void)VALGRIND_MAKE_MEM_DEFINED(&v, sizeof(v));
 }
-inline void declassify_bytes(std::span<const std::uint8_t> s) { (void)VALGRIND_MAKE_MEM_DEFINED(s.data(), s.size()); }
+inline void declassify_bytes(std::span<const std::uint8_t> s) {
+  (void)VALGRIND_MAKE_MEM_DEFINED(s.data(), s.size());
+}
 
 }  // namespace skm::test

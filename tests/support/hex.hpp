@@ -15,11 +15,16 @@ inline std::vector<std::uint8_t> unhex(std::string_view s) {
   int hi = -1;
   for (const char c : s) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else if (c == ' ' || c == '\n' || c == '\t') continue;
-    else throw std::invalid_argument("unhex: not a hex digit in test data");
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else if (c == ' ' || c == '\n' || c == '\t')
+      continue;
+    else
+      throw std::invalid_argument("unhex: not a hex digit in test data");
     if (hi < 0) {
       hi = d;
     } else {

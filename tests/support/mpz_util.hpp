@@ -22,7 +22,8 @@ mpz_class to_mpz(const uint<N>& v) {
 template <std::size_t N>
 uint<N> from_mpz(const mpz_class& v) {
   uint<N> r;
-  if (mpz_sizeinbase(v.get_mpz_t(), 2) > 64 * N) throw std::out_of_range("from_mpz: value too wide");
+  if (mpz_sizeinbase(v.get_mpz_t(), 2) > 64 * N)
+    throw std::out_of_range("from_mpz: value too wide");
   mpz_export(r.limb.data(), nullptr, -1, sizeof(limb_t), 0, 0, v.get_mpz_t());
   return r;
 }
@@ -44,10 +45,11 @@ class operand_source {
  public:
   operand_source(const uint<N>& m, std::uint64_t seed) : m_(to_mpz(m)), rng_(seed) {
     const mpz_class one = 1;
-    for (mpz_class v : {mpz_class(0), mpz_class(1), mpz_class(2), mpz_class(m_ - 1), mpz_class(m_ - 2),
-                        mpz_class((m_ - 1) / 2), mpz_class((m_ + 1) / 2)})
+    for (mpz_class v : {mpz_class(0), mpz_class(1), mpz_class(2), mpz_class(m_ - 1),
+                        mpz_class(m_ - 2), mpz_class((m_ - 1) / 2), mpz_class((m_ + 1) / 2)})
       edges_.push_back(v);
-    for (std::size_t limbs = 1; limbs < N; ++limbs) edges_.push_back((one << (64 * limbs)) - 1);  // leading zero limbs
+    for (std::size_t limbs = 1; limbs < N; ++limbs)
+      edges_.push_back((one << (64 * limbs)) - 1);  // leading zero limbs
     for (std::size_t limbs = 1; limbs < N; ++limbs) edges_.push_back(one << (64 * limbs));
     edges_.push_back(((one << mpz_sizeinbase(m_.get_mpz_t(), 2)) - 1) % m_);  // all ones, reduced
     mpz_class alternating = 0;

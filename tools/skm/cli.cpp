@@ -22,7 +22,8 @@ namespace skm::cli {
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-arguments::arguments(std::span<char* const> args, std::initializer_list<option_spec> specs, std::string command)
+arguments::arguments(std::span<char* const> args, std::initializer_list<option_spec> specs,
+                     std::string command)
     : command_(std::move(command)) {
   bool options_done = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -89,7 +90,8 @@ std::optional<std::string> arguments::one_of(std::initializer_list<std::string_v
   std::optional<std::string> given;
   for (const auto n : names) {
     if (!has(n)) continue;
-    if (given) throw error("options --" + *given + " and --" + std::string(n) + " exclude each other");
+    if (given)
+      throw error("options --" + *given + " and --" + std::string(n) + " exclude each other");
     given = std::string(n);
   }
   return given;
@@ -114,7 +116,11 @@ std::optional<std::uint64_t> arguments::optional_u64(std::string_view name) cons
 }
 
 std::uint64_t parse_u64(std::string_view text, std::string_view what) {
-  const auto bad = [&] { return usage_error(std::string(what) + " must be a non-negative decimal integer below 2^64, not '" + std::string(text) + "'"); };
+  const auto bad = [&] {
+    return usage_error(std::string(what) +
+                       " must be a non-negative decimal integer below 2^64, not '" +
+                       std::string(text) + "'");
+  };
   if (text.empty() || text.size() > 20) throw bad();
   std::uint64_t v = 0;
   for (const char c : text) {
@@ -169,8 +175,9 @@ std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
 }
 
 std::string hex32(std::uint32_t v) {
-  const std::array<std::uint8_t, 4> b{static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-                                      static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+  const std::array<std::uint8_t, 4> b{
+      static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+      static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
   return to_hex(b);
 }
 
@@ -248,7 +255,8 @@ json& json::string(std::string_view v) {
       // Copy a well-formed UTF-8 sequence; any other byte is shown as the code point of its value.
       std::size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
       bool ok = n != 0 && i + n <= v.size() && c != 0xC0 && c != 0xC1 && c < 0xF5;
-      for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(v[i + k]) & 0xC0) == 0x80;
+      for (std::size_t k = 1; ok && k < n; ++k)
+        ok = (static_cast<unsigned char>(v[i + k]) & 0xC0) == 0x80;
       if (ok) {
         out_.append(v.substr(i, n));
         i += n - 1;
@@ -288,7 +296,9 @@ json& json::null() {
 // Time
 
 km::ntp_time now() {
-  const auto unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
   const auto t = km::from_unix_seconds(static_cast<std::int64_t>(unix_seconds));
   if (!t) throw failure("the system clock is before 1900");
   return *t;
@@ -300,13 +310,15 @@ std::string iso(km::ntp_time t) {
   return *s;
 }
 
-km::ntp_time time_argument(const arguments& a, std::string_view time_option, std::string_view date_option, km::ntp_time fallback) {
+km::ntp_time time_argument(const arguments& a, std::string_view time_option,
+                           std::string_view date_option, km::ntp_time fallback) {
   const auto which = a.one_of({time_option, date_option});
   if (!which) return fallback;
   if (*which == time_option) return km::ntp_time{a.u64(time_option), 0};
   const auto text = a.required(date_option);
   const auto t = km::parse_iso8601(text);
-  if (!t) throw a.error("--" + std::string(date_option) + " '" + text + "': " + km::describe(t.error()));
+  if (!t)
+    throw a.error("--" + std::string(date_option) + " '" + text + "': " + km::describe(t.error()));
   return *t;
 }
 
@@ -370,24 +382,31 @@ bool is_text(std::string_view s) {
 
 std::vector<std::uint8_t> decode_base64(std::string_view text, std::string_view form) {
   auto bytes = mikey::base64::decode(text);
-  if (!bytes) throw failure("MESSAGE " + std::string(form) + " does not decode: " + mikey::to_string(bytes.error()));
+  if (!bytes)
+    throw failure("MESSAGE " + std::string(form) +
+                  " does not decode: " + mikey::to_string(bytes.error()));
   return std::move(*bytes);
 }
 
 std::vector<std::uint8_t> decode_text_message(std::string_view text) {
   text = trim(text);
   if (text.empty()) throw failure("MESSAGE is empty");
-  if (text.find("a=key-mgmt:") != std::string_view::npos && text.find('\n') != std::string_view::npos) {
+  if (text.find("a=key-mgmt:") != std::string_view::npos &&
+      text.find('\n') != std::string_view::npos) {
     auto bytes = mikey::sdp::find_key_mgmt(text);
-    if (!bytes) throw failure("MESSAGE SDP does not hold a MIKEY key-mgmt line: " + mikey::to_string(bytes.error()));
+    if (!bytes)
+      throw failure("MESSAGE SDP does not hold a MIKEY key-mgmt line: " +
+                    mikey::to_string(bytes.error()));
     return std::move(*bytes);
   }
   if (text.starts_with("a=key-mgmt:") || text.starts_with("key-mgmt:")) {
     auto bytes = mikey::sdp::parse_key_mgmt(text);
-    if (!bytes) throw failure("MESSAGE key-mgmt line does not decode: " + mikey::to_string(bytes.error()));
+    if (!bytes)
+      throw failure("MESSAGE key-mgmt line does not decode: " + mikey::to_string(bytes.error()));
     return std::move(*bytes);
   }
-  if (text.starts_with("mikey ")) return decode_base64(trim(text.substr(6)), "base64 after 'mikey'");
+  if (text.starts_with("mikey "))
+    return decode_base64(trim(text.substr(6)), "base64 after 'mikey'");
   if (auto hex = from_hex(text)) return std::move(*hex);
   return decode_base64(text, "(neither hex nor base64)");
 }
@@ -398,7 +417,8 @@ std::vector<std::uint8_t> read_message(const arguments& a) {
   const auto& p = a.positional();
   if (p.empty()) throw a.error("MESSAGE is missing");
   if (p.size() == 2 && p[0] == "mikey") return decode_text_message("mikey " + p[1]);
-  if (p.size() != 1) throw a.error("expected one MESSAGE, got " + std::to_string(p.size()) + " arguments");
+  if (p.size() != 1)
+    throw a.error("expected one MESSAGE, got " + std::to_string(p.size()) + " arguments");
   const std::string& m = p[0];
   if (!m.starts_with("@")) return decode_text_message(m);
   std::string content;
@@ -413,6 +433,8 @@ std::vector<std::uint8_t> read_message(const arguments& a) {
   return decode_text_message(content);
 }
 
-std::string key_mgmt_value(std::span<const std::uint8_t> message) { return "mikey " + mikey::base64::encode(message); }
+std::string key_mgmt_value(std::span<const std::uint8_t> message) {
+  return "mikey " + mikey::base64::encode(message);
+}
 
 }  // namespace skm::cli

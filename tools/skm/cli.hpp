@@ -45,23 +45,28 @@ struct option_spec {
 /// accepts `--help` / `-h`. Unknown or repeated options are usage errors naming the command.
 class arguments {
  public:
-  arguments(std::span<char* const> args, std::initializer_list<option_spec> specs, std::string command);
+  arguments(std::span<char* const> args, std::initializer_list<option_spec> specs,
+            std::string command);
 
   [[nodiscard]] bool help() const noexcept { return help_; }
   [[nodiscard]] bool flag(std::string_view name) const;
   [[nodiscard]] std::optional<std::string> value(std::string_view name) const;
   [[nodiscard]] std::string required(std::string_view name) const;
-  [[nodiscard]] bool has(std::string_view name) const { return values_.count(std::string(name)) != 0; }
+  [[nodiscard]] bool has(std::string_view name) const {
+    return values_.count(std::string(name)) != 0;
+  }
   [[nodiscard]] const std::vector<std::string>& positional() const noexcept { return positional_; }
   [[nodiscard]] const std::string& command() const noexcept { return command_; }
 
   /// A usage error about this command ("… (see 'skm uid --help')").
   [[nodiscard]] usage_error error(const std::string& sentence) const;
   /// At most one of `names` may be given; returns the one given, if any.
-  [[nodiscard]] std::optional<std::string> one_of(std::initializer_list<std::string_view> names) const;
+  [[nodiscard]] std::optional<std::string> one_of(
+      std::initializer_list<std::string_view> names) const;
   void no_positionals() const;
 
-  [[nodiscard]] std::uint64_t u64(std::string_view name) const;  ///< the required option as a number
+  [[nodiscard]] std::uint64_t u64(
+      std::string_view name) const;  ///< the required option as a number
   [[nodiscard]] std::optional<std::uint64_t> optional_u64(std::string_view name) const;
 
  private:
@@ -121,7 +126,8 @@ class json {
 [[nodiscard]] std::string iso(km::ntp_time t);
 /// The instant named by --time NTP_SECONDS or --date ISO-8601 (whichever of `time_option`,
 /// `date_option` is given), else `fallback`.
-[[nodiscard]] km::ntp_time time_argument(const arguments& a, std::string_view time_option, std::string_view date_option, km::ntp_time fallback);
+[[nodiscard]] km::ntp_time time_argument(const arguments& a, std::string_view time_option,
+                                         std::string_view date_option, km::ntp_time fallback);
 
 // ---------------------------------------------------------------------------------------------
 // Files
@@ -129,7 +135,8 @@ class json {
 [[nodiscard]] std::string read_file(const std::string& path);
 /// Writes `data` to `path`; with `private_file` the file is created with mode 0600 (and must not
 /// exist yet when `exclusive`).
-void write_file(const std::string& path, std::string_view data, bool private_file, bool exclusive = false);
+void write_file(const std::string& path, std::string_view data, bool private_file,
+                bool exclusive = false);
 void make_directory(const std::string& path);
 
 // ---------------------------------------------------------------------------------------------

@@ -98,7 +98,9 @@ std::string ms(double v) {
 
 std::string id_text(km::sk_id id) {
   const auto n = km::purpose_name(id.purpose());
-  return hex32(id.value()) + " (purpose tag " + std::to_string(static_cast<unsigned>(id.purpose())) + " = " + (n.empty() ? "?" : std::string(n)) + ")";
+  return hex32(id.value()) + " (purpose tag " +
+         std::to_string(static_cast<unsigned>(id.purpose())) + " = " +
+         (n.empty() ? "?" : std::string(n)) + ")";
 }
 
 template <class T>
@@ -114,8 +116,9 @@ struct client_keys {
 };
 
 /// A user as a client holds it: the key set received as KmsKeyProv XML, parsed and validated.
-client_keys provision(narrator& n, const km::skm_server& kms, const km::xml::kms_certificate& cert, const km::community& c,
-                          std::string_view uri, std::uint64_t period, os_random& rng) {
+client_keys provision(narrator& n, const km::skm_server& kms, const km::xml::kms_certificate& cert,
+                      const km::community& c, std::string_view uri, std::uint64_t period,
+                      os_random& rng) {
   n.step("SKM-S provisions " + std::string(uri) + " for key period " + std::to_string(period));
   km::user_key_set issued;
   const double t_issue = timed([&] {
@@ -124,13 +127,16 @@ client_keys provision(narrator& n, const km::skm_server& kms, const km::xml::kms
     issued = std::move(*k);
   });
   n.line("UID (TS 33.180 F.2.1)  " + to_hex(issued.id));
-  n.line("RSK " + std::to_string(issued.rsk.size()) + " octets (SAKKE), SSK " + std::to_string(issued.ssk.size()) + " octets and PVT " +
-         std::to_string(issued.pvt.size()) + " octets (ECCSI); issued and self-checked in " + ms(t_issue));
+  n.line("RSK " + std::to_string(issued.rsk.size()) + " octets (SAKKE), SSK " +
+         std::to_string(issued.ssk.size()) + " octets and PVT " +
+         std::to_string(issued.pvt.size()) + " octets (ECCSI); issued and self-checked in " +
+         ms(t_issue));
   km::xml::kms_key_prov_response r;
   r.header.user_uri = std::string(uri);
   r.header.kms_uri = std::string(kms_uri);
   r.header.time = now();
-  r.header.client_req_url = "https://" + std::string(kms_uri) + "/keymanagement/identity/v1/keyprov";
+  r.header.client_req_url =
+      "https://" + std::string(kms_uri) + "/keymanagement/identity/v1/keyprov";
   r.key_sets.push_back(km::xml::make_key_set(issued));
   const auto doc = km::xml::write_kms_key_prov(r);
   if (!doc) throw failure("writing the key set: " + doc.error().message());
@@ -140,11 +146,15 @@ client_keys provision(narrator& n, const km::skm_server& kms, const km::xml::kms
     if (!parsed) throw failure("the client rejects its key set: " + parsed.error().message());
     const auto set = km::xml::user_keys_from_key_set(parsed->key_sets.front(), cert);
     if (!set) throw failure("the client rejects its key set: " + set.error().message());
-    keys.emplace(client_keys{need(km::period_keys::create(c, *set), "the client's key set"), need(km::period_keys::create(c, *set), "the client's key set")});
+    keys.emplace(client_keys{need(km::period_keys::create(c, *set), "the client's key set"),
+                             need(km::period_keys::create(c, *set), "the client's key set")});
   });
-  n.line("KmsKeyProv XML " + std::to_string(doc->size()) + " octets; the client parsed it and validated the keys (RFC 6508 §6.1.2, RFC 6507 §5.1.2) in " +
-         ms(t_client));
-  n.check(keys->sending.id() == issued.id, "the client's UID recomputed from URI, KMS and period equals the issued one");
+  n.line(
+      "KmsKeyProv XML " + std::to_string(doc->size()) +
+      " octets; the client parsed it and validated the keys (RFC 6508 §6.1.2, RFC 6507 §5.1.2) in " +
+      ms(t_client));
+  n.check(keys->sending.id() == issued.id,
+          "the client's UID recomputed from URI, KMS and period equals the issued one");
   return std::move(*keys);
 }
 
@@ -157,11 +167,13 @@ template <class M>
 srtp_text srtp_of(const M& m, std::uint8_t cs_id, km::key_purpose purpose, km::sk_id key_id) {
   const auto s = km::session_keys(m, cs_id);
   if (!s) throw failure(std::string("SRTP derivation: ") + km::describe(s.error()));
-  return {to_hex(s->key.span()), to_hex(s->salt.span()), to_hex(km::mki(purpose, key_id, m.csb_id))};
+  return {to_hex(s->key.span()), to_hex(s->salt.span()),
+          to_hex(km::mki(purpose, key_id, m.csb_id))};
 }
 
 void show_srtp(narrator& n, const std::string& who, std::uint8_t cs_id, const srtp_text& s) {
-  n.line(who + " SRTP (CS " + std::to_string(cs_id) + "): master key " + s.key + ", master salt " + s.salt + ", MKI " + s.mki);
+  n.line(who + " SRTP (CS " + std::to_string(cs_id) + "): master key " + s.key + ", master salt " +
+         s.salt + ", MKI " + s.mki);
 }
 
 }  // namespace
@@ -179,24 +191,31 @@ int run_demo(std::span<char* const> args) {
   const km::ntp_time t = now();
   const km::key_period_schedule schedule{2592000, 0};
 
-  std::cout << "skm demo: MIKEY-SAKKE key distribution (RFC 6507, 6508, 6509; TS 33.180) end to end, in memory\n";
+  std::cout
+      << "skm demo: MIKEY-SAKKE key distribution (RFC 6507, 6508, 6509; TS 33.180) end to end, in memory\n";
   std::cout << "time " << iso(t) << " (NTP " << t.seconds << ")\n";
 
   // 1. The community.
   n.step("SKM-S creates the community " + std::string(kms_uri));
   auto server = km::skm_server::generate({std::string(kms_uri), schedule}, rng);
-  if (!server) throw failure(std::string("creating the community: ") + km::describe(server.error()));
+  if (!server)
+    throw failure(std::string("creating the community: ") + km::describe(server.error()));
   const auto period = server->period_at(t);
   if (!period) throw failure(std::string("key period: ") + km::describe(period.error()));
-  n.line("key period " + std::to_string(schedule.length_seconds) + " s from 1900-01-01; now in period " + std::to_string(*period));
-  n.line("Z    (SAKKE KMS public key, parameter set 1) " + std::to_string(server->public_values().z.size()) + " octets");
-  n.line("KPAK (ECCSI KMS public authentication key)   " + std::to_string(server->public_values().kpak.size()) + " octets");
+  n.line("key period " + std::to_string(schedule.length_seconds) +
+         " s from 1900-01-01; now in period " + std::to_string(*period));
+  n.line("Z    (SAKKE KMS public key, parameter set 1) " +
+         std::to_string(server->public_values().z.size()) + " octets");
+  n.line("KPAK (ECCSI KMS public authentication key)   " +
+         std::to_string(server->public_values().kpak.size()) + " octets");
   km::xml::kms_init_response init;
   init.header.user_uri = std::string(kms_uri);
   init.header.kms_uri = std::string(kms_uri);
   init.header.time = t;
-  init.header.client_req_url = "https://" + std::string(kms_uri) + "/keymanagement/identity/v1/init";
-  init.certificate = km::xml::make_certificate(server->public_values(), std::string(kms_uri) + ".root");
+  init.header.client_req_url =
+      "https://" + std::string(kms_uri) + "/keymanagement/identity/v1/init";
+  init.certificate =
+      km::xml::make_certificate(server->public_values(), std::string(kms_uri) + ".root");
   const auto cert_xml = km::xml::write_kms_init(init);
   if (!cert_xml) throw failure("writing the certificate: " + cert_xml.error().message());
   km::xml::kms_certificate cert;
@@ -209,8 +228,10 @@ int run_demo(std::span<char* const> args) {
     if (!values) throw failure("the client rejects the certificate: " + values.error().message());
     community.emplace(need(km::community::create(*values), "the community"));
   });
-  n.line("KmsCertificate XML " + std::to_string(cert_xml->size()) + " octets; a client parsed it and validated Z (order q) and KPAK in " + ms(t_cert));
-  n.check(community->values().z == server->public_values().z && community->values().kpak == server->public_values().kpak,
+  n.line("KmsCertificate XML " + std::to_string(cert_xml->size()) +
+         " octets; a client parsed it and validated Z (order q) and KPAK in " + ms(t_cert));
+  n.check(community->values().z == server->public_values().z &&
+              community->values().kpak == server->public_values().kpak,
           "the certificate carries the KMS's Z and KPAK");
 
   // 2. The users.
@@ -224,9 +245,12 @@ int run_demo(std::span<char* const> args) {
   km::i_message_receiver alice_rx{std::string(alice_uri)};
   bob_rx.trust(*community);
   alice_rx.trust(*community);
-  if (auto r = bob_rx.add_keys(std::move(bob_keys.receiving)); !r) throw failure("Bob's receiver: " + r.error().message());
-  if (auto r = alice_rx.add_keys(std::move(alice_keys.receiving)); !r) throw failure("Alice's receiver: " + r.error().message());
-  const auto identities = a.flag("hide-ids") ? km::identity_form::hashed_uid : km::identity_form::uri;
+  if (auto r = bob_rx.add_keys(std::move(bob_keys.receiving)); !r)
+    throw failure("Bob's receiver: " + r.error().message());
+  if (auto r = alice_rx.add_keys(std::move(alice_keys.receiving)); !r)
+    throw failure("Alice's receiver: " + r.error().message());
+  const auto identities =
+      a.flag("hide-ids") ? km::identity_form::hashed_uid : km::identity_form::uri;
 
   // 3. Private call.
   n.step("Alice sends Bob a private call key (PCK)");
@@ -234,13 +258,19 @@ int run_demo(std::span<char* const> args) {
   pck_opt.purpose = km::key_purpose::pck;
   pck_opt.identities = identities;
   std::optional<km::i_message> pck;
-  const double t_pck = timed([&] { pck.emplace(need(km::create_i_message(alice, *community, bob_uri, *community, t, pck_opt, rng), "Alice's I_MESSAGE")); });
-  n.line("I_MESSAGE " + std::to_string(pck->bytes.size()) + " octets (SAKKE encapsulation to Bob's UID, ECCSI signature with Alice's) in " + ms(t_pck));
+  const double t_pck = timed([&] {
+    pck.emplace(need(km::create_i_message(alice, *community, bob_uri, *community, t, pck_opt, rng),
+                     "Alice's I_MESSAGE"));
+  });
+  n.line("I_MESSAGE " + std::to_string(pck->bytes.size()) +
+         " octets (SAKKE encapsulation to Bob's UID, ECCSI signature with Alice's) in " +
+         ms(t_pck));
   n.line("PCK     " + to_hex(pck->key.span()));
   n.line("PCK-ID  " + id_text(pck->key_id));
   n.line("SDP     a=key-mgmt:" + key_mgmt_value(pck->bytes).substr(0, 60) + "...");
 
-  const auto refused = [&](km::i_message_receiver& rx, const std::vector<std::uint8_t>& m, km::i_message_error expected, const std::string& what) {
+  const auto refused = [&](km::i_message_receiver& rx, const std::vector<std::uint8_t>& m,
+                           km::i_message_error expected, const std::string& what) {
     const auto r = rx.process(m, t);
     const bool ok = !r && r.error().code == expected;
     n.check(ok, what + ": " + (r ? std::string("accepted") : r.error().message()));
@@ -248,13 +278,18 @@ int run_demo(std::span<char* const> args) {
   n.step("Bob verifies and extracts the PCK");
   auto tampered = pck->bytes;
   tampered[tampered.size() - 70] ^= 0x01;  // one bit of the signature's s
-  refused(bob_rx, tampered, km::i_message_error::signature_invalid, "a copy with one bit flipped in the signature is refused");
+  refused(bob_rx, tampered, km::i_message_error::signature_invalid,
+          "a copy with one bit flipped in the signature is refused");
   std::optional<km::received_key> bob_pck;
-  const double t_open = timed([&] { bob_pck.emplace(need(bob_rx.process(pck->bytes, t), "Bob rejects Alice's I_MESSAGE")); });
-  n.line("signature verified and SAKKE payload opened in " + ms(t_open) + "; initiator " +
-         (bob_pck->initiator_uri ? *bob_pck->initiator_uri : "UID " + to_hex(bob_pck->initiator_uid)));
+  const double t_open = timed([&] {
+    bob_pck.emplace(need(bob_rx.process(pck->bytes, t), "Bob rejects Alice's I_MESSAGE"));
+  });
+  n.line(
+      "signature verified and SAKKE payload opened in " + ms(t_open) + "; initiator " +
+      (bob_pck->initiator_uri ? *bob_pck->initiator_uri : "UID " + to_hex(bob_pck->initiator_uid)));
   n.check(bob_pck->key.ct_equal(pck->key.span()).declassify(), "Bob's PCK equals Alice's");
-  n.check(bob_pck->key_id == pck->key_id && bob_pck->purpose == km::key_purpose::pck, "Bob's PCK-ID " + hex32(bob_pck->key_id.value()) + " and purpose PCK");
+  n.check(bob_pck->key_id == pck->key_id && bob_pck->purpose == km::key_purpose::pck,
+          "Bob's PCK-ID " + hex32(bob_pck->key_id.value()) + " and purpose PCK");
   n.check(bob_pck->initiator_uid == alice.id(), "the signer is Alice's UID for this key period");
   const auto alice_srtp = srtp_of(*pck, 0, pck->purpose, pck->key_id);
   const auto bob_srtp = srtp_of(*bob_pck, 0, bob_pck->purpose, bob_pck->key_id);
@@ -269,29 +304,39 @@ int run_demo(std::span<char* const> args) {
   gmk_opt.identities = identities;
   std::optional<km::i_message> to_alice, to_bob;
   const double t_gmk = timed([&] {
-    to_alice.emplace(need(km::create_i_message(gms, *community, alice_uri, *community, t, gmk_opt, rng), "the GMS's I_MESSAGE to Alice"));
+    to_alice.emplace(
+        need(km::create_i_message(gms, *community, alice_uri, *community, t, gmk_opt, rng),
+             "the GMS's I_MESSAGE to Alice"));
     gmk_opt.key = to_alice->key.span();  // the same GMK and GMK-ID for every member
     gmk_opt.key_id = to_alice->key_id;
-    to_bob.emplace(need(km::create_i_message(gms, *community, bob_uri, *community, t, gmk_opt, rng), "the GMS's I_MESSAGE to Bob"));
+    to_bob.emplace(need(km::create_i_message(gms, *community, bob_uri, *community, t, gmk_opt, rng),
+                        "the GMS's I_MESSAGE to Bob"));
   });
-  n.line("two I_MESSAGEs of " + std::to_string(to_alice->bytes.size()) + " and " + std::to_string(to_bob->bytes.size()) + " octets in " + ms(t_gmk));
+  n.line("two I_MESSAGEs of " + std::to_string(to_alice->bytes.size()) + " and " +
+         std::to_string(to_bob->bytes.size()) + " octets in " + ms(t_gmk));
   n.line("GMK     " + to_hex(to_alice->key.span()));
   n.line("GMK-ID  " + id_text(to_alice->key_id));
-  n.line("GUK-ID for Alice " + hex32(to_alice->csb_id.value()) + ", for Bob " + hex32(to_bob->csb_id.value()) + " (GMK-ID xor a per-user salt)");
+  n.line("GUK-ID for Alice " + hex32(to_alice->csb_id.value()) + ", for Bob " +
+         hex32(to_bob->csb_id.value()) + " (GMK-ID xor a per-user salt)");
 
   n.step("Alice and Bob verify and extract the GMK");
   std::optional<km::received_key> alice_gmk, bob_gmk;
   const double t_gopen = timed([&] {
-    alice_gmk.emplace(need(alice_rx.process(to_alice->bytes, t), "Alice rejects the GMS's I_MESSAGE"));
+    alice_gmk.emplace(
+        need(alice_rx.process(to_alice->bytes, t), "Alice rejects the GMS's I_MESSAGE"));
     bob_gmk.emplace(need(bob_rx.process(to_bob->bytes, t), "Bob rejects the GMS's I_MESSAGE"));
   });
   n.line("both opened in " + ms(t_gopen));
-  n.check(alice_gmk->key.ct_equal(to_alice->key.span()).declassify() && bob_gmk->key.ct_equal(to_alice->key.span()).declassify(),
+  n.check(alice_gmk->key.ct_equal(to_alice->key.span()).declassify() &&
+              bob_gmk->key.ct_equal(to_alice->key.span()).declassify(),
           "Alice and Bob hold the GMK the GMS sent");
-  n.check(alice_gmk->key_id == to_alice->key_id && bob_gmk->key_id == to_alice->key_id && alice_gmk->purpose == km::key_purpose::gmk,
+  n.check(alice_gmk->key_id == to_alice->key_id && bob_gmk->key_id == to_alice->key_id &&
+              alice_gmk->purpose == km::key_purpose::gmk,
           "both recovered GMK-ID " + hex32(to_alice->key_id.value()) + " from their GUK-IDs");
-  n.check(alice_gmk->cs_ids == std::vector<std::uint8_t>{km::cs_id_mcptt_group_call} && bob_gmk->cs_ids == alice_gmk->cs_ids,
-          "crypto session " + std::to_string(km::cs_id_mcptt_group_call) + " (MCPTT group call) announced to both");
+  n.check(alice_gmk->cs_ids == std::vector<std::uint8_t>{km::cs_id_mcptt_group_call} &&
+              bob_gmk->cs_ids == alice_gmk->cs_ids,
+          "crypto session " + std::to_string(km::cs_id_mcptt_group_call) +
+              " (MCPTT group call) announced to both");
   const auto cs = km::cs_id_mcptt_group_call;
   const auto gms_for_alice = srtp_of(*to_alice, cs, km::key_purpose::gmk, to_alice->key_id);
   const auto alice_g = srtp_of(*alice_gmk, cs, alice_gmk->purpose, alice_gmk->key_id);
@@ -299,13 +344,17 @@ int run_demo(std::span<char* const> args) {
   const auto bob_g = srtp_of(*bob_gmk, cs, bob_gmk->purpose, bob_gmk->key_id);
   show_srtp(n, "Alice", cs, alice_g);
   show_srtp(n, "Bob  ", cs, bob_g);
-  n.line("(the SRTP keys follow from the GMK, the message's RAND and its CSB ID, the receiver's GUK-ID: one message, one set)");
-  n.check(gms_for_alice == alice_g && gms_for_bob == bob_g, "the GMS derives the same SRTP keys as each receiver from its message");
+  n.line(
+      "(the SRTP keys follow from the GMK, the message's RAND and its CSB ID, the receiver's GUK-ID: one message, one set)");
+  n.check(gms_for_alice == alice_g && gms_for_bob == bob_g,
+          "the GMS derives the same SRTP keys as each receiver from its message");
 
   // 5. Refusals.
   n.step("The receivers refuse replayed and misaddressed messages");
-  refused(bob_rx, pck->bytes, km::i_message_error::replayed, "Alice's message to Bob, a second time");
-  refused(alice_rx, pck->bytes, km::i_message_error::wrong_recipient, "Alice's message to Bob, given to Alice");
+  refused(bob_rx, pck->bytes, km::i_message_error::replayed,
+          "Alice's message to Bob, a second time");
+  refused(alice_rx, pck->bytes, km::i_message_error::wrong_recipient,
+          "Alice's message to Bob, given to Alice");
   n.finish_step();
 
   if (!a.flag("no-dump")) {
@@ -317,7 +366,8 @@ int run_demo(std::span<char* const> args) {
 
   const double total = std::chrono::duration<double>(clock_type::now() - total_start).count();
   char summary[160];
-  std::snprintf(summary, sizeof summary, "\n%d of %d checks passed in %.2f s\n", n.checks() - n.failed(), n.checks(), total);
+  std::snprintf(summary, sizeof summary, "\n%d of %d checks passed in %.2f s\n",
+                n.checks() - n.failed(), n.checks(), total);
   std::cout << summary;
   if (n.failed() != 0) throw failure(std::to_string(n.failed()) + " demo check(s) failed");
   return exit_ok;

@@ -12,7 +12,8 @@ namespace skm::cli {
 
 namespace {
 
-constexpr std::string_view create_help = R"(usage: skm imsg create --cert CERT.xml --keyset SENDER.xml --to URI [--to-cert CERT.xml]
+constexpr std::string_view create_help =
+    R"(usage: skm imsg create --cert CERT.xml --keyset SENDER.xml --to URI [--to-cert CERT.xml]
                         [--purpose PCK|GMK|CSK|MuSiK|SPK|MKFC|MSCCK] [--key HEX] [--key-id HEX]
                         [--hide-ids] [--sakke-to-self] [--sp] [--time NTP_SECONDS | --date ISO-8601]
                         [--sign-without-sign-header] [--json]
@@ -41,7 +42,8 @@ value of an SDP a=key-mgmt: line.
   --json               a JSON object with the message and what the sender keeps (the key!)
 )";
 
-constexpr std::string_view open_help = R"(usage: skm imsg open --cert CERT.xml --keyset RECEIVER.xml [--from-cert CERT.xml] [--from-uri URI]
+constexpr std::string_view open_help =
+    R"(usage: skm imsg open --cert CERT.xml --keyset RECEIVER.xml [--from-cert CERT.xml] [--from-uri URI]
                       [--at NTP_SECONDS] [--strict-time] [--accept-signature-without-sign-header]
                       [--key-period-tolerance 0|1] [--json] MESSAGE
 
@@ -125,7 +127,8 @@ std::vector<km::period_keys> load_key_sets(const std::string& path, const commun
     auto p = km::period_keys::create(c.community, *keys);
     if (!p) throw failure(path + ": " + p.error().message());
     if (!out.empty() && p->user_uri() != out.front().user_uri())
-      throw failure(path + " holds key sets of two users (" + out.front().user_uri() + ", " + p->user_uri() + ")");
+      throw failure(path + " holds key sets of two users (" + out.front().user_uri() + ", " +
+                    p->user_uri() + ")");
     out.push_back(std::move(*p));
   }
   return out;
@@ -154,7 +157,8 @@ std::vector<srtp_keys> derive_srtp(const km::received_key& k) {
   for (const auto cs : cs_ids) {
     const auto m = km::session_keys(k, cs);
     if (!m) throw failure(std::string("cannot derive the SRTP keys: ") + km::describe(m.error()));
-    out.push_back({cs, to_hex(m->key.span()), to_hex(m->salt.span()), to_hex(km::mki(k.purpose, k.key_id, k.csb_id))});
+    out.push_back({cs, to_hex(m->key.span()), to_hex(m->salt.span()),
+                   to_hex(km::mki(k.purpose, k.key_id, k.csb_id))});
   }
   return out;
 }
@@ -163,8 +167,20 @@ std::vector<srtp_keys> derive_srtp(const km::received_key& k) {
 
 int run_imsg_create(std::span<char* const> args) {
   const arguments a(args,
-                    {{"cert"}, {"keyset"}, {"to"}, {"to-cert"}, {"purpose"}, {"key"}, {"key-id"}, {"hide-ids", false}, {"sakke-to-self", false},
-                     {"sp", false}, {"time"}, {"date"}, {"sign-without-sign-header", false}, {"json", false}},
+                    {{"cert"},
+                     {"keyset"},
+                     {"to"},
+                     {"to-cert"},
+                     {"purpose"},
+                     {"key"},
+                     {"key-id"},
+                     {"hide-ids", false},
+                     {"sakke-to-self", false},
+                     {"sp", false},
+                     {"time"},
+                     {"date"},
+                     {"sign-without-sign-header", false},
+                     {"json", false}},
                     "imsg create");
   if (a.help()) {
     std::cout << create_help;
@@ -192,9 +208,11 @@ int run_imsg_create(std::span<char* const> args) {
   }
   if (const auto p = a.value("purpose")) {
     const auto purpose = km::purpose_from_name(*p);
-    if (!purpose) throw a.error("unknown --purpose '" + *p + "' (PCK, GMK, CSK, MuSiK, SPK, MKFC or MSCCK)");
+    if (!purpose)
+      throw a.error("unknown --purpose '" + *p + "' (PCK, GMK, CSK, MuSiK, SPK, MKFC or MSCCK)");
     if (opt.key_id && opt.key_id->purpose() != *purpose)
-      throw a.error("--key-id " + hex32(opt.key_id->value()) + " carries purpose tag " + purpose_text(opt.key_id->purpose()) + ", not " + *p);
+      throw a.error("--key-id " + hex32(opt.key_id->value()) + " carries purpose tag " +
+                    purpose_text(opt.key_id->purpose()) + ", not " + *p);
     opt.purpose = *purpose;
   }
   opt.identities = a.flag("hide-ids") ? km::identity_form::hashed_uid : km::identity_form::uri;
@@ -210,8 +228,8 @@ int run_imsg_create(std::span<char* const> args) {
   for (const auto& k : keys)
     if (k.period() == *period) me = &k;
   if (me == nullptr)
-    throw failure(keyset_path + " has no key set for key period " + std::to_string(*period) + " (the period of " + iso(t) + "); it holds period(s) " +
-                  periods_of(keys));
+    throw failure(keyset_path + " has no key set for key period " + std::to_string(*period) +
+                  " (the period of " + iso(t) + "); it holds period(s) " + periods_of(keys));
   std::optional<community_file> other;
   if (const auto p = a.value("to-cert")) other = load_certificate(*p);
   const km::community& theirs = other ? other->community : mine.community;
@@ -228,8 +246,10 @@ int run_imsg_create(std::span<char* const> args) {
     const auto range = view->signed_range_without_sign_header_compat();
     if (!range) throw failure("cannot re-parse the I_MESSAGE: " + mikey::to_string(range.error()));
     const auto signature = me->signer().sign(*range, rng);
-    if (!signature) throw failure(std::string("ECCSI signing failed: ") + eccsi::describe(signature.error()));
-    std::copy(signature->begin(), signature->end(), m->bytes.end() - static_cast<std::ptrdiff_t>(signature->size()));
+    if (!signature)
+      throw failure(std::string("ECCSI signing failed: ") + eccsi::describe(signature.error()));
+    std::copy(signature->begin(), signature->end(),
+              m->bytes.end() - static_cast<std::ptrdiff_t>(signature->size()));
   }
   const auto value = key_mgmt_value(m->bytes);
   if (!a.flag("json")) {
@@ -258,8 +278,15 @@ int run_imsg_create(std::span<char* const> args) {
 
 int run_imsg_open(std::span<char* const> args) {
   const arguments a(args,
-                    {{"cert"}, {"keyset"}, {"from-cert"}, {"from-uri"}, {"at"}, {"strict-time", false},
-                     {"accept-signature-without-sign-header", false}, {"key-period-tolerance"}, {"json", false}},
+                    {{"cert"},
+                     {"keyset"},
+                     {"from-cert"},
+                     {"from-uri"},
+                     {"at"},
+                     {"strict-time", false},
+                     {"accept-signature-without-sign-header", false},
+                     {"key-period-tolerance"},
+                     {"json", false}},
                     "imsg open");
   if (a.help()) {
     std::cout << open_help;
@@ -269,7 +296,8 @@ int run_imsg_open(std::span<char* const> args) {
   km::receiver_options options;
   options.accept_signature_without_sign_header = a.flag("accept-signature-without-sign-header");
   if (const auto n = a.value("key-period-tolerance")) {
-    if (*n != "0" && *n != "1") throw a.error("--key-period-tolerance must be 0 or 1, not '" + *n + "'");
+    if (*n != "0" && *n != "1")
+      throw a.error("--key-period-tolerance must be 0 or 1, not '" + *n + "'");
     options.key_period_tolerance = *n == "1" ? 1 : 0;
   }
   const auto cert_path = a.required("cert");
@@ -292,9 +320,10 @@ int run_imsg_open(std::span<char* const> args) {
   std::optional<std::string> stale;  // reported once the message has opened
   if (!fresh) {
     const auto distance = too_old ? clock.seconds - sent.seconds : sent.seconds - clock.seconds;
-    const std::string where = "message time " + iso(sent) + " lies " + std::to_string(distance) + " s " + (too_old ? "before" : "after") +
-                              " " + (a.has("at") ? "--at" : "the clock") + " " + iso(clock) + " (window " +
-                              std::to_string(window.max_age_seconds) + " s)";
+    const std::string where = "message time " + iso(sent) + " lies " + std::to_string(distance) +
+                              " s " + (too_old ? "before" : "after") + " " +
+                              (a.has("at") ? "--at" : "the clock") + " " + iso(clock) +
+                              " (window " + std::to_string(window.max_age_seconds) + " s)";
     if (a.flag("strict-time")) throw failure(where + "; refused (--strict-time)");
     stale = where;
   }
@@ -309,16 +338,23 @@ int run_imsg_open(std::span<char* const> args) {
   if (other) {
     if (other->community.kms_uri() != mine.community.kms_uri())
       receiver.trust(other->community);
-    else if (other->community.values().z != mine.community.values().z || other->community.values().kpak != mine.community.values().kpak)
-      throw failure("--cert and --from-cert name the same KMS " + mine.community.kms_uri() + " with different public keys");
+    else if (other->community.values().z != mine.community.values().z ||
+             other->community.values().kpak != mine.community.values().kpak)
+      throw failure("--cert and --from-cert name the same KMS " + mine.community.kms_uri() +
+                    " with different public keys");
   }
   for (auto& k : keys)
-    if (const auto r = receiver.add_keys(std::move(k)); !r) throw failure(keyset_path + ": " + r.error().message());
+    if (const auto r = receiver.add_keys(std::move(k)); !r)
+      throw failure(keyset_path + ": " + r.error().message());
 
   auto fail = [&](const std::string& why) -> failure {
     if (as_json) {
       json j;
-      j.begin_object().field("verified", false).field("fresh", fresh).field("error", why).end_object();
+      j.begin_object()
+          .field("verified", false)
+          .field("fresh", fresh)
+          .field("error", why)
+          .end_object();
       std::cout << j.text() << "\n";
     }
     return failure(why);
@@ -335,54 +371,79 @@ int run_imsg_open(std::span<char* const> args) {
     initiator = *uri;
     initiator_period = *r;
   }
-  const char* const signature_form = k->signature_without_sign_header ? "without-sign-header" : "rfc3830";
+  const char* const signature_form =
+      k->signature_without_sign_header ? "without-sign-header" : "rfc3830";
   const auto srtp = derive_srtp(*k);
   if (stale) std::cerr << "skm: warning: " << *stale << "; opened anyway\n";
   const bool group = k->purpose == km::key_purpose::gmk;
 
   if (as_json) {
     json j;
-    j.begin_object().field("verified", true).field("fresh", fresh).field("purpose", purpose_text(k->purpose));
-    j.field("key", to_hex(k->key.span())).field("key_id", hex32(k->key_id.value())).field("csb_id", hex32(k->csb_id.value()));
-    if (group) j.field("guk_id", hex32(k->csb_id.value())).field("gmk_id", hex32(k->key_id.value()));
+    j.begin_object()
+        .field("verified", true)
+        .field("fresh", fresh)
+        .field("purpose", purpose_text(k->purpose));
+    j.field("key", to_hex(k->key.span()))
+        .field("key_id", hex32(k->key_id.value()))
+        .field("csb_id", hex32(k->csb_id.value()));
+    if (group)
+      j.field("guk_id", hex32(k->csb_id.value())).field("gmk_id", hex32(k->key_id.value()));
     j.key("initiator");
     if (initiator)
       j.string(*initiator);
     else
       j.null();
     j.field("initiator_uid", initiator_uid).field("initiator_kms", k->initiator_kms_uri);
-    j.field("responder", receiver.uri()).field("key_period_no", k->period).field("time_period_no", k->time_period);
+    j.field("responder", receiver.uri())
+        .field("key_period_no", k->period)
+        .field("time_period_no", k->time_period);
     j.key("initiator_period_no");
     if (initiator_period)
       j.number(*initiator_period);
     else
       j.null();
     j.field("signature_form", signature_form);
-    j.field("time", iso(k->time)).field("ntp_seconds", k->time.seconds).field("rand", to_hex(k->rand));
+    j.field("time", iso(k->time))
+        .field("ntp_seconds", k->time.seconds)
+        .field("rand", to_hex(k->rand));
     j.field("prf", k->prf == km::mikey_prf::prf_hmac_sha_256 ? "PRF-HMAC-SHA-256" : "MIKEY-1");
     j.field("sakke_to_self", k->has_sakke_to_self);
     if (k->parameters) {
-      j.key("key_parameters").begin_object().field("key_type", std::uint64_t{k->parameters->key_type}).field("status", std::uint64_t{k->parameters->status});
-      j.field("activation_time", to_hex(k->parameters->activation_time)).field("expiry_time", to_hex(k->parameters->expiry_time));
+      j.key("key_parameters")
+          .begin_object()
+          .field("key_type", std::uint64_t{k->parameters->key_type})
+          .field("status", std::uint64_t{k->parameters->status});
+      j.field("activation_time", to_hex(k->parameters->activation_time))
+          .field("expiry_time", to_hex(k->parameters->expiry_time));
       j.field("text", to_hex(k->parameters->text)).end_object();
     }
     j.key("srtp").begin_array();
     for (const auto& s : srtp)
-      j.begin_object().field("cs_id", std::uint64_t{s.cs_id}).field("master_key", s.key).field("master_salt", s.salt).field("mki", s.mki).end_object();
+      j.begin_object()
+          .field("cs_id", std::uint64_t{s.cs_id})
+          .field("master_key", s.key)
+          .field("master_salt", s.salt)
+          .field("mki", s.mki)
+          .end_object();
     j.end_array().end_object();
     std::cout << j.text() << "\n";
     return exit_ok;
   }
-  std::cout << "verified      ECCSI signature of the initiator under " << k->initiator_kms_uri << "; SAKKE payload opened\n";
-  std::cout << "signature     "
-            << (k->signature_without_sign_header ? "without the SIGN header (NOT RFC 3830; --accept-signature-without-sign-header)"
-                                                 : "RFC 3830 (HDR .. SIGN header)")
-            << "\n";
+  std::cout << "verified      ECCSI signature of the initiator under " << k->initiator_kms_uri
+            << "; SAKKE payload opened\n";
+  std::cout
+      << "signature     "
+      << (k->signature_without_sign_header
+              ? "without the SIGN header (NOT RFC 3830; --accept-signature-without-sign-header)"
+              : "RFC 3830 (HDR .. SIGN header)")
+      << "\n";
   std::cout << "time          " << iso(k->time) << (fresh ? " (fresh)" : " (NOT fresh)") << "\n";
-  std::cout << "initiator     " << (initiator ? *initiator : std::string("(hidden)")) << "  UID " << initiator_uid;
+  std::cout << "initiator     " << (initiator ? *initiator : std::string("(hidden)")) << "  UID "
+            << initiator_uid;
   if (initiator_period) {
     std::cout << " of key period " << *initiator_period;
-    if (*initiator_period != k->time_period) std::cout << " (NOT the period of T, " << k->time_period << "; --key-period-tolerance)";
+    if (*initiator_period != k->time_period)
+      std::cout << " (NOT the period of T, " << k->time_period << "; --key-period-tolerance)";
   }
   std::cout << "\n";
   std::cout << "responder     " << receiver.uri() << "\n";
@@ -395,16 +456,22 @@ int run_imsg_open(std::span<char* const> args) {
     std::cout << "key ID        " << hex32(k->key_id.value()) << " (CSB ID)\n";
   }
   std::cout << "key period    " << k->period;
-  if (k->period != k->time_period) std::cout << " (NOT the period of T, " << k->time_period << "; --key-period-tolerance)";
+  if (k->period != k->time_period)
+    std::cout << " (NOT the period of T, " << k->time_period << "; --key-period-tolerance)";
   std::cout << "\n";
   if (k->parameters) {
     const auto& text = k->parameters->text;
-    const bool printable = std::all_of(text.begin(), text.end(), [](std::uint8_t c) { return c >= 0x20 && c < 0x7F; });
-    std::cout << "key params    type " << unsigned{k->parameters->key_type} << ", status " << k->parameters->status << ", text "
-              << (printable ? "'" + std::string(text.begin(), text.end()) + "'" : "(hex) " + to_hex(text)) << "\n";
+    const bool printable =
+        std::all_of(text.begin(), text.end(), [](std::uint8_t c) { return c >= 0x20 && c < 0x7F; });
+    std::cout << "key params    type " << unsigned{k->parameters->key_type} << ", status "
+              << k->parameters->status << ", text "
+              << (printable ? "'" + std::string(text.begin(), text.end()) + "'"
+                            : "(hex) " + to_hex(text))
+              << "\n";
   }
   for (const auto& s : srtp)
-    std::cout << "SRTP CS " << unsigned{s.cs_id} << "      master key " << s.key << ", master salt " << s.salt << ", MKI " << s.mki << "\n";
+    std::cout << "SRTP CS " << unsigned{s.cs_id} << "      master key " << s.key << ", master salt "
+              << s.salt << ", MKI " << s.mki << "\n";
   return exit_ok;
 }
 

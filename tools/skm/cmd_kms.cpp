@@ -26,7 +26,8 @@ namespace skm::cli {
 
 namespace {
 
-constexpr std::string_view init_help = R"(usage: skm kms init --kms-uri URI [--period SECONDS] [--offset SECONDS] --dir DIR [--cert-id ID]
+constexpr std::string_view init_help =
+    R"(usage: skm kms init --kms-uri URI [--period SECONDS] [--offset SECONDS] --dir DIR [--cert-id ID]
 
 Creates an SKM-S community (a TS 33.180 KMS): fresh master secrets for SAKKE (z, with the
 public key Z = [z]P on RFC 6509 parameter set 1) and ECCSI (KSAK, with KPAK = [KSAK]G on P-256).
@@ -45,7 +46,8 @@ Writes
   --cert-id ID         the certificate's Id attribute; default "<kms-uri>.root"
 )";
 
-constexpr std::string_view provision_help = R"(usage: skm kms provision --dir DIR --uri URI [--period-no N | --time NTP_SECONDS | --date ISO-8601] [--out FILE]
+constexpr std::string_view provision_help =
+    R"(usage: skm kms provision --dir DIR --uri URI [--period-no N | --time NTP_SECONDS | --date ISO-8601] [--out FILE]
        skm kms provision --dir DIR --uris FILE --out-dir DIR [--threads N] [--period-no N | --time ... | --date ...] [--json]
        (either form: [--check receiver-side | consistency])
 
@@ -141,17 +143,20 @@ km::skm_server load_server(const std::string& dir, const km::xml::kms_certificat
   if (kms_uri != cert.kms_uri) {
     wipe(z);
     wipe(ksak);
-    throw failure(path + " holds the secrets of " + kms_uri + ", but " + std::string(cert_file) + " is for " + cert.kms_uri);
+    throw failure(path + " holds the secrets of " + kms_uri + ", but " + std::string(cert_file) +
+                  " is for " + cert.kms_uri);
   }
   const auto values = km::xml::community_from_certificate(cert);
   if (!values) throw failure(join(dir, cert_file) + ": " + values.error().message());
-  auto server = km::skm_server::from_secrets({values->kms_uri, values->schedule, values->parameter_set}, *z, *ksak);
+  auto server = km::skm_server::from_secrets(
+      {values->kms_uri, values->schedule, values->parameter_set}, *z, *ksak);
   wipe(z);
   wipe(ksak);
   if (!server) throw failure(path + ": " + km::describe(server.error()));
   // The secrets must be those behind the certificate's public keys.
   if (server->public_values().z != values->z || server->public_values().kpak != values->kpak)
-    throw failure(path + " does not hold the master secrets of the public keys in " + std::string(cert_file));
+    throw failure(path + " does not hold the master secrets of the public keys in " +
+                  std::string(cert_file));
   return std::move(*server);
 }
 
@@ -177,7 +182,8 @@ std::uint64_t period_argument(const arguments& a, const km::skm_server& s) {
 }
 
 /// The KmsKeyProv document of one issued key set (ValidFrom/ValidTo = its key period).
-km::secret_bytes key_prov_document(const km::skm_server& s, const km::user_key_set& k, km::ntp_time issued_at) {
+km::secret_bytes key_prov_document(const km::skm_server& s, const km::user_key_set& k,
+                                   km::ntp_time issued_at) {
   km::xml::kms_key_prov_response r;
   r.header.user_uri = k.user_uri;
   r.header.kms_uri = s.public_values().kms_uri;
@@ -189,11 +195,13 @@ km::secret_bytes key_prov_document(const km::skm_server& s, const km::user_key_s
   if (const auto to = km::key_period_start(k.period + 1, schedule)) set.valid_to = *to;
   r.key_sets.push_back(std::move(set));
   auto doc = km::xml::write_kms_key_prov(r);
-  if (!doc) throw failure("cannot write the key set of " + k.user_uri + ": " + doc.error().message());
+  if (!doc)
+    throw failure("cannot write the key set of " + k.user_uri + ": " + doc.error().message());
   return std::move(*doc);
 }
 
-km::user_key_set issue(const km::skm_server& s, const std::string& uri, std::uint64_t period, os_random& rng, km::issue_check check) {
+km::user_key_set issue(const km::skm_server& s, const std::string& uri, std::uint64_t period,
+                       os_random& rng, km::issue_check check) {
   auto k = s.issue(uri, period, rng, check);
   if (!k) throw failure("cannot issue a key set for " + uri + ": " + km::describe(k.error()));
   return std::move(*k);
@@ -210,7 +218,8 @@ km::issue_check check_argument(const arguments& a) {
 std::string file_name_for(std::string_view uri) {
   std::string name;
   for (const char c : uri) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '@' || c == '+' || c == '-' || c == '_';
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '@' || c == '+' || c == '-' || c == '_';
     name += keep ? c : '_';
   }
   if (name.empty() || name.front() == '.') name.insert(0, "_");
@@ -234,14 +243,16 @@ void draw_progress(std::size_t done, std::size_t total, double elapsed) {
   const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(width - filled), '.');
-  std::fprintf(stderr, "\r[%s] %zu/%zu  %.1f key sets/s  %s left   ", bar.c_str(), done, total, rate, rate > 0 ? seconds_text(left).c_str() : "?");
+  std::fprintf(stderr, "\r[%s] %zu/%zu  %.1f key sets/s  %s left   ", bar.c_str(), done, total,
+               rate, rate > 0 ? seconds_text(left).c_str() : "?");
   std::fflush(stderr);
 }
 
 int provision_batch(const arguments& a, const loaded_community& c, std::uint64_t period) {
   const auto uris_path = a.required("uris");
   const auto out_dir = a.required("out-dir");
-  if (a.has("uri") || a.has("out")) throw a.error("--uri and --out are for one user; the batch form takes --uris and --out-dir");
+  if (a.has("uri") || a.has("out"))
+    throw a.error("--uri and --out are for one user; the batch form takes --uris and --out-dir");
   std::vector<std::string> uris;
   std::set<std::string> names;
   {
@@ -254,14 +265,16 @@ int provision_batch(const arguments& a, const loaded_community& c, std::uint64_t
       if (uri.empty() || uri.front() == '#') continue;
       const auto name = file_name_for(uri);
       if (!names.insert(name).second)
-        throw failure(uris_path + " line " + std::to_string(number) + ": " + std::string(uri) + " is listed twice or maps to the same file name " + name);
+        throw failure(uris_path + " line " + std::to_string(number) + ": " + std::string(uri) +
+                      " is listed twice or maps to the same file name " + name);
       uris.emplace_back(uri);
     }
   }
   if (uris.empty()) throw failure(uris_path + " lists no URI");
   const auto check = check_argument(a);
   std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  if (const auto t = a.optional_u64("threads")) threads = static_cast<std::size_t>(*t);  // checked by the caller
+  if (const auto t = a.optional_u64("threads"))
+    threads = static_cast<std::size_t>(*t);  // checked by the caller
   threads = std::min(threads, uris.size());
   make_directory(out_dir);
 
@@ -290,7 +303,9 @@ int provision_batch(const arguments& a, const loaded_community& c, std::uint64_t
   };
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
-  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   std::vector<std::thread> pool;
   for (std::size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
   if (tty) {
@@ -305,7 +320,9 @@ int provision_batch(const arguments& a, const loaded_community& c, std::uint64_t
     draw_progress(done.load(), uris.size(), seconds);
     std::fputc('\n', stderr);
   }
-  if (first_error) throw failure(*first_error + " (" + std::to_string(done.load()) + " key sets written before the failure)");
+  if (first_error)
+    throw failure(*first_error + " (" + std::to_string(done.load()) +
+                  " key sets written before the failure)");
   const double rate = seconds > 0 ? static_cast<double>(uris.size()) / seconds : 0.0;
   if (a.flag("json")) {
     json j;
@@ -322,8 +339,10 @@ int provision_batch(const arguments& a, const loaded_community& c, std::uint64_t
     std::cout << j.text() << "\n";
   } else {
     char line[160];
-    std::snprintf(line, sizeof line, "%zu key sets for key period %llu in %.2f s (%.1f key sets/s, %zu thread%s) in ", uris.size(),
-                  static_cast<unsigned long long>(period), seconds, rate, threads, threads == 1 ? "" : "s");
+    std::snprintf(line, sizeof line,
+                  "%zu key sets for key period %llu in %.2f s (%.1f key sets/s, %zu thread%s) in ",
+                  uris.size(), static_cast<unsigned long long>(period), seconds, rate, threads,
+                  threads == 1 ? "" : "s");
     std::cout << line << out_dir << "\n";
   }
   return exit_ok;
@@ -340,14 +359,16 @@ int run_kms_init(std::span<char* const> args) {
   a.no_positionals();
   const auto kms_uri = a.required("kms-uri");
   const auto dir = a.required("dir");
-  const km::key_period_schedule schedule{a.optional_u64("period").value_or(2592000), a.optional_u64("offset").value_or(0)};
+  const km::key_period_schedule schedule{a.optional_u64("period").value_or(2592000),
+                                         a.optional_u64("offset").value_or(0)};
   if (schedule.length_seconds == 0) throw a.error("--period must not be 0");
   const std::string cert_id = a.value("cert-id").value_or(kms_uri + ".root");
   if (cert_id.empty()) throw a.error("--cert-id must not be empty");
 
   os_random rng;
   const auto server = km::skm_server::generate({kms_uri, schedule}, rng);
-  if (!server) throw failure("cannot create the community: " + std::string(km::describe(server.error())));
+  if (!server)
+    throw failure("cannot create the community: " + std::string(km::describe(server.error())));
 
   km::xml::kms_init_response r;
   r.header.user_uri = kms_uri;
@@ -364,7 +385,8 @@ int run_kms_init(std::span<char* const> args) {
     const auto secrets = server->export_secrets();
     wiped_string text;
     text.text.reserve(600);
-    text.text += "# skm KMS master secrets of " + kms_uri + ". Whoever reads this file can issue every user's keys.\n";
+    text.text += "# skm KMS master secrets of " + kms_uri +
+                 ". Whoever reads this file can issue every user's keys.\n";
     text.text += "kms-uri " + kms_uri + "\n";
     text.text += "z ";
     const auto z = to_hex(secrets.z.span());
@@ -379,7 +401,8 @@ int run_kms_init(std::span<char* const> args) {
   }
   const std::string cert_path = join(dir, cert_file);
   write_file(cert_path, *cert, false);
-  std::cout << "community " << kms_uri << " (key period " << schedule.length_seconds << " s, offset " << schedule.offset_seconds << " s)\n"
+  std::cout << "community " << kms_uri << " (key period " << schedule.length_seconds
+            << " s, offset " << schedule.offset_seconds << " s)\n"
             << "  certificate     " << cert_path << "\n"
             << "  master secrets  " << secrets_path << " (mode 0600)\n";
   return exit_ok;
@@ -387,7 +410,17 @@ int run_kms_init(std::span<char* const> args) {
 
 int run_kms_provision(std::span<char* const> args) {
   const arguments a(args,
-                    {{"dir"}, {"uri"}, {"out"}, {"uris"}, {"out-dir"}, {"threads"}, {"period-no"}, {"time"}, {"date"}, {"check"}, {"json", false}},
+                    {{"dir"},
+                     {"uri"},
+                     {"out"},
+                     {"uris"},
+                     {"out-dir"},
+                     {"threads"},
+                     {"period-no"},
+                     {"time"},
+                     {"date"},
+                     {"check"},
+                     {"json", false}},
                     "kms provision");
   if (a.help()) {
     std::cout << provision_help;
@@ -396,9 +429,12 @@ int run_kms_provision(std::span<char* const> args) {
   a.no_positionals();
   const auto dir = a.required("dir");
   const bool batch = a.has("uris") || a.has("out-dir") || a.has("threads");
-  if (!batch && !a.has("uri")) throw a.error("give --uri URI (one user) or --uris FILE --out-dir DIR (batch)");
-  if (!batch && a.flag("json")) throw a.error("--json applies to the batch form; one key set is written as XML");
-  if (const auto t = a.optional_u64("threads"); t && (*t == 0 || *t > 1024)) throw a.error("--threads must be between 1 and 1024");
+  if (!batch && !a.has("uri"))
+    throw a.error("give --uri URI (one user) or --uris FILE --out-dir DIR (batch)");
+  if (!batch && a.flag("json"))
+    throw a.error("--json applies to the batch form; one key set is written as XML");
+  if (const auto t = a.optional_u64("threads"); t && (*t == 0 || *t > 1024))
+    throw a.error("--threads must be between 1 and 1024");
   const auto check = check_argument(a);
   const auto c = load_community(dir);
   const auto period = period_argument(a, c.server);

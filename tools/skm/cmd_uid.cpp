@@ -9,7 +9,8 @@ namespace skm::cli {
 
 namespace {
 
-constexpr std::string_view help = R"(usage: skm uid --uri URI --kms-uri URI --period SECONDS --offset SECONDS
+constexpr std::string_view help =
+    R"(usage: skm uid --uri URI --kms-uri URI --period SECONDS --offset SECONDS
                (--period-no N | --time NTP_SECONDS | --date ISO-8601) [--json]
        skm uid --rfc6509 --uri URI --month YYYY-MM [--json]
 
@@ -47,7 +48,8 @@ km::year_month parse_month(const arguments& a, const std::string& text) {
     ym.month = static_cast<unsigned>(std::stoi(text.substr(5, 2)));
     ok = ym.year >= 1900 && ym.month >= 1 && ym.month <= 12;
   }
-  if (!ok) throw a.error("--month must be YYYY-MM (year 1900..9999, month 01..12), not '" + text + "'");
+  if (!ok)
+    throw a.error("--month must be YYYY-MM (year 1900..9999, month 01..12), not '" + text + "'");
   return ym;
 }
 
@@ -81,7 +83,16 @@ int rfc6509(const arguments& a) {
 
 int run_uid(std::span<char* const> args) {
   const arguments a(args,
-                    {{"uri"}, {"kms-uri"}, {"period"}, {"offset"}, {"period-no"}, {"time"}, {"date"}, {"rfc6509", false}, {"month"}, {"json", false}},
+                    {{"uri"},
+                     {"kms-uri"},
+                     {"period"},
+                     {"offset"},
+                     {"period-no"},
+                     {"time"},
+                     {"date"},
+                     {"rfc6509", false},
+                     {"month"},
+                     {"json", false}},
                     "uid");
   if (a.help()) {
     std::cout << help;
@@ -104,7 +115,8 @@ int run_uid(std::span<char* const> args) {
   } else {
     t = time_argument(a, "time", "date", km::ntp_time{});
     const auto n = km::key_period_number(*t, schedule);
-    if (!n) throw failure(std::string("no key period for ") + iso(*t) + ": " + km::describe(n.error()));
+    if (!n)
+      throw failure(std::string("no key period for ") + iso(*t) + ": " + km::describe(n.error()));
     period = *n;
   }
   const auto id = km::mikey_sakke_uid(uri, kms_uri, schedule, period);
@@ -121,7 +133,8 @@ int run_uid(std::span<char* const> args) {
         .field("key_period_length", schedule.length_seconds)
         .field("key_period_offset", schedule.offset_seconds)
         .field("key_period_no", period);
-    if (const auto start = km::key_period_start(period, schedule)) j.field("key_period_start", iso(*start));
+    if (const auto start = km::key_period_start(period, schedule))
+      j.field("key_period_start", iso(*start));
     if (t) j.field("time", iso(*t));
     j.end_object();
     std::cout << j.text() << "\n";

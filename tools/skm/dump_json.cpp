@@ -25,7 +25,8 @@ void id_fields(json& j, mikey::bytes_view data) {
   j.field("data_hex", to_hex(data));
   bool printable = true;
   for (const auto c : data) printable = printable && c >= 0x20 && c <= 0x7E;
-  if (printable) j.field("data_text", std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+  if (printable)
+    j.field("data_text", std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
 }
 
 void sakke_fields(json& j, const mikey::sakke_payload& s) {
@@ -49,7 +50,11 @@ void payload(json& j, const mikey::payload_entry& e) {
     enum_field(j, "cs_id_map_type", h->map_type);
     j.key("srtp_ids").begin_array();
     for (const auto s : h->srtp_ids())
-      j.begin_object().field("policy_no", std::uint64_t{s.policy_no}).field("ssrc", hex32(s.ssrc)).field("roc", std::uint64_t{s.roc}).end_object();
+      j.begin_object()
+          .field("policy_no", std::uint64_t{s.policy_no})
+          .field("ssrc", hex32(s.ssrc))
+          .field("roc", std::uint64_t{s.roc})
+          .end_object();
     j.end_array();
     j.key("generic_ids").begin_array();
     for (const auto g : h->generic_ids()) {
@@ -64,11 +69,13 @@ void payload(json& j, const mikey::payload_entry& e) {
     j.end_array();
   } else if (const auto* t = e.get<t_payload>()) {
     enum_field(j, "ts_type", t->type);
-    j.field("value", to_hex(std::array<std::uint8_t, 8>{
-                         static_cast<std::uint8_t>(t->value >> 56), static_cast<std::uint8_t>(t->value >> 48),
-                         static_cast<std::uint8_t>(t->value >> 40), static_cast<std::uint8_t>(t->value >> 32),
-                         static_cast<std::uint8_t>(t->value >> 24), static_cast<std::uint8_t>(t->value >> 16),
-                         static_cast<std::uint8_t>(t->value >> 8), static_cast<std::uint8_t>(t->value)}));
+    j.field(
+        "value",
+        to_hex(std::array<std::uint8_t, 8>{
+            static_cast<std::uint8_t>(t->value >> 56), static_cast<std::uint8_t>(t->value >> 48),
+            static_cast<std::uint8_t>(t->value >> 40), static_cast<std::uint8_t>(t->value >> 32),
+            static_cast<std::uint8_t>(t->value >> 24), static_cast<std::uint8_t>(t->value >> 16),
+            static_cast<std::uint8_t>(t->value >> 8), static_cast<std::uint8_t>(t->value)}));
     if (t->type != ts_type::counter) {
       // The era nearest today's clock, as a receiver would take it.
       const auto when = km::from_ntp_wire(std::uint64_t{t->ntp_seconds()} << 32, now());
@@ -94,10 +101,12 @@ void payload(json& j, const mikey::payload_entry& e) {
     for (const auto p : sp->parameters()) {
       j.begin_object().field("type", std::uint64_t{p.type});
       const bool srtp = sp->prot == prot_type::srtp;
-      if (const char* n = srtp ? name(static_cast<srtp_param>(p.type)) : nullptr) j.field("name", n);
+      if (const char* n = srtp ? name(static_cast<srtp_param>(p.type)) : nullptr)
+        j.field("name", n);
       j.field("value", to_hex(p.value));
       if (const auto b = p.byte_value(); srtp && b)
-        if (const char* vn = srtp_value_name(static_cast<srtp_param>(p.type), *b)) j.field("value_name", vn);
+        if (const char* vn = srtp_value_name(static_cast<srtp_param>(p.type), *b))
+          j.field("value_name", vn);
       j.end_object();
     }
     j.end_array();
@@ -114,9 +123,12 @@ void payload(json& j, const mikey::payload_entry& e) {
       }
   } else if (const auto* sg = e.get<sign_payload>()) {
     enum_field(j, "s_type", sg->type);
-    j.field("signature_length", std::uint64_t{sg->signature.size()}).field("signature", to_hex(sg->signature));
+    j.field("signature_length", std::uint64_t{sg->signature.size()})
+        .field("signature", to_hex(sg->signature));
     if (sg->type == sign_type::eccsi && sg->signature.size() == 129)
-      j.field("r", to_hex(sg->signature.first(32))).field("s", to_hex(sg->signature.subspan(32, 32))).field("pvt", to_hex(sg->signature.subspan(64)));
+      j.field("r", to_hex(sg->signature.first(32)))
+          .field("s", to_hex(sg->signature.subspan(32, 32)))
+          .field("pvt", to_hex(sg->signature.subspan(64)));
   } else if (const auto* k = e.get<kemac_payload>()) {
     enum_field(j, "encr_alg", k->encr_alg);
     j.field("encr_data", to_hex(k->encr_data));

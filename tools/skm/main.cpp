@@ -60,11 +60,13 @@ struct subcommand {
 };
 
 /// `skm <group> <sub> …`: the group's help, or the subcommand.
-int dispatch_group(std::string_view group, std::string_view help, std::span<const subcommand> subs, std::span<char* const> args) {
+int dispatch_group(std::string_view group, std::string_view help, std::span<const subcommand> subs,
+                   std::span<char* const> args) {
   if (args.empty()) {
     std::string names;
     for (const auto& s : subs) names += (names.empty() ? "" : " or ") + std::string(s.name);
-    throw skm::cli::usage_error("'skm " + std::string(group) + "' needs a command: " + names + " (see 'skm " + std::string(group) + " --help')");
+    throw skm::cli::usage_error("'skm " + std::string(group) + "' needs a command: " + names +
+                                " (see 'skm " + std::string(group) + " --help')");
   }
   const std::string_view sub = args[0];
   if (is_help(sub)) {
@@ -73,7 +75,8 @@ int dispatch_group(std::string_view group, std::string_view help, std::span<cons
   }
   for (const auto& s : subs)
     if (s.name == sub) return s.run(args.subspan(1));
-  throw skm::cli::usage_error("unknown command 'skm " + std::string(group) + " " + std::string(sub) + "' (see 'skm " + std::string(group) + " --help')");
+  throw skm::cli::usage_error("unknown command 'skm " + std::string(group) + " " +
+                              std::string(sub) + "' (see 'skm " + std::string(group) + " --help')");
 }
 
 int run(std::span<char* const> args) {
@@ -94,12 +97,14 @@ int run(std::span<char* const> args) {
   if (command == "demo") return skm::cli::run_demo(rest);
   if (command == "uid") return skm::cli::run_uid(rest);
   if (command == "kms") {
-    static constexpr std::array<subcommand, 2> subs{{{"init", skm::cli::run_kms_init}, {"provision", skm::cli::run_kms_provision}}};
+    static constexpr std::array<subcommand, 2> subs{
+        {{"init", skm::cli::run_kms_init}, {"provision", skm::cli::run_kms_provision}}};
     return dispatch_group("kms", kms_overview, subs, rest);
   }
   if (command == "imsg") {
-    static constexpr std::array<subcommand, 3> subs{
-        {{"create", skm::cli::run_imsg_create}, {"open", skm::cli::run_imsg_open}, {"dump", skm::cli::run_imsg_dump}}};
+    static constexpr std::array<subcommand, 3> subs{{{"create", skm::cli::run_imsg_create},
+                                                     {"open", skm::cli::run_imsg_open},
+                                                     {"dump", skm::cli::run_imsg_dump}}};
     return dispatch_group("imsg", imsg_overview, subs, rest);
   }
   throw skm::cli::usage_error("unknown command '" + std::string(command) + "' (see 'skm --help')");

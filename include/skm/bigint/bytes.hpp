@@ -31,7 +31,9 @@ constexpr void to_bytes_be(const uint<N>& a, std::span<std::uint8_t> out) noexce
   const std::size_t len = out.size();
   for (std::size_t i = 0; i < len; ++i) {
     const std::size_t byte_index = len - 1 - i;  // 0 = least significant
-    out[i] = byte_index < 8 * N ? static_cast<std::uint8_t>(a.limb[byte_index / 8] >> (8 * (byte_index % 8))) : 0;
+    out[i] = byte_index < 8 * N
+                 ? static_cast<std::uint8_t>(a.limb[byte_index / 8] >> (8 * (byte_index % 8)))
+                 : 0;
   }
 }
 
@@ -44,7 +46,8 @@ template <std::size_t Len, std::size_t N>
 
 /// Read a big-endian octet string of any length up to 8*N octets.
 template <std::size_t N>
-[[nodiscard]] constexpr result<uint<N>, bytes_error> from_bytes_be(std::span<const std::uint8_t> in) noexcept {
+[[nodiscard]] constexpr result<uint<N>, bytes_error> from_bytes_be(
+    std::span<const std::uint8_t> in) noexcept {
   if (in.size() > 8 * N) return unexpected{bytes_error::too_long};
   uint<N> r;
   const std::size_t len = in.size();

@@ -65,7 +65,8 @@ struct uint {
   friend constexpr bool operator==(const uint&, const uint&) = default;
   friend constexpr std::strong_ordering operator<=>(const uint& a, const uint& b) noexcept {
     for (std::size_t i = N; i-- > 0;) {
-      if (a.limb[i] != b.limb[i]) return a.limb[i] < b.limb[i] ? std::strong_ordering::less : std::strong_ordering::greater;
+      if (a.limb[i] != b.limb[i])
+        return a.limb[i] < b.limb[i] ? std::strong_ordering::less : std::strong_ordering::greater;
     }
     return std::strong_ordering::equal;
   }
@@ -154,9 +155,13 @@ template <std::size_t N>
   return r;
 }
 template <std::size_t N>
-[[nodiscard]] constexpr uint<N> operator+(const uint<N>& a, std::uint64_t b) noexcept { return a + uint<N>::from_u64(b); }
+[[nodiscard]] constexpr uint<N> operator+(const uint<N>& a, std::uint64_t b) noexcept {
+  return a + uint<N>::from_u64(b);
+}
 template <std::size_t N>
-[[nodiscard]] constexpr uint<N> operator-(const uint<N>& a, std::uint64_t b) noexcept { return a - uint<N>::from_u64(b); }
+[[nodiscard]] constexpr uint<N> operator-(const uint<N>& a, std::uint64_t b) noexcept {
+  return a - uint<N>::from_u64(b);
+}
 
 /// Full product of two N-limb numbers.
 template <std::size_t N>
@@ -253,7 +258,8 @@ template <std::size_t N>
 
 /// c ? a : b
 template <std::size_t N>
-[[nodiscard]] constexpr uint<N> ct_select(ct::choice c, const uint<N>& a, const uint<N>& b) noexcept {
+[[nodiscard]] constexpr uint<N> ct_select(ct::choice c, const uint<N>& a,
+                                          const uint<N>& b) noexcept {
   uint<N> r;
 #pragma GCC unroll 8
   for (std::size_t i = 0; i < N; ++i) r.limb[i] = ct::select(c, a.limb[i], b.limb[i]);
@@ -314,7 +320,9 @@ constexpr int hex_digit(char c) noexcept {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-constexpr bool is_hex_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+constexpr bool is_hex_space(char c) noexcept {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
 }  // namespace detail
 
 /// Parse hexadecimal into a uint of ceil(Bits/64) limbs. Invalid digits or a value wider than
@@ -330,9 +338,10 @@ template <std::size_t Bits>
     const int d = detail::hex_digit(c);
     if (d < 0) throw std::invalid_argument("skm::hex: not a hexadecimal digit");
     // The new value r*16 + d must still fit in Bits bits.
-    const std::size_t width = r.bit_length_vartime() == 0
-                                  ? static_cast<std::size_t>(std::bit_width(static_cast<unsigned>(d)))
-                                  : r.bit_length_vartime() + 4;
+    const std::size_t width =
+        r.bit_length_vartime() == 0
+            ? static_cast<std::size_t>(std::bit_width(static_cast<unsigned>(d)))
+            : r.bit_length_vartime() + 4;
     if (width > Bits) throw std::out_of_range("skm::hex: value does not fit the requested width");
     r = r << 4;
     r.limb[0] |= static_cast<limb_t>(d);

@@ -26,7 +26,8 @@
 namespace skm {
 
 using limb_t = mp_limb_t;
-static_assert(sizeof(limb_t) == 8 && GMP_NUMB_BITS == 64, "skm needs 64-bit GMP limbs without nail bits");
+static_assert(sizeof(limb_t) == 8 && GMP_NUMB_BITS == 64,
+              "skm needs 64-bit GMP limbs without nail bits");
 
 namespace ct {
 
@@ -66,9 +67,13 @@ class choice {
  public:
   constexpr choice() noexcept = default;
   [[nodiscard]] static constexpr choice from_mask(limb_t mask) noexcept { return choice(mask); }
-  [[nodiscard]] static constexpr choice from_bit(limb_t bit) noexcept { return choice(bit_mask(bit)); }
+  [[nodiscard]] static constexpr choice from_bit(limb_t bit) noexcept {
+    return choice(bit_mask(bit));
+  }
   /// For public booleans only (e.g. a compile-time fact or a value already known to everyone).
-  [[nodiscard]] static constexpr choice from_public_bool(bool b) noexcept { return choice(bit_mask(b ? 1 : 0)); }
+  [[nodiscard]] static constexpr choice from_public_bool(bool b) noexcept {
+    return choice(bit_mask(b ? 1 : 0));
+  }
   [[nodiscard]] static constexpr choice yes() noexcept { return choice(~limb_t{0}); }
   [[nodiscard]] static constexpr choice no() noexcept { return choice(0); }
 
@@ -87,9 +92,15 @@ class choice {
   }
 
   [[nodiscard]] constexpr choice operator!() const noexcept { return choice(~mask_); }
-  [[nodiscard]] friend constexpr choice operator&(choice a, choice b) noexcept { return choice(a.mask_ & b.mask_); }
-  [[nodiscard]] friend constexpr choice operator|(choice a, choice b) noexcept { return choice(a.mask_ | b.mask_); }
-  [[nodiscard]] friend constexpr choice operator^(choice a, choice b) noexcept { return choice(a.mask_ ^ b.mask_); }
+  [[nodiscard]] friend constexpr choice operator&(choice a, choice b) noexcept {
+    return choice(a.mask_ & b.mask_);
+  }
+  [[nodiscard]] friend constexpr choice operator|(choice a, choice b) noexcept {
+    return choice(a.mask_ | b.mask_);
+  }
+  [[nodiscard]] friend constexpr choice operator^(choice a, choice b) noexcept {
+    return choice(a.mask_ ^ b.mask_);
+  }
 
  private:
   constexpr explicit choice(limb_t m) noexcept : mask_(m) {}
@@ -102,12 +113,14 @@ class choice {
 }
 
 /// c ? a : b for a byte.
-[[nodiscard]] constexpr std::uint8_t select_byte(choice c, std::uint8_t a, std::uint8_t b) noexcept {
+[[nodiscard]] constexpr std::uint8_t select_byte(choice c, std::uint8_t a,
+                                                 std::uint8_t b) noexcept {
   return static_cast<std::uint8_t>(b ^ (static_cast<std::uint8_t>(c.mask()) & (a ^ b)));
 }
 
 /// Equality of two byte strings of the same public length, without early exit.
-[[nodiscard]] constexpr choice equal_bytes(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
+[[nodiscard]] constexpr choice equal_bytes(std::span<const std::uint8_t> a,
+                                           std::span<const std::uint8_t> b) noexcept {
   if (a.size() != b.size()) return choice::no();  // lengths are public
   limb_t acc = 0;
   for (std::size_t i = 0; i < a.size(); ++i) acc |= static_cast<limb_t>(a[i] ^ b[i]);

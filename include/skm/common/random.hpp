@@ -11,7 +11,9 @@
 namespace skm {
 
 template <class R>
-concept random_source = requires(R& r, std::uint8_t* out, std::size_t n) { r.GenerateBlock(out, n); };
+concept random_source = requires(R& r, std::uint8_t* out, std::size_t n) {
+  r.GenerateBlock(out, n);
+};
 
 /// The operating system's generator (getrandom / /dev/urandom), through Crypto++.
 using os_random = CryptoPP::NonblockingRng;

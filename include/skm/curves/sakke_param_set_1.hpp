@@ -52,15 +52,16 @@ struct sakke_param_set_1 {
       "D682C033 A7942BCC E3720F20 B9B7B040 3C8CAE87 B7A0042A CDE0FAB3 6461EA46");
   static constexpr unsigned cofactor = 4;
   static constexpr unsigned embedding_degree = 2;
-  static constexpr unsigned n_bits = 128;           ///< SSV length n
-  static constexpr std::uint8_t iana_id = 1;        ///< "SAKKE params" value in the MIKEY SAKKE payload
+  static constexpr unsigned n_bits = 128;     ///< SSV length n
+  static constexpr std::uint8_t iana_id = 1;  ///< "SAKKE params" value in the MIKEY SAKKE payload
 };
 
 static_assert(sakke_param_set_1::base_field::bits == 1024);
 static_assert(sakke_param_set_1::scalar_field::bits == 1022, "q is 1022 bits");
 static_assert(sakke_param_set_1::base_field::p_is_3_mod_4, "RFC 6508 requires p = 3 mod 4");
 static_assert(sakke_param_set_1::p + 1 == (sakke_param_set_1::q << 2), "q = (p+1)/4");
-static_assert(mod_vartime(sakke_param_set_1::p + 1, sakke_param_set_1::q).is_zero().declassify(), "q divides p+1");
+static_assert(mod_vartime(sakke_param_set_1::p + 1, sakke_param_set_1::q).is_zero().declassify(),
+              "q divides p+1");
 static_assert(sakke_param_set_1::g < sakke_param_set_1::p);
 static_assert(generator_on_curve<sakke_param_set_1>(), "P must satisfy the curve equation");
 

@@ -23,14 +23,14 @@
 namespace skm::ec {
 
 enum class point_error {
-  bad_length,        ///< not exactly 1 + 2 * coordinate length octets
-  bad_prefix,        ///< first octet is not 0x04
-  compressed_form,   ///< first octet is 0x02 / 0x03: compressed points are not accepted here
-  identity,          ///< the point at infinity (SEC1 0x00), never a valid key or token
-  x_out_of_range,    ///< x >= p
-  y_out_of_range,    ///< y >= p
-  not_on_curve,      ///< y^2 != x^3 + a x + b
-  not_in_subgroup,   ///< [q]P != O (checked only on request, for cofactor != 1)
+  bad_length,       ///< not exactly 1 + 2 * coordinate length octets
+  bad_prefix,       ///< first octet is not 0x04
+  compressed_form,  ///< first octet is 0x02 / 0x03: compressed points are not accepted here
+  identity,         ///< the point at infinity (SEC1 0x00), never a valid key or token
+  x_out_of_range,   ///< x >= p
+  y_out_of_range,   ///< y >= p
+  not_on_curve,     ///< y^2 != x^3 + a x + b
+  not_in_subgroup,  ///< [q]P != O (checked only on request, for cofactor != 1)
 };
 
 [[nodiscard]] constexpr const char* describe(point_error e) noexcept {
@@ -57,8 +57,8 @@ inline constexpr std::size_t encoded_point_size = 1 + 2 * curve_facts<Curve>::co
 
 /// 0x04 || x || y. The identity cannot be encoded this way and is refused.
 template <class Curve>
-[[nodiscard]] constexpr result<std::array<std::uint8_t, encoded_point_size<Curve>>, point_error> encode_uncompressed(
-    const affine_point<Curve>& p) noexcept {
+[[nodiscard]] constexpr result<std::array<std::uint8_t, encoded_point_size<Curve>>, point_error>
+encode_uncompressed(const affine_point<Curve>& p) noexcept {
   constexpr std::size_t n = curve_facts<Curve>::coordinate_bytes;
   if (p.infinity.declassify()) return unexpected{point_error::identity};
   std::array<std::uint8_t, encoded_point_size<Curve>> out{};
@@ -70,11 +70,13 @@ template <class Curve>
 
 /// Checks an affine point obtained some other way (the same checks as decoding, minus format).
 template <class Curve>
-[[nodiscard]] result<affine_point<Curve>, point_error> validate(const affine_point<Curve>& p, subgroup_check check) {
+[[nodiscard]] result<affine_point<Curve>, point_error> validate(const affine_point<Curve>& p,
+                                                                subgroup_check check) {
   if (p.infinity.declassify()) return unexpected{point_error::identity};
   if (!on_curve(p).declassify()) return unexpected{point_error::not_on_curve};
   if constexpr (Curve::cofactor != 1) {
-    if (check == subgroup_check::require && !in_subgroup_vartime(p)) return unexpected{point_error::not_in_subgroup};
+    if (check == subgroup_check::require && !in_subgroup_vartime(p))
+      return unexpected{point_error::not_in_subgroup};
   } else {
     (void)check;  // every point on a prime-order curve is in the group
   }
@@ -82,8 +84,8 @@ template <class Curve>
 }
 
 template <class Curve>
-[[nodiscard]] result<affine_point<Curve>, point_error> decode_uncompressed(std::span<const std::uint8_t> in,
-                                                                        subgroup_check check) {
+[[nodiscard]] result<affine_point<Curve>, point_error> decode_uncompressed(
+    std::span<const std::uint8_t> in, subgroup_check check) {
   using field = typename Curve::base_field;
   constexpr std::size_t n = curve_facts<Curve>::coordinate_bytes;
   if (in.size() == 1 && in[0] == 0x00) return unexpected{point_error::identity};

@@ -20,7 +20,8 @@
 //     negate(P|A); is_identity(P) -> choice; ct_equal(P, Q) -> choice; on_curve(A) -> choice
 //     affine_equal_x(P, x) -> bool  (vartime: P != O and X == x Z^2, no inversion; verification)
 //   scalar_mul.hpp
-//     mul(A|P, k)                constant time, signed fixed window (Booth digits, full table scan),
+//     mul(A|P, k)                constant time, signed fixed window (Booth digits, full table
+//     scan),
 //                                always 64*limbs(S) scalar bits; any point, any scalar
 //     fixed_base_table<Curve, W> built at run time from ANY point (one batch inversion);
 //                                .mul(k) constant time (one mixed addition per W bits, no
@@ -75,7 +76,7 @@ struct curve_facts {
 
   static constexpr field a = field::reduce(Curve::a);
   static constexpr field b = field::reduce(Curve::b);
-  static constexpr curve_shape shape = a == -field::from_u64(3) ? curve_shape::a_minus_3
+  static constexpr curve_shape shape = a == -field::from_u64(3)   ? curve_shape::a_minus_3
                                        : a.is_zero().declassify() ? curve_shape::a_zero
                                                                   : curve_shape::generic;
   /// Number of scalar bits every constant-time multiplication processes (the full scalar type).
@@ -98,13 +99,15 @@ struct jacobian_point {
   field y = field::one();
   field z{};  ///< zero: the identity
 
-  [[nodiscard]] static constexpr jacobian_point select(ct::choice c, const jacobian_point& p, const jacobian_point& q) noexcept {
+  [[nodiscard]] static constexpr jacobian_point select(ct::choice c, const jacobian_point& p,
+                                                       const jacobian_point& q) noexcept {
     return {field::select(c, p.x, q.x), field::select(c, p.y, q.y), field::select(c, p.z, q.z)};
   }
 };
 
 template <class Curve>
-[[nodiscard]] constexpr affine_point<Curve> select(ct::choice c, const affine_point<Curve>& p, const affine_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr affine_point<Curve> select(ct::choice c, const affine_point<Curve>& p,
+                                                   const affine_point<Curve>& q) noexcept {
   using field = typename Curve::base_field;
   return {field::select(c, p.x, q.x), field::select(c, p.y, q.y),
           ct::choice::from_mask(ct::select(c, p.infinity.mask(), q.infinity.mask()))};
@@ -121,7 +124,8 @@ template <class Curve>
 template <class Curve>
 [[nodiscard]] constexpr affine_point<Curve> generator() noexcept {
   using field = typename Curve::base_field;
-  return {field::from_uint(Curve::generator_x).value(), field::from_uint(Curve::generator_y).value(), ct::choice::no()};
+  return {field::from_uint(Curve::generator_x).value(),
+          field::from_uint(Curve::generator_y).value(), ct::choice::no()};
 }
 
 template <class Curve>
@@ -141,7 +145,8 @@ template <class Curve>
 [[nodiscard]] constexpr ct::choice on_curve(const affine_point<Curve>& p) noexcept {
   using facts = curve_facts<Curve>;
   const auto rhs = (p.x.square() + facts::a) * p.x + facts::b;
-  const auto equal = ct::choice::from_mask(ct::value_barrier(ct_equal(p.y.square(), rhs).mask()));  // no branch (ct.hpp)
+  const auto equal = ct::choice::from_mask(
+      ct::value_barrier(ct_equal(p.y.square(), rhs).mask()));  // no branch (ct.hpp)
   return equal | p.infinity;
 }
 
@@ -159,7 +164,8 @@ template <class Curve>
 
 namespace detail {
 template <class Curve>
-[[nodiscard]] constexpr affine_point<Curve> from_z_inverse(const jacobian_point<Curve>& p, const typename Curve::base_field& z_inv) noexcept {
+[[nodiscard]] constexpr affine_point<Curve> from_z_inverse(
+    const jacobian_point<Curve>& p, const typename Curve::base_field& z_inv) noexcept {
   const auto z_inv2 = z_inv.square();
   return {p.x * z_inv2, p.y * z_inv2 * z_inv, is_identity(p)};
 }
@@ -193,7 +199,7 @@ template <class F, random_source Rng>
     F b = F::reduce_bytes(buf);
     ct::wipe(buf.data(), buf.size());
     if (b.is_zero().declassify()) continue;
-    const F blinded = x * b;  // public from here on
+    const F blinded = x * b;          // public from here on
     ct::mark_public_object(blinded);  // for the constant-time suite (common/ct.hpp)
     F r = blinded.inverse_vartime() * b;
     ct::wipe_object(b);
@@ -213,7 +219,8 @@ namespace detail {
 /// Montgomery's trick: out[i] = 1/z_i for all i with one inversion; zero z_i give a zero result
 /// without disturbing the others (they are replaced by one in the running product).
 template <class Curve, bool Vartime>
-void batch_to_affine_impl(std::span<const jacobian_point<Curve>> in, std::span<affine_point<Curve>> out) {
+void batch_to_affine_impl(std::span<const jacobian_point<Curve>> in,
+                          std::span<affine_point<Curve>> out) {
   using field = typename Curve::base_field;
   const std::size_t n = in.size() < out.size() ? in.size() : out.size();
   if (n == 0) return;
@@ -241,12 +248,14 @@ void batch_to_affine_impl(std::span<const jacobian_point<Curve>> in, std::span<a
 
 /// Convert many points with one constant-time inversion (out.size() must be >= in.size()).
 template <class Curve>
-void batch_to_affine(std::span<const jacobian_point<Curve>> in, std::span<affine_point<Curve>> out) {
+void batch_to_affine(std::span<const jacobian_point<Curve>> in,
+                     std::span<affine_point<Curve>> out) {
   detail::batch_to_affine_impl<Curve, false>(in, out);
 }
 /// The same with a variable-time inversion, for public points.
 template <class Curve>
-void batch_to_affine_vartime(std::span<const jacobian_point<Curve>> in, std::span<affine_point<Curve>> out) {
+void batch_to_affine_vartime(std::span<const jacobian_point<Curve>> in,
+                             std::span<affine_point<Curve>> out) {
   detail::batch_to_affine_impl<Curve, true>(in, out);
 }
 
@@ -265,8 +274,8 @@ template <class Curve>
     const auto m = t.dbl() + t;  // 3 (X - Z^2)(X + Z^2)
     const auto y2 = p.y.dbl();
     const auto z3 = y2 * p.z;
-    const auto yy4 = y2.square();   // 4 Y^2
-    const auto s = yy4 * p.x;       // 4 X Y^2
+    const auto yy4 = y2.square();            // 4 Y^2
+    const auto s = yy4 * p.x;                // 4 X Y^2
     const auto yyyy8 = yy4.square().half();  // 8 Y^4
     const auto x3 = m.square() - s.dbl();
     const auto y3 = (s - x3) * m - yyyy8;
@@ -315,7 +324,8 @@ struct sum_with_flags {
 };
 
 template <class Curve>
-[[nodiscard]] constexpr sum_with_flags<Curve> add_formula(const jacobian_point<Curve>& p, const jacobian_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr sum_with_flags<Curve> add_formula(const jacobian_point<Curve>& p,
+                                                          const jacobian_point<Curve>& q) noexcept {
   // add-1998-cmo-2: 12M + 4S and 7 additions
   const auto z1z1 = p.z.square();
   const auto z2z2 = q.z.square();
@@ -336,10 +346,11 @@ template <class Curve>
 
 /// madd-2004-hmv (8M + 3S, 7 additions): q affine and finite.
 template <class Curve>
-[[nodiscard]] constexpr sum_with_flags<Curve> add_mixed_formula(const jacobian_point<Curve>& p, const affine_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr sum_with_flags<Curve> add_mixed_formula(
+    const jacobian_point<Curve>& p, const affine_point<Curve>& q) noexcept {
   const auto z1z1 = p.z.square();
-  const auto h = z1z1 * q.x - p.x;          // U2 - X1
-  const auto r = z1z1 * p.z * q.y - p.y;    // S2 - Y1
+  const auto h = z1z1 * q.x - p.x;        // U2 - X1
+  const auto r = z1z1 * p.z * q.y - p.y;  // S2 - Y1
   const auto z3 = p.z * h;
   const auto hh = h.square();
   const auto hhh = hh * h;
@@ -352,7 +363,8 @@ template <class Curve>
 
 /// P + Q for any inputs, constant time. The doubling case is computed every time and selected.
 template <class Curve>
-[[nodiscard]] constexpr jacobian_point<Curve> add(const jacobian_point<Curve>& p, const jacobian_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr jacobian_point<Curve> add(const jacobian_point<Curve>& p,
+                                                  const jacobian_point<Curve>& q) noexcept {
   using J = jacobian_point<Curve>;
   const auto f = detail::add_formula(p, q);
   // h == 0 and r == 0 with both inputs finite: P == Q. (h == 0 alone: P == -Q, and z3 = 0.)
@@ -364,7 +376,8 @@ template <class Curve>
 
 /// P + Q with Q affine, for any inputs, constant time.
 template <class Curve>
-[[nodiscard]] constexpr jacobian_point<Curve> add(const jacobian_point<Curve>& p, const affine_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr jacobian_point<Curve> add(const jacobian_point<Curve>& p,
+                                                  const affine_point<Curve>& q) noexcept {
   using J = jacobian_point<Curve>;
   using field = typename Curve::base_field;
   const auto f = detail::add_mixed_formula(p, q);
@@ -378,7 +391,8 @@ template <class Curve>
 /// identity (P = -Q and the identity are handled; P = Q would wrongly give the identity). The
 /// fixed-base tables use it where they can prove the case impossible; it saves the doubling.
 template <class Curve>
-[[nodiscard]] constexpr jacobian_point<Curve> add_not_equal(const jacobian_point<Curve>& p, const affine_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr jacobian_point<Curve> add_not_equal(const jacobian_point<Curve>& p,
+                                                            const affine_point<Curve>& q) noexcept {
   using J = jacobian_point<Curve>;
   using field = typename Curve::base_field;
   J r = detail::add_mixed_formula(p, q).sum;
@@ -389,7 +403,8 @@ template <class Curve>
 
 /// P + Q for public points: branches on the special cases.
 template <class Curve>
-[[nodiscard]] constexpr jacobian_point<Curve> add_vartime(const jacobian_point<Curve>& p, const jacobian_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr jacobian_point<Curve> add_vartime(const jacobian_point<Curve>& p,
+                                                          const jacobian_point<Curve>& q) noexcept {
   if (is_identity(p).declassify()) return q;
   if (is_identity(q).declassify()) return p;
   const auto f = detail::add_formula(p, q);
@@ -397,7 +412,8 @@ template <class Curve>
   return f.sum;
 }
 template <class Curve>
-[[nodiscard]] constexpr jacobian_point<Curve> add_vartime(const jacobian_point<Curve>& p, const affine_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr jacobian_point<Curve> add_vartime(const jacobian_point<Curve>& p,
+                                                          const affine_point<Curve>& q) noexcept {
   using field = typename Curve::base_field;
   if (q.infinity.declassify()) return p;
   if (is_identity(p).declassify()) return {q.x, q.y, field::one()};
@@ -408,7 +424,8 @@ template <class Curve>
 
 /// P == Q as points (any representatives), constant time.
 template <class Curve>
-[[nodiscard]] constexpr ct::choice ct_equal(const jacobian_point<Curve>& p, const jacobian_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr ct::choice ct_equal(const jacobian_point<Curve>& p,
+                                            const jacobian_point<Curve>& q) noexcept {
   const auto z1z1 = p.z.square();
   const auto z2z2 = q.z.square();
   const ct::choice same_x = ct_equal(p.x * z2z2, q.x * z1z1);
@@ -418,14 +435,16 @@ template <class Curve>
   return (p_inf & q_inf) | (both_finite & same_x & same_y);
 }
 template <class Curve>
-[[nodiscard]] constexpr ct::choice ct_equal(const affine_point<Curve>& p, const affine_point<Curve>& q) noexcept {
+[[nodiscard]] constexpr ct::choice ct_equal(const affine_point<Curve>& p,
+                                            const affine_point<Curve>& q) noexcept {
   const ct::choice both_finite = (!p.infinity) & (!q.infinity);
   return (p.infinity & q.infinity) | (both_finite & ct_equal(p.x, q.x) & ct_equal(p.y, q.y));
 }
 
 /// Whether P is finite with affine x equal to `x`, without an inversion (X == x Z^2). Public use.
 template <class Curve>
-[[nodiscard]] constexpr bool affine_equal_x(const jacobian_point<Curve>& p, const typename Curve::base_field& x) noexcept {
+[[nodiscard]] constexpr bool affine_equal_x(const jacobian_point<Curve>& p,
+                                            const typename Curve::base_field& x) noexcept {
   if (is_identity(p).declassify()) return false;
   return ct_equal(p.x, x * p.z.square()).declassify();
 }

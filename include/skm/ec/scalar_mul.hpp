@@ -29,7 +29,8 @@ namespace detail {
 /// `count` (<= 63) bits of k starting at bit `pos` (pos = -1 reads a zero below bit 0). `pos`
 /// is public; the value read is not branched on.
 template <std::size_t M>
-[[nodiscard]] constexpr limb_t bits_at(const uint<M>& k, std::ptrdiff_t pos, unsigned count) noexcept {
+[[nodiscard]] constexpr limb_t bits_at(const uint<M>& k, std::ptrdiff_t pos,
+                                       unsigned count) noexcept {
   if (pos < 0) return (bits_at(k, 0, count - 1) << 1);
   const std::size_t upos = static_cast<std::size_t>(pos);
   const std::size_t li = upos / 64, off = upos % 64;
@@ -66,7 +67,8 @@ template <class Curve, class Point>
 /// Entry d (1-based) of `table`, or `none` when d == 0, scanning every entry. At run time the
 /// coordinates' limbs are OR-ed under masks straight from the table (no per-entry copies).
 template <class Curve, class Point>
-[[nodiscard]] constexpr Point ct_lookup(std::span<const Point> table, limb_t d, const Point& none) noexcept {
+[[nodiscard]] constexpr Point ct_lookup(std::span<const Point> table, limb_t d,
+                                        const Point& none) noexcept {
   if (std::is_constant_evaluated()) {
     Point r = none;
     for (std::size_t i = 0; i < table.size(); ++i) {
@@ -114,7 +116,8 @@ template <class Curve, class Point>
 /// carry, the next w bits plus the carry form an odd digit, taken negative (carrying into the
 /// bits above) when its top bit is set.
 template <unsigned W, std::size_t M>
-[[nodiscard]] constexpr std::size_t wnaf(const uint<M>& k, std::array<std::int8_t, 64 * M + 1>& digits) noexcept {
+[[nodiscard]] constexpr std::size_t wnaf(const uint<M>& k,
+                                         std::array<std::int8_t, 64 * M + 1>& digits) noexcept {
   static_assert(W >= 2 && W <= 8, "digits must fit an int8_t");
   constexpr std::size_t nbits = 64 * M;
   for (auto& d : digits) d = 0;
@@ -144,8 +147,8 @@ template <unsigned W, std::size_t M>
 /// Odd multiples [1, 3, 5, ..., 2^(W-1) - 1]P of several public points, in affine form, with one
 /// inversion for all of them.
 template <class Curve, unsigned W, std::size_t Count>
-[[nodiscard]] std::array<std::array<affine_point<Curve>, (1u << (W - 2))>, Count> odd_multiples_vartime(
-    const std::array<affine_point<Curve>, Count>& points) {
+[[nodiscard]] std::array<std::array<affine_point<Curve>, (1u << (W - 2))>, Count>
+odd_multiples_vartime(const std::array<affine_point<Curve>, Count>& points) {
   constexpr std::size_t n = 1u << (W - 2);
   std::array<jacobian_point<Curve>, n * Count> jac;
   for (std::size_t c = 0; c < Count; ++c) {
@@ -164,7 +167,8 @@ template <class Curve, unsigned W, std::size_t Count>
 }
 
 template <class Curve, std::size_t N>
-constexpr void apply_wnaf_digit(jacobian_point<Curve>& acc, int d, const std::array<affine_point<Curve>, N>& table) noexcept {
+constexpr void apply_wnaf_digit(jacobian_point<Curve>& acc, int d,
+                                const std::array<affine_point<Curve>, N>& table) noexcept {
   if (d > 0) acc = add_vartime(acc, table[static_cast<std::size_t>(d) / 2]);
   if (d < 0) acc = add_vartime(acc, negate(table[static_cast<std::size_t>(-d) / 2]));
 }
@@ -178,7 +182,8 @@ constexpr void apply_wnaf_digit(jacobian_point<Curve>& acc, int d, const std::ar
 /// k of the scalar type: always 64*limbs bits, W = 5 signed windows, Jacobian table of
 /// [1..16]P scanned in full, complete additions.
 template <class Curve, std::size_t M>
-[[nodiscard]] constexpr jacobian_point<Curve> mul(const jacobian_point<Curve>& p, const uint<M>& k) noexcept {
+[[nodiscard]] constexpr jacobian_point<Curve> mul(const jacobian_point<Curve>& p,
+                                                  const uint<M>& k) noexcept {
   using J = jacobian_point<Curve>;
   constexpr unsigned W = 5;
   constexpr std::size_t windows = (64 * M + 1 + W - 1) / W;
@@ -193,7 +198,8 @@ template <class Curve, std::size_t M>
       for (unsigned j = 0; j < W; ++j) acc = dbl(acc);
     }
     const auto digit = detail::booth_digit<W>(k, w);
-    J e = detail::ct_lookup<Curve, J>(std::span<const J>(table), digit.magnitude, identity<Curve>());
+    J e =
+        detail::ct_lookup<Curve, J>(std::span<const J>(table), digit.magnitude, identity<Curve>());
     e = J::select(digit.negative, negate(e), e);
     acc = add(acc, e);
   }
@@ -202,7 +208,8 @@ template <class Curve, std::size_t M>
 }
 
 template <class Curve, std::size_t M>
-[[nodiscard]] constexpr jacobian_point<Curve> mul(const affine_point<Curve>& p, const uint<M>& k) noexcept {
+[[nodiscard]] constexpr jacobian_point<Curve> mul(const affine_point<Curve>& p,
+                                                  const uint<M>& k) noexcept {
   return mul(to_jacobian(p), k);
 }
 
@@ -249,14 +256,17 @@ class fixed_base_table {
       row_base = dbl(row[per_window - 1]);
     }
     batch_to_affine_vartime<Curve>(jac, entries_);
-    base_has_order_q_ = !base.infinity.declassify() && is_identity(mul_vartime(Curve::q)).declassify();
+    base_has_order_q_ =
+        !base.infinity.declassify() && is_identity(mul_vartime(Curve::q)).declassify();
   }
 
   fixed_base_table(const fixed_base_table&) = default;
   fixed_base_table& operator=(const fixed_base_table&) = default;
   /// A moved-from table is empty: its products are the identity (never an out-of-bounds read).
   fixed_base_table(fixed_base_table&& other) noexcept
-      : base_(other.base_), entries_(std::move(other.entries_)), base_has_order_q_(other.base_has_order_q_) {
+      : base_(other.base_),
+        entries_(std::move(other.entries_)),
+        base_has_order_q_(other.base_has_order_q_) {
     other.entries_.clear();
     other.base_has_order_q_ = false;
   }
@@ -274,7 +284,9 @@ class fixed_base_table {
 
   [[nodiscard]] bool empty() const noexcept { return entries_.size() != windows * per_window; }
   [[nodiscard]] const affine& base() const noexcept { return base_; }
-  [[nodiscard]] std::size_t memory_bytes() const noexcept { return entries_.size() * sizeof(affine); }
+  [[nodiscard]] std::size_t memory_bytes() const noexcept {
+    return entries_.size() * sizeof(affine);
+  }
 
   /// [k]B in constant time: one whole-row scan and one mixed addition per window.
   ///
@@ -290,7 +302,8 @@ class fixed_base_table {
     if (empty()) return acc;
     for (std::size_t w = 0; w < windows; ++w) {
       const auto digit = detail::booth_digit<W>(k, w);
-      affine e = detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
+      affine e =
+          detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
       e.y = Curve::base_field::select(digit.negative, -e.y, e.y);
       acc = w < fast_windows ? add_not_equal(acc, e) : add(acc, e);
     }
@@ -302,7 +315,8 @@ class fixed_base_table {
     constexpr std::size_t L = scalar::limbs + 1;
     const auto q = Curve::q.template resize<L>();
     std::size_t i = 0;
-    while (W * i + W + 1 < 64 * L && ((uint<L>::from_u64((1u << (W - 1)) + 1) << (W * i)) <= q)) ++i;
+    while (W * i + W + 1 < 64 * L && ((uint<L>::from_u64((1u << (W - 1)) + 1) << (W * i)) <= q))
+      ++i;
     return i;
   }();
   [[nodiscard]] bool base_has_order_q() const noexcept { return base_has_order_q_; }
@@ -351,8 +365,10 @@ template <class Curve, std::size_t M>
 
 /// [a]P + [b]Q, public inputs: interleaved width-5 NAFs sharing the doublings (Straus/Shamir).
 template <class Curve, std::size_t M>
-[[nodiscard]] jacobian_point<Curve> double_mul_vartime(const affine_point<Curve>& p, const uint<M>& a,
-                                                       const affine_point<Curve>& q, const uint<M>& b) {
+[[nodiscard]] jacobian_point<Curve> double_mul_vartime(const affine_point<Curve>& p,
+                                                       const uint<M>& a,
+                                                       const affine_point<Curve>& q,
+                                                       const uint<M>& b) {
   constexpr unsigned W = 5;
   if (p.infinity.declassify()) return mul_vartime(q, b);
   if (q.infinity.declassify()) return mul_vartime(p, a);
@@ -395,9 +411,10 @@ class wnaf_table {
 /// [a]B + sum [b_i]P_i for a fixed B with a wnaf_table and Count other points, all public:
 /// one shared chain of doublings (Straus), width-5 NAFs for the P_i.
 template <class Curve, unsigned WB, std::size_t Count, std::size_t M>
-[[nodiscard]] jacobian_point<Curve> multi_mul_vartime(const wnaf_table<Curve, WB>& base, const uint<M>& a,
-                                                      const std::array<affine_point<Curve>, Count>& points,
-                                                      const std::array<uint<M>, Count>& scalars) {
+[[nodiscard]] jacobian_point<Curve> multi_mul_vartime(
+    const wnaf_table<Curve, WB>& base, const uint<M>& a,
+    const std::array<affine_point<Curve>, Count>& points,
+    const std::array<uint<M>, Count>& scalars) {
   constexpr unsigned W = 5;
   std::array<std::array<std::int8_t, 64 * M + 1>, Count + 1> digits;
   std::size_t len = detail::wnaf<WB>(a, digits[0]);
@@ -414,7 +431,8 @@ template <class Curve, unsigned WB, std::size_t Count, std::size_t M>
   for (std::size_t i = len; i-- > 0;) {
     acc = dbl(acc);
     detail::apply_wnaf_digit(acc, digits[0][i], base.entries());
-    for (std::size_t c = 0; c < Count; ++c) detail::apply_wnaf_digit(acc, digits[c + 1][i], tables[c]);
+    for (std::size_t c = 0; c < Count; ++c)
+      detail::apply_wnaf_digit(acc, digits[c + 1][i], tables[c]);
   }
   return acc;
 }

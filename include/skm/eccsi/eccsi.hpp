@@ -3,10 +3,10 @@
 // Roles and objects (all generic over curve traits and a hash; the defaults are RFC 6507
 // Appendix A's NIST P-256 with SHA-256, the profile of RFC 6509 and 3GPP TS 33.180):
 //
-//   kms<>            KSAK (secret) and KPAK = [KSAK]G; issue(ID, rng) -> key_pair (SSK, PVT), §5.1.1
-//   public_key<>     a validated KPAK (§4.2: on the curve, not the identity)
-//   signer<>         a validated (SSK, PVT) for an ID (§5.1.2), with HS cached; sign(M, rng), §5.2.1
-//   verify(...)      §5.2.2 for a one-off signature ("cold"): one three-term multiplication
+//   kms<>            KSAK (secret) and KPAK = [KSAK]G; issue(ID, rng) -> key_pair (SSK, PVT),
+//   §5.1.1 public_key<>     a validated KPAK (§4.2: on the curve, not the identity) signer<> a
+//   validated (SSK, PVT) for an ID (§5.1.2), with HS cached; sign(M, rng), §5.2.1 verify(...)
+//   §5.2.2 for a one-off signature ("cold"): one three-term multiplication
 //                    [s HE]G + [s r HS]PVT + [s r]KPAK with shared doublings
 //   signer_context<> one signer (KPAK, ID, PVT): Y = [HS]PVT + KPAK cached, optionally with a
 //                    fixed-base table for Y, so a verification is [s HE]G + [s r]Y from two tables
@@ -63,17 +63,20 @@ struct suite {
 
   static_assert(Hash::digest_size == N, "RFC 6507 §4.1: the hash outputs N = ceil(n/8) octets");
   static_assert(Curve::cofactor == 1, "ECCSI here assumes a prime-order curve (E(F_p) = <G>)");
-  static_assert(qfield::bits <= 8 * N + 1, "s' or q - s' must fit N octets (RFC 6507 §5.2.1 step 6)");
+  static_assert(qfield::bits <= 8 * N + 1,
+                "s' or q - s' must fit N octets (RFC 6507 §5.2.1 step 6)");
 
   using scalar_bytes = std::array<std::uint8_t, N>;
   using point_bytes = std::array<std::uint8_t, point_size>;
   using signature = std::array<std::uint8_t, signature_size>;
   using digest = std::array<std::uint8_t, N>;
 
-  static constexpr point_bytes generator_bytes = ec::encode_uncompressed(ec::generator<Curve>()).value();
+  static constexpr point_bytes generator_bytes =
+      ec::encode_uncompressed(ec::generator<Curve>()).value();
 
   /// HS = hash(G || KPAK || ID || PVT), §5.1.1 step 3.
-  [[nodiscard]] static digest hash_hs(const point_bytes& kpak, std::span<const std::uint8_t> id, std::span<const std::uint8_t> pvt) {
+  [[nodiscard]] static digest hash_hs(const point_bytes& kpak, std::span<const std::uint8_t> id,
+                                      std::span<const std::uint8_t> pvt) {
     Hash h;
     h.update(generator_bytes);
     h.update(kpak);
@@ -82,7 +85,8 @@ struct suite {
     return h.final();
   }
   /// HE = hash(HS || r || M), §5.2.1 step 3.
-  [[nodiscard]] static digest hash_he(const digest& hs, std::span<const std::uint8_t> r, std::span<const std::uint8_t> message) {
+  [[nodiscard]] static digest hash_he(const digest& hs, std::span<const std::uint8_t> r,
+                                      std::span<const std::uint8_t> message) {
     Hash h;
     h.update(hs);
     h.update(r);
@@ -205,7 +209,9 @@ class kms {
 
   [[nodiscard]] const public_key<Curve, Hash>& kpak() const noexcept { return kpak_; }
   /// The KSAK as N octets: the KMS's master secret, for secure storage only.
-  [[nodiscard]] typename suite_type::scalar_bytes export_ksak() const noexcept { return ksak_.to_bytes(); }
+  [[nodiscard]] typename suite_type::scalar_bytes export_ksak() const noexcept {
+    return ksak_.to_bytes();
+  }
 
   /// issue() with the operating system's generator.
   [[nodiscard]] result<key_pair<Curve, Hash>, error> issue(std::span<const std::uint8_t> id) const {
@@ -216,7 +222,8 @@ class kms {
   /// §5.1.1: v random in [1, q-1]; PVT = [v]G; HS = hash(G || KPAK || ID || PVT);
   /// SSK = (KSAK + HS v) mod q; a fresh v when SSK or HS is 0 mod q; v erased.
   template <random_source Rng>
-  [[nodiscard]] result<key_pair<Curve, Hash>, error> issue(std::span<const std::uint8_t> id, Rng& rng) const {
+  [[nodiscard]] result<key_pair<Curve, Hash>, error> issue(std::span<const std::uint8_t> id,
+                                                           Rng& rng) const {
     for (std::size_t attempt = 0; attempt < suite_type::max_attempts; ++attempt) {
       auto v = suite_type::draw_nonzero(rng);
       if (!v) break;
@@ -259,7 +266,8 @@ struct parsed_signature {
 };
 
 template <class Curve, class Hash>
-[[nodiscard]] result<parsed_signature<Curve, Hash>, error> parse_signature(std::span<const std::uint8_t> sig) {
+[[nodiscard]] result<parsed_signature<Curve, Hash>, error> parse_signature(
+    std::span<const std::uint8_t> sig) {
   using S = suite<Curve, Hash>;
   if (sig.size() != S::signature_size) return unexpected{error::bad_signature_length};
   parsed_signature<Curve, Hash> out;
@@ -279,7 +287,8 @@ template <class Curve, class Hash>
 
 /// §5.2.2 step 6: J != O and Jx = r (mod p), compared projectively (no inversion).
 template <class Curve>
-[[nodiscard]] result<verified, error> check_j(const ec::jacobian_point<Curve>& j, const typename Curve::base_field& r) {
+[[nodiscard]] result<verified, error> check_j(const ec::jacobian_point<Curve>& j,
+                                              const typename Curve::base_field& r) {
   if (ec::is_identity(j).declassify()) return unexpected{error::j_is_identity};
   if (!ec::affine_equal_x(j, r)) return unexpected{error::jx_mismatch};
   return verified{};
@@ -294,9 +303,9 @@ struct verification_scalars {
 };
 
 template <class Curve, class Hash>
-[[nodiscard]] verification_scalars<Curve, Hash> scalars_for(const parsed_signature<Curve, Hash>& sig,
-                                                            const typename suite<Curve, Hash>::digest& hs,
-                                                            std::span<const std::uint8_t> message) {
+[[nodiscard]] verification_scalars<Curve, Hash> scalars_for(
+    const parsed_signature<Curve, Hash>& sig, const typename suite<Curve, Hash>::digest& hs,
+    std::span<const std::uint8_t> message) {
   using S = suite<Curve, Hash>;
   const auto he = S::hash_he(hs, sig.r_bytes, message);
   const auto he_q = S::qfield::reduce_bytes(he);
@@ -315,8 +324,10 @@ class signer {
   static constexpr std::size_t N = suite_type::N;
 
   /// §5.1.2: the PVT is on the curve; HS = hash(G || KPAK || ID || PVT); KPAK = [SSK]G - [HS]PVT.
-  [[nodiscard]] static result<signer, error> create(const public_key<Curve, Hash>& kpak, std::span<const std::uint8_t> id,
-                                                    std::span<const std::uint8_t> ssk, std::span<const std::uint8_t> pvt) {
+  [[nodiscard]] static result<signer, error> create(const public_key<Curve, Hash>& kpak,
+                                                    std::span<const std::uint8_t> id,
+                                                    std::span<const std::uint8_t> ssk,
+                                                    std::span<const std::uint8_t> pvt) {
     if (ssk.size() != N) return unexpected{error::ssk_bad_length};
     auto ssk_q = qfield::from_bytes(ssk);
     if (!ssk_q || ssk_q->is_zero().declassify()) return unexpected{error::ssk_out_of_range};
@@ -347,7 +358,8 @@ class signer {
 
   /// sign() with the operating system's generator (a system call per draw; a caller signing at
   /// a high rate may pass a user-space generator seeded from it, e.g. AutoSeededRandomPool).
-  [[nodiscard]] result<typename suite_type::signature, error> sign(std::span<const std::uint8_t> message) const {
+  [[nodiscard]] result<typename suite_type::signature, error> sign(
+      std::span<const std::uint8_t> message) const {
     os_random rng;
     return sign(message, rng);
   }
@@ -356,12 +368,13 @@ class signer {
   /// s' = (HE + r SSK)^-1 j mod q (a fresh j when HE + r SSK = 0), s = s' or q - s' if s' does
   /// not fit N octets; j erased. Output r || s || PVT.
   template <random_source Rng>
-  [[nodiscard]] result<typename suite_type::signature, error> sign(std::span<const std::uint8_t> message, Rng& rng) const {
+  [[nodiscard]] result<typename suite_type::signature, error> sign(
+      std::span<const std::uint8_t> message, Rng& rng) const {
     for (std::size_t attempt = 0; attempt < suite_type::max_attempts; ++attempt) {
       auto j = suite_type::draw_nonzero(rng);
       if (!j) break;
       const auto big_j = suite_type::mul_generator(*j, rng);
-      const auto r = big_j.x.to_bytes();  // public once the signature is out
+      const auto r = big_j.x.to_bytes();     // public once the signature is out
       if (big_j.x.is_zero().declassify()) {  // r = 0 could never verify; negligible, but cheap
         ct::wipe_object(*j);
         continue;
@@ -403,17 +416,20 @@ class signer {
 /// point as [s]([HE]G + [r]([HS]PVT + KPAK)) in the order-q group), as one three-term
 /// multiplication sharing its doublings (G from a precomputed wide-window table).
 template <class Curve = curves::p256, hash_function Hash = sha256>
-[[nodiscard]] result<verified, error> verify(const public_key<Curve, Hash>& kpak, std::span<const std::uint8_t> id,
-                                             std::span<const std::uint8_t> message, std::span<const std::uint8_t> signature) {
+[[nodiscard]] result<verified, error> verify(const public_key<Curve, Hash>& kpak,
+                                             std::span<const std::uint8_t> id,
+                                             std::span<const std::uint8_t> message,
+                                             std::span<const std::uint8_t> signature) {
   using S = suite<Curve, Hash>;
   const auto sig = detail::parse_signature<Curve, Hash>(signature);
   if (!sig) return unexpected{sig.error()};
   const auto hs = S::hash_hs(kpak.bytes(), id, sig->pvt_bytes);
   const auto u = detail::scalars_for(*sig, hs, message);
   using scalar = typename ec::curve_facts<Curve>::scalar;
-  const auto j = ec::multi_mul_vartime(ec::generator_wnaf_table<Curve>(), u.u1.to_uint(),
-                                       std::array<typename S::affine, 2>{sig->pvt, kpak.point()},
-                                       std::array<scalar, 2>{(u.u2 * u.hs).to_uint(), u.u2.to_uint()});
+  const auto j =
+      ec::multi_mul_vartime(ec::generator_wnaf_table<Curve>(), u.u1.to_uint(),
+                            std::array<typename S::affine, 2>{sig->pvt, kpak.point()},
+                            std::array<scalar, 2>{(u.u2 * u.hs).to_uint(), u.u2.to_uint()});
   return detail::check_j<Curve>(j, sig->r);
 }
 
@@ -431,15 +447,18 @@ class signer_context {
  public:
   using suite_type = suite<Curve, Hash>;
 
-  [[nodiscard]] static result<signer_context, error> create(const public_key<Curve, Hash>& kpak, std::span<const std::uint8_t> id,
-                                                            std::span<const std::uint8_t> pvt, precompute mode = precompute::y_table) {
+  [[nodiscard]] static result<signer_context, error> create(const public_key<Curve, Hash>& kpak,
+                                                            std::span<const std::uint8_t> id,
+                                                            std::span<const std::uint8_t> pvt,
+                                                            precompute mode = precompute::y_table) {
     const auto pvt_point = ec::decode_uncompressed<Curve>(pvt, ec::subgroup_check::require);
     if (!pvt_point) return unexpected{detail::pvt_error(pvt_point.error())};
     signer_context out;
     std::copy(pvt.begin(), pvt.end(), out.pvt_.begin());
     out.hs_ = suite_type::hash_hs(kpak.bytes(), id, pvt);
     const auto hs_q = suite_type::qfield::reduce_bytes(out.hs_);
-    out.y_ = ec::to_affine_vartime(ec::add_vartime(ec::mul_vartime(*pvt_point, hs_q.to_uint()), kpak.point()));
+    out.y_ = ec::to_affine_vartime(
+        ec::add_vartime(ec::mul_vartime(*pvt_point, hs_q.to_uint()), kpak.point()));
     if (mode == precompute::y_table) out.y_table_.emplace(out.y_);
     return out;
   }
@@ -448,18 +467,23 @@ class signer_context {
   [[nodiscard]] const typename suite_type::digest& hs() const noexcept { return hs_; }
 
   /// §5.2.2 for a signature by this signer; a signature carrying another PVT is refused.
-  [[nodiscard]] result<verified, error> verify(std::span<const std::uint8_t> message, std::span<const std::uint8_t> signature) const {
+  [[nodiscard]] result<verified, error> verify(std::span<const std::uint8_t> message,
+                                               std::span<const std::uint8_t> signature) const {
     const auto sig = detail::parse_signature<Curve, Hash>(signature);
     if (!sig) return unexpected{sig.error()};
-    if (!std::equal(sig->pvt_bytes.begin(), sig->pvt_bytes.end(), pvt_.begin())) return unexpected{error::pvt_mismatch};
+    if (!std::equal(sig->pvt_bytes.begin(), sig->pvt_bytes.end(), pvt_.begin()))
+      return unexpected{error::pvt_mismatch};
     const auto u = detail::scalars_for(*sig, hs_, message);
     const auto u2 = u.u2.to_uint();
     // with Y's table: two table lookups, no doubling; with Y alone: one chain of doublings
     // shared by G's wide-window NAF and Y's
-    const auto j = y_table_ ? ec::add_vartime(ec::generator_table<Curve>().mul_vartime(u.u1.to_uint()), y_table_->mul_vartime(u2))
-                            : ec::multi_mul_vartime(ec::generator_wnaf_table<Curve>(), u.u1.to_uint(),
-                                                    std::array<typename suite_type::affine, 1>{y_},
-                                                    std::array<typename ec::curve_facts<Curve>::scalar, 1>{u2});
+    const auto j =
+        y_table_
+            ? ec::add_vartime(ec::generator_table<Curve>().mul_vartime(u.u1.to_uint()),
+                              y_table_->mul_vartime(u2))
+            : ec::multi_mul_vartime(ec::generator_wnaf_table<Curve>(), u.u1.to_uint(),
+                                    std::array<typename suite_type::affine, 1>{y_},
+                                    std::array<typename ec::curve_facts<Curve>::scalar, 1>{u2});
     return detail::check_j<Curve>(j, sig->r);
   }
 

@@ -11,29 +11,29 @@ enum class error {
   r_out_of_range,        ///< r is 0 or >= p (r is an x-coordinate)
   s_out_of_range,        ///< s is 0 or >= q
   // PVT (in a signature or a received key pair)
-  pvt_bad_format,        ///< wrong length or not 0x04 || x || y
-  pvt_out_of_range,      ///< a coordinate >= p
-  pvt_not_on_curve,      ///< §5.1.2 step 1 / §5.2.2 step 1
-  pvt_identity,          ///< the point at infinity
-  pvt_mismatch,          ///< a per-signer context was asked to verify a signature with another PVT
+  pvt_bad_format,    ///< wrong length or not 0x04 || x || y
+  pvt_out_of_range,  ///< a coordinate >= p
+  pvt_not_on_curve,  ///< §5.1.2 step 1 / §5.2.2 step 1
+  pvt_identity,      ///< the point at infinity
+  pvt_mismatch,      ///< a per-signer context was asked to verify a signature with another PVT
   // signature value
-  j_is_identity,         ///< §5.2.2 step 5 gave the point at infinity
-  jx_mismatch,           ///< §5.2.2 step 6: Jx != r (mod p): the signature is not valid
+  j_is_identity,  ///< §5.2.2 step 5 gave the point at infinity
+  jx_mismatch,    ///< §5.2.2 step 6: Jx != r (mod p): the signature is not valid
   // KMS public key (KPAK)
   kpak_bad_format,
   kpak_out_of_range,
-  kpak_not_on_curve,     ///< §4.2: "each device MUST check that the supplied KPAK lies on E"
+  kpak_not_on_curve,  ///< §4.2: "each device MUST check that the supplied KPAK lies on E"
   kpak_identity,
   kpak_not_in_subgroup,
   // secrets
-  ksak_bad_length,       ///< KSAK encoding is not exactly N octets
-  ksak_out_of_range,     ///< KSAK is 0 or >= q
-  ssk_bad_length,        ///< SSK encoding is not exactly N octets
-  ssk_out_of_range,      ///< SSK is 0 or >= q
-  hs_zero,               ///< HS = 0 mod q: a KMS must not issue such a pair (§5.1.1 step 5)
-  ssk_invalid,           ///< §5.1.2 step 3: KPAK != [SSK]G - [HS]PVT
+  ksak_bad_length,    ///< KSAK encoding is not exactly N octets
+  ksak_out_of_range,  ///< KSAK is 0 or >= q
+  ssk_bad_length,     ///< SSK encoding is not exactly N octets
+  ssk_out_of_range,   ///< SSK is 0 or >= q
+  hs_zero,            ///< HS = 0 mod q: a KMS must not issue such a pair (§5.1.1 step 5)
+  ssk_invalid,        ///< §5.1.2 step 3: KPAK != [SSK]G - [HS]PVT
   // randomness
-  retries_exhausted,     ///< the random source produced only degenerate values
+  retries_exhausted,  ///< the random source produced only degenerate values
 };
 
 [[nodiscard]] constexpr const char* describe(error e) noexcept {

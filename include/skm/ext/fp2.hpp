@@ -13,7 +13,8 @@ namespace skm {
 /// a + b i with i^2 = -1.
 template <class Fp>
 struct fp2 {
-  static_assert(Fp::p_is_3_mod_4, "F_p[i]/(i^2+1) is a field only when -1 is a non-square, i.e. p = 3 mod 4");
+  static_assert(Fp::p_is_3_mod_4,
+                "F_p[i]/(i^2+1) is a field only when -1 is a non-square, i.e. p = 3 mod 4");
   using base_field = Fp;
 
   Fp re;  ///< a, the coefficient of 1
@@ -22,8 +23,12 @@ struct fp2 {
   [[nodiscard]] static constexpr fp2 zero() noexcept { return {}; }
   [[nodiscard]] static constexpr fp2 one() noexcept { return {Fp::one(), Fp()}; }
 
-  [[nodiscard]] friend constexpr fp2 operator+(const fp2& x, const fp2& y) noexcept { return {x.re + y.re, x.im + y.im}; }
-  [[nodiscard]] friend constexpr fp2 operator-(const fp2& x, const fp2& y) noexcept { return {x.re - y.re, x.im - y.im}; }
+  [[nodiscard]] friend constexpr fp2 operator+(const fp2& x, const fp2& y) noexcept {
+    return {x.re + y.re, x.im + y.im};
+  }
+  [[nodiscard]] friend constexpr fp2 operator-(const fp2& x, const fp2& y) noexcept {
+    return {x.re - y.re, x.im - y.im};
+  }
   [[nodiscard]] constexpr fp2 operator-() const noexcept { return {-re, -im}; }
 
   /// Karatsuba: three base-field products.
@@ -33,7 +38,9 @@ struct fp2 {
     const Fp cross = (x.re + x.im) * (y.re + y.im);
     return {ac - bd, cross - ac - bd};
   }
-  [[nodiscard]] friend constexpr fp2 operator*(const fp2& x, const Fp& k) noexcept { return {x.re * k, x.im * k}; }
+  [[nodiscard]] friend constexpr fp2 operator*(const fp2& x, const Fp& k) noexcept {
+    return {x.re * k, x.im * k};
+  }
   constexpr fp2& operator*=(const fp2& y) noexcept { return *this = *this * y; }
 
   /// (a + bi)^2 = (a+b)(a-b) + 2ab i: two base-field products.
@@ -61,11 +68,15 @@ struct fp2 {
     return r;
   }
 
-  [[nodiscard]] constexpr ct::choice is_zero() const noexcept { return re.is_zero() & im.is_zero(); }
+  [[nodiscard]] constexpr ct::choice is_zero() const noexcept {
+    return re.is_zero() & im.is_zero();
+  }
   [[nodiscard]] friend constexpr ct::choice ct_equal(const fp2& x, const fp2& y) noexcept {
     return ct_equal(x.re, y.re) & ct_equal(x.im, y.im);
   }
-  [[nodiscard]] friend constexpr bool operator==(const fp2& x, const fp2& y) noexcept { return ct_equal(x, y).declassify(); }
+  [[nodiscard]] friend constexpr bool operator==(const fp2& x, const fp2& y) noexcept {
+    return ct_equal(x, y).declassify();
+  }
   [[nodiscard]] static constexpr fp2 select(ct::choice c, const fp2& x, const fp2& y) noexcept {
     return {Fp::select(c, x.re, y.re), Fp::select(c, x.im, y.im)};
   }
@@ -83,11 +94,15 @@ class pfp {
   constexpr explicit pfp(const fp2<Fp>& v) noexcept : v_(v) {}
 
   /// The element whose canonical representative is x: (1 : x).
-  [[nodiscard]] static constexpr pfp from_canonical(const Fp& x) noexcept { return pfp(fp2<Fp>{Fp::one(), x}); }
+  [[nodiscard]] static constexpr pfp from_canonical(const Fp& x) noexcept {
+    return pfp(fp2<Fp>{Fp::one(), x});
+  }
 
   [[nodiscard]] constexpr const fp2<Fp>& value() const noexcept { return v_; }
 
-  [[nodiscard]] friend constexpr pfp operator*(const pfp& x, const pfp& y) noexcept { return pfp(x.v_ * y.v_); }
+  [[nodiscard]] friend constexpr pfp operator*(const pfp& x, const pfp& y) noexcept {
+    return pfp(x.v_ * y.v_);
+  }
   constexpr pfp& operator*=(const pfp& y) noexcept { return *this = *this * y; }
   [[nodiscard]] constexpr pfp square() const noexcept { return pfp(v_.square()); }
   /// The inverse of (a : b) is (a : -b), since (a+bi)(a-bi) is in F_p.
@@ -101,7 +116,9 @@ class pfp {
   [[nodiscard]] friend constexpr ct::choice ct_equal(const pfp& x, const pfp& y) noexcept {
     return ct_equal(x.v_.re * y.v_.im, x.v_.im * y.v_.re);
   }
-  [[nodiscard]] friend constexpr bool operator==(const pfp& x, const pfp& y) noexcept { return ct_equal(x, y).declassify(); }
+  [[nodiscard]] friend constexpr bool operator==(const pfp& x, const pfp& y) noexcept {
+    return ct_equal(x, y).declassify();
+  }
 
  private:
   fp2<Fp> v_;

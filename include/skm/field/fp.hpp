@@ -64,25 +64,27 @@ class fp {
   static constexpr std::size_t bytes = (bits + 7) / 8;
 
   static_assert((modulus.limb[0] & 1) == 1, "the modulus must be odd (Montgomery form)");
-  static_assert(bits > 64 * (limbs - 1), "the modulus must use its top limb (choose the hex<> width to fit)");
+  static_assert(bits > 64 * (limbs - 1),
+                "the modulus must use its top limb (choose the hex<> width to fit)");
   static_assert(bits >= 3, "the modulus is too small");
 
   // ---- Montgomery constants, all derived from the modulus ----
   static constexpr limb_t m_inv = montgomery::neg_inverse_mod_2_64(modulus.limb[0]);
-  static constexpr uint_type r1 = montgomery::r_mod(modulus);                            // R mod p
-  static constexpr uint_type r2 = montgomery::shift_mod(r1, 64 * limbs, modulus);           // R^2 mod p
-  static constexpr uint_type r3 = [] {                                                     // R^3 mod p
+  static constexpr uint_type r1 = montgomery::r_mod(modulus);                      // R mod p
+  static constexpr uint_type r2 = montgomery::shift_mod(r1, 64 * limbs, modulus);  // R^2 mod p
+  static constexpr uint_type r3 = [] {                                             // R^3 mod p
     uint_type out;
     montgomery::mul_cios(out, r2, r2, modulus, m_inv);  // R^2 R^2 / R
     return out;
   }();
-  static_assert(static_cast<limb_t>(modulus.limb[0] * (limb_t{0} - m_inv)) == 1, "m_inv must be -p^-1 mod 2^64");
+  static_assert(static_cast<limb_t>(modulus.limb[0] * (limb_t{0} - m_inv)) == 1,
+                "m_inv must be -p^-1 mod 2^64");
 
   // ---- exponents derived from the modulus ----
-  static constexpr uint_type p_minus_2 = modulus - 2;               // Fermat inversion
-  static constexpr uint_type p_minus_1_half = (modulus - 1) >> 1;   // Euler's criterion
+  static constexpr uint_type p_minus_2 = modulus - 2;              // Fermat inversion
+  static constexpr uint_type p_minus_1_half = (modulus - 1) >> 1;  // Euler's criterion
   static constexpr bool p_is_3_mod_4 = (modulus.limb[0] & 3) == 3;
-  static constexpr uint_type sqrt_exponent = (modulus >> 2) + 1;    // (p+1)/4 when p = 3 mod 4
+  static constexpr uint_type sqrt_exponent = (modulus >> 2) + 1;  // (p+1)/4 when p = 3 mod 4
 
   static constexpr bool has_custom_kernel = requires { typename Params::kernel; };
   static constexpr bool params_choose_kernel = requires { Params::use_gmp; };
@@ -107,19 +109,23 @@ class fp {
     }
   }();
 #endif
-  static_assert([] {
-    if constexpr (has_custom_kernel) {
-      return Params::kernel::modulus == Params::modulus;
-    } else {
-      return true;
-    }
-  }(), "the kernel is for another modulus");
+  static_assert(
+      [] {
+        if constexpr (has_custom_kernel) {
+          return Params::kernel::modulus == Params::modulus;
+        } else {
+          return true;
+        }
+      }(),
+      "the kernel is for another modulus");
 
   constexpr fp() noexcept = default;  // zero
 
   [[nodiscard]] static constexpr fp zero() noexcept { return fp(); }
   [[nodiscard]] static constexpr fp one() noexcept { return from_montgomery(r1); }
-  [[nodiscard]] static constexpr fp from_u64(std::uint64_t v) noexcept { return reduce(uint<1>::from_u64(v)); }
+  [[nodiscard]] static constexpr fp from_u64(std::uint64_t v) noexcept {
+    return reduce(uint<1>::from_u64(v));
+  }
 
   /// The canonical integer v < p; values >= p are rejected (the check is on public format).
   [[nodiscard]] static constexpr result<fp, field_error> from_uint(const uint_type& v) noexcept {
@@ -134,7 +140,8 @@ class fp {
     fp acc;
     for (std::size_t c = chunks; c-- > 0;) {
       uint_type chunk;
-      for (std::size_t i = 0; i < limbs && c * limbs + i < M; ++i) chunk.limb[i] = v.limb[c * limbs + i];
+      for (std::size_t i = 0; i < limbs && c * limbs + i < M; ++i)
+        chunk.limb[i] = v.limb[c * limbs + i];
       // acc = acc * 2^(64*limbs) + chunk; in Montgomery form, times R is a product with R^2.
       acc = acc * from_montgomery(r2) + reduce_one_chunk(chunk);
     }
@@ -142,7 +149,8 @@ class fp {
   }
 
   /// Decode a fixed-length big-endian element (RFC 6508 §4): exactly `bytes` octets, value < p.
-  [[nodiscard]] static constexpr result<fp, field_error> from_bytes(std::span<const std::uint8_t> in) noexcept {
+  [[nodiscard]] static constexpr result<fp, field_error> from_bytes(
+      std::span<const std::uint8_t> in) noexcept {
     if (in.size() != bytes) return unexpected{field_error::bad_length};
     return from_uint(from_bytes_be<limbs>(in).value());
   }
@@ -153,14 +161,13 @@ class fp {
     // Horner over whole limbs' worth of octets keeps the number of multiplications small.
     std::size_t i = 0;
     const std::size_t head = in.size() % (8 * limbs);
-    auto take = [&](std::size_t n) {
-      return from_bytes_be<limbs>(in.subspan(i, n)).value();
-    };
+    auto take = [&](std::size_t n) { return from_bytes_be<limbs>(in.subspan(i, n)).value(); };
     if (head != 0) {
       acc = reduce_one_chunk(take(head));
       i = head;
     }
-    for (; i < in.size(); i += 8 * limbs) acc = acc * from_montgomery(r2) + reduce_one_chunk(take(8 * limbs));
+    for (; i < in.size(); i += 8 * limbs)
+      acc = acc * from_montgomery(r2) + reduce_one_chunk(take(8 * limbs));
     return acc;
   }
 
@@ -181,7 +188,8 @@ class fp {
       ct::wipe_object(v);
       if (in_range) return r;
     }
-    throw std::runtime_error("skm: the random source keeps producing values out of range; it is broken");
+    throw std::runtime_error(
+        "skm: the random source keeps producing values out of range; it is broken");
   }
   /// Uniform in [1, p); throws std::runtime_error when the source is broken (see random()).
   template <random_source Rng>
@@ -318,7 +326,8 @@ class fp {
       r = r.square().square().square().square();
       const limb_t digit = (e.limb[(4 * w) / 64] >> ((4 * w) % 64)) & 0xF;
       fp entry;
-      for (limb_t i = 0; i < 16; ++i) entry = select(ct::choice::from_mask(ct::zero_mask(i ^ digit)), table[i], entry);
+      for (limb_t i = 0; i < 16; ++i)
+        entry = select(ct::choice::from_mask(ct::zero_mask(i ^ digit)), table[i], entry);
       r *= entry;
     }
     ct::wipe_object(table);
@@ -334,7 +343,8 @@ class fp {
     uint_type a = m_;
     uint_type inv;
     std::array<limb_t, scratch_limbs> scratch;
-    mpn_sec_invert(inv.limb.data(), a.limb.data(), modulus.limb.data(), limbs, 2 * bits, scratch.data());
+    mpn_sec_invert(inv.limb.data(), a.limb.data(), modulus.limb.data(), limbs, 2 * bits,
+                   scratch.data());
     fp r;
     mont_mul(r.m_, inv, r3);
     // On input 0 mpn_sec_invert leaves an unspecified value; force 0.
@@ -363,15 +373,11 @@ class fp {
 
   /// Square root for p = 3 mod 4: root = x^((p+1)/4); the returned choice says whether x is a
   /// square (when it is not, `root` holds a root of -x).
-  [[nodiscard]] constexpr ct::choice sqrt(fp& root) const noexcept
-    requires(p_is_3_mod_4)
-  {
+  [[nodiscard]] constexpr ct::choice sqrt(fp& root) const noexcept requires(p_is_3_mod_4) {
     root = pow_public(sqrt_exponent);
     return ct_equal(root.square(), *this);
   }
-  [[nodiscard]] constexpr std::optional<fp> sqrt_vartime() const noexcept
-    requires(p_is_3_mod_4)
-  {
+  [[nodiscard]] constexpr std::optional<fp> sqrt_vartime() const noexcept requires(p_is_3_mod_4) {
     fp root;
     if (!sqrt(root).declassify()) return std::nullopt;
     return root;
@@ -396,15 +402,21 @@ class fp {
 
   // ---- comparison and selection ----
   [[nodiscard]] constexpr ct::choice is_zero() const noexcept { return m_.is_zero(); }
-  [[nodiscard]] friend constexpr ct::choice ct_equal(const fp& a, const fp& b) noexcept { return ct_equal(a.m_, b.m_); }
+  [[nodiscard]] friend constexpr ct::choice ct_equal(const fp& a, const fp& b) noexcept {
+    return ct_equal(a.m_, b.m_);
+  }
   /// Equality computed in constant time; the bool result is public by the caller's choice.
-  [[nodiscard]] friend constexpr bool operator==(const fp& a, const fp& b) noexcept { return ct_equal(a, b).declassify(); }
+  [[nodiscard]] friend constexpr bool operator==(const fp& a, const fp& b) noexcept {
+    return ct_equal(a, b).declassify();
+  }
   [[nodiscard]] static constexpr fp select(ct::choice c, const fp& a, const fp& b) noexcept {
     return from_montgomery(ct_select(c, a.m_, b.m_));
   }
   static constexpr void cswap(ct::choice c, fp& a, fp& b) noexcept { ct_swap(c, a.m_, b.m_); }
   /// Odd canonical value (the "sign" used by point compression); constant time.
-  [[nodiscard]] constexpr ct::choice is_odd() const noexcept { return ct::choice::from_bit(to_uint().limb[0]); }
+  [[nodiscard]] constexpr ct::choice is_odd() const noexcept {
+    return ct::choice::from_bit(to_uint().limb[0]);
+  }
 
  private:
   static constexpr int max_random_attempts = 256;

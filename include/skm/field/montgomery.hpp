@@ -71,7 +71,8 @@ constexpr void final_subtract(uint<N>& v, limb_t hi, const uint<N>& p) noexcept 
 
 /// CIOS Montgomery multiplication; requires a, b < p.
 template <std::size_t N>
-constexpr void mul_cios(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p, limb_t m_inv) noexcept {
+constexpr void mul_cios(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p,
+                        limb_t m_inv) noexcept {
   std::array<limb_t, N + 2> t{};
   // Full unrolling turns the small sizes into straight-line code (about 3x faster at 4 limbs).
 #pragma GCC unroll 8
@@ -138,7 +139,9 @@ inline void redc_gmp(uint<N>& out, limb_t* t, const uint<N>& p, limb_t m_inv) no
 /// Valgrind's synthetic CPUID hides ADX, so under valgrind (the ct suite) the dispatch takes the
 /// MULX kernel; the ADX kernels are straight-line code too (valgrind does run ADCX/ADOX when they
 /// are called directly), and the arith kernel tests check them bit for bit.
-[[nodiscard]] inline bool cpu_has_adx() noexcept { return cpu_has_bmi2() && ((cpuid_leaf7_ebx() >> 19) & 1) != 0; }
+[[nodiscard]] inline bool cpu_has_adx() noexcept {
+  return cpu_has_bmi2() && ((cpuid_leaf7_ebx() >> 19) & 1) != 0;
+}
 
 /// Whether this processor has AVX-512 F, VL and IFMA and the operating system saves the AVX-512
 /// state (XCR0 opmask and both ZMM halves, as the SDM requires before any EVEX instruction).
@@ -148,10 +151,12 @@ inline void redc_gmp(uint<N>& out, limb_t* t, const uint<N>& p, limb_t m_inv) no
 #if defined(SKM_HAVE_IFMA_KERNELS)
   static const bool has = [] {
     const unsigned b = cpuid_leaf7_ebx();
-    const bool avx512f = ((b >> 16) & 1) != 0, ifma = ((b >> 21) & 1) != 0, vl = ((b >> 31) & 1) != 0;
+    const bool avx512f = ((b >> 16) & 1) != 0, ifma = ((b >> 21) & 1) != 0,
+               vl = ((b >> 31) & 1) != 0;
     if (!avx512f || !ifma || !vl) return false;
     unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0 || ((ecx >> 27) & 1) == 0) return false;  // OSXSAVE
+    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0 || ((ecx >> 27) & 1) == 0)
+      return false;  // OSXSAVE
     unsigned xcr0_lo = 0, xcr0_hi = 0;
     __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
     constexpr unsigned sse_avx_avx512_state = 0x2 | 0x4 | 0x20 | 0x40 | 0x80;
@@ -181,7 +186,8 @@ template <std::size_t N>
 
 /// The ADX multiplication kernel (only call when adx_kernel_available<N>()).
 template <std::size_t N>
-inline void mul_adx(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p, limb_t m_inv) noexcept {
+inline void mul_adx(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p,
+                    limb_t m_inv) noexcept {
 #if defined(__x86_64__)
   if constexpr (N == 16) {
     const limb_t top = kernels::montmul16_adx(out, a, b, p, m_inv);
@@ -216,7 +222,8 @@ template <std::size_t N>
 
 /// The MULX kernel (only call when bmi2_kernel_available<N>()).
 template <std::size_t N>
-inline void mul_bmi2(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p, limb_t m_inv) noexcept {
+inline void mul_bmi2(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p,
+                     limb_t m_inv) noexcept {
 #if defined(__x86_64__)
   if constexpr (N == 16) {
     const limb_t top = kernels::montmul16_bmi2(out, a, b, p, m_inv);
@@ -228,7 +235,8 @@ inline void mul_bmi2(uint<N>& out, const uint<N>& a, const uint<N>& b, const uin
 }
 
 template <std::size_t N>
-inline void mul_gmp(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p, limb_t m_inv) noexcept {
+inline void mul_gmp(uint<N>& out, const uint<N>& a, const uint<N>& b, const uint<N>& p,
+                    limb_t m_inv) noexcept {
   std::array<limb_t, 2 * N> t;
   mpn_mul_n(t.data(), a.limb.data(), b.limb.data(), N);
   redc_gmp(out, t.data(), p, m_inv);

@@ -36,7 +36,8 @@ namespace detail {
 
 /// l = Ceiling(lg(n) / hashlen) for n > 1 given by its bit length and whether it is a power of
 /// two (then lg(n) = bit_length - 1 exactly; otherwise bit_length - 1 < lg(n) < bit_length).
-[[nodiscard]] constexpr std::size_t hash_blocks(std::size_t bit_length, bool power_of_two, std::size_t hash_bits) noexcept {
+[[nodiscard]] constexpr std::size_t hash_blocks(std::size_t bit_length, bool power_of_two,
+                                                std::size_t hash_bits) noexcept {
   if (power_of_two) {
     const std::size_t lg = bit_length - 1;
     return (lg + hash_bits - 1) / hash_bits;
@@ -70,15 +71,17 @@ void hash_to_range_stream(std::initializer_list<std::span<const std::uint8_t>> p
 /// HashToIntegerRange(s, n, H) for a modulus n >= 2 (public). Returns v in [0, n), computed in
 /// constant time in the hashed data (the reduction is mpn_sec_div_r).
 template <hash_function H, std::size_t N>
-[[nodiscard]] uint<N> hash_to_integer_range(std::initializer_list<std::span<const std::uint8_t>> parts, const uint<N>& n) {
+[[nodiscard]] uint<N> hash_to_integer_range(
+    std::initializer_list<std::span<const std::uint8_t>> parts, const uint<N>& n) {
   constexpr std::size_t hl = H::digest_size;
   const std::size_t nbits = n.bit_length_vartime();  // n is public
-  if (nbits < 2) throw std::domain_error("skm::hash_to_integer_range: the range must be at least 2");
+  if (nbits < 2)
+    throw std::domain_error("skm::hash_to_integer_range: the range must be at least 2");
   const bool pow2 = (n & (n - 1)).is_zero().declassify();
   const std::size_t l = detail::hash_blocks(nbits, pow2, 8 * hl);
 
   const std::size_t vbytes = l * hl;
-  const std::size_t n_limbs = (nbits + 63) / 64;                // significant limbs of n
+  const std::size_t n_limbs = (nbits + 63) / 64;  // significant limbs of n
   const std::size_t v_limbs = (vbytes + 7) / 8;
   const std::size_t buf_limbs = v_limbs > n_limbs ? v_limbs : n_limbs;
 
@@ -91,8 +94,10 @@ template <hash_function H, std::size_t N>
     const std::size_t byte_index = vbytes - 1 - i;
     num[byte_index / 8] |= static_cast<limb_t>(vbuf[i]) << (8 * (byte_index % 8));
   }
-  std::vector<limb_t> scratch(static_cast<std::size_t>(mpn_sec_div_r_itch(static_cast<mp_size_t>(buf_limbs), static_cast<mp_size_t>(n_limbs))));
-  mpn_sec_div_r(num.data(), static_cast<mp_size_t>(buf_limbs), n.limb.data(), static_cast<mp_size_t>(n_limbs), scratch.data());
+  std::vector<limb_t> scratch(static_cast<std::size_t>(
+      mpn_sec_div_r_itch(static_cast<mp_size_t>(buf_limbs), static_cast<mp_size_t>(n_limbs))));
+  mpn_sec_div_r(num.data(), static_cast<mp_size_t>(buf_limbs), n.limb.data(),
+                static_cast<mp_size_t>(n_limbs), scratch.data());
 
   uint<N> v;
   for (std::size_t i = 0; i < n_limbs; ++i) v.limb[i] = num[i];
@@ -110,7 +115,8 @@ template <hash_function H, std::size_t N>
 /// HashToIntegerRange(s, 2^Bits, H): the low Bits bits of v', as a ceil(Bits/8)-octet
 /// big-endian string.
 template <hash_function H, std::size_t Bits>
-[[nodiscard]] std::array<std::uint8_t, (Bits + 7) / 8> hash_to_integer_range_pow2(std::initializer_list<std::span<const std::uint8_t>> parts) {
+[[nodiscard]] std::array<std::uint8_t, (Bits + 7) / 8> hash_to_integer_range_pow2(
+    std::initializer_list<std::span<const std::uint8_t>> parts) {
   static_assert(Bits >= 1);
   constexpr std::size_t hl = H::digest_size;
   constexpr std::size_t l = detail::hash_blocks(Bits + 1, true, 8 * hl);  // lg(2^Bits) = Bits
@@ -125,7 +131,8 @@ template <hash_function H, std::size_t Bits>
 }
 
 template <hash_function H, std::size_t Bits>
-[[nodiscard]] std::array<std::uint8_t, (Bits + 7) / 8> hash_to_integer_range_pow2(std::span<const std::uint8_t> s) {
+[[nodiscard]] std::array<std::uint8_t, (Bits + 7) / 8> hash_to_integer_range_pow2(
+    std::span<const std::uint8_t> s) {
   return hash_to_integer_range_pow2<H, Bits>({s});
 }
 

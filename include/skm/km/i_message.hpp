@@ -57,12 +57,12 @@ namespace skm::km {
 
 enum class i_message_error {
   // initiator
-  bad_request,                ///< inconsistent options (key length, key ID purpose, …)
-  wrong_period,               ///< the own key set is not the one for the key period of the time given
-  identity_failed,            ///< a UID cannot be formed for a URI
-  encapsulation_failed,       ///< SAKKE refused the key (degenerate SSV) or the identifier
-  signing_failed,             ///< ECCSI signing failed (degenerate random values)
-  encoding_failed,            ///< the MIKEY builder refused a payload
+  bad_request,           ///< inconsistent options (key length, key ID purpose, …)
+  wrong_period,          ///< the own key set is not the one for the key period of the time given
+  identity_failed,       ///< a UID cannot be formed for a URI
+  encapsulation_failed,  ///< SAKKE refused the key (degenerate SSV) or the identifier
+  signing_failed,        ///< ECCSI signing failed (degenerate random values)
+  encoding_failed,       ///< the MIKEY builder refused a payload
   // receiver
   malformed,                  ///< not a well-formed MIKEY message (the detail says where)
   not_3gpp_profile,           ///< well-formed, but not a TS 33.180 MIKEY-SAKKE I_MESSAGE
@@ -78,17 +78,18 @@ enum class i_message_error {
   replayed,                   ///< the same message was already accepted
   replay_cache_full,          ///< the replay cache is full: refused until entries expire
   bad_rand,                   ///< RAND shorter than 16 octets
-  signature_invalid,          ///< the ECCSI signature does not verify for the initiator's UID and KPAK
-  decapsulation_failed,       ///< the SAKKE payload does not open with the receiver's RSK
-  key_id_mismatch,            ///< the GENERIC-ID SPI disagrees with GMK-ID || GUK-ID
-  key_parameters_invalid,     ///< the key-parameters extension does not decrypt or disagrees
-  initiator_mismatch,         ///< a URI offered for a hidden initiator does not hash to its UID
+  signature_invalid,       ///< the ECCSI signature does not verify for the initiator's UID and KPAK
+  decapsulation_failed,    ///< the SAKKE payload does not open with the receiver's RSK
+  key_id_mismatch,         ///< the GENERIC-ID SPI disagrees with GMK-ID || GUK-ID
+  key_parameters_invalid,  ///< the key-parameters extension does not decrypt or disagrees
+  initiator_mismatch,      ///< a URI offered for a hidden initiator does not hash to its UID
 };
 
 [[nodiscard]] constexpr const char* describe(i_message_error e) noexcept {
   switch (e) {
     case i_message_error::bad_request: return "inconsistent I_MESSAGE request";
-    case i_message_error::wrong_period: return "own key set is not for the key period of the message time";
+    case i_message_error::wrong_period:
+      return "own key set is not for the key period of the message time";
     case i_message_error::identity_failed: return "no UID can be formed for the URI";
     case i_message_error::encapsulation_failed: return "SAKKE encapsulation failed";
     case i_message_error::signing_failed: return "ECCSI signing failed";
@@ -101,7 +102,8 @@ enum class i_message_error {
     case i_message_error::unknown_initiator_kms: return "initiator's KMS (IDRkmsi) is not trusted";
     case i_message_error::wrong_kms: return "message is for another KMS (IDRkmsr)";
     case i_message_error::wrong_recipient: return "message is addressed to someone else";
-    case i_message_error::no_key_for_period: return "no own key set for the key period of the message";
+    case i_message_error::no_key_for_period:
+      return "no own key set for the key period of the message";
     case i_message_error::too_old: return "message timestamp is older than the allowed clock skew";
     case i_message_error::in_future: return "message timestamp lies too far in the future";
     case i_message_error::replayed: return "message was already received (replay)";
@@ -111,7 +113,8 @@ enum class i_message_error {
     case i_message_error::decapsulation_failed: return "SAKKE decapsulation failed";
     case i_message_error::key_id_mismatch: return "key identifiers in the message disagree";
     case i_message_error::key_parameters_invalid: return "key parameters extension invalid";
-    case i_message_error::initiator_mismatch: return "initiator URI does not match the hidden initiator UID";
+    case i_message_error::initiator_mismatch:
+      return "initiator URI does not match the hidden initiator UID";
   }
   return "unknown i_message_error";
 }
@@ -128,7 +131,8 @@ struct i_message_failure {
 };
 
 namespace detail {
-[[nodiscard]] inline unexpected<i_message_failure> fail(i_message_error code, std::string detail = {}) {
+[[nodiscard]] inline unexpected<i_message_failure> fail(i_message_error code,
+                                                        std::string detail = {}) {
   return unexpected<i_message_failure>{i_message_failure{code, std::move(detail)}};
 }
 [[nodiscard]] inline std::span<const std::uint8_t> octets(std::string_view s) noexcept {
@@ -150,9 +154,13 @@ inline constexpr std::uint8_t cs_id_mcptt_group_call = 4;
 class community {
  public:
   /// Validates the values (parameter set, Z of order q, KPAK on P-256) and builds Z's table.
-  [[nodiscard]] static result<community, i_message_failure> create(const community_public_values& v) {
-    if (v.kms_uri.empty() || v.schedule.length_seconds == 0) return detail::fail(i_message_error::bad_request, "community needs a KMS URI and a key period");
-    if (auto e = check_parameter_set(v.parameter_set)) return detail::fail(i_message_error::unsupported_parameter_set, describe(*e));
+  [[nodiscard]] static result<community, i_message_failure> create(
+      const community_public_values& v) {
+    if (v.kms_uri.empty() || v.schedule.length_seconds == 0)
+      return detail::fail(i_message_error::bad_request,
+                          "community needs a KMS URI and a key period");
+    if (auto e = check_parameter_set(v.parameter_set))
+      return detail::fail(i_message_error::unsupported_parameter_set, describe(*e));
     const auto z = decode_z(v.z);
     if (!z) return detail::fail(i_message_error::bad_request, describe(z.error()));
     auto kpak = decode_kpak(v.kpak);
@@ -170,14 +178,16 @@ class community {
     if (!n) return detail::fail(i_message_error::no_key_for_period, describe(n.error()));
     return *n;
   }
-  [[nodiscard]] result<uid, i_message_failure> uid_of(std::string_view user_uri, std::uint64_t period) const {
+  [[nodiscard]] result<uid, i_message_failure> uid_of(std::string_view user_uri,
+                                                      std::uint64_t period) const {
     const auto u = mikey_sakke_uid(user_uri, values_.kms_uri, values_.schedule, period);
     if (!u) return detail::fail(i_message_error::identity_failed, describe(u.error()));
     return *u;
   }
 
  private:
-  community(const community_public_values& v, sakke::kms_public_key<sakke_curve> z, eccsi::public_key<> kpak)
+  community(const community_public_values& v, sakke::kms_public_key<sakke_curve> z,
+            eccsi::public_key<> kpak)
       : values_(v), z_(std::move(z)), kpak_(kpak) {}
 
   community_public_values values_;
@@ -192,18 +202,27 @@ class period_keys {
  public:
   /// Validates the key set against the community (UID recomputed, SSK/PVT §5.1.2, RSK §6.1.2)
   /// and prepares signing and decapsulation.
-  [[nodiscard]] static result<period_keys, i_message_failure> create(const community& c, const user_key_set& k) {
-    if (k.kms_uri != c.kms_uri()) return detail::fail(i_message_error::bad_request, "key set is from KMS " + k.kms_uri + ", not " + c.kms_uri());
+  [[nodiscard]] static result<period_keys, i_message_failure> create(const community& c,
+                                                                     const user_key_set& k) {
+    if (k.kms_uri != c.kms_uri())
+      return detail::fail(i_message_error::bad_request,
+                          "key set is from KMS " + k.kms_uri + ", not " + c.kms_uri());
     const auto expected = c.uid_of(k.user_uri, k.period);
     if (!expected) return unexpected{expected.error()};
-    if (*expected != k.id) return detail::fail(i_message_error::bad_request, "key set UID is not the UID of its URI and period");
+    if (*expected != k.id)
+      return detail::fail(i_message_error::bad_request,
+                          "key set UID is not the UID of its URI and period");
     auto signer = eccsi::signer<>::create(c.kpak(), k.id, k.ssk.span(), k.pvt);
-    if (!signer) return detail::fail(i_message_error::bad_request, std::string("SSK/PVT invalid: ") + eccsi::describe(signer.error()));
+    if (!signer)
+      return detail::fail(i_message_error::bad_request,
+                          std::string("SSK/PVT invalid: ") + eccsi::describe(signer.error()));
     auto rsk = sakke::decode_rsk<sakke_curve>(k.rsk.span());
     if (!rsk) return detail::fail(i_message_error::bad_request, "RSK invalid: not a curve point");
     auto receiver = sakke::receiver<sakke_curve>::create(c.z(), k.id, *rsk);
     ct::wipe_object(*rsk);  // the receiver keeps (and wipes) its own copy
-    if (!receiver) return detail::fail(i_message_error::bad_request, std::string("RSK invalid: ") + sakke::describe(receiver.error()));
+    if (!receiver)
+      return detail::fail(i_message_error::bad_request,
+                          std::string("RSK invalid: ") + sakke::describe(receiver.error()));
     return period_keys(k, std::move(*signer), std::move(*receiver));
   }
 
@@ -216,7 +235,12 @@ class period_keys {
 
  private:
   period_keys(const user_key_set& k, eccsi::signer<> s, sakke::receiver<sakke_curve> r)
-      : user_uri_(k.user_uri), kms_uri_(k.kms_uri), period_(k.period), id_(k.id), signer_(std::move(s)), receiver_(std::move(r)) {}
+      : user_uri_(k.user_uri),
+        kms_uri_(k.kms_uri),
+        period_(k.period),
+        id_(k.id),
+        signer_(std::move(s)),
+        receiver_(std::move(r)) {}
 
   std::string user_uri_;
   std::string kms_uri_;
@@ -242,18 +266,19 @@ struct srtp_policy_param {
 
 /// The SRTP policy the deployed 3GPP products send (3gpp-notes D.1): AES-GCM, 16-octet key,
 /// RCCm3, 12-octet salt, AES-CM PRF, KDR 0, SRTP tag 4, SRTCP tag 0, AEAD tag 16.
-inline constexpr std::array<srtp_policy_param, 9> default_srtp_policy{{
-    {0, 6}, {1, 16}, {2, 4}, {4, 12}, {5, 0}, {6, 0}, {18, 4}, {19, 0}, {20, 16}}};
+inline constexpr std::array<srtp_policy_param, 9> default_srtp_policy{
+    {{0, 6}, {1, 16}, {2, 4}, {4, 12}, {5, 0}, {6, 0}, {18, 4}, {19, 0}, {20, 16}}};
 
 struct i_message_options {
   key_purpose purpose = key_purpose::pck;
-  std::span<const std::uint8_t> key{};        ///< the 16-octet key to send; empty: a fresh random key
-  std::optional<sk_id> key_id;                ///< its ID (purpose must match); none: 28 random bits
+  std::span<const std::uint8_t> key{};  ///< the 16-octet key to send; empty: a fresh random key
+  std::optional<sk_id> key_id;          ///< its ID (purpose must match); none: 28 random bits
   identity_form identities = identity_form::uri;
-  bool security_policy = false;               ///< include an SP payload (policy 0, default_srtp_policy)
-  bool sakke_to_self = false;                 ///< also encapsulate to the initiator's own UID (E.5)
-  std::optional<key_parameters> parameters;   ///< the key-parameters extension (E.6)
-  std::optional<std::uint8_t> cs_id;          ///< one GENERIC-ID crypto session (GMK default: 4); none: empty map
+  bool security_policy = false;  ///< include an SP payload (policy 0, default_srtp_policy)
+  bool sakke_to_self = false;    ///< also encapsulate to the initiator's own UID (E.5)
+  std::optional<key_parameters> parameters;  ///< the key-parameters extension (E.6)
+  std::optional<std::uint8_t>
+      cs_id;  ///< one GENERIC-ID crypto session (GMK default: 4); none: empty map
 };
 
 /// The message and what the initiator keeps.
@@ -261,8 +286,8 @@ struct i_message {
   std::vector<std::uint8_t> bytes;
   secret_array<16> key;
   key_purpose purpose = key_purpose::pck;
-  sk_id key_id;   ///< GMK-ID / PCK-ID / …
-  sk_id csb_id;   ///< the HDR CSB ID (the GUK-ID for a GMK, else the key ID)
+  sk_id key_id;  ///< GMK-ID / PCK-ID / …
+  sk_id csb_id;  ///< the HDR CSB ID (the GUK-ID for a GMK, else the key ID)
   std::vector<std::uint8_t> rand;
   ntp_time time;
   mikey_prf prf = mikey_prf::prf_hmac_sha_256;
@@ -271,16 +296,19 @@ struct i_message {
 /// Builds and signs an I_MESSAGE from `me` (whose community is `mine`) to `responder_uri` in
 /// community `theirs`, at time `now` (which must lie in the key period of `me`).
 template <random_source Rng>
-[[nodiscard]] result<i_message, i_message_failure> create_i_message(const period_keys& me, const community& mine, std::string_view responder_uri,
-                                                                    const community& theirs, ntp_time now, const i_message_options& opt,
-                                                                    Rng& rng) {
+[[nodiscard]] result<i_message, i_message_failure> create_i_message(
+    const period_keys& me, const community& mine, std::string_view responder_uri,
+    const community& theirs, ntp_time now, const i_message_options& opt, Rng& rng) {
   using namespace mikey;
-  if (me.kms_uri() != mine.kms_uri()) return detail::fail(i_message_error::bad_request, "own key set is not from the given community");
+  if (me.kms_uri() != mine.kms_uri())
+    return detail::fail(i_message_error::bad_request,
+                        "own key set is not from the given community");
   const auto my_period = mine.period_at(now);
   if (!my_period) return unexpected{my_period.error()};
   if (*my_period != me.period())
     return detail::fail(i_message_error::wrong_period,
-                        "key set for period " + std::to_string(me.period()) + ", time in period " + std::to_string(*my_period));
+                        "key set for period " + std::to_string(me.period()) + ", time in period " +
+                            std::to_string(*my_period));
   const auto their_period = theirs.period_at(now);
   if (!their_period) return unexpected{their_period.error()};
   const auto their_uid = theirs.uid_of(responder_uri, *their_period);
@@ -296,7 +324,8 @@ template <random_source Rng>
   else
     return detail::fail(i_message_error::bad_request, "the key must be 16 octets");
   if (opt.key_id) {
-    if (opt.key_id->purpose() != opt.purpose) return detail::fail(i_message_error::bad_request, "key ID purpose differs from the purpose");
+    if (opt.key_id->purpose() != opt.purpose)
+      return detail::fail(i_message_error::bad_request, "key ID purpose differs from the purpose");
     out.key_id = *opt.key_id;
   } else {
     const auto id = sk_id::generate(opt.purpose, rng);
@@ -316,7 +345,9 @@ template <random_source Rng>
 
   // SAKKE payloads (the key is the SSV).
   const auto encapsulated = sakke::encapsulate(theirs.z(), *their_uid, out.key.span());
-  if (!encapsulated) return detail::fail(i_message_error::encapsulation_failed, sakke::describe(encapsulated.error()));
+  if (!encapsulated)
+    return detail::fail(i_message_error::encapsulation_failed,
+                        sakke::describe(encapsulated.error()));
   std::optional<sakke_scheme::encapsulated_type> to_self;
   if (opt.sakke_to_self) {
     const auto s = sakke::encapsulate(mine.z(), me.id(), out.key.span());
@@ -338,7 +369,9 @@ template <random_source Rng>
   hdr.csb_id = out.csb_id.value();
   const std::array<std::uint8_t, 1> policy0{0};
   const auto group_spi = group_mki(out.key_id, out.csb_id);
-  const std::optional<std::uint8_t> cs_id = opt.cs_id ? opt.cs_id : (group ? std::optional<std::uint8_t>(cs_id_mcptt_group_call) : std::nullopt);
+  const std::optional<std::uint8_t> cs_id =
+      opt.cs_id ? opt.cs_id
+                : (group ? std::optional<std::uint8_t>(cs_id_mcptt_group_call) : std::nullopt);
   if (cs_id) {
     generic_id_entry e;
     e.cs_id = *cs_id;
@@ -374,16 +407,23 @@ template <random_source Rng>
     }
     b.add_sp(0, prot_type::srtp, params);
   }
-  b.add(sakke_payload{static_cast<std::uint8_t>(sakke_parameter_set), sakke_id_scheme_uid, *encapsulated});
-  if (to_self) b.add_sakke_to_self(sakke_payload{static_cast<std::uint8_t>(sakke_parameter_set), sakke_id_scheme_uid, *to_self});
-  if (protected_parameters) b.add(general_ext_payload{ext_type::key_parameters, *protected_parameters});
+  b.add(sakke_payload{static_cast<std::uint8_t>(sakke_parameter_set), sakke_id_scheme_uid,
+                      *encapsulated});
+  if (to_self)
+    b.add_sakke_to_self(sakke_payload{static_cast<std::uint8_t>(sakke_parameter_set),
+                                      sakke_id_scheme_uid, *to_self});
+  if (protected_parameters)
+    b.add(general_ext_payload{ext_type::key_parameters, *protected_parameters});
 
   const auto to_sign = b.begin_signature(sign_type::eccsi, eccsi_suite::signature_size);
-  if (!to_sign) return detail::fail(i_message_error::encoding_failed, mikey::to_string(to_sign.error()));
+  if (!to_sign)
+    return detail::fail(i_message_error::encoding_failed, mikey::to_string(to_sign.error()));
   const auto signature = me.signer().sign(*to_sign, rng);
-  if (!signature) return detail::fail(i_message_error::signing_failed, eccsi::describe(signature.error()));
+  if (!signature)
+    return detail::fail(i_message_error::signing_failed, eccsi::describe(signature.error()));
   auto bytes = b.finish_signature(*signature);
-  if (!bytes) return detail::fail(i_message_error::encoding_failed, mikey::to_string(bytes.error()));
+  if (!bytes)
+    return detail::fail(i_message_error::encoding_failed, mikey::to_string(bytes.error()));
   out.bytes = std::move(*bytes);
   return out;
 }
@@ -395,13 +435,13 @@ template <random_source Rng>
 struct received_key {
   secret_array<16> key;
   key_purpose purpose = key_purpose::pck;
-  sk_id csb_id;                                ///< as carried (the GUK-ID for a GMK)
-  sk_id key_id;                                ///< the GMK-ID (recovered) for a GMK, else the CSB ID
-  std::optional<std::string> initiator_uri;    ///< when carried in the clear (IDRi)
+  sk_id csb_id;                              ///< as carried (the GUK-ID for a GMK)
+  sk_id key_id;                              ///< the GMK-ID (recovered) for a GMK, else the CSB ID
+  std::optional<std::string> initiator_uri;  ///< when carried in the clear (IDRi)
   uid initiator_uid{};
   std::string initiator_kms_uri;
-  std::uint64_t period = 0;                    ///< the receiver's key period used (its key set that opened SAKKE)
-  std::uint64_t time_period = 0;               ///< the key period of T in the receiver's community
+  std::uint64_t period = 0;  ///< the receiver's key period used (its key set that opened SAKKE)
+  std::uint64_t time_period = 0;  ///< the key period of T in the receiver's community
   /// The initiator's key period whose UID verified the signature; none for a hidden initiator
   /// (IDRuidi: the UID is taken as carried). Differs from the period of T only under
   /// receiver_options::key_period_tolerance.
@@ -412,8 +452,8 @@ struct received_key {
   ntp_time time;
   std::vector<std::uint8_t> rand;
   mikey_prf prf = mikey_prf::prf_hmac_sha_256;
-  std::vector<std::uint8_t> cs_ids;            ///< CS IDs of the GENERIC-ID map (empty map: none)
-  std::optional<key_parameters> parameters;    ///< the decrypted key-parameters extension
+  std::vector<std::uint8_t> cs_ids;          ///< CS IDs of the GENERIC-ID map (empty map: none)
+  std::optional<key_parameters> parameters;  ///< the decrypted key-parameters extension
   bool has_sakke_to_self = false;
 };
 
@@ -469,7 +509,8 @@ class i_message_receiver {
  public:
   explicit i_message_receiver(std::string my_uri, receiver_options options = {})
       : uri_(std::move(my_uri)), options_(options), replay_(options.replay) {
-    options_.key_period_tolerance = std::min(options_.key_period_tolerance, max_key_period_tolerance);
+    options_.key_period_tolerance =
+        std::min(options_.key_period_tolerance, max_key_period_tolerance);
   }
 
   /// Trust a community: messages signed under its KPAK (named in IDRkmsi) are accepted. The
@@ -486,15 +527,21 @@ class i_message_receiver {
 
   /// Add one of the receiver's key sets (its community must be trusted first).
   [[nodiscard]] result<std::monostate, i_message_failure> add_keys(period_keys keys) {
-    if (keys.user_uri() != uri_) return detail::fail(i_message_error::bad_request, "key set is for " + keys.user_uri() + ", not " + uri_);
-    if (find_community(keys.kms_uri()) == nullptr) return detail::fail(i_message_error::bad_request, "the key set's community is not trusted");
-    std::erase_if(keys_, [&](const period_keys& k) { return k.kms_uri() == keys.kms_uri() && k.period() == keys.period(); });
+    if (keys.user_uri() != uri_)
+      return detail::fail(i_message_error::bad_request,
+                          "key set is for " + keys.user_uri() + ", not " + uri_);
+    if (find_community(keys.kms_uri()) == nullptr)
+      return detail::fail(i_message_error::bad_request, "the key set's community is not trusted");
+    std::erase_if(keys_, [&](const period_keys& k) {
+      return k.kms_uri() == keys.kms_uri() && k.period() == keys.period();
+    });
     keys_.push_back(std::move(keys));
     return std::monostate{};
   }
   /// Forget the key sets of periods before `period` (of KMS `kms_uri`).
   void drop_keys_before(std::string_view kms_uri, std::uint64_t period) {
-    std::erase_if(keys_, [&](const period_keys& k) { return k.kms_uri() == kms_uri && k.period() < period; });
+    std::erase_if(
+        keys_, [&](const period_keys& k) { return k.kms_uri() == kms_uri && k.period() < period; });
   }
 
   [[nodiscard]] const std::string& uri() const noexcept { return uri_; }
@@ -508,11 +555,13 @@ class i_message_receiver {
   /// KMSs; own key set for the period of T; addressed to me; initiator UID; signature; SAKKE;
   /// key IDs and parameters; then the message is recorded against replay (once, whichever
   /// variant of options() accepted it).
-  [[nodiscard]] result<received_key, i_message_failure> process(std::span<const std::uint8_t> message, ntp_time now) {
+  [[nodiscard]] result<received_key, i_message_failure> process(
+      std::span<const std::uint8_t> message, ntp_time now) {
     using namespace mikey;
     const auto m = parse_message(message);
     if (!m) return detail::fail(i_message_error::malformed, mikey::to_string(m.error()));
-    if (auto e = check_3gpp_profile(*m)) return detail::fail(i_message_error::not_3gpp_profile, mikey::to_string(*e));
+    if (auto e = check_3gpp_profile(*m))
+      return detail::fail(i_message_error::not_3gpp_profile, mikey::to_string(*e));
     const auto& hdr = m->hdr();
     received_key out;
     if (hdr.prf == prf_func::hmac_sha_256)
@@ -520,11 +569,15 @@ class i_message_receiver {
     else if (hdr.prf == prf_func::mikey_1)
       out.prf = mikey_prf::mikey_1;
     else
-      return detail::fail(i_message_error::unsupported_prf, std::to_string(static_cast<unsigned>(hdr.prf)));
+      return detail::fail(i_message_error::unsupported_prf,
+                          std::to_string(static_cast<unsigned>(hdr.prf)));
     const auto* sakke_p = m->sakke();
     if (sakke_p->params != sakke_parameter_set)
-      return detail::fail(i_message_error::unsupported_parameter_set, std::to_string(sakke_p->params));
-    if (sakke_p->id_scheme != sakke_id_scheme_uid) return detail::fail(i_message_error::unsupported_id_scheme, std::to_string(sakke_p->id_scheme));
+      return detail::fail(i_message_error::unsupported_parameter_set,
+                          std::to_string(sakke_p->params));
+    if (sakke_p->id_scheme != sakke_id_scheme_uid)
+      return detail::fail(i_message_error::unsupported_id_scheme,
+                          std::to_string(sakke_p->id_scheme));
 
     // Time and replay (cheap, before any curve arithmetic).
     out.time = from_ntp_wire(m->t()->value, now);
@@ -536,10 +589,13 @@ class i_message_receiver {
     const auto kmsr = detail::text(m->idr(id_role::responder_kms)->data);
     const auto kmsi = detail::text(m->idr(id_role::initiator_kms)->data);
     const community* mine = find_community(kmsr);
-    const bool hold_keys_there = std::any_of(keys_.begin(), keys_.end(), [&](const period_keys& k) { return k.kms_uri() == kmsr; });
-    if (mine == nullptr || !hold_keys_there) return detail::fail(i_message_error::wrong_kms, std::string(kmsr));
+    const bool hold_keys_there = std::any_of(
+        keys_.begin(), keys_.end(), [&](const period_keys& k) { return k.kms_uri() == kmsr; });
+    if (mine == nullptr || !hold_keys_there)
+      return detail::fail(i_message_error::wrong_kms, std::string(kmsr));
     const community* theirs = find_community(kmsi);
-    if (theirs == nullptr) return detail::fail(i_message_error::unknown_initiator_kms, std::string(kmsi));
+    if (theirs == nullptr)
+      return detail::fail(i_message_error::unknown_initiator_kms, std::string(kmsi));
     const auto period = mine->period_at(out.time);
     if (!period) return unexpected{period.error()};
     out.time_period = *period;
@@ -553,17 +609,24 @@ class i_message_receiver {
       if (const auto* k = find_keys(kmsr, p)) own[own_count++] = k;
     if (own_count == 0)
       return detail::fail(i_message_error::no_key_for_period,
-                          "period " + std::to_string(*period) + (tolerant ? " or either side" : "") + " of " + std::string(kmsr));
+                          "period " + std::to_string(*period) +
+                              (tolerant ? " or either side" : "") + " of " + std::string(kmsr));
     if (const auto* r = m->idr(id_role::responder)) {
-      if (detail::text(r->data) != uri_) return detail::fail(i_message_error::wrong_recipient, "IDRr is " + std::string(detail::text(r->data)));
+      if (detail::text(r->data) != uri_)
+        return detail::fail(i_message_error::wrong_recipient,
+                            "IDRr is " + std::string(detail::text(r->data)));
     } else {
       // The UID names the period: keep only the key set it belongs to.
       const auto data = m->idr(id_role::responder_uid)->data;
-      const auto it = std::find_if(own.begin(), own.begin() + static_cast<std::ptrdiff_t>(own_count),
-                                   [&](const period_keys* k) { return std::equal(data.begin(), data.end(), k->id().begin(), k->id().end()); });
+      const auto it = std::find_if(
+          own.begin(), own.begin() + static_cast<std::ptrdiff_t>(own_count),
+          [&](const period_keys* k) {
+            return std::equal(data.begin(), data.end(), k->id().begin(), k->id().end());
+          });
       if (it == own.begin() + static_cast<std::ptrdiff_t>(own_count))
         return detail::fail(i_message_error::wrong_recipient,
-                            "IDRuidr is not my UID for period " + std::to_string(*period) + (tolerant ? " or either side" : ""));
+                            "IDRuidr is not my UID for period " + std::to_string(*period) +
+                                (tolerant ? " or either side" : ""));
       own[0] = *it;
       own_count = 1;
     }
@@ -586,7 +649,8 @@ class i_message_receiver {
       }
     } else {
       const auto data = m->idr(id_role::initiator_uid)->data;
-      if (data.size() != out.initiator_uid.size()) return detail::fail(i_message_error::malformed, "IDRuidi is not 32 octets");
+      if (data.size() != out.initiator_uid.size())
+        return detail::fail(i_message_error::malformed, "IDRuidi is not 32 octets");
       std::copy(data.begin(), data.end(), initiator_uids[0].begin());
       initiator_count = 1;
     }
@@ -594,17 +658,22 @@ class i_message_receiver {
     // Signature: the RFC 3830 range first, then (option) the range without the SIGN header; for
     // each UID in turn. The first failure (the strict one) is reported.
     const auto signed_range = m->signed_range();
-    if (!signed_range) return detail::fail(i_message_error::malformed, mikey::to_string(signed_range.error()));
+    if (!signed_range)
+      return detail::fail(i_message_error::malformed, mikey::to_string(signed_range.error()));
     const auto compat_range = m->signed_range_without_sign_header_compat();
-    if (!compat_range) return detail::fail(i_message_error::malformed, mikey::to_string(compat_range.error()));
+    if (!compat_range)
+      return detail::fail(i_message_error::malformed, mikey::to_string(compat_range.error()));
     const auto signature = m->sign()->signature;
-    if (signature.size() != eccsi_suite::signature_size) return detail::fail(i_message_error::signature_invalid, "ECCSI signature has the wrong length");
+    if (signature.size() != eccsi_suite::signature_size)
+      return detail::fail(i_message_error::signature_invalid,
+                          "ECCSI signature has the wrong length");
     std::optional<i_message_failure> signature_failure;
     bool verified = false;
     for (std::size_t i = 0; i < initiator_count && !verified; ++i) {
       for (const bool without_header : {false, true}) {
         if (without_header && !options_.accept_signature_without_sign_header) continue;
-        const auto e = verify_signature(*theirs, initiator_uids[i], without_header ? *compat_range : *signed_range, signature);
+        const auto e = verify_signature(*theirs, initiator_uids[i],
+                                        without_header ? *compat_range : *signed_range, signature);
         if (!e) {
           verified = true;
           out.initiator_uid = initiator_uids[i];
@@ -617,7 +686,9 @@ class i_message_receiver {
     }
     if (!verified) {
       if (initiator_count > 1 || options_.accept_signature_without_sign_header)
-        signature_failure->detail += signature_failure->detail.empty() ? "every interop variant tried" : " (every interop variant tried)";
+        signature_failure->detail += signature_failure->detail.empty()
+                                         ? "every interop variant tried"
+                                         : " (every interop variant tried)";
       return unexpected{*signature_failure};
     }
 
@@ -648,14 +719,16 @@ class i_message_receiver {
         out.cs_ids.push_back(e.cs_id);
         if (out.purpose == key_purpose::gmk && !e.spi.empty() &&
             !std::equal(e.spi.begin(), e.spi.end(), expected_spi.begin(), expected_spi.end()))
-          return detail::fail(i_message_error::key_id_mismatch, "GENERIC-ID SPI is not GMK-ID || GUK-ID");
+          return detail::fail(i_message_error::key_id_mismatch,
+                              "GENERIC-ID SPI is not GMK-ID || GUK-ID");
       }
     }
     if (const auto* kp = m->extension(ext_type::key_parameters)) {
       auto p = unprotect_key_parameters(kp->data, out.key.span(), out.csb_id.value());
       if (!p) return detail::fail(i_message_error::key_parameters_invalid, describe(p.error()));
       if (p->key_type != static_cast<std::uint8_t>(out.purpose))
-        return detail::fail(i_message_error::key_parameters_invalid, "key type differs from the CSB ID purpose");
+        return detail::fail(i_message_error::key_parameters_invalid,
+                            "key type differs from the CSB ID purpose");
       out.parameters = std::move(*p);
     }
     out.has_sakke_to_self = m->extension(ext_type::sakke_to_self) != nullptr;
@@ -678,7 +751,8 @@ class i_message_receiver {
       case replay_verdict::too_old: return i_message_failure{i_message_error::too_old, {}};
       case replay_verdict::in_future: return i_message_failure{i_message_error::in_future, {}};
       case replay_verdict::replayed: return i_message_failure{i_message_error::replayed, {}};
-      case replay_verdict::cache_full: return i_message_failure{i_message_error::replay_cache_full, {}};
+      case replay_verdict::cache_full:
+        return i_message_failure{i_message_error::replay_cache_full, {}};
       case replay_verdict::bad_rand: return i_message_failure{i_message_error::bad_rand, {}};
     }
     return i_message_failure{i_message_error::malformed, "unknown replay verdict"};
@@ -689,7 +763,8 @@ class i_message_receiver {
       if (c.kms_uri() == kms_uri) return &c;
     return nullptr;
   }
-  [[nodiscard]] const period_keys* find_keys(std::string_view kms_uri, std::uint64_t period) const noexcept {
+  [[nodiscard]] const period_keys* find_keys(std::string_view kms_uri,
+                                             std::uint64_t period) const noexcept {
     for (const auto& k : keys_)
       if (k.kms_uri() == kms_uri && k.period() == period) return &k;
     return nullptr;
@@ -699,19 +774,24 @@ class i_message_receiver {
   /// verified with its cached context; a new one with the one-off verification, and only once
   /// that succeeds is its context built and cached (the oldest entry leaves when the cache is
   /// full), so forged messages cost no table builds and cannot flush the cache.
-  [[nodiscard]] std::optional<i_message_failure> verify_signature(const community& c, const uid& id, std::span<const std::uint8_t> range,
-                                                                  std::span<const std::uint8_t> signature) {
+  [[nodiscard]] std::optional<i_message_failure> verify_signature(
+      const community& c, const uid& id, std::span<const std::uint8_t> range,
+      std::span<const std::uint8_t> signature) {
     const auto pvt = signature.subspan(2 * eccsi_suite::N);
     for (const auto& e : signers_) {
-      if (e.kms_uri != c.kms_uri() || e.id != id || !std::equal(pvt.begin(), pvt.end(), e.pvt.begin(), e.pvt.end())) continue;
-      if (const auto v = e.context.verify(range, signature); !v) return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
+      if (e.kms_uri != c.kms_uri() || e.id != id ||
+          !std::equal(pvt.begin(), pvt.end(), e.pvt.begin(), e.pvt.end()))
+        continue;
+      if (const auto v = e.context.verify(range, signature); !v)
+        return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
       return std::nullopt;
     }
     if (const auto v = eccsi::verify(c.kpak(), id, range, signature); !v)
       return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
     if (options_.signer_cache_capacity == 0) return std::nullopt;
     auto ctx = eccsi::signer_context<>::create(c.kpak(), id, pvt, options_.signer_precompute);
-    if (!ctx) return std::nullopt;  // cannot happen for a PVT that just verified; nothing to cache then
+    if (!ctx)
+      return std::nullopt;  // cannot happen for a PVT that just verified; nothing to cache then
     if (signers_.size() >= options_.signer_cache_capacity) signers_.erase(signers_.begin());
     std::array<std::uint8_t, pvt_octets> pvt_copy{};
     std::copy(pvt.begin(), pvt.end(), pvt_copy.begin());
@@ -730,10 +810,11 @@ class i_message_receiver {
 /// For a hidden initiator (IDRuidi): check that `uri`, learnt later, hashes to the carried UID
 /// for the key period of T, or (key_period_tolerance 1, as the receiver's option, same risk) for
 /// the period either side. Returns the initiator's key period that matched.
-[[nodiscard]] inline result<std::uint64_t, i_message_failure> confirm_initiator(const received_key& k, std::string_view uri,
-                                                                                const community& initiator_community,
-                                                                                unsigned key_period_tolerance = 0) {
-  if (initiator_community.kms_uri() != k.initiator_kms_uri) return detail::fail(i_message_error::unknown_initiator_kms, initiator_community.kms_uri());
+[[nodiscard]] inline result<std::uint64_t, i_message_failure> confirm_initiator(
+    const received_key& k, std::string_view uri, const community& initiator_community,
+    unsigned key_period_tolerance = 0) {
+  if (initiator_community.kms_uri() != k.initiator_kms_uri)
+    return detail::fail(i_message_error::unknown_initiator_kms, initiator_community.kms_uri());
   const auto period = initiator_community.period_at(k.time);
   if (!period) return unexpected{period.error()};
   for (const auto p : detail::periods_around(*period, key_period_tolerance != 0)) {
@@ -750,18 +831,22 @@ class i_message_receiver {
 /// The SRTP master key and salt of crypto session `cs_id` (RFC 3830 §4.1.3 with the message's
 /// PRF): TGK = the transported key, CSB ID and RAND from the message.
 template <class M>
-  requires requires(const M& m) {
-    m.key;
-    m.csb_id;
-    m.rand;
-    m.prf;
-  }
-[[nodiscard]] result<srtp_master, prf_error> session_keys(const M& m, std::uint8_t cs_id, std::size_t key_len = 16, std::size_t salt_len = 12) {
-  return derive_srtp_master(m.prf, m.key.span(), cs_id, m.csb_id.value(), m.rand, key_len, salt_len);
+requires requires(const M& m) {
+  m.key;
+  m.csb_id;
+  m.rand;
+  m.prf;
+}
+[[nodiscard]] result<srtp_master, prf_error> session_keys(const M& m, std::uint8_t cs_id,
+                                                          std::size_t key_len = 16,
+                                                          std::size_t salt_len = 12) {
+  return derive_srtp_master(m.prf, m.key.span(), cs_id, m.csb_id.value(), m.rand, key_len,
+                            salt_len);
 }
 
 /// The SRTP MKI: GMK-ID || GUK-ID for a group key, else the key ID (3gpp-notes §A.1).
-[[nodiscard]] inline std::vector<std::uint8_t> mki(key_purpose purpose, sk_id key_id, sk_id csb_id) {
+[[nodiscard]] inline std::vector<std::uint8_t> mki(key_purpose purpose, sk_id key_id,
+                                                   sk_id csb_id) {
   if (purpose == key_purpose::gmk) {
     const auto m = group_mki(key_id, csb_id);
     return {m.begin(), m.end()};

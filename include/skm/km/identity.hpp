@@ -44,9 +44,11 @@ enum class identity_error {
     case identity_error::empty_uri: return "user URI is empty";
     case identity_error::uri_contains_nul: return "URI contains a NUL octet";
     case identity_error::uri_too_long: return "URI longer than 65535 octets";
-    case identity_error::not_a_global_tel_uri: return "RFC 6509 identifiers need a global tel URI without separators or parameters (tel:+<digits>)";
+    case identity_error::not_a_global_tel_uri:
+      return "RFC 6509 identifiers need a global tel URI without separators or parameters (tel:+<digits>)";
     case identity_error::empty_kms_uri: return "KMS URI is empty";
-    case identity_error::bad_key_period: return "key period cannot be computed (zero length, time before offset, or out of range)";
+    case identity_error::bad_key_period:
+      return "key period cannot be computed (zero length, time before offset, or out of range)";
     case identity_error::year_out_of_range: return "year outside 1900..9999";
   }
   return "unknown identity_error";
@@ -67,7 +69,8 @@ struct identity_context {
 /// follows from the user, the KMS and the period number. `user_id_format` is the value of the
 /// KmsCertificate UserIdFormat element that announces the format.
 template <class F>
-concept identity_format = requires(const F& f, const identity_context& ctx, ntp_time t, std::uint64_t period) {
+concept identity_format = requires(const F& f, const identity_context& ctx, ntp_time t,
+                                   std::uint64_t period) {
   { F::user_id_format } -> std::convertible_to<std::string_view>;
   { f.period_number(ctx, t) } -> std::same_as<result<std::uint64_t, identity_error>>;
   { f.make_identifier(ctx, period) } -> std::same_as<result<identifier, identity_error>>;
@@ -75,7 +78,9 @@ concept identity_format = requires(const F& f, const identity_context& ctx, ntp_
 
 /// The identifier for the period that contains `t`.
 template <identity_format F>
-[[nodiscard]] result<identifier, identity_error> identifier_at(const F& f, const identity_context& ctx, ntp_time t) {
+[[nodiscard]] result<identifier, identity_error> identifier_at(const F& f,
+                                                               const identity_context& ctx,
+                                                               ntp_time t) {
   auto period = f.period_number(ctx, t);
   if (!period) return unexpected{period.error()};
   return f.make_identifier(ctx, *period);
@@ -83,7 +88,9 @@ template <identity_format F>
 
 namespace detail {
 
-[[nodiscard]] constexpr bool contains_nul(std::string_view s) noexcept { return s.find('\0') != std::string_view::npos; }
+[[nodiscard]] constexpr bool contains_nul(std::string_view s) noexcept {
+  return s.find('\0') != std::string_view::npos;
+}
 
 }  // namespace detail
 
@@ -93,12 +100,16 @@ namespace detail {
 using uid = std::array<std::uint8_t, 32>;
 
 /// The F.2.1 UID for (user URI, KMS URI, key period length, offset, period number).
-[[nodiscard]] inline result<uid, identity_error> mikey_sakke_uid(std::string_view user_uri, std::string_view kms_uri,
-                                                                 key_period_schedule schedule, std::uint64_t period_number) {
+[[nodiscard]] inline result<uid, identity_error> mikey_sakke_uid(std::string_view user_uri,
+                                                                 std::string_view kms_uri,
+                                                                 key_period_schedule schedule,
+                                                                 std::uint64_t period_number) {
   if (user_uri.empty()) return unexpected{identity_error::empty_uri};
   if (kms_uri.empty()) return unexpected{identity_error::empty_kms_uri};
-  if (detail::contains_nul(user_uri) || detail::contains_nul(kms_uri)) return unexpected{identity_error::uri_contains_nul};
-  if (user_uri.size() > 0xFFFF || kms_uri.size() > 0xFFFF) return unexpected{identity_error::uri_too_long};
+  if (detail::contains_nul(user_uri) || detail::contains_nul(kms_uri))
+    return unexpected{identity_error::uri_contains_nul};
+  if (user_uri.size() > 0xFFFF || kms_uri.size() > 0xFFFF)
+    return unexpected{identity_error::uri_too_long};
   kdf_input s(fc::mikey_sakke_uid);
   s.add(std::string_view("MIKEY-SAKKE-UID"))
       .add(user_uri)
@@ -115,12 +126,14 @@ using uid = std::array<std::uint8_t, 32>;
 struct mikey_sakke_uid_format {
   static constexpr std::string_view user_id_format = "2";
 
-  [[nodiscard]] result<std::uint64_t, identity_error> period_number(const identity_context& ctx, ntp_time t) const noexcept {
+  [[nodiscard]] result<std::uint64_t, identity_error> period_number(const identity_context& ctx,
+                                                                    ntp_time t) const noexcept {
     auto n = key_period_number(t, ctx.schedule);
     if (!n) return unexpected{identity_error::bad_key_period};
     return *n;
   }
-  [[nodiscard]] result<identifier, identity_error> make_identifier(const identity_context& ctx, std::uint64_t period) const {
+  [[nodiscard]] result<identifier, identity_error> make_identifier(const identity_context& ctx,
+                                                                   std::uint64_t period) const {
     if (ctx.schedule.length_seconds == 0) return unexpected{identity_error::bad_key_period};
     auto u = mikey_sakke_uid(ctx.user_uri, ctx.kms_uri, ctx.schedule, period);
     if (!u) return unexpected{u.error()};
@@ -153,16 +166,23 @@ struct year_month {
 
 /// "YYYY-MM\0" URI "\0". Only checks what keeps the string unambiguous (no NUL, four-digit year);
 /// `rfc6509_format` adds the tel URI constraints of §3.2.
-[[nodiscard]] inline result<identifier, identity_error> rfc6509_identifier(year_month ym, std::string_view uri) {
+[[nodiscard]] inline result<identifier, identity_error> rfc6509_identifier(year_month ym,
+                                                                           std::string_view uri) {
   if (uri.empty()) return unexpected{identity_error::empty_uri};
   if (detail::contains_nul(uri)) return unexpected{identity_error::uri_contains_nul};
-  if (ym.year < 1900 || ym.year > 9999 || ym.month < 1 || ym.month > 12) return unexpected{identity_error::year_out_of_range};
+  if (ym.year < 1900 || ym.year > 9999 || ym.month < 1 || ym.month > 12)
+    return unexpected{identity_error::year_out_of_range};
   identifier id;
   id.reserve(9 + uri.size());
   unsigned y = static_cast<unsigned>(ym.year);
-  const char text[8] = {static_cast<char>('0' + y / 1000), static_cast<char>('0' + y / 100 % 10),
-                        static_cast<char>('0' + y / 10 % 10), static_cast<char>('0' + y % 10), '-',
-                        static_cast<char>('0' + ym.month / 10), static_cast<char>('0' + ym.month % 10), '\0'};
+  const char text[8] = {static_cast<char>('0' + y / 1000),
+                        static_cast<char>('0' + y / 100 % 10),
+                        static_cast<char>('0' + y / 10 % 10),
+                        static_cast<char>('0' + y % 10),
+                        '-',
+                        static_cast<char>('0' + ym.month / 10),
+                        static_cast<char>('0' + ym.month % 10),
+                        '\0'};
   id.insert(id.end(), text, text + 8);
   id.insert(id.end(), uri.begin(), uri.end());
   id.push_back(0);
@@ -184,15 +204,18 @@ struct year_month {
 struct rfc6509_format {
   static constexpr std::string_view user_id_format = "1";
 
-  [[nodiscard]] result<std::uint64_t, identity_error> period_number(const identity_context&, ntp_time t) const noexcept {
+  [[nodiscard]] result<std::uint64_t, identity_error> period_number(const identity_context&,
+                                                                    ntp_time t) const noexcept {
     auto ym = year_month::of(t);
     if (!ym) return unexpected{ym.error()};
     return ym->period_number();
   }
-  [[nodiscard]] result<identifier, identity_error> make_identifier(const identity_context& ctx, std::uint64_t period) const {
+  [[nodiscard]] result<identifier, identity_error> make_identifier(const identity_context& ctx,
+                                                                   std::uint64_t period) const {
     if (ctx.user_uri.empty()) return unexpected{identity_error::empty_uri};
     if (!is_rfc6509_tel_uri(ctx.user_uri)) return unexpected{identity_error::not_a_global_tel_uri};
-    if (period > year_month{9999, 12}.period_number()) return unexpected{identity_error::year_out_of_range};
+    if (period > year_month{9999, 12}.period_number())
+      return unexpected{identity_error::year_out_of_range};
     return rfc6509_identifier(year_month::from_period_number(period), ctx.user_uri);
   }
 };

@@ -64,7 +64,8 @@ class kdf_input {
   }
   /// Append a character-string parameter (its octets as they are, e.g. a UTF-8 URI).
   kdf_input& add(std::string_view p) {
-    return add(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(p.data()), p.size()));
+    return add(
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(p.data()), p.size()));
   }
   /// Append a non-negative integer in the fewest big-endian octets (0 -> one 0x00 octet).
   kdf_input& add_integer(std::uint64_t v) {
@@ -89,11 +90,13 @@ class kdf_input {
 };
 
 /// The 256-bit derived key HMAC-SHA-256(key, S).
-[[nodiscard]] inline result<secret_array<32>, kdf_error> kdf_33220(std::span<const std::uint8_t> key, const kdf_input& s) {
+[[nodiscard]] inline result<secret_array<32>, kdf_error> kdf_33220(
+    std::span<const std::uint8_t> key, const kdf_input& s) {
   if (key.empty()) return unexpected{kdf_error::empty_key};
   auto in = s.bytes();
   if (!in) return unexpected{in.error()};
-  CryptoPP::HMAC<CryptoPP::SHA256> mac(key.data(), key.size());  // Crypto++ wipes its key copy (SecBlock)
+  CryptoPP::HMAC<CryptoPP::SHA256> mac(key.data(),
+                                       key.size());  // Crypto++ wipes its key copy (SecBlock)
   mac.Update(in->data(), in->size());
   secret_array<32> out;
   mac.Final(out.data());
@@ -101,18 +104,21 @@ class kdf_input {
 }
 
 /// The 128 least significant bits of the KDF output (the last 16 octets).
-[[nodiscard]] inline result<secret_array<16>, kdf_error> kdf_33220_128(std::span<const std::uint8_t> key, const kdf_input& s) {
+[[nodiscard]] inline result<secret_array<16>, kdf_error> kdf_33220_128(
+    std::span<const std::uint8_t> key, const kdf_input& s) {
   auto full = kdf_33220(key, s);
   if (!full) return unexpected{full.error()};
   return secret_array<16>(full->span().last<16>());
 }
 
-/// DPCK (TS 33.180 F.1.5, 3gpp-notes §A.1): 128 LSB of KDF(DPPK, FC 0x53, P0 = DPPK-ID as 4 octets).
-/// For the MIKEY key-parameters extension the DPPK is the key carried in the same message and the
-/// DPPK-ID is that message's CSB ID.
-[[nodiscard]] inline result<secret_array<16>, kdf_error> derive_dpck(std::span<const std::uint8_t> dppk, std::uint32_t dppk_id) {
-  const std::array<std::uint8_t, 4> id{static_cast<std::uint8_t>(dppk_id >> 24), static_cast<std::uint8_t>(dppk_id >> 16),
-                                       static_cast<std::uint8_t>(dppk_id >> 8), static_cast<std::uint8_t>(dppk_id)};
+/// DPCK (TS 33.180 F.1.5, 3gpp-notes §A.1): 128 LSB of KDF(DPPK, FC 0x53, P0 = DPPK-ID as 4
+/// octets). For the MIKEY key-parameters extension the DPPK is the key carried in the same message
+/// and the DPPK-ID is that message's CSB ID.
+[[nodiscard]] inline result<secret_array<16>, kdf_error> derive_dpck(
+    std::span<const std::uint8_t> dppk, std::uint32_t dppk_id) {
+  const std::array<std::uint8_t, 4> id{
+      static_cast<std::uint8_t>(dppk_id >> 24), static_cast<std::uint8_t>(dppk_id >> 16),
+      static_cast<std::uint8_t>(dppk_id >> 8), static_cast<std::uint8_t>(dppk_id)};
   kdf_input s(fc::dpck);
   s.add(std::span<const std::uint8_t>(id));
   return kdf_33220_128(dppk, s);

@@ -11,7 +11,8 @@
 //
 // GUK-ID (TS 33.180 F.1.3, 3gpp-notes §A.1): User Salt = the 28 least significant bits of
 // KDF(GMK, FC 0x50, P0 = receiving user's URI); GUK-ID = GMK-ID with its 28 low bits XORed with
-// the salt (the purpose tag stays). The receiver, once it has the GMK, recovers GMK-ID = GUK-ID ^ salt.
+// the salt (the purpose tag stays). The receiver, once it has the GMK, recovers GMK-ID = GUK-ID ^
+// salt.
 #pragma once
 
 #include <array>
@@ -43,7 +44,8 @@ enum class key_id_error {
     case key_id_error::unknown_purpose_name: return "unknown key purpose name";
     case key_id_error::wrong_length: return "key ID is not 4 octets";
     case key_id_error::not_a_group_key: return "GUK-ID needs a GMK-ID (purpose tag 0)";
-    case key_id_error::bad_key: return "GUK-ID derivation needs a non-empty GMK and a receiver URI of at most 65535 octets";
+    case key_id_error::bad_key:
+      return "GUK-ID derivation needs a non-empty GMK and a receiver URI of at most 65535 octets";
   }
   return "unknown key_id_error";
 }
@@ -82,7 +84,8 @@ inline constexpr std::array<purpose_entry, 7> known_purposes{{
 }
 
 /// The name of a purpose: the caller's table first, then the built-in one; empty if unnamed.
-[[nodiscard]] constexpr std::string_view purpose_name(key_purpose p, std::span<const purpose_entry> extra = {}) noexcept {
+[[nodiscard]] constexpr std::string_view purpose_name(
+    key_purpose p, std::span<const purpose_entry> extra = {}) noexcept {
   for (const auto& e : extra)
     if (e.purpose == p) return e.name;
   for (const auto& e : known_purposes)
@@ -91,7 +94,9 @@ inline constexpr std::array<purpose_entry, 7> known_purposes{{
 }
 
 namespace detail {
-[[nodiscard]] constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+[[nodiscard]] constexpr char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 [[nodiscard]] constexpr bool iequal(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -101,8 +106,8 @@ namespace detail {
 }  // namespace detail
 
 /// A purpose from its name, ignoring ASCII case ("MuSiK", "musik"): the caller's table first.
-[[nodiscard]] constexpr result<key_purpose, key_id_error> purpose_from_name(std::string_view name,
-                                                                            std::span<const purpose_entry> extra = {}) noexcept {
+[[nodiscard]] constexpr result<key_purpose, key_id_error> purpose_from_name(
+    std::string_view name, std::span<const purpose_entry> extra = {}) noexcept {
   for (const auto& e : extra)
     if (detail::iequal(e.name, name)) return e.purpose;
   for (const auto& e : known_purposes)
@@ -119,7 +124,8 @@ class sk_id {
   /// Any 32-bit value is a key ID (as read from a CSB ID field).
   [[nodiscard]] static constexpr sk_id from_value(std::uint32_t v) noexcept { return sk_id(v); }
 
-  [[nodiscard]] static constexpr result<sk_id, key_id_error> make(key_purpose p, std::uint32_t random_part) noexcept {
+  [[nodiscard]] static constexpr result<sk_id, key_id_error> make(
+      key_purpose p, std::uint32_t random_part) noexcept {
     if (static_cast<unsigned>(p) > 15) return unexpected{key_id_error::purpose_out_of_range};
     if (random_part > random_mask) return unexpected{key_id_error::random_out_of_range};
     return sk_id((static_cast<std::uint32_t>(p) << 28) | random_part);
@@ -130,13 +136,17 @@ class sk_id {
   [[nodiscard]] static result<sk_id, key_id_error> generate(key_purpose p, R& rng) {
     std::array<std::uint8_t, 4> b{};
     rng.GenerateBlock(b.data(), b.size());
-    const std::uint32_t r = (std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3]) & random_mask;
+    const std::uint32_t r =
+        (std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3]) &
+        random_mask;
     return make(p, r);
   }
 
-  [[nodiscard]] static constexpr result<sk_id, key_id_error> from_bytes(std::span<const std::uint8_t> in) noexcept {
+  [[nodiscard]] static constexpr result<sk_id, key_id_error> from_bytes(
+      std::span<const std::uint8_t> in) noexcept {
     if (in.size() != 4) return unexpected{key_id_error::wrong_length};
-    return sk_id(std::uint32_t{in[0]} << 24 | std::uint32_t{in[1]} << 16 | std::uint32_t{in[2]} << 8 | in[3]);
+    return sk_id(std::uint32_t{in[0]} << 24 | std::uint32_t{in[1]} << 16 |
+                 std::uint32_t{in[2]} << 8 | in[3]);
   }
   [[nodiscard]] constexpr std::array<std::uint8_t, 4> to_bytes() const noexcept {
     return {static_cast<std::uint8_t>(value_ >> 24), static_cast<std::uint8_t>(value_ >> 16),
@@ -144,8 +154,12 @@ class sk_id {
   }
 
   [[nodiscard]] constexpr std::uint32_t value() const noexcept { return value_; }
-  [[nodiscard]] constexpr key_purpose purpose() const noexcept { return static_cast<key_purpose>(value_ >> 28); }
-  [[nodiscard]] constexpr std::uint32_t random_part() const noexcept { return value_ & random_mask; }
+  [[nodiscard]] constexpr key_purpose purpose() const noexcept {
+    return static_cast<key_purpose>(value_ >> 28);
+  }
+  [[nodiscard]] constexpr std::uint32_t random_part() const noexcept {
+    return value_ & random_mask;
+  }
 
   friend constexpr bool operator==(sk_id, sk_id) = default;
 
@@ -155,17 +169,22 @@ class sk_id {
 };
 
 /// The GUK-ID user salt: the 28 least significant bits of KDF(GMK, FC 0x50, P0 = receiver URI).
-[[nodiscard]] inline result<std::uint32_t, key_id_error> guk_user_salt(std::span<const std::uint8_t> gmk, std::string_view receiver_uri) {
+[[nodiscard]] inline result<std::uint32_t, key_id_error> guk_user_salt(
+    std::span<const std::uint8_t> gmk, std::string_view receiver_uri) {
   kdf_input s(fc::guk_id);
   s.add(receiver_uri);
   auto k = kdf_33220(gmk, s);
   if (!k) return unexpected{key_id_error::bad_key};
   const auto b = k->span();
-  return (std::uint32_t{b[28]} << 24 | std::uint32_t{b[29]} << 16 | std::uint32_t{b[30]} << 8 | b[31]) & sk_id::random_mask;
+  return (std::uint32_t{b[28]} << 24 | std::uint32_t{b[29]} << 16 | std::uint32_t{b[30]} << 8 |
+          b[31]) &
+         sk_id::random_mask;
 }
 
 /// GUK-ID = GMK-ID XOR user salt on the 28 low bits; the GMK-ID must carry purpose GMK.
-[[nodiscard]] inline result<sk_id, key_id_error> derive_guk_id(sk_id gmk_id, std::span<const std::uint8_t> gmk, std::string_view receiver_uri) {
+[[nodiscard]] inline result<sk_id, key_id_error> derive_guk_id(sk_id gmk_id,
+                                                               std::span<const std::uint8_t> gmk,
+                                                               std::string_view receiver_uri) {
   if (gmk_id.purpose() != key_purpose::gmk) return unexpected{key_id_error::not_a_group_key};
   auto salt = guk_user_salt(gmk, receiver_uri);
   if (!salt) return unexpected{salt.error()};
@@ -173,7 +192,9 @@ class sk_id {
 }
 
 /// The receiver's side: GMK-ID = GUK-ID XOR user salt (computed with its own URI).
-[[nodiscard]] inline result<sk_id, key_id_error> recover_gmk_id(sk_id guk_id, std::span<const std::uint8_t> gmk, std::string_view receiver_uri) {
+[[nodiscard]] inline result<sk_id, key_id_error> recover_gmk_id(sk_id guk_id,
+                                                                std::span<const std::uint8_t> gmk,
+                                                                std::string_view receiver_uri) {
   if (guk_id.purpose() != key_purpose::gmk) return unexpected{key_id_error::not_a_group_key};
   auto salt = guk_user_salt(gmk, receiver_uri);
   if (!salt) return unexpected{salt.error()};

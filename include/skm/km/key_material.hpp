@@ -46,11 +46,11 @@ using eccsi_curve = curves::p256;
 using sakke_scheme = sakke::scheme<sakke_curve>;
 using eccsi_suite = eccsi::suite<eccsi_curve, sha256>;
 
-inline constexpr std::size_t z_octets = sakke_scheme::point_bytes;      ///< 257
-inline constexpr std::size_t rsk_octets = sakke_scheme::point_bytes;    ///< 257
-inline constexpr std::size_t kpak_octets = eccsi_suite::point_size;     ///< 65
-inline constexpr std::size_t pvt_octets = eccsi_suite::point_size;      ///< 65
-inline constexpr std::size_t ssk_octets = eccsi_suite::N;               ///< 32
+inline constexpr std::size_t z_octets = sakke_scheme::point_bytes;          ///< 257
+inline constexpr std::size_t rsk_octets = sakke_scheme::point_bytes;        ///< 257
+inline constexpr std::size_t kpak_octets = eccsi_suite::point_size;         ///< 65
+inline constexpr std::size_t pvt_octets = eccsi_suite::point_size;          ///< 65
+inline constexpr std::size_t ssk_octets = eccsi_suite::N;                   ///< 32
 inline constexpr std::uint64_t sakke_parameter_set = sakke_curve::iana_id;  ///< 1
 
 enum class key_error {
@@ -63,21 +63,24 @@ enum class key_error {
   rsk_invalid,                ///< <[b]P + Z, RSK> != g: the RSK does not belong to this UID and Z
   bad_ssk,                    ///< SSK has the wrong length or is not in [1, q-1]
   bad_pvt,                    ///< PVT is not a point of P-256
-  ssk_invalid,                ///< KPAK != [SSK]G - [HS]PVT: SSK/PVT do not belong to this UID and KPAK
+  ssk_invalid,  ///< KPAK != [SSK]G - [HS]PVT: SSK/PVT do not belong to this UID and KPAK
 };
 
 [[nodiscard]] constexpr const char* describe(key_error e) noexcept {
   switch (e) {
-    case key_error::unsupported_parameter_set: return "unsupported SAKKE parameter set (only 1 is supported)";
+    case key_error::unsupported_parameter_set:
+      return "unsupported SAKKE parameter set (only 1 is supported)";
     case key_error::bad_z: return "Z (PubEncKey) is not a point of order q on the SAKKE curve";
     case key_error::bad_kpak: return "KPAK (PubAuthKey) is not a valid P-256 point";
     case key_error::bad_identifier: return "UID is not usable as a SAKKE identifier";
     case key_error::bad_rsk_encoding: return "RSK is not an uncompressed point on the SAKKE curve";
     case key_error::rsk_not_in_subgroup: return "RSK is not in the order-q subgroup";
-    case key_error::rsk_invalid: return "RSK does not validate against the UID and Z (RFC 6508 §6.1.2)";
+    case key_error::rsk_invalid:
+      return "RSK does not validate against the UID and Z (RFC 6508 §6.1.2)";
     case key_error::bad_ssk: return "SSK has the wrong length or is not in [1, q-1]";
     case key_error::bad_pvt: return "PVT is not a valid P-256 point";
-    case key_error::ssk_invalid: return "SSK/PVT do not validate against the UID and KPAK (RFC 6507 §5.1.2)";
+    case key_error::ssk_invalid:
+      return "SSK/PVT do not validate against the UID and KPAK (RFC 6507 §5.1.2)";
   }
   return "unknown key_error";
 }
@@ -91,7 +94,9 @@ struct community_public_values {
   std::array<std::uint8_t, z_octets> z{};        ///< SAKKE KMS public key, 0x04 || x || y
   std::array<std::uint8_t, kpak_octets> kpak{};  ///< ECCSI KPAK, 0x04 || x || y
 
-  [[nodiscard]] identity_context context_for(std::string_view user_uri) const noexcept { return {user_uri, kms_uri, schedule}; }
+  [[nodiscard]] identity_context context_for(std::string_view user_uri) const noexcept {
+    return {user_uri, kms_uri, schedule};
+  }
 };
 
 /// One user's keys for one key period. RSK and SSK are secret and wipe themselves.
@@ -99,9 +104,9 @@ struct user_key_set {
   std::string user_uri;
   std::string kms_uri;
   std::uint64_t period = 0;
-  uid id{};                             ///< the F.2.1 UID for (user_uri, kms_uri, schedule, period)
-  secret_array<rsk_octets> rsk;         ///< SAKKE RSK, 0x04 || x || y
-  secret_array<ssk_octets> ssk;         ///< ECCSI SSK
+  uid id{};                      ///< the F.2.1 UID for (user_uri, kms_uri, schedule, period)
+  secret_array<rsk_octets> rsk;  ///< SAKKE RSK, 0x04 || x || y
+  secret_array<ssk_octets> ssk;  ///< ECCSI SSK
   std::array<std::uint8_t, pvt_octets> pvt{};  ///< ECCSI PVT, 0x04 || x || y
 };
 
@@ -114,21 +119,24 @@ struct user_key_set {
 }
 
 /// Z: uncompressed, on the curve, not the identity, order q.
-[[nodiscard]] inline result<ec::affine_point<sakke_curve>, key_error> decode_z(std::span<const std::uint8_t> z) {
+[[nodiscard]] inline result<ec::affine_point<sakke_curve>, key_error> decode_z(
+    std::span<const std::uint8_t> z) {
   const auto p = ec::decode_uncompressed<sakke_curve>(z, ec::subgroup_check::require);
   if (!p) return unexpected{key_error::bad_z};
   return *p;
 }
 
 /// KPAK: uncompressed, on P-256, not the identity.
-[[nodiscard]] inline result<eccsi::public_key<>, key_error> decode_kpak(std::span<const std::uint8_t> kpak) {
+[[nodiscard]] inline result<eccsi::public_key<>, key_error> decode_kpak(
+    std::span<const std::uint8_t> kpak) {
   auto k = eccsi::public_key<>::from_bytes(kpak);
   if (!k) return unexpected{key_error::bad_kpak};
   return *k;
 }
 
 /// RFC 6508 §6.1.2 for the RSK of identifier `id` under the KMS public key `z` (already decoded).
-[[nodiscard]] inline std::optional<key_error> check_rsk(const ec::affine_point<sakke_curve>& z, std::span<const std::uint8_t> id,
+[[nodiscard]] inline std::optional<key_error> check_rsk(const ec::affine_point<sakke_curve>& z,
+                                                        std::span<const std::uint8_t> id,
                                                         std::span<const std::uint8_t> rsk_bytes) {
   using S = sakke_scheme;
   const auto b = S::identifier_value(id);
@@ -137,17 +145,21 @@ struct user_key_set {
   if (ec::is_identity(i).declassify()) return key_error::bad_identifier;
   auto rsk = sakke::decode_rsk<sakke_curve>(rsk_bytes);
   if (!rsk) return key_error::bad_rsk_encoding;
-  const auto m = pairing::tate<sakke_curve>::miller_loop_checked(S::coords(*rsk), S::coords(ec::to_affine_vartime(i)));
+  const auto m = pairing::tate<sakke_curve>::miller_loop_checked(
+      S::coords(*rsk), S::coords(ec::to_affine_vartime(i)));
   ct::wipe_object(*rsk);
   if (!m.driver_has_order_q.declassify()) return key_error::rsk_not_in_subgroup;
   const auto w = pairing::tate<sakke_curve>::final_power(m.value);
-  if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify()) return key_error::rsk_invalid;
+  if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify())
+    return key_error::rsk_invalid;
   return std::nullopt;
 }
 
 /// RFC 6507 §5.1.2 for (SSK, PVT) of identifier `id` under `kpak`.
-[[nodiscard]] inline std::optional<key_error> check_ssk_pvt(const eccsi::public_key<>& kpak, std::span<const std::uint8_t> id,
-                                                            std::span<const std::uint8_t> ssk, std::span<const std::uint8_t> pvt) {
+[[nodiscard]] inline std::optional<key_error> check_ssk_pvt(const eccsi::public_key<>& kpak,
+                                                            std::span<const std::uint8_t> id,
+                                                            std::span<const std::uint8_t> ssk,
+                                                            std::span<const std::uint8_t> pvt) {
   const auto s = eccsi::signer<>::create(kpak, id, ssk, pvt);
   if (s) return std::nullopt;
   switch (s.error()) {
@@ -160,8 +172,9 @@ struct user_key_set {
 }
 
 /// The certificate's keys: parameter set, Z and KPAK.
-[[nodiscard]] inline std::optional<key_error> check_community_keys(std::uint64_t parameter_set, std::span<const std::uint8_t> z,
-                                                                   std::span<const std::uint8_t> kpak) {
+[[nodiscard]] inline std::optional<key_error> check_community_keys(
+    std::uint64_t parameter_set, std::span<const std::uint8_t> z,
+    std::span<const std::uint8_t> kpak) {
   if (auto e = check_parameter_set(parameter_set)) return e;
   if (auto p = decode_z(z); !p) return p.error();
   if (auto k = decode_kpak(kpak); !k) return k.error();
@@ -169,9 +182,10 @@ struct user_key_set {
 }
 
 /// A user's RSK, SSK and PVT for identifier `id` against the community's Z and KPAK.
-[[nodiscard]] inline std::optional<key_error> check_user_keys(std::span<const std::uint8_t> z_bytes, std::span<const std::uint8_t> kpak_bytes,
-                                                              std::span<const std::uint8_t> id, std::span<const std::uint8_t> rsk,
-                                                              std::span<const std::uint8_t> ssk, std::span<const std::uint8_t> pvt) {
+[[nodiscard]] inline std::optional<key_error> check_user_keys(
+    std::span<const std::uint8_t> z_bytes, std::span<const std::uint8_t> kpak_bytes,
+    std::span<const std::uint8_t> id, std::span<const std::uint8_t> rsk,
+    std::span<const std::uint8_t> ssk, std::span<const std::uint8_t> pvt) {
   const auto z = decode_z(z_bytes);
   if (!z) return z.error();
   const auto kpak = decode_kpak(kpak_bytes);
@@ -182,7 +196,8 @@ struct user_key_set {
 
 /// A whole key set against its community: UID recomputed and compared, then the key checks.
 /// Returns the first failure; `uid_mismatch` is reported as bad_identifier.
-[[nodiscard]] inline std::optional<key_error> check_user_key_set(const community_public_values& c, const user_key_set& k) {
+[[nodiscard]] inline std::optional<key_error> check_user_key_set(const community_public_values& c,
+                                                                 const user_key_set& k) {
   if (auto e = check_parameter_set(c.parameter_set)) return e;
   const auto expected = mikey_sakke_uid(k.user_uri, c.kms_uri, c.schedule, k.period);
   if (!expected || k.kms_uri != c.kms_uri || *expected != k.id) return key_error::bad_identifier;

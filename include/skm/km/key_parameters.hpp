@@ -3,8 +3,8 @@
 //
 //   Protected payload (all big-endian):
 //   +------+-----------+------------+-----+-----+---------+----------+-----+--------+--------------+
-//   | 0x43 | date-time | payload ID | seq | alg |   IV    | DPPK-ID  | IEI | length | ct || tag    |
-//   |  1   |     5     |     4      |  1  |  1  |   16    |    4     |  1  |   2    | length       |
+//   | 0x43 | date-time | payload ID | seq | alg |   IV    | DPPK-ID  | IEI | length | ct || tag |
+//   |  1   |     5     |     4      |  1  |  1  |   16    |    4     |  1  |   2    | length |
 //   +------+-----------+------------+-----+-----+---------+----------+-----+--------+--------------+
 //   alg 1 = AES-128-GCM with a 16-octet tag; AAD = the first 32 octets (the first 12 || IV ||
 //   DPPK-ID); key DPCK = 128 LSB of KDF(DPPK, FC 0x53, DPPK-ID) where DPPK = the key the MIKEY
@@ -38,26 +38,31 @@
 namespace skm::km {
 
 enum class key_parameters_error {
-  truncated,           ///< shorter than its fields say
-  bad_message_type,    ///< first octet is not 0x43
+  truncated,              ///< shorter than its fields say
+  bad_message_type,       ///< first octet is not 0x43
   unsupported_algorithm,  ///< algorithm other than 1 (AES-128-GCM)
-  key_id_mismatch,     ///< DPPK-ID differs from the message's CSB ID
-  length_mismatch,     ///< the IE length does not match the rest of the payload
-  unexpected_iei,      ///< an IEI other than the 0x00 seen in deployed messages
+  key_id_mismatch,        ///< DPPK-ID differs from the message's CSB ID
+  length_mismatch,        ///< the IE length does not match the rest of the payload
+  unexpected_iei,         ///< an IEI other than the 0x00 seen in deployed messages
   authentication_failed,  ///< the GCM tag does not verify (wrong key or tampered)
-  text_too_long,       ///< text longer than 65535 octets
-  bad_key,             ///< the DPPK is empty
+  text_too_long,          ///< text longer than 65535 octets
+  bad_key,                ///< the DPPK is empty
 };
 
 [[nodiscard]] constexpr const char* describe(key_parameters_error e) noexcept {
   switch (e) {
     case key_parameters_error::truncated: return "key parameters payload is truncated";
-    case key_parameters_error::bad_message_type: return "key parameters payload does not start with message type 0x43";
-    case key_parameters_error::unsupported_algorithm: return "key parameters payload uses an algorithm other than AES-128-GCM";
-    case key_parameters_error::key_id_mismatch: return "key parameters DPPK-ID differs from the CSB ID";
-    case key_parameters_error::length_mismatch: return "key parameters IE length does not match the payload";
+    case key_parameters_error::bad_message_type:
+      return "key parameters payload does not start with message type 0x43";
+    case key_parameters_error::unsupported_algorithm:
+      return "key parameters payload uses an algorithm other than AES-128-GCM";
+    case key_parameters_error::key_id_mismatch:
+      return "key parameters DPPK-ID differs from the CSB ID";
+    case key_parameters_error::length_mismatch:
+      return "key parameters IE length does not match the payload";
     case key_parameters_error::unexpected_iei: return "key parameters IEI is not 0x00";
-    case key_parameters_error::authentication_failed: return "key parameters do not authenticate under the DPCK";
+    case key_parameters_error::authentication_failed:
+      return "key parameters do not authenticate under the DPCK";
     case key_parameters_error::text_too_long: return "key parameters text longer than 65535 octets";
     case key_parameters_error::bad_key: return "key parameters need a non-empty key";
   }
@@ -66,12 +71,12 @@ enum class key_parameters_error {
 
 /// The decrypted Key Parameters IE.
 struct key_parameters {
-  std::uint8_t key_type = 0;                         ///< the purpose tag (0 GMK, 1 PCK, …)
-  std::uint32_t status = 1;                          ///< 0x1 = not revoked (as deployed)
-  std::array<std::uint8_t, 5> activation_time{};     ///< as carried (0 = none)
-  std::array<std::uint8_t, 5> expiry_time{};         ///< as carried (0 = none)
+  std::uint8_t key_type = 0;                      ///< the purpose tag (0 GMK, 1 PCK, …)
+  std::uint32_t status = 1;                       ///< 0x1 = not revoked (as deployed)
+  std::array<std::uint8_t, 5> activation_time{};  ///< as carried (0 = none)
+  std::array<std::uint8_t, 5> expiry_time{};      ///< as carried (0 = none)
   std::vector<std::uint8_t> text;
-  std::vector<std::uint8_t> further;                 ///< IEs after the text, opaque
+  std::vector<std::uint8_t> further;  ///< IEs after the text, opaque
 
   friend bool operator==(const key_parameters&, const key_parameters&) = default;
 };
@@ -80,7 +85,8 @@ namespace detail {
 
 inline constexpr std::uint8_t protected_payload_type = 0x43;
 inline constexpr std::uint8_t aes_128_gcm = 1;
-inline constexpr std::uint8_t key_parameters_iei = 0x00;  // as deployed; outside the GCM AAD, so checked here
+inline constexpr std::uint8_t key_parameters_iei =
+    0x00;  // as deployed; outside the GCM AAD, so checked here
 inline constexpr std::size_t kp_iv_octets = 16;
 inline constexpr std::size_t kp_tag_octets = 16;
 inline constexpr std::size_t kp_aad_octets = 32;     // type .. alg (12) || IV (16) || DPPK-ID (4)
@@ -93,7 +99,8 @@ inline void put_be(std::vector<std::uint8_t>& v, std::uint64_t x, int octets) {
 }  // namespace detail
 
 /// The plaintext IE content.
-[[nodiscard]] inline result<std::vector<std::uint8_t>, key_parameters_error> encode_key_parameters(const key_parameters& kp) {
+[[nodiscard]] inline result<std::vector<std::uint8_t>, key_parameters_error> encode_key_parameters(
+    const key_parameters& kp) {
   if (kp.text.size() > 0xFFFF) return unexpected{key_parameters_error::text_too_long};
   std::vector<std::uint8_t> out;
   out.push_back(kp.key_type);
@@ -106,11 +113,13 @@ inline void put_be(std::vector<std::uint8_t>& v, std::uint64_t x, int octets) {
   return out;
 }
 
-[[nodiscard]] inline result<key_parameters, key_parameters_error> decode_key_parameters(std::span<const std::uint8_t> in) {
+[[nodiscard]] inline result<key_parameters, key_parameters_error> decode_key_parameters(
+    std::span<const std::uint8_t> in) {
   if (in.size() < 17) return unexpected{key_parameters_error::truncated};
   key_parameters kp;
   kp.key_type = in[0];
-  kp.status = std::uint32_t{in[1]} << 24 | std::uint32_t{in[2]} << 16 | std::uint32_t{in[3]} << 8 | in[4];
+  kp.status =
+      std::uint32_t{in[1]} << 24 | std::uint32_t{in[2]} << 16 | std::uint32_t{in[3]} << 8 | in[4];
   std::copy(in.begin() + 5, in.begin() + 10, kp.activation_time.begin());
   std::copy(in.begin() + 10, in.begin() + 15, kp.expiry_time.begin());
   // The text length is structure, parsed like any message: public even when the rest of the
@@ -127,11 +136,13 @@ inline void put_be(std::vector<std::uint8_t>& v, std::uint64_t x, int octets) {
 /// `date_time` is copied as carried; the IV comes from `rng`.
 template <random_source Rng>
 [[nodiscard]] result<std::vector<std::uint8_t>, key_parameters_error> protect_key_parameters(
-    const key_parameters& kp, std::span<const std::uint8_t> dppk, std::uint32_t dppk_id, std::array<std::uint8_t, 5> date_time, Rng& rng) {
+    const key_parameters& kp, std::span<const std::uint8_t> dppk, std::uint32_t dppk_id,
+    std::array<std::uint8_t, 5> date_time, Rng& rng) {
   if (dppk.empty()) return unexpected{key_parameters_error::bad_key};
   auto plain = encode_key_parameters(kp);
   if (!plain) return unexpected{plain.error()};
-  if (plain->size() + detail::kp_tag_octets > 0xFFFF) return unexpected{key_parameters_error::text_too_long};
+  if (plain->size() + detail::kp_tag_octets > 0xFFFF)
+    return unexpected{key_parameters_error::text_too_long};
   const auto dpck = derive_dpck(dppk, dppk_id);
   if (!dpck) return unexpected{key_parameters_error::bad_key};
   std::array<std::uint8_t, detail::kp_iv_octets> iv{};
@@ -152,25 +163,31 @@ template <random_source Rng>
 
   CryptoPP::GCM<CryptoPP::AES>::Encryption enc;
   enc.SetKeyWithIV(dpck->data(), dpck->size(), iv.data(), iv.size());
-  enc.EncryptAndAuthenticate(out.data() + ct_at, out.data() + ct_at + plain->size(), detail::kp_tag_octets, iv.data(), iv.size(),
-                             out.data(), detail::kp_aad_octets, plain->data(), plain->size());
+  enc.EncryptAndAuthenticate(out.data() + ct_at, out.data() + ct_at + plain->size(),
+                             detail::kp_tag_octets, iv.data(), iv.size(), out.data(),
+                             detail::kp_aad_octets, plain->data(), plain->size());
   ct::wipe(plain->data(), plain->size());
   return out;
 }
 
 /// Checks and decrypts a protected payload with the message's key and CSB ID.
-[[nodiscard]] inline result<key_parameters, key_parameters_error> unprotect_key_parameters(std::span<const std::uint8_t> data,
-                                                                                          std::span<const std::uint8_t> dppk,
-                                                                                          std::uint32_t dppk_id) {
+[[nodiscard]] inline result<key_parameters, key_parameters_error> unprotect_key_parameters(
+    std::span<const std::uint8_t> data, std::span<const std::uint8_t> dppk, std::uint32_t dppk_id) {
   if (dppk.empty()) return unexpected{key_parameters_error::bad_key};
-  if (data.size() < detail::kp_header_octets + detail::kp_tag_octets) return unexpected{key_parameters_error::truncated};
-  if (data[0] != detail::protected_payload_type) return unexpected{key_parameters_error::bad_message_type};
-  if (data[11] != detail::aes_128_gcm) return unexpected{key_parameters_error::unsupported_algorithm};
-  const std::uint32_t id = std::uint32_t{data[28]} << 24 | std::uint32_t{data[29]} << 16 | std::uint32_t{data[30]} << 8 | data[31];
+  if (data.size() < detail::kp_header_octets + detail::kp_tag_octets)
+    return unexpected{key_parameters_error::truncated};
+  if (data[0] != detail::protected_payload_type)
+    return unexpected{key_parameters_error::bad_message_type};
+  if (data[11] != detail::aes_128_gcm)
+    return unexpected{key_parameters_error::unsupported_algorithm};
+  const std::uint32_t id = std::uint32_t{data[28]} << 24 | std::uint32_t{data[29]} << 16 |
+                           std::uint32_t{data[30]} << 8 | data[31];
   if (id != dppk_id) return unexpected{key_parameters_error::key_id_mismatch};
-  if (data[32] != detail::key_parameters_iei) return unexpected{key_parameters_error::unexpected_iei};
+  if (data[32] != detail::key_parameters_iei)
+    return unexpected{key_parameters_error::unexpected_iei};
   const std::size_t len = std::size_t{data[33]} << 8 | data[34];
-  if (len != data.size() - detail::kp_header_octets || len < detail::kp_tag_octets) return unexpected{key_parameters_error::length_mismatch};
+  if (len != data.size() - detail::kp_header_octets || len < detail::kp_tag_octets)
+    return unexpected{key_parameters_error::length_mismatch};
   const auto dpck = derive_dpck(dppk, dppk_id);
   if (!dpck) return unexpected{key_parameters_error::bad_key};
   const std::size_t ct_len = len - detail::kp_tag_octets;
@@ -179,8 +196,9 @@ template <random_source Rng>
   const std::uint8_t* iv = data.data() + 12;
   dec.SetKeyWithIV(dpck->data(), dpck->size(), iv, detail::kp_iv_octets);
   const std::uint8_t* ct = data.data() + detail::kp_header_octets;
-  const bool ok = dec.DecryptAndVerify(plain.span().data(), ct + ct_len, detail::kp_tag_octets, iv, detail::kp_iv_octets, data.data(),
-                                       detail::kp_aad_octets, ct, ct_len);
+  const bool ok =
+      dec.DecryptAndVerify(plain.span().data(), ct + ct_len, detail::kp_tag_octets, iv,
+                           detail::kp_iv_octets, data.data(), detail::kp_aad_octets, ct, ct_len);
   ct::mark_public_object(ok);  // the verification result is public (for the constant-time suite)
   if (!ok) return unexpected{key_parameters_error::authentication_failed};
   return decode_key_parameters(plain.span());

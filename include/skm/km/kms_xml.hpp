@@ -6,7 +6,8 @@
 //
 //   <KmsResponse Version>                    <KmsCertificate Id Version Role IsSecurityGateway?>
 //     UserUri, KmsUri, Time, KmsId?,           CertUri?, KmsUri, Issuer?, ValidFrom?, ValidTo?,
-//     ClientReqUrl, KmsMessage?, KmsError?     Revoked?, UserIdFormat, UserKeyPeriod, UserKeyOffset,
+//     ClientReqUrl, KmsMessage?, KmsError?     Revoked?, UserIdFormat, UserKeyPeriod,
+//     UserKeyOffset,
 //   <KmsMessage> one of KmsInit, KmsKeyProv    PubEncKey (Z, 257 octets), PubAuthKey (KPAK, 65),
 //   <KmsInit> KmsCertificate                   ParameterSet?, KmsDomainList? (1..n KmsDomain)
 //   <KmsKeyProv Version> KmsKeySet*
@@ -58,46 +59,50 @@ namespace skm::km::xml {
 inline constexpr std::string_view kms_namespace = "urn:3gpp:ns:mcsecKMSInterface:1.0";
 
 /// Octet lengths of the key values (parameter set 1 SAKKE points, P-256 points, P-256 scalars).
-inline constexpr std::size_t sakke_point_octets = 257;  // Z, RSK: 0x04 || x || y, 128-octet coordinates
-inline constexpr std::size_t eccsi_point_octets = 65;   // KPAK, PVT: 0x04 || x || y, 32-octet coordinates
+inline constexpr std::size_t sakke_point_octets =
+    257;  // Z, RSK: 0x04 || x || y, 128-octet coordinates
+inline constexpr std::size_t eccsi_point_octets =
+    65;  // KPAK, PVT: 0x04 || x || y, 32-octet coordinates
 inline constexpr std::size_t eccsi_scalar_octets = 32;  // SSK
 
 enum class xml_error {
-  malformed_xml,              ///< not well-formed XML
-  wrong_root_element,         ///< the document element is not the one expected
-  wrong_namespace,            ///< the document element is not in the KMS namespace
-  unbound_prefix,             ///< a namespace prefix without a declaration
-  missing_element,            ///< a required element is absent
-  duplicate_element,          ///< an element appears more often than the schema allows
-  unexpected_element,         ///< an element that is unknown or out of schema order
-  unexpected_text,            ///< character data where only elements may appear
-  missing_attribute,          ///< a required attribute is absent
-  unexpected_attribute,       ///< an unknown attribute (without a namespace)
-  bad_attribute_value,        ///< Role not Root/External, a bad boolean, …
-  empty_value,                ///< a required value is empty
-  bad_integer,                ///< not a non-negative decimal integer that fits 64 bits
-  bad_value,                  ///< an integer out of its allowed range (e.g. UserKeyPeriod 0)
-  bad_boolean,                ///< not true/false/1/0
-  bad_datetime,               ///< not an ISO-8601 dateTime skm accepts
-  bad_hex,                    ///< hexBinary with a non-hex character or odd length
-  wrong_key_length,           ///< Z/RSK not 257 octets, KPAK/PVT not 65, SSK not 32
-  bad_point_encoding,         ///< a point not in uncompressed form (first octet 0x04)
-  encrypted_key_unsupported,  ///< a key protected with a transport key (xenc:EncryptedKey)
-  unsupported_message,        ///< a KmsMessage of another kind than the one asked for, or TrK/InK material
-  kms_error_response,         ///< the KMS answered with KmsError (code and message in detail)
-  invalid_key,                ///< the key checks (curve membership, RSK/SSK validation) failed
-  kms_uri_mismatch,           ///< key set issued by another KMS than the certificate's
-  cert_uri_mismatch,          ///< key set names another certificate
-  user_id_mismatch,           ///< UserID is not the identifier of (UserUri, KMS, period)
-  unsupported_user_id_format, ///< a UserIdFormat skm cannot recompute
-  revoked,                    ///< the certificate or key set is marked revoked
+  malformed_xml,               ///< not well-formed XML
+  wrong_root_element,          ///< the document element is not the one expected
+  wrong_namespace,             ///< the document element is not in the KMS namespace
+  unbound_prefix,              ///< a namespace prefix without a declaration
+  missing_element,             ///< a required element is absent
+  duplicate_element,           ///< an element appears more often than the schema allows
+  unexpected_element,          ///< an element that is unknown or out of schema order
+  unexpected_text,             ///< character data where only elements may appear
+  missing_attribute,           ///< a required attribute is absent
+  unexpected_attribute,        ///< an unknown attribute (without a namespace)
+  bad_attribute_value,         ///< Role not Root/External, a bad boolean, …
+  empty_value,                 ///< a required value is empty
+  bad_integer,                 ///< not a non-negative decimal integer that fits 64 bits
+  bad_value,                   ///< an integer out of its allowed range (e.g. UserKeyPeriod 0)
+  bad_boolean,                 ///< not true/false/1/0
+  bad_datetime,                ///< not an ISO-8601 dateTime skm accepts
+  bad_hex,                     ///< hexBinary with a non-hex character or odd length
+  wrong_key_length,            ///< Z/RSK not 257 octets, KPAK/PVT not 65, SSK not 32
+  bad_point_encoding,          ///< a point not in uncompressed form (first octet 0x04)
+  encrypted_key_unsupported,   ///< a key protected with a transport key (xenc:EncryptedKey)
+  unsupported_message,         ///< a KmsMessage of another kind than the one asked for, or TrK/InK
+                               ///< material
+  kms_error_response,          ///< the KMS answered with KmsError (code and message in detail)
+  invalid_key,                 ///< the key checks (curve membership, RSK/SSK validation) failed
+  kms_uri_mismatch,            ///< key set issued by another KMS than the certificate's
+  cert_uri_mismatch,           ///< key set names another certificate
+  user_id_mismatch,            ///< UserID is not the identifier of (UserUri, KMS, period)
+  unsupported_user_id_format,  ///< a UserIdFormat skm cannot recompute
+  revoked,                     ///< the certificate or key set is marked revoked
 };
 
 [[nodiscard]] constexpr const char* describe(xml_error e) noexcept {
   switch (e) {
     case xml_error::malformed_xml: return "malformed XML";
     case xml_error::wrong_root_element: return "unexpected document element";
-    case xml_error::wrong_namespace: return "element not in the KMS namespace urn:3gpp:ns:mcsecKMSInterface:1.0";
+    case xml_error::wrong_namespace:
+      return "element not in the KMS namespace urn:3gpp:ns:mcsecKMSInterface:1.0";
     case xml_error::unbound_prefix: return "undeclared namespace prefix";
     case xml_error::missing_element: return "missing required element";
     case xml_error::duplicate_element: return "element appears more than once";
@@ -114,13 +119,15 @@ enum class xml_error {
     case xml_error::bad_hex: return "bad hexBinary";
     case xml_error::wrong_key_length: return "key has the wrong length";
     case xml_error::bad_point_encoding: return "point is not in uncompressed form (04 || x || y)";
-    case xml_error::encrypted_key_unsupported: return "transport-key-encrypted keys are not supported";
+    case xml_error::encrypted_key_unsupported:
+      return "transport-key-encrypted keys are not supported";
     case xml_error::unsupported_message: return "unsupported or unexpected KMS message";
     case xml_error::kms_error_response: return "the KMS returned an error";
     case xml_error::invalid_key: return "key failed validation";
     case xml_error::kms_uri_mismatch: return "key set KmsUri differs from the certificate's";
     case xml_error::cert_uri_mismatch: return "key set CertUri differs from the certificate's";
-    case xml_error::user_id_mismatch: return "UserID is not the identifier of UserUri for this KMS and key period";
+    case xml_error::user_id_mismatch:
+      return "UserID is not the identifier of UserUri for this KMS and key period";
     case xml_error::unsupported_user_id_format: return "unsupported UserIdFormat";
     case xml_error::revoked: return "certificate or key set is revoked";
   }
@@ -157,14 +164,16 @@ struct kms_certificate {
   std::optional<ntp_time> valid_to;
   std::optional<bool> revoked;
   std::string user_id_format = "2";
-  std::uint64_t user_key_period = 0;  ///< seconds
-  std::uint64_t user_key_offset = 0;  ///< seconds
+  std::uint64_t user_key_period = 0;       ///< seconds
+  std::uint64_t user_key_offset = 0;       ///< seconds
   std::vector<std::uint8_t> pub_enc_key;   ///< SAKKE KMS public key Z, 257 octets
   std::vector<std::uint8_t> pub_auth_key;  ///< ECCSI KPAK, 65 octets
   std::optional<std::uint64_t> parameter_set;
   std::vector<std::string> kms_domains;  ///< KmsDomainList (omitted when empty)
 
-  [[nodiscard]] key_period_schedule schedule() const noexcept { return {user_key_period, user_key_offset}; }
+  [[nodiscard]] key_period_schedule schedule() const noexcept {
+    return {user_key_period, user_key_offset};
+  }
 };
 
 struct kms_key_set {
@@ -178,8 +187,8 @@ struct kms_key_set {
   std::optional<ntp_time> valid_to;
   std::uint64_t key_period_no = 0;
   std::optional<bool> revoked;
-  secret_bytes user_decrypt_key;      ///< SAKKE RSK, 257 octets
-  secret_bytes user_signing_key_ssk;  ///< ECCSI SSK, 32 octets
+  secret_bytes user_decrypt_key;                 ///< SAKKE RSK, 257 octets
+  secret_bytes user_signing_key_ssk;             ///< ECCSI SSK, 32 octets
   std::vector<std::uint8_t> user_pub_token_pvt;  ///< ECCSI PVT, 65 octets (public)
 };
 
@@ -219,15 +228,19 @@ concept kms_key_checks = requires(const V& v, const kms_certificate& c, const km
 /// NOT check that Z, KPAK, RSK and PVT are on their curves, nor RSK and SSK/PVT validation. For
 /// tests of the document layer, or when the keys are validated later by other means.
 struct no_curve_checks {
-  [[nodiscard]] std::optional<std::string> check_certificate_keys(const kms_certificate&) const { return std::nullopt; }
-  [[nodiscard]] std::optional<std::string> check_key_set_keys(const kms_key_set&, const kms_certificate&) const {
+  [[nodiscard]] std::optional<std::string> check_certificate_keys(const kms_certificate&) const {
+    return std::nullopt;
+  }
+  [[nodiscard]] std::optional<std::string> check_key_set_keys(const kms_key_set&,
+                                                              const kms_certificate&) const {
     return std::nullopt;
   }
 };
 static_assert(kms_key_checks<no_curve_checks>);
 
 /// The identifier a key set's keys belong to, per the certificate's UserIdFormat ("2" or "1").
-[[nodiscard]] inline std::optional<identifier> key_set_identifier(const kms_key_set& k, const kms_certificate& c) {
+[[nodiscard]] inline std::optional<identifier> key_set_identifier(const kms_key_set& k,
+                                                                  const kms_certificate& c) {
   const identity_context ctx{k.user_uri, c.kms_uri, c.schedule()};
   result<identifier, identity_error> id = unexpected{identity_error::empty_uri};
   if (c.user_id_format == mikey_sakke_uid_format::user_id_format)
@@ -246,16 +259,21 @@ static_assert(kms_key_checks<no_curve_checks>);
 /// with the identifier recomputed from UserUri, the certificate and KeyPeriodNo.
 struct curve_checks {
   [[nodiscard]] std::optional<std::string> check_certificate_keys(const kms_certificate& c) const {
-    if (auto e = check_community_keys(c.parameter_set.value_or(sakke_parameter_set), c.pub_enc_key, c.pub_auth_key))
+    if (auto e = check_community_keys(c.parameter_set.value_or(sakke_parameter_set), c.pub_enc_key,
+                                      c.pub_auth_key))
       return std::string(describe(*e));
     return std::nullopt;
   }
-  [[nodiscard]] std::optional<std::string> check_key_set_keys(const kms_key_set& k, const kms_certificate& c) const {
-    if (auto e = check_parameter_set(c.parameter_set.value_or(sakke_parameter_set))) return std::string(describe(*e));
+  [[nodiscard]] std::optional<std::string> check_key_set_keys(const kms_key_set& k,
+                                                              const kms_certificate& c) const {
+    if (auto e = check_parameter_set(c.parameter_set.value_or(sakke_parameter_set)))
+      return std::string(describe(*e));
     const auto id = key_set_identifier(k, c);
-    if (!id) return std::string("no identifier can be formed for UserUri with UserIdFormat ") + c.user_id_format;
-    if (auto e = check_user_keys(c.pub_enc_key, c.pub_auth_key, *id, k.user_decrypt_key.span(), k.user_signing_key_ssk.span(),
-                                 k.user_pub_token_pvt))
+    if (!id)
+      return std::string("no identifier can be formed for UserUri with UserIdFormat ") +
+             c.user_id_format;
+    if (auto e = check_user_keys(c.pub_enc_key, c.pub_auth_key, *id, k.user_decrypt_key.span(),
+                                 k.user_signing_key_ssk.span(), k.user_pub_token_pvt))
       return std::string(describe(*e));
     return std::nullopt;
   }
@@ -267,7 +285,9 @@ static_assert(kms_key_checks<curve_checks>);
 
 namespace detail {
 
-[[nodiscard]] constexpr bool is_xml_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+[[nodiscard]] constexpr bool is_xml_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 [[nodiscard]] constexpr std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && is_xml_space(s.front())) s.remove_prefix(1);
@@ -283,21 +303,25 @@ namespace detail {
   const unsigned is_digit = ~static_cast<unsigned>(((c - '0') | ('9' - c)) >> 31);
   const unsigned is_alpha = ~static_cast<unsigned>(((lower - 'a') | ('f' - lower)) >> 31);
   bad |= ~(is_digit | is_alpha);
-  return (is_digit & static_cast<unsigned>(c - '0')) | (is_alpha & static_cast<unsigned>(lower - 'a' + 10));
+  return (is_digit & static_cast<unsigned>(c - '0')) |
+         (is_alpha & static_cast<unsigned>(lower - 'a' + 10));
 }
 
 /// Value 0..15 to a lower-case hex digit, without a table lookup.
 [[nodiscard]] constexpr char hex_digit_ct(unsigned v) noexcept {
-  const unsigned over9 = static_cast<unsigned>((9 - static_cast<int>(v)) >> 31);  // all ones if v > 9
+  const unsigned over9 =
+      static_cast<unsigned>((9 - static_cast<int>(v)) >> 31);  // all ones if v > 9
   return static_cast<char>(v + '0' + (over9 & ('a' - '0' - 10)));
 }
 
 /// Decode hex (either case) in constant time with respect to the digits. The length is public.
-[[nodiscard]] inline std::optional<xml_error> decode_hex_ct(std::string_view text, std::span<std::uint8_t> out) noexcept {
+[[nodiscard]] inline std::optional<xml_error> decode_hex_ct(std::string_view text,
+                                                            std::span<std::uint8_t> out) noexcept {
   if (text.size() != 2 * out.size()) return xml_error::wrong_key_length;
   unsigned bad = 0;
   for (std::size_t i = 0; i < out.size(); ++i)
-    out[i] = static_cast<std::uint8_t>(hex_value_ct(text[2 * i], bad) << 4 | hex_value_ct(text[2 * i + 1], bad));
+    out[i] = static_cast<std::uint8_t>(hex_value_ct(text[2 * i], bad) << 4 |
+                                       hex_value_ct(text[2 * i + 1], bad));
   // Declassified here: whether the text was valid hex is public (the document is then rejected).
   if (bad != 0) {
     ct::wipe(out.data(), out.size());
@@ -329,7 +353,9 @@ namespace detail {
 [[nodiscard]] inline std::optional<std::string_view> namespace_of(pugi::xml_node n) {
   const std::string_view name = n.name();
   const auto colon = name.find(':');
-  std::string attr = colon == std::string_view::npos ? std::string("xmlns") : "xmlns:" + std::string(name.substr(0, colon));
+  std::string attr = colon == std::string_view::npos
+                         ? std::string("xmlns")
+                         : "xmlns:" + std::string(name.substr(0, colon));
   if (attr == "xmlns:xml") return std::string_view("http://www.w3.org/XML/1998/namespace");
   for (pugi::xml_node p = n; p && p.type() == pugi::node_element; p = p.parent())
     if (pugi::xml_attribute a = p.attribute(attr.c_str())) return std::string_view(a.value());
@@ -352,7 +378,8 @@ class parse_state {
 
 [[nodiscard]] inline std::string path_of(pugi::xml_node n) {
   std::string p;
-  for (; n && n.type() == pugi::node_element; n = n.parent()) p = p.empty() ? std::string(local_name(n)) : std::string(local_name(n)) + "/" + p;
+  for (; n && n.type() == pugi::node_element; n = n.parent())
+    p = p.empty() ? std::string(local_name(n)) : std::string(local_name(n)) + "/" + p;
   return p;
 }
 
@@ -360,7 +387,8 @@ class parse_state {
 /// non-whitespace text is an error.
 class child_walker {
  public:
-  child_walker(parse_state& st, pugi::xml_node parent) : st_(st), parent_(parent), next_(advance(parent.first_child())) {}
+  child_walker(parse_state& st, pugi::xml_node parent)
+      : st_(st), parent_(parent), next_(advance(parent.first_child())) {}
 
   /// The next element if it is `name` (and not repeated right after), else an empty node; an
   /// error if it is required and absent.
@@ -394,7 +422,9 @@ class child_walker {
   }
 
   /// The name of the next element, or empty at the end.
-  [[nodiscard]] std::string_view peek() const { return next_ ? local_name(next_) : std::string_view(); }
+  [[nodiscard]] std::string_view peek() const {
+    return next_ ? local_name(next_) : std::string_view();
+  }
 
   /// Nothing of the KMS namespace may be left.
   void finish() {
@@ -426,7 +456,8 @@ class child_walker {
 };
 
 /// Attributes: the allowed unqualified names; namespace declarations and qualified attributes pass.
-inline void check_attributes(parse_state& st, pugi::xml_node n, std::initializer_list<std::string_view> allowed) {
+inline void check_attributes(parse_state& st, pugi::xml_node n,
+                             std::initializer_list<std::string_view> allowed) {
   for (pugi::xml_attribute a : n.attributes()) {
     const std::string_view name = a.name();
     if (name == "xmlns" || name.find(':') != std::string_view::npos) continue;
@@ -448,7 +479,8 @@ inline void check_attributes(parse_state& st, pugi::xml_node n, std::initializer
   return out;
 }
 
-[[nodiscard]] inline std::string required_string(parse_state& st, pugi::xml_node n, bool trim_it = true) {
+[[nodiscard]] inline std::string required_string(parse_state& st, pugi::xml_node n,
+                                                 bool trim_it = true) {
   if (!n || st.failed()) return {};
   check_attributes(st, n, {});
   std::string s = text_of(st, n);
@@ -457,7 +489,8 @@ inline void check_attributes(parse_state& st, pugi::xml_node n, std::initializer
   return s;
 }
 
-[[nodiscard]] inline std::optional<std::string> optional_string(parse_state& st, pugi::xml_node n, bool trim_it = true) {
+[[nodiscard]] inline std::optional<std::string> optional_string(parse_state& st, pugi::xml_node n,
+                                                                bool trim_it = true) {
   if (!n || st.failed()) return std::nullopt;
   return required_string(st, n, trim_it);
 }
@@ -513,7 +546,8 @@ inline void check_attributes(parse_state& st, pugi::xml_node n, std::initializer
 
 /// A key element: hexBinary of exactly `len` octets, decoded in constant time; `point` adds the
 /// 0x04 prefix check. An element child means an encrypted key.
-inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool point, std::span<std::uint8_t> out) {
+inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool point,
+                     std::span<std::uint8_t> out) {
   if (!n || st.failed()) return;
   check_attributes(st, n, {});
   std::size_t total = 0;
@@ -522,7 +556,8 @@ inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool po
       st.fail(xml_error::encrypted_key_unsupported, path_of(n));
       return;
     }
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) total += std::strlen(c.value());
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata)
+      total += std::strlen(c.value());
   }
   // Gather the text into a wiping buffer (usually there is a single text node).
   secret_bytes text(total);
@@ -544,7 +579,8 @@ inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool po
   }
   if (hex.size() != 2 * len) {
     st.fail(xml_error::wrong_key_length, path_of(n),
-            std::to_string(hex.size()) + " hex digits, expected " + std::to_string(2 * len) + " (" + std::to_string(len) + " octets)");
+            std::to_string(hex.size()) + " hex digits, expected " + std::to_string(2 * len) + " (" +
+                std::to_string(len) + " octets)");
     return;
   }
   if (auto e = decode_hex_ct(hex, out)) {
@@ -554,14 +590,16 @@ inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool po
   if (point && out[0] != 0x04) st.fail(xml_error::bad_point_encoding, path_of(n));
 }
 
-[[nodiscard]] inline std::vector<std::uint8_t> read_public_key(parse_state& st, pugi::xml_node n, std::size_t len, bool point) {
+[[nodiscard]] inline std::vector<std::uint8_t> read_public_key(parse_state& st, pugi::xml_node n,
+                                                               std::size_t len, bool point) {
   std::vector<std::uint8_t> v(len);
   read_key(st, n, len, point, v);
   if (st.failed()) return {};
   return v;
 }
 
-[[nodiscard]] inline secret_bytes read_secret_key(parse_state& st, pugi::xml_node n, std::size_t len, bool point) {
+[[nodiscard]] inline secret_bytes read_secret_key(parse_state& st, pugi::xml_node n,
+                                                  std::size_t len, bool point) {
   secret_bytes v(len);
   read_key(st, n, len, point, v.span());
   if (st.failed()) return {};
@@ -571,13 +609,15 @@ inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool po
 /// Parses `text` in place in a wiping copy, so no stray copy of key text survives.
 class parsed_document {
  public:
-  explicit parsed_document(std::string_view text) : buffer_(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())) {
+  explicit parsed_document(std::string_view text)
+      : buffer_(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()),
+                                              text.size())) {
     if (text.empty()) {
       error_ = "empty document";
       return;
     }
-    const pugi::xml_parse_result r =
-        doc_.load_buffer_inplace(buffer_.span().data(), buffer_.size(), pugi::parse_default, pugi::encoding_utf8);
+    const pugi::xml_parse_result r = doc_.load_buffer_inplace(
+        buffer_.span().data(), buffer_.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!r) error_ = std::string(r.description()) + " at offset " + std::to_string(r.offset);
   }
   parsed_document(const parsed_document&) = delete;
@@ -597,7 +637,8 @@ class parsed_document {
 };
 
 /// The document element must be `name` in the KMS namespace.
-[[nodiscard]] inline pugi::xml_node expect_root(parse_state& st, const parsed_document& d, std::string_view name) {
+[[nodiscard]] inline pugi::xml_node expect_root(parse_state& st, const parsed_document& d,
+                                                std::string_view name) {
   if (!d.ok()) {
     st.fail(xml_error::malformed_xml, "", d.error());
     return {};
@@ -608,7 +649,8 @@ class parsed_document {
     return {};
   }
   if (local_name(r) != name) {
-    st.fail(xml_error::wrong_root_element, std::string(local_name(r)), "expected " + std::string(name));
+    st.fail(xml_error::wrong_root_element, std::string(local_name(r)),
+            "expected " + std::string(name));
     return {};
   }
   const auto ns = namespace_of(r);
@@ -623,7 +665,8 @@ class parsed_document {
   return r;
 }
 
-[[nodiscard]] inline std::string required_attribute(parse_state& st, pugi::xml_node n, const char* name) {
+[[nodiscard]] inline std::string required_attribute(parse_state& st, pugi::xml_node n,
+                                                    const char* name) {
   if (!n || st.failed()) return {};
   pugi::xml_attribute a = n.attribute(name);
   if (!a) {
@@ -659,7 +702,8 @@ inline kms_certificate read_certificate(parse_state& st, pugi::xml_node n) {
   }
   if (pugi::xml_attribute g = n.attribute("IsSecurityGateway"); g && !st.failed()) {
     c.is_security_gateway = parse_bool(trim(g.value()));
-    if (!c.is_security_gateway) st.fail(xml_error::bad_attribute_value, path_of(n) + "/@IsSecurityGateway", g.value());
+    if (!c.is_security_gateway)
+      st.fail(xml_error::bad_attribute_value, path_of(n) + "/@IsSecurityGateway", g.value());
   }
   child_walker w(st, n);
   c.cert_uri = optional_string(st, w.optional("CertUri"));
@@ -671,7 +715,8 @@ inline kms_certificate read_certificate(parse_state& st, pugi::xml_node n) {
   c.user_id_format = required_string(st, w.required("UserIdFormat"));
   const pugi::xml_node period = w.required("UserKeyPeriod");
   c.user_key_period = required_u64(st, period);
-  if (!st.failed() && c.user_key_period == 0) st.fail(xml_error::bad_value, path_of(period), "key period length must be positive");
+  if (!st.failed() && c.user_key_period == 0)
+    st.fail(xml_error::bad_value, path_of(period), "key period length must be positive");
   c.user_key_offset = required_u64(st, w.required("UserKeyOffset"));
   c.pub_enc_key = read_public_key(st, w.required("PubEncKey"), sakke_point_octets, true);
   c.pub_auth_key = read_public_key(st, w.required("PubAuthKey"), eccsi_point_octets, true);
@@ -679,8 +724,10 @@ inline kms_certificate read_certificate(parse_state& st, pugi::xml_node n) {
   if (pugi::xml_node list = w.optional("KmsDomainList"); list && !st.failed()) {
     check_attributes(st, list, {});
     child_walker lw(st, list);
-    for (pugi::xml_node d : lw.repeated("KmsDomain")) c.kms_domains.push_back(required_string(st, d));
-    if (!st.failed() && c.kms_domains.empty()) st.fail(xml_error::missing_element, path_of(list) + "/KmsDomain");
+    for (pugi::xml_node d : lw.repeated("KmsDomain"))
+      c.kms_domains.push_back(required_string(st, d));
+    if (!st.failed() && c.kms_domains.empty())
+      st.fail(xml_error::missing_element, path_of(list) + "/KmsDomain");
     lw.finish();
   }
   w.finish();
@@ -703,8 +750,10 @@ inline kms_key_set read_key_set(parse_state& st, pugi::xml_node n) {
   k.key_period_no = required_u64(st, w.required("KeyPeriodNo"));
   k.revoked = optional_bool(st, w.optional("Revoked"));
   k.user_decrypt_key = read_secret_key(st, w.required("UserDecryptKey"), sakke_point_octets, true);
-  k.user_signing_key_ssk = read_secret_key(st, w.required("UserSigningKeySSK"), eccsi_scalar_octets, false);
-  k.user_pub_token_pvt = read_public_key(st, w.required("UserPubTokenPVT"), eccsi_point_octets, true);
+  k.user_signing_key_ssk =
+      read_secret_key(st, w.required("UserSigningKeySSK"), eccsi_scalar_octets, false);
+  k.user_pub_token_pvt =
+      read_public_key(st, w.required("UserPubTokenPVT"), eccsi_point_octets, true);
   w.finish();
   return k;
 }
@@ -727,7 +776,9 @@ inline pugi::xml_node read_response(parse_state& st, pugi::xml_node r, kms_respo
     const std::uint64_t code = required_u64(st, ew.required("ErrorCode"));
     const auto msg = optional_string(st, ew.optional("ErrorMsg"), false);
     ew.finish();
-    if (!st.failed()) st.fail(xml_error::kms_error_response, path_of(err), "code " + std::to_string(code) + (msg ? ": " + *msg : std::string()));
+    if (!st.failed())
+      st.fail(xml_error::kms_error_response, path_of(err),
+              "code " + std::to_string(code) + (msg ? ": " + *msg : std::string()));
   }
   w.finish();
   if (!st.failed() && !message) st.fail(xml_error::missing_element, path_of(r) + "/KmsMessage");
@@ -745,7 +796,8 @@ inline pugi::xml_node message_body(parse_state& st, pugi::xml_node message, std:
     return {};
   }
   if (got != kind) {
-    st.fail(xml_error::unsupported_message, path_of(message) + "/" + std::string(got), "expected " + std::string(kind));
+    st.fail(xml_error::unsupported_message, path_of(message) + "/" + std::string(got),
+            "expected " + std::string(kind));
     return {};
   }
   pugi::xml_node body = w.required(kind);
@@ -762,39 +814,57 @@ inline pugi::xml_node message_body(parse_state& st, pugi::xml_node message, std:
 /// neither revoked, UserID equal to the identifier recomputed with `format` (compared as hex,
 /// ignoring case), then the curve checks. `format` must be the one the certificate announces.
 template <identity_format F, kms_key_checks V = curve_checks>
-[[nodiscard]] std::optional<xml_failure> validate_key_set(const kms_key_set& k, const kms_certificate& c, const F& format,
+[[nodiscard]] std::optional<xml_failure> validate_key_set(const kms_key_set& k,
+                                                          const kms_certificate& c, const F& format,
                                                           const V& checks = {}) {
   if (c.user_id_format != F::user_id_format)
-    return xml_failure{xml_error::unsupported_user_id_format, "KmsCertificate/UserIdFormat", c.user_id_format};
-  if (k.kms_uri != c.kms_uri) return xml_failure{xml_error::kms_uri_mismatch, "KmsKeySet/KmsUri", k.kms_uri + " vs " + c.kms_uri};
+    return xml_failure{xml_error::unsupported_user_id_format, "KmsCertificate/UserIdFormat",
+                       c.user_id_format};
+  if (k.kms_uri != c.kms_uri)
+    return xml_failure{xml_error::kms_uri_mismatch, "KmsKeySet/KmsUri",
+                       k.kms_uri + " vs " + c.kms_uri};
   if (k.cert_uri && c.cert_uri && *k.cert_uri != *c.cert_uri)
-    return xml_failure{xml_error::cert_uri_mismatch, "KmsKeySet/CertUri", *k.cert_uri + " vs " + *c.cert_uri};
-  if (c.revoked.value_or(false)) return xml_failure{xml_error::revoked, "KmsCertificate/Revoked", {}};
+    return xml_failure{xml_error::cert_uri_mismatch, "KmsKeySet/CertUri",
+                       *k.cert_uri + " vs " + *c.cert_uri};
+  if (c.revoked.value_or(false))
+    return xml_failure{xml_error::revoked, "KmsCertificate/Revoked", {}};
   if (k.revoked.value_or(false)) return xml_failure{xml_error::revoked, "KmsKeySet/Revoked", {}};
   auto id = format.make_identifier({k.user_uri, c.kms_uri, c.schedule()}, k.key_period_no);
-  if (!id) return xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID", describe(id.error())};
+  if (!id)
+    return xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID", describe(id.error())};
   const secret_bytes hex = detail::encode_hex_ct(*id);
   const std::string_view expected = hex.as_text().substr(0, 2 * id->size());
   bool same = expected.size() == k.user_id.size();
   for (std::size_t i = 0; same && i < expected.size(); ++i) {
-    const char c = k.user_id[i] >= 'A' && k.user_id[i] <= 'F' ? static_cast<char>(k.user_id[i] - 'A' + 'a') : k.user_id[i];
+    const char c = k.user_id[i] >= 'A' && k.user_id[i] <= 'F'
+                       ? static_cast<char>(k.user_id[i] - 'A' + 'a')
+                       : k.user_id[i];
     same = expected[i] == c;
   }
-  if (!same) return xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID", k.user_id + ", computed " + std::string(expected)};
-  if (auto why = checks.check_key_set_keys(k, c)) return xml_failure{xml_error::invalid_key, "KmsKeySet", *why};
+  if (!same)
+    return xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID",
+                       k.user_id + ", computed " + std::string(expected)};
+  if (auto why = checks.check_key_set_keys(k, c))
+    return xml_failure{xml_error::invalid_key, "KmsKeySet", *why};
   return std::nullopt;
 }
 
 /// As above with the format the certificate announces: "2" (hashed UID) or "1" (RFC 6509).
 template <kms_key_checks V = curve_checks>
-[[nodiscard]] std::optional<xml_failure> validate_key_set(const kms_key_set& k, const kms_certificate& c, const V& checks = {}) {
-  if (c.user_id_format == mikey_sakke_uid_format::user_id_format) return validate_key_set(k, c, mikey_sakke_uid_format{}, checks);
-  if (c.user_id_format == rfc6509_format::user_id_format) return validate_key_set(k, c, rfc6509_format{}, checks);
-  return xml_failure{xml_error::unsupported_user_id_format, "KmsCertificate/UserIdFormat", c.user_id_format};
+[[nodiscard]] std::optional<xml_failure> validate_key_set(const kms_key_set& k,
+                                                          const kms_certificate& c,
+                                                          const V& checks = {}) {
+  if (c.user_id_format == mikey_sakke_uid_format::user_id_format)
+    return validate_key_set(k, c, mikey_sakke_uid_format{}, checks);
+  if (c.user_id_format == rfc6509_format::user_id_format)
+    return validate_key_set(k, c, rfc6509_format{}, checks);
+  return xml_failure{xml_error::unsupported_user_id_format, "KmsCertificate/UserIdFormat",
+                     c.user_id_format};
 }
 
 /// Whether the key set is the one for the period containing `t` (e.g. an I_MESSAGE's T).
-[[nodiscard]] inline bool key_set_covers(const kms_key_set& k, const kms_certificate& c, ntp_time t) noexcept {
+[[nodiscard]] inline bool key_set_covers(const kms_key_set& k, const kms_certificate& c,
+                                         ntp_time t) noexcept {
   auto n = key_period_number(t, c.schedule());
   return n && *n == k.key_period_no;
 }
@@ -804,7 +874,8 @@ template <kms_key_checks V = curve_checks>
 
 /// A KmsResponse carrying KmsInit with the KMS certificate.
 template <kms_key_checks V = curve_checks>
-[[nodiscard]] result<kms_init_response, xml_failure> parse_kms_init(std::string_view text, const V& checks = {}) {
+[[nodiscard]] result<kms_init_response, xml_failure> parse_kms_init(std::string_view text,
+                                                                    const V& checks = {}) {
   detail::parse_state st;
   detail::parsed_document doc(text);
   kms_init_response out;
@@ -815,34 +886,40 @@ template <kms_key_checks V = curve_checks>
     detail::check_attributes(st, init, {});
     detail::child_walker w(st, init);
     if (w.peek() == "SignedKmsCertificate")
-      st.fail(xml_error::unsupported_message, detail::path_of(init) + "/SignedKmsCertificate", "signed certificates are not supported");
+      st.fail(xml_error::unsupported_message, detail::path_of(init) + "/SignedKmsCertificate",
+              "signed certificates are not supported");
     out.certificate = detail::read_certificate(st, w.required("KmsCertificate"));
     const std::string_view extra = w.peek();
     if (!st.failed() && (extra == "NewTransportKey" || extra == "NewIntegrityKey"))
-      st.fail(xml_error::unsupported_message, detail::path_of(init) + "/" + std::string(extra), "transport/integrity keys are not supported");
+      st.fail(xml_error::unsupported_message, detail::path_of(init) + "/" + std::string(extra),
+              "transport/integrity keys are not supported");
     w.finish();
   }
   if (!st.failed())
-    if (auto why = checks.check_certificate_keys(out.certificate)) st.fail(xml_error::invalid_key, "KmsCertificate", *why);
+    if (auto why = checks.check_certificate_keys(out.certificate))
+      st.fail(xml_error::invalid_key, "KmsCertificate", *why);
   if (st.failed()) return unexpected{st.failure()};
   return out;
 }
 
 /// A stand-alone KmsCertificate document.
 template <kms_key_checks V = curve_checks>
-[[nodiscard]] result<kms_certificate, xml_failure> parse_kms_certificate(std::string_view text, const V& checks = {}) {
+[[nodiscard]] result<kms_certificate, xml_failure> parse_kms_certificate(std::string_view text,
+                                                                         const V& checks = {}) {
   detail::parse_state st;
   detail::parsed_document doc(text);
   kms_certificate c = detail::read_certificate(st, detail::expect_root(st, doc, "KmsCertificate"));
   if (!st.failed())
-    if (auto why = checks.check_certificate_keys(c)) st.fail(xml_error::invalid_key, "KmsCertificate", *why);
+    if (auto why = checks.check_certificate_keys(c))
+      st.fail(xml_error::invalid_key, "KmsCertificate", *why);
   if (st.failed()) return unexpected{st.failure()};
   return c;
 }
 
 /// A KmsResponse carrying KmsKeyProv. Without a certificate only the structure and the key
 /// encodings are checked; use the overload below (or validate_key_set) before using the keys.
-[[nodiscard]] inline result<kms_key_prov_response, xml_failure> parse_kms_key_prov(std::string_view text) {
+[[nodiscard]] inline result<kms_key_prov_response, xml_failure> parse_kms_key_prov(
+    std::string_view text) {
   detail::parse_state st;
   detail::parsed_document doc(text);
   kms_key_prov_response out;
@@ -853,10 +930,12 @@ template <kms_key_checks V = curve_checks>
     detail::check_attributes(st, prov, {"Version"});
     out.key_prov_version = detail::required_attribute(st, prov, "Version");
     detail::child_walker w(st, prov);
-    for (pugi::xml_node ks : w.repeated("KmsKeySet")) out.key_sets.push_back(detail::read_key_set(st, ks));
+    for (pugi::xml_node ks : w.repeated("KmsKeySet"))
+      out.key_sets.push_back(detail::read_key_set(st, ks));
     const std::string_view extra = w.peek();
     if (!st.failed() && (extra == "NewTransportKey" || extra == "NewIntegrityKey"))
-      st.fail(xml_error::unsupported_message, detail::path_of(prov) + "/" + std::string(extra), "transport/integrity keys are not supported");
+      st.fail(xml_error::unsupported_message, detail::path_of(prov) + "/" + std::string(extra),
+              "transport/integrity keys are not supported");
     w.finish();
   }
   if (st.failed()) return unexpected{st.failure()};
@@ -865,14 +944,15 @@ template <kms_key_checks V = curve_checks>
 
 /// A KmsKeyProv response whose every key set is validated against `cert` (validate_key_set).
 template <kms_key_checks V = curve_checks>
-[[nodiscard]] result<kms_key_prov_response, xml_failure> parse_kms_key_prov(std::string_view text, const kms_certificate& cert,
-                                                                            const V& checks = {}) {
+[[nodiscard]] result<kms_key_prov_response, xml_failure> parse_kms_key_prov(
+    std::string_view text, const kms_certificate& cert, const V& checks = {}) {
   auto parsed = parse_kms_key_prov(text);
   if (!parsed) return parsed;
   for (std::size_t i = 0; i < parsed->key_sets.size(); ++i) {
     if (auto f = validate_key_set(parsed->key_sets[i], cert, checks)) {
       // Point at the offending key set: "KmsKeySet/UserID" becomes "…/KmsKeySet[2]/UserID".
-      const std::string prefix = "KmsResponse/KmsMessage/KmsKeyProv/KmsKeySet[" + std::to_string(i + 1) + "]";
+      const std::string prefix =
+          "KmsResponse/KmsMessage/KmsKeyProv/KmsKeySet[" + std::to_string(i + 1) + "]";
       if (f->where.starts_with("KmsKeySet"))
         f->where = prefix + f->where.substr(9);
       else
@@ -907,18 +987,24 @@ class builder {
 
   pugi::xml_document& doc() { return doc_; }
 
-  static pugi::xml_node element(pugi::xml_node parent, const char* name) { return parent.append_child(name); }
+  static pugi::xml_node element(pugi::xml_node parent, const char* name) {
+    return parent.append_child(name);
+  }
   static void text(pugi::xml_node parent, const char* name, std::string_view value) {
     parent.append_child(name).append_child(pugi::node_pcdata).set_value(std::string(value).c_str());
   }
-  static void optional_text(pugi::xml_node parent, const char* name, const std::optional<std::string>& v) {
+  static void optional_text(pugi::xml_node parent, const char* name,
+                            const std::optional<std::string>& v) {
     if (v) text(parent, name, *v);
   }
-  static void number(pugi::xml_node parent, const char* name, std::uint64_t v) { text(parent, name, std::to_string(v)); }
+  static void number(pugi::xml_node parent, const char* name, std::uint64_t v) {
+    text(parent, name, std::to_string(v));
+  }
   static void boolean(pugi::xml_node parent, const char* name, const std::optional<bool>& v) {
     if (v) text(parent, name, *v ? "true" : "false");
   }
-  static void time(pugi::xml_node parent, const char* name, const std::optional<ntp_time>& t, parse_state& st) {
+  static void time(pugi::xml_node parent, const char* name, const std::optional<ntp_time>& t,
+                   parse_state& st) {
     if (!t) return;
     auto s = format_iso8601(*t);
     if (!s) {
@@ -962,31 +1048,38 @@ class builder {
 };
 
 inline void check_length(parse_state& st, std::string where, std::size_t got, std::size_t want) {
-  if (got != want) st.fail(xml_error::wrong_key_length, std::move(where), std::to_string(got) + " octets, expected " + std::to_string(want));
+  if (got != want)
+    st.fail(xml_error::wrong_key_length, std::move(where),
+            std::to_string(got) + " octets, expected " + std::to_string(want));
 }
 
 inline void check_nonempty(parse_state& st, std::string where, std::string_view v) {
   if (trim(v).empty()) st.fail(xml_error::empty_value, std::move(where));
 }
 
-inline void check_point(parse_state& st, std::string where, std::span<const std::uint8_t> p, std::size_t len) {
+inline void check_point(parse_state& st, std::string where, std::span<const std::uint8_t> p,
+                        std::size_t len) {
   check_length(st, where, p.size(), len);
   if (!st.failed() && p[0] != 0x04) st.fail(xml_error::bad_point_encoding, std::move(where));
 }
 
-inline void write_certificate(builder& b, parse_state& st, pugi::xml_node parent, const kms_certificate& c) {
+inline void write_certificate(builder& b, parse_state& st, pugi::xml_node parent,
+                              const kms_certificate& c) {
   check_nonempty(st, "KmsCertificate/@Id", c.id);
   check_nonempty(st, "KmsCertificate/@Version", c.version);
   check_nonempty(st, "KmsCertificate/KmsUri", c.kms_uri);
   check_nonempty(st, "KmsCertificate/UserIdFormat", c.user_id_format);
-  if (c.user_key_period == 0) st.fail(xml_error::bad_value, "KmsCertificate/UserKeyPeriod", "key period length must be positive");
+  if (c.user_key_period == 0)
+    st.fail(xml_error::bad_value, "KmsCertificate/UserKeyPeriod",
+            "key period length must be positive");
   check_point(st, "KmsCertificate/PubEncKey", c.pub_enc_key, sakke_point_octets);
   check_point(st, "KmsCertificate/PubAuthKey", c.pub_auth_key, eccsi_point_octets);
   pugi::xml_node n = builder::element(parent, "KmsCertificate");
   n.append_attribute("Id") = c.id.c_str();
   n.append_attribute("Version") = c.version.c_str();
   n.append_attribute("Role") = c.role == kms_role::root ? "Root" : "External";
-  if (c.is_security_gateway) n.append_attribute("IsSecurityGateway") = *c.is_security_gateway ? "true" : "false";
+  if (c.is_security_gateway)
+    n.append_attribute("IsSecurityGateway") = *c.is_security_gateway ? "true" : "false";
   builder::optional_text(n, "CertUri", c.cert_uri);
   builder::text(n, "KmsUri", c.kms_uri);
   builder::optional_text(n, "Issuer", c.issuer);
@@ -1010,13 +1103,15 @@ inline void write_certificate(builder& b, parse_state& st, pugi::xml_node parent
   }
 }
 
-inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent, const kms_key_set& k) {
+inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
+                          const kms_key_set& k) {
   check_nonempty(st, "KmsKeySet/@Version", k.version);
   check_nonempty(st, "KmsKeySet/KmsUri", k.kms_uri);
   check_nonempty(st, "KmsKeySet/UserUri", k.user_uri);
   check_nonempty(st, "KmsKeySet/UserID", k.user_id);
   check_point(st, "KmsKeySet/UserDecryptKey", k.user_decrypt_key.span(), sakke_point_octets);
-  check_length(st, "KmsKeySet/UserSigningKeySSK", k.user_signing_key_ssk.size(), eccsi_scalar_octets);
+  check_length(st, "KmsKeySet/UserSigningKeySSK", k.user_signing_key_ssk.size(),
+               eccsi_scalar_octets);
   check_point(st, "KmsKeySet/UserPubTokenPVT", k.user_pub_token_pvt, eccsi_point_octets);
   if (st.failed()) return;
   pugi::xml_node n = builder::element(parent, "KmsKeySet");
@@ -1066,7 +1161,8 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 }
 
 /// A stand-alone KmsCertificate document (public content).
-[[nodiscard]] inline result<std::string, xml_failure> write_kms_certificate(const kms_certificate& c) {
+[[nodiscard]] inline result<std::string, xml_failure> write_kms_certificate(
+    const kms_certificate& c) {
   detail::parse_state st;
   detail::builder b;
   detail::write_certificate(b, st, b.doc(), c);
@@ -1078,7 +1174,8 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 
 /// The KmsResponse/KmsKeyProv document. It holds RSKs and SSKs, so it comes back in a wiping
 /// buffer (`as_text()` views it); send it only over a confidential, authenticated channel.
-[[nodiscard]] inline result<secret_bytes, xml_failure> write_kms_key_prov(const kms_key_prov_response& r) {
+[[nodiscard]] inline result<secret_bytes, xml_failure> write_kms_key_prov(
+    const kms_key_prov_response& r) {
   detail::parse_state st;
   detail::builder b;
   pugi::xml_node message = detail::write_response(b, st, r.header);
@@ -1095,7 +1192,8 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 
 /// The KmsCertificate of a community (UserIdFormat "2", ParameterSet given). `id` is the
 /// certificate's Id attribute; the optional fields are left for the caller to fill.
-[[nodiscard]] inline kms_certificate make_certificate(const community_public_values& v, std::string id) {
+[[nodiscard]] inline kms_certificate make_certificate(const community_public_values& v,
+                                                      std::string id) {
   kms_certificate c;
   c.id = std::move(id);
   c.kms_uri = v.kms_uri;
@@ -1124,14 +1222,19 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 
 /// The community values of a certificate. Only UserIdFormat "2" with parameter set 1 (or none
 /// given) is accepted; the keys are validated with curve_checks.
-[[nodiscard]] inline result<community_public_values, xml_failure> community_from_certificate(const kms_certificate& c) {
+[[nodiscard]] inline result<community_public_values, xml_failure> community_from_certificate(
+    const kms_certificate& c) {
   if (c.user_id_format != mikey_sakke_uid_format::user_id_format)
-    return unexpected{xml_failure{xml_error::unsupported_user_id_format, "KmsCertificate/UserIdFormat", c.user_id_format}};
-  if (c.revoked.value_or(false)) return unexpected{xml_failure{xml_error::revoked, "KmsCertificate/Revoked", {}}};
-  if (c.user_key_period == 0) return unexpected{xml_failure{xml_error::bad_value, "KmsCertificate/UserKeyPeriod", "zero"}};
+    return unexpected{xml_failure{xml_error::unsupported_user_id_format,
+                                  "KmsCertificate/UserIdFormat", c.user_id_format}};
+  if (c.revoked.value_or(false))
+    return unexpected{xml_failure{xml_error::revoked, "KmsCertificate/Revoked", {}}};
+  if (c.user_key_period == 0)
+    return unexpected{xml_failure{xml_error::bad_value, "KmsCertificate/UserKeyPeriod", "zero"}};
   if (c.pub_enc_key.size() != z_octets || c.pub_auth_key.size() != kpak_octets)
     return unexpected{xml_failure{xml_error::wrong_key_length, "KmsCertificate", {}}};
-  if (auto why = curve_checks{}.check_certificate_keys(c)) return unexpected{xml_failure{xml_error::invalid_key, "KmsCertificate", *why}};
+  if (auto why = curve_checks{}.check_certificate_keys(c))
+    return unexpected{xml_failure{xml_error::invalid_key, "KmsCertificate", *why}};
   community_public_values v;
   v.kms_uri = c.kms_uri;
   v.schedule = c.schedule();
@@ -1144,21 +1247,28 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 /// The key material of a key set, after validate_key_set against its certificate (UserIdFormat
 /// "2"): UserID recomputed, RSK and SSK/PVT validated.
 template <kms_key_checks V = curve_checks>
-[[nodiscard]] result<user_key_set, xml_failure> user_keys_from_key_set(const kms_key_set& k, const kms_certificate& c, const V& checks = {}) {
+[[nodiscard]] result<user_key_set, xml_failure> user_keys_from_key_set(const kms_key_set& k,
+                                                                       const kms_certificate& c,
+                                                                       const V& checks = {}) {
   if (c.user_id_format != mikey_sakke_uid_format::user_id_format)
-    return unexpected{xml_failure{xml_error::unsupported_user_id_format, "KmsCertificate/UserIdFormat", c.user_id_format}};
+    return unexpected{xml_failure{xml_error::unsupported_user_id_format,
+                                  "KmsCertificate/UserIdFormat", c.user_id_format}};
   if (auto f = validate_key_set(k, c, mikey_sakke_uid_format{}, checks)) return unexpected{*f};
-  if (k.user_decrypt_key.size() != rsk_octets || k.user_signing_key_ssk.size() != ssk_octets || k.user_pub_token_pvt.size() != pvt_octets)
+  if (k.user_decrypt_key.size() != rsk_octets || k.user_signing_key_ssk.size() != ssk_octets ||
+      k.user_pub_token_pvt.size() != pvt_octets)
     return unexpected{xml_failure{xml_error::wrong_key_length, "KmsKeySet", {}}};
   user_key_set out;
   out.user_uri = k.user_uri;
   out.kms_uri = k.kms_uri;
   out.period = k.key_period_no;
   const auto id = mikey_sakke_uid(k.user_uri, c.kms_uri, c.schedule(), k.key_period_no);
-  if (!id) return unexpected{xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID", describe(id.error())}};
+  if (!id)
+    return unexpected{
+        xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID", describe(id.error())}};
   out.id = *id;
   std::copy(k.user_decrypt_key.span().begin(), k.user_decrypt_key.span().end(), out.rsk.data());
-  std::copy(k.user_signing_key_ssk.span().begin(), k.user_signing_key_ssk.span().end(), out.ssk.data());
+  std::copy(k.user_signing_key_ssk.span().begin(), k.user_signing_key_ssk.span().end(),
+            out.ssk.data());
   std::copy(k.user_pub_token_pvt.begin(), k.user_pub_token_pvt.end(), out.pvt.begin());
   return out;
 }

@@ -41,12 +41,12 @@ enum class mikey_prf : std::uint8_t {
 };
 
 enum class prf_error {
-  empty_key,          ///< inkey of length zero
-  unknown_prf,        ///< a PRF func value skm does not implement
-  rand_too_short,     ///< RAND shorter than the 128 bits RFC 3830 §4.1.1 requires
-  rand_too_long,      ///< RAND longer than the 255 octets its payload can carry
-  output_too_long,    ///< more output asked for than the PRF will produce (2^20 octets here)
-  label_too_long,     ///< label beyond 2^16 octets
+  empty_key,        ///< inkey of length zero
+  unknown_prf,      ///< a PRF func value skm does not implement
+  rand_too_short,   ///< RAND shorter than the 128 bits RFC 3830 §4.1.1 requires
+  rand_too_long,    ///< RAND longer than the 255 octets its payload can carry
+  output_too_long,  ///< more output asked for than the PRF will produce (2^20 octets here)
+  label_too_long,   ///< label beyond 2^16 octets
 };
 
 [[nodiscard]] constexpr const char* describe(prf_error e) noexcept {
@@ -68,7 +68,8 @@ inline constexpr std::size_t prf_max_output = 1u << 20;  // generous; SRTP needs
 
 /// out ^= P(s, label, m) truncated to out.size() octets.
 template <class Hash>
-void mikey_p_xor(std::span<const std::uint8_t> s, std::span<const std::uint8_t> label, std::span<std::uint8_t> out) {
+void mikey_p_xor(std::span<const std::uint8_t> s, std::span<const std::uint8_t> label,
+                 std::span<std::uint8_t> out) {
   constexpr std::size_t h = Hash::DIGESTSIZE;
   CryptoPP::HMAC<Hash> mac(s.data(), s.size());
   std::array<std::uint8_t, h> a{};      // A_i
@@ -93,12 +94,15 @@ void mikey_p_xor(std::span<const std::uint8_t> s, std::span<const std::uint8_t> 
 
 /// PRF(inkey, label) into `out` (out.size() octets = outkey_len / 8). No value means success;
 /// on an error `out` is left untouched.
-[[nodiscard]] inline std::optional<prf_error> mikey_prf_into(mikey_prf prf, std::span<const std::uint8_t> inkey,
-                                                             std::span<const std::uint8_t> label, std::span<std::uint8_t> out) {
+[[nodiscard]] inline std::optional<prf_error> mikey_prf_into(mikey_prf prf,
+                                                             std::span<const std::uint8_t> inkey,
+                                                             std::span<const std::uint8_t> label,
+                                                             std::span<std::uint8_t> out) {
   if (inkey.empty()) return prf_error::empty_key;
   if (out.size() > detail::prf_max_output) return prf_error::output_too_long;
   if (label.size() > 0xFFFF) return prf_error::label_too_long;
-  if (prf != mikey_prf::mikey_1 && prf != mikey_prf::prf_hmac_sha_256) return prf_error::unknown_prf;
+  if (prf != mikey_prf::mikey_1 && prf != mikey_prf::prf_hmac_sha_256)
+    return prf_error::unknown_prf;
   std::fill(out.begin(), out.end(), std::uint8_t{0});
   for (std::size_t off = 0; off < inkey.size(); off += detail::prf_inkey_block) {
     const auto s = inkey.subspan(off, std::min(detail::prf_inkey_block, inkey.size() - off));
@@ -111,8 +115,9 @@ void mikey_p_xor(std::span<const std::uint8_t> s, std::span<const std::uint8_t> 
 }
 
 /// PRF(inkey, label) → `n` octets.
-[[nodiscard]] inline result<secret_bytes, prf_error> mikey_prf_derive(mikey_prf prf, std::span<const std::uint8_t> inkey,
-                                                                      std::span<const std::uint8_t> label, std::size_t n) {
+[[nodiscard]] inline result<secret_bytes, prf_error> mikey_prf_derive(
+    mikey_prf prf, std::span<const std::uint8_t> inkey, std::span<const std::uint8_t> label,
+    std::size_t n) {
   if (n > detail::prf_max_output) return unexpected{prf_error::output_too_long};
   secret_bytes out(n);
   if (auto e = mikey_prf_into(prf, inkey, label, out.span())) return unexpected{*e};
@@ -136,8 +141,9 @@ namespace detail {
 inline void put_u32(std::vector<std::uint8_t>& v, std::uint32_t x) {
   for (int shift = 24; shift >= 0; shift -= 8) v.push_back(static_cast<std::uint8_t>(x >> shift));
 }
-[[nodiscard]] inline result<std::vector<std::uint8_t>, prf_error> make_label(std::uint32_t constant, std::uint8_t cs_byte,
-                                                                            std::uint32_t csb_id, std::span<const std::uint8_t> rand) {
+[[nodiscard]] inline result<std::vector<std::uint8_t>, prf_error> make_label(
+    std::uint32_t constant, std::uint8_t cs_byte, std::uint32_t csb_id,
+    std::span<const std::uint8_t> rand) {
   if (rand.size() < 16) return unexpected{prf_error::rand_too_short};
   if (rand.size() > 255) return unexpected{prf_error::rand_too_long};
   std::vector<std::uint8_t> label;
@@ -151,30 +157,30 @@ inline void put_u32(std::vector<std::uint8_t>& v, std::uint32_t x) {
 }  // namespace detail
 
 /// RFC 3830 §4.1.3 label: constant || cs_id || csb_id || RAND.
-[[nodiscard]] inline result<std::vector<std::uint8_t>, prf_error> tgk_label(tgk_constant c, std::uint8_t cs_id, std::uint32_t csb_id,
-                                                                           std::span<const std::uint8_t> rand) {
+[[nodiscard]] inline result<std::vector<std::uint8_t>, prf_error> tgk_label(
+    tgk_constant c, std::uint8_t cs_id, std::uint32_t csb_id, std::span<const std::uint8_t> rand) {
   return detail::make_label(static_cast<std::uint32_t>(c), cs_id, csb_id, rand);
 }
 
 /// RFC 3830 §4.1.4 label: constant || 0xFF || csb_id || RAND.
-[[nodiscard]] inline result<std::vector<std::uint8_t>, prf_error> envelope_label(envelope_constant c, std::uint32_t csb_id,
-                                                                                std::span<const std::uint8_t> rand) {
+[[nodiscard]] inline result<std::vector<std::uint8_t>, prf_error> envelope_label(
+    envelope_constant c, std::uint32_t csb_id, std::span<const std::uint8_t> rand) {
   return detail::make_label(static_cast<std::uint32_t>(c), 0xFF, csb_id, rand);
 }
 
 /// A key derived from a TGK (§4.1.3): PRF(TGK, constant || cs_id || csb_id || RAND), n octets.
-[[nodiscard]] inline result<secret_bytes, prf_error> derive_from_tgk(mikey_prf prf, std::span<const std::uint8_t> tgk, tgk_constant c,
-                                                                     std::uint8_t cs_id, std::uint32_t csb_id,
-                                                                     std::span<const std::uint8_t> rand, std::size_t n) {
+[[nodiscard]] inline result<secret_bytes, prf_error> derive_from_tgk(
+    mikey_prf prf, std::span<const std::uint8_t> tgk, tgk_constant c, std::uint8_t cs_id,
+    std::uint32_t csb_id, std::span<const std::uint8_t> rand, std::size_t n) {
   auto label = tgk_label(c, cs_id, csb_id, rand);
   if (!label) return unexpected{label.error()};
   return mikey_prf_derive(prf, tgk, *label, n);
 }
 
 /// A key derived from an envelope or pre-shared key (§4.1.4).
-[[nodiscard]] inline result<secret_bytes, prf_error> derive_from_envelope_key(mikey_prf prf, std::span<const std::uint8_t> key,
-                                                                              envelope_constant c, std::uint32_t csb_id,
-                                                                              std::span<const std::uint8_t> rand, std::size_t n) {
+[[nodiscard]] inline result<secret_bytes, prf_error> derive_from_envelope_key(
+    mikey_prf prf, std::span<const std::uint8_t> key, envelope_constant c, std::uint32_t csb_id,
+    std::span<const std::uint8_t> rand, std::size_t n) {
   auto label = envelope_label(c, csb_id, rand);
   if (!label) return unexpected{label.error()};
   return mikey_prf_derive(prf, key, *label, n);
@@ -189,9 +195,9 @@ struct srtp_master {
 /// The SRTP master key (TEK, `key_len` octets) and master salt (`salt_len` octets) of crypto
 /// session `cs_id` from the TGK. TS 33.180's default profiles use 16-octet keys with 12-octet
 /// salts (AES-GCM, 3gpp-notes D.1); RFC 3711's AES-CM uses 14-octet salts.
-[[nodiscard]] inline result<srtp_master, prf_error> derive_srtp_master(mikey_prf prf, std::span<const std::uint8_t> tgk, std::uint8_t cs_id,
-                                                                       std::uint32_t csb_id, std::span<const std::uint8_t> rand,
-                                                                       std::size_t key_len = 16, std::size_t salt_len = 12) {
+[[nodiscard]] inline result<srtp_master, prf_error> derive_srtp_master(
+    mikey_prf prf, std::span<const std::uint8_t> tgk, std::uint8_t cs_id, std::uint32_t csb_id,
+    std::span<const std::uint8_t> rand, std::size_t key_len = 16, std::size_t salt_len = 12) {
   auto key = derive_from_tgk(prf, tgk, tgk_constant::tek, cs_id, csb_id, rand, key_len);
   if (!key) return unexpected{key.error()};
   auto salt = derive_from_tgk(prf, tgk, tgk_constant::salting_key, cs_id, csb_id, rand, salt_len);
@@ -213,6 +219,8 @@ struct srtp_master {
   return {a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]};
 }
 
-[[nodiscard]] constexpr std::array<std::uint8_t, 4> key_id_mki(sk_id id) noexcept { return id.to_bytes(); }
+[[nodiscard]] constexpr std::array<std::uint8_t, 4> key_id_mki(sk_id id) noexcept {
+  return id.to_bytes();
+}
 
 }  // namespace skm::km

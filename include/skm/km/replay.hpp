@@ -26,21 +26,23 @@
 namespace skm::km {
 
 enum class replay_verdict {
-  fresh,        ///< inside the window and not seen before
-  too_old,      ///< T lies more than max_age before now
-  in_future,    ///< T lies more than max_future_skew after now
-  replayed,     ///< this RAND was already accepted inside the window
-  cache_full,   ///< no room to remember it: refused until entries expire
-  bad_rand,     ///< RAND shorter than 16 octets (RFC 3830 §4.1.1)
+  fresh,       ///< inside the window and not seen before
+  too_old,     ///< T lies more than max_age before now
+  in_future,   ///< T lies more than max_future_skew after now
+  replayed,    ///< this RAND was already accepted inside the window
+  cache_full,  ///< no room to remember it: refused until entries expire
+  bad_rand,    ///< RAND shorter than 16 octets (RFC 3830 §4.1.1)
 };
 
 [[nodiscard]] constexpr const char* describe(replay_verdict v) noexcept {
   switch (v) {
     case replay_verdict::fresh: return "message is fresh";
     case replay_verdict::too_old: return "message timestamp is older than the allowed clock skew";
-    case replay_verdict::in_future: return "message timestamp lies further in the future than the allowed clock skew";
+    case replay_verdict::in_future:
+      return "message timestamp lies further in the future than the allowed clock skew";
     case replay_verdict::replayed: return "message was already received (replay)";
-    case replay_verdict::cache_full: return "replay cache full: message refused until older entries expire";
+    case replay_verdict::cache_full:
+      return "replay cache full: message refused until older entries expire";
     case replay_verdict::bad_rand: return "RAND shorter than 16 octets";
   }
   return "unknown replay_verdict";
@@ -57,7 +59,8 @@ class replay_guard {
   explicit replay_guard(replay_policy policy = {}) : policy_(policy) {}
 
   /// The verdict for a message with timestamp `t` and `rand` received at `now`; nothing recorded.
-  [[nodiscard]] replay_verdict check(ntp_time t, std::span<const std::uint8_t> rand, ntp_time now) const {
+  [[nodiscard]] replay_verdict check(ntp_time t, std::span<const std::uint8_t> rand,
+                                     ntp_time now) const {
     if (auto v = window_verdict(t, rand, now); v != replay_verdict::fresh) return v;
     const auto key = sha256::hash(rand);
     for (const auto& e : entries_)
@@ -66,7 +69,8 @@ class replay_guard {
   }
 
   /// As `check`, and if fresh, remember the message. Call only for authenticated messages.
-  [[nodiscard]] replay_verdict accept(ntp_time t, std::span<const std::uint8_t> rand, ntp_time now) {
+  [[nodiscard]] replay_verdict accept(ntp_time t, std::span<const std::uint8_t> rand,
+                                      ntp_time now) {
     const replay_verdict v = check(t, rand, now);
     if (v != replay_verdict::fresh) return v;
     purge(now);
@@ -89,10 +93,13 @@ class replay_guard {
     ntp_time time;
   };
 
-  [[nodiscard]] replay_verdict window_verdict(ntp_time t, std::span<const std::uint8_t> rand, ntp_time now) const noexcept {
+  [[nodiscard]] replay_verdict window_verdict(ntp_time t, std::span<const std::uint8_t> rand,
+                                              ntp_time now) const noexcept {
     if (rand.size() < 16) return replay_verdict::bad_rand;
-    if (t < now && now.seconds - t.seconds > policy_.max_age_seconds) return replay_verdict::too_old;
-    if (t > now && t.seconds - now.seconds > policy_.max_future_skew_seconds) return replay_verdict::in_future;
+    if (t < now && now.seconds - t.seconds > policy_.max_age_seconds)
+      return replay_verdict::too_old;
+    if (t > now && t.seconds - now.seconds > policy_.max_future_skew_seconds)
+      return replay_verdict::in_future;
     return replay_verdict::fresh;
   }
   [[nodiscard]] bool expired(const entry& e, ntp_time now) const noexcept {

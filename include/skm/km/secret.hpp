@@ -25,7 +25,9 @@ class secret_array {
   static constexpr std::size_t size_bytes = N;
 
   secret_array() noexcept = default;
-  explicit secret_array(std::span<const std::uint8_t, N> in) noexcept { std::copy(in.begin(), in.end(), bytes_.begin()); }
+  explicit secret_array(std::span<const std::uint8_t, N> in) noexcept {
+    std::copy(in.begin(), in.end(), bytes_.begin());
+  }
   secret_array(const secret_array& o) noexcept : bytes_(o.bytes_) {}
   secret_array& operator=(const secret_array& o) noexcept {
     bytes_ = o.bytes_;
@@ -53,12 +55,14 @@ class secret_array {
 class secret_bytes {
  public:
   secret_bytes() noexcept = default;
-  explicit secret_bytes(std::size_t n) : data_(n ? std::make_unique<std::uint8_t[]>(n) : nullptr), size_(n) {}
+  explicit secret_bytes(std::size_t n)
+      : data_(n ? std::make_unique<std::uint8_t[]>(n) : nullptr), size_(n) {}
   explicit secret_bytes(std::span<const std::uint8_t> in) : secret_bytes(in.size()) {
     std::copy(in.begin(), in.end(), data_.get());
   }
   secret_bytes(const secret_bytes& o) : secret_bytes(o.span()) {}
-  secret_bytes(secret_bytes&& o) noexcept : data_(std::move(o.data_)), size_(std::exchange(o.size_, 0)) {}
+  secret_bytes(secret_bytes&& o) noexcept
+      : data_(std::move(o.data_)), size_(std::exchange(o.size_, 0)) {}
   secret_bytes& operator=(const secret_bytes& o) {
     if (this != &o) {
       secret_bytes copy(o);

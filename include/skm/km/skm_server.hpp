@@ -34,19 +34,21 @@
 namespace skm::km {
 
 enum class kms_error {
-  bad_community,           ///< empty KMS URI, zero key period length, or unsupported parameter set
-  bad_master_secret,       ///< z or KSAK of the wrong length or out of range
-  bad_user_uri,            ///< the UID cannot be formed (empty URI, NUL octet, too long)
-  bad_period,              ///< the time lies before the community's key period offset
-  identifier_unusable,     ///< UID + z = 0 mod q (probability ~2^-1022): no RSK exists
-  issuing_failed,          ///< the random source gave only degenerate values
-  self_check_failed,       ///< an issued key set failed the receiver-side validation (a KMS fault)
+  bad_community,        ///< empty KMS URI, zero key period length, or unsupported parameter set
+  bad_master_secret,    ///< z or KSAK of the wrong length or out of range
+  bad_user_uri,         ///< the UID cannot be formed (empty URI, NUL octet, too long)
+  bad_period,           ///< the time lies before the community's key period offset
+  identifier_unusable,  ///< UID + z = 0 mod q (probability ~2^-1022): no RSK exists
+  issuing_failed,       ///< the random source gave only degenerate values
+  self_check_failed,    ///< an issued key set failed the receiver-side validation (a KMS fault)
 };
 
 [[nodiscard]] constexpr const char* describe(kms_error e) noexcept {
   switch (e) {
-    case kms_error::bad_community: return "community needs a KMS URI, a non-zero key period length and parameter set 1";
-    case kms_error::bad_master_secret: return "KMS master secret has the wrong length or is out of range";
+    case kms_error::bad_community:
+      return "community needs a KMS URI, a non-zero key period length and parameter set 1";
+    case kms_error::bad_master_secret:
+      return "KMS master secret has the wrong length or is out of range";
     case kms_error::bad_user_uri: return "no UID can be formed for this user URI";
     case kms_error::bad_period: return "time lies before the community's key period offset";
     case kms_error::identifier_unusable: return "no RSK exists for this UID (UID + z = 0 mod q)";
@@ -65,8 +67,8 @@ struct community_config {
 
 /// The master secrets, for secure storage (wiped when they die).
 struct kms_secrets {
-  secret_array<sakke_scheme::Fq::bytes> z;   ///< SAKKE master secret
-  secret_array<ssk_octets> ksak;             ///< ECCSI KMS secret authentication key
+  secret_array<sakke_scheme::Fq::bytes> z;  ///< SAKKE master secret
+  secret_array<ssk_octets> ksak;            ///< ECCSI KMS secret authentication key
 };
 
 /// How much skm_server::issue checks a key set before it leaves the KMS.
@@ -97,8 +99,9 @@ class skm_server {
   }
 
   /// A community restored from its stored master secrets.
-  [[nodiscard]] static result<skm_server, kms_error> from_secrets(community_config config, std::span<const std::uint8_t> z,
-                                                                  std::span<const std::uint8_t> ksak) {
+  [[nodiscard]] static result<skm_server, kms_error> from_secrets(
+      community_config config, std::span<const std::uint8_t> z,
+      std::span<const std::uint8_t> ksak) {
     if (!config_ok(config)) return unexpected{kms_error::bad_community};
     auto sakke_kms = sakke::kms<sakke_curve>::from_master_secret(z);
     if (!sakke_kms) return unexpected{kms_error::bad_master_secret};
@@ -108,7 +111,9 @@ class skm_server {
   }
 
   [[nodiscard]] const community_public_values& public_values() const noexcept { return public_; }
-  [[nodiscard]] const sakke::kms_public_key<sakke_curve>& sakke_public_key() const noexcept { return sakke_.public_key(); }
+  [[nodiscard]] const sakke::kms_public_key<sakke_curve>& sakke_public_key() const noexcept {
+    return sakke_.public_key();
+  }
   [[nodiscard]] const eccsi::public_key<>& kpak() const noexcept { return eccsi_.kpak(); }
 
   [[nodiscard]] kms_secrets export_secrets() const {
@@ -132,12 +137,16 @@ class skm_server {
   /// The key set of `user_uri` for key period `period`, checked (as `check` says) before it is
   /// returned; a set that fails is never returned (self_check_failed).
   template <random_source Rng>
-  [[nodiscard]] result<user_key_set, kms_error> issue(std::string_view user_uri, std::uint64_t period, Rng& rng,
-                                                      issue_check check = issue_check::receiver_side) const {
+  [[nodiscard]] result<user_key_set, kms_error> issue(
+      std::string_view user_uri, std::uint64_t period, Rng& rng,
+      issue_check check = issue_check::receiver_side) const {
     const auto id = mikey_sakke_uid(user_uri, public_.kms_uri, public_.schedule, period);
     if (!id) return unexpected{kms_error::bad_user_uri};
     auto rsk = sakke_.issue_rsk(*id);
-    if (!rsk) return unexpected{rsk.error() == sakke::sakke_error::bad_identifier ? kms_error::bad_user_uri : kms_error::identifier_unusable};
+    if (!rsk)
+      return unexpected{rsk.error() == sakke::sakke_error::bad_identifier
+                            ? kms_error::bad_user_uri
+                            : kms_error::identifier_unusable};
     auto pair = eccsi_.issue(*id, rng);
     if (!pair) {
       ct::wipe_object(*rsk);
@@ -162,7 +171,8 @@ class skm_server {
       auto decoded = sakke::decode_rsk<sakke_curve>(out.rsk.span());
       const bool rsk_ok = decoded.has_value();
       if (decoded) ct::wipe_object(*decoded);
-      if (!rsk_ok || check_ssk_pvt(eccsi_.kpak(), out.id, out.ssk.span(), out.pvt)) return unexpected{kms_error::self_check_failed};
+      if (!rsk_ok || check_ssk_pvt(eccsi_.kpak(), out.id, out.ssk.span(), out.pvt))
+        return unexpected{kms_error::self_check_failed};
     }
     return out;
   }
@@ -174,15 +184,17 @@ class skm_server {
   [[nodiscard]] std::optional<kms_error> check_key_set(const user_key_set& k) const {
     const auto id = mikey_sakke_uid(k.user_uri, public_.kms_uri, public_.schedule, k.period);
     if (k.kms_uri != public_.kms_uri || !id || *id != k.id) return kms_error::self_check_failed;
-    if (check_rsk(sakke_.public_key().point_value(), k.id, k.rsk.span()) || check_ssk_pvt(eccsi_.kpak(), k.id, k.ssk.span(), k.pvt))
+    if (check_rsk(sakke_.public_key().point_value(), k.id, k.rsk.span()) ||
+        check_ssk_pvt(eccsi_.kpak(), k.id, k.ssk.span(), k.pvt))
       return kms_error::self_check_failed;
     return std::nullopt;
   }
 
   /// The key set for the period containing `t`.
   template <random_source Rng>
-  [[nodiscard]] result<user_key_set, kms_error> issue_at(std::string_view user_uri, ntp_time t, Rng& rng,
-                                                         issue_check check = issue_check::receiver_side) const {
+  [[nodiscard]] result<user_key_set, kms_error> issue_at(
+      std::string_view user_uri, ntp_time t, Rng& rng,
+      issue_check check = issue_check::receiver_side) const {
     const auto period = period_at(t);
     if (!period) return unexpected{period.error()};
     return issue(user_uri, *period, rng, check);
@@ -199,7 +211,8 @@ class skm_server {
   }
 
   [[nodiscard]] static bool config_ok(const community_config& c) noexcept {
-    return !c.kms_uri.empty() && c.kms_uri.size() <= 0xFFFF && c.kms_uri.find('\0') == std::string::npos && c.schedule.length_seconds != 0 &&
+    return !c.kms_uri.empty() && c.kms_uri.size() <= 0xFFFF &&
+           c.kms_uri.find('\0') == std::string::npos && c.schedule.length_seconds != 0 &&
            !check_parameter_set(c.parameter_set);
   }
 

@@ -48,23 +48,24 @@ enum class srtp_kdf_error {
     case srtp_kdf_error::bad_master_key_length: return "SRTP master key is not 16, 24 or 32 octets";
     case srtp_kdf_error::bad_master_salt_length: return "SRTP master salt is not 14 octets";
     case srtp_kdf_error::index_out_of_range: return "SRTP packet index exceeds 48 bits";
-    case srtp_kdf_error::bad_derivation_rate: return "SRTP key derivation rate is not 0 or a power of two up to 2^24";
+    case srtp_kdf_error::bad_derivation_rate:
+      return "SRTP key derivation rate is not 0 or a power of two up to 2^24";
     case srtp_kdf_error::output_too_long: return "SRTP key derivation output longer than 2^23 bits";
   }
   return "unknown srtp_kdf_error";
 }
 
 /// PRF_n(k_master, x) for the given label and packet index, n = `out_len` octets.
-[[nodiscard]] inline result<secret_bytes, srtp_kdf_error> srtp_derive_session_key(std::span<const std::uint8_t> master_key,
-                                                                                  std::span<const std::uint8_t> master_salt,
-                                                                                  srtp_label label, std::size_t out_len,
-                                                                                  std::uint64_t index = 0,
-                                                                                  std::uint64_t key_derivation_rate = 0) {
+[[nodiscard]] inline result<secret_bytes, srtp_kdf_error> srtp_derive_session_key(
+    std::span<const std::uint8_t> master_key, std::span<const std::uint8_t> master_salt,
+    srtp_label label, std::size_t out_len, std::uint64_t index = 0,
+    std::uint64_t key_derivation_rate = 0) {
   if (master_key.size() != 16 && master_key.size() != 24 && master_key.size() != 32)
     return unexpected{srtp_kdf_error::bad_master_key_length};
   if (master_salt.size() != 14) return unexpected{srtp_kdf_error::bad_master_salt_length};
   if (index >> 48) return unexpected{srtp_kdf_error::index_out_of_range};
-  if (key_derivation_rate != 0 && ((key_derivation_rate & (key_derivation_rate - 1)) != 0 || key_derivation_rate > (1u << 24)))
+  if (key_derivation_rate != 0 &&
+      ((key_derivation_rate & (key_derivation_rate - 1)) != 0 || key_derivation_rate > (1u << 24)))
     return unexpected{srtp_kdf_error::bad_derivation_rate};
   if (out_len > (std::size_t{1} << 20)) return unexpected{srtp_kdf_error::output_too_long};
 
@@ -99,14 +100,18 @@ struct srtp_session_keys {
 /// Derive encryption key (enc_len), authentication key (auth_len, may be 0) and salt (salt_len)
 /// for SRTP (`rtcp` false) or SRTCP (`rtcp` true).
 [[nodiscard]] inline result<srtp_session_keys, srtp_kdf_error> srtp_derive_session_keys(
-    std::span<const std::uint8_t> master_key, std::span<const std::uint8_t> master_salt, bool rtcp, std::size_t enc_len,
-    std::size_t auth_len, std::size_t salt_len, std::uint64_t index = 0, std::uint64_t key_derivation_rate = 0) {
+    std::span<const std::uint8_t> master_key, std::span<const std::uint8_t> master_salt, bool rtcp,
+    std::size_t enc_len, std::size_t auth_len, std::size_t salt_len, std::uint64_t index = 0,
+    std::uint64_t key_derivation_rate = 0) {
   const auto base = static_cast<std::uint8_t>(rtcp ? 3 : 0);
-  auto e = srtp_derive_session_key(master_key, master_salt, static_cast<srtp_label>(base), enc_len, index, key_derivation_rate);
+  auto e = srtp_derive_session_key(master_key, master_salt, static_cast<srtp_label>(base), enc_len,
+                                   index, key_derivation_rate);
   if (!e) return unexpected{e.error()};
-  auto a = srtp_derive_session_key(master_key, master_salt, static_cast<srtp_label>(base + 1), auth_len, index, key_derivation_rate);
+  auto a = srtp_derive_session_key(master_key, master_salt, static_cast<srtp_label>(base + 1),
+                                   auth_len, index, key_derivation_rate);
   if (!a) return unexpected{a.error()};
-  auto s = srtp_derive_session_key(master_key, master_salt, static_cast<srtp_label>(base + 2), salt_len, index, key_derivation_rate);
+  auto s = srtp_derive_session_key(master_key, master_salt, static_cast<srtp_label>(base + 2),
+                                   salt_len, index, key_derivation_rate);
   if (!s) return unexpected{s.error()};
   return srtp_session_keys{std::move(*e), std::move(*a), std::move(*s)};
 }

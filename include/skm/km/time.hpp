@@ -36,9 +36,11 @@ enum class time_error {
   switch (e) {
     case time_error::zero_period_length: return "key period length is zero";
     case time_error::before_period_offset: return "time lies before the key period offset";
-    case time_error::before_ntp_epoch: return "time lies before the NTP epoch (1900-01-01T00:00:00Z)";
+    case time_error::before_ntp_epoch:
+      return "time lies before the NTP epoch (1900-01-01T00:00:00Z)";
     case time_error::out_of_range: return "time or key period number out of the supported range";
-    case time_error::bad_date_syntax: return "not an ISO-8601 date (YYYY-MM-DD) or dateTime (YYYY-MM-DDThh:mm:ss[.f][Z|+hh:mm])";
+    case time_error::bad_date_syntax:
+      return "not an ISO-8601 date (YYYY-MM-DD) or dateTime (YYYY-MM-DDThh:mm:ss[.f][Z|+hh:mm])";
     case time_error::bad_date_value: return "ISO-8601 date or time field out of range";
   }
   return "unknown time_error";
@@ -71,7 +73,9 @@ static_assert(unix_epoch_ntp_seconds == 2208988800ull);
   const std::uint64_t era = reference.seconds >> 32;
   std::uint64_t best = (era << 32) | field;
   // The candidate in the reference's era may be more than half an era away: try its neighbours.
-  auto distance = [&](std::uint64_t s) { return s > reference.seconds ? s - reference.seconds : reference.seconds - s; };
+  auto distance = [&](std::uint64_t s) {
+    return s > reference.seconds ? s - reference.seconds : reference.seconds - s;
+  };
   if (era > 0) {
     const std::uint64_t below = ((era - 1) << 32) | field;
     if (distance(below) < distance(best)) best = below;
@@ -92,17 +96,20 @@ static_assert(unix_epoch_ntp_seconds == 2208988800ull);
 }
 
 /// Unix seconds (may be negative, down to 1900) to an NTP instant.
-[[nodiscard]] constexpr result<ntp_time, time_error> from_unix_seconds(std::int64_t unix_seconds) noexcept {
+[[nodiscard]] constexpr result<ntp_time, time_error> from_unix_seconds(
+    std::int64_t unix_seconds) noexcept {
   constexpr auto epoch = static_cast<std::int64_t>(unix_epoch_ntp_seconds);
   if (unix_seconds < -epoch) return unexpected{time_error::before_ntp_epoch};
   // Split by sign so the sum cannot overflow int64 near its maximum.
-  if (unix_seconds >= 0) return ntp_time{static_cast<std::uint64_t>(unix_seconds) + unix_epoch_ntp_seconds, 0};
+  if (unix_seconds >= 0)
+    return ntp_time{static_cast<std::uint64_t>(unix_seconds) + unix_epoch_ntp_seconds, 0};
   return ntp_time{static_cast<std::uint64_t>(unix_seconds + epoch), 0};
 }
 
 /// An NTP instant to Unix seconds (the fraction is dropped).
 [[nodiscard]] constexpr result<std::int64_t, time_error> to_unix_seconds(ntp_time t) noexcept {
-  if (t.seconds > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return unexpected{time_error::out_of_range};
+  if (t.seconds > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return unexpected{time_error::out_of_range};
   return static_cast<std::int64_t>(t.seconds) - static_cast<std::int64_t>(unix_epoch_ntp_seconds);
 }
 
@@ -114,21 +121,25 @@ struct key_period_schedule {
   std::uint64_t length_seconds = 0;
   std::uint64_t offset_seconds = 0;
 
-  friend constexpr bool operator==(const key_period_schedule&, const key_period_schedule&) = default;
+  friend constexpr bool operator==(const key_period_schedule&,
+                                   const key_period_schedule&) = default;
 };
 
 /// floor((T − offset) / length) with T the NTP seconds of `t` (TS 33.180 F.2.1).
-[[nodiscard]] constexpr result<std::uint64_t, time_error> key_period_number(ntp_time t, key_period_schedule s) noexcept {
+[[nodiscard]] constexpr result<std::uint64_t, time_error> key_period_number(
+    ntp_time t, key_period_schedule s) noexcept {
   if (s.length_seconds == 0) return unexpected{time_error::zero_period_length};
   if (t.seconds < s.offset_seconds) return unexpected{time_error::before_period_offset};
   return (t.seconds - s.offset_seconds) / s.length_seconds;
 }
 
 /// The first instant of period `number`: offset + number · length.
-[[nodiscard]] constexpr result<ntp_time, time_error> key_period_start(std::uint64_t number, key_period_schedule s) noexcept {
+[[nodiscard]] constexpr result<ntp_time, time_error> key_period_start(
+    std::uint64_t number, key_period_schedule s) noexcept {
   if (s.length_seconds == 0) return unexpected{time_error::zero_period_length};
   constexpr auto max = std::numeric_limits<std::uint64_t>::max();
-  if (number > (max - s.offset_seconds) / s.length_seconds) return unexpected{time_error::out_of_range};
+  if (number > (max - s.offset_seconds) / s.length_seconds)
+    return unexpected{time_error::out_of_range};
   return ntp_time{s.offset_seconds + number * s.length_seconds, 0};
 }
 
@@ -136,9 +147,9 @@ struct key_period_schedule {
 // Calendar (proleptic Gregorian, UTC), years 1900–9999
 
 struct civil_date {
-  int year = 1900;      ///< 1900..9999
-  unsigned month = 1;   ///< 1..12
-  unsigned day = 1;     ///< 1..days in month
+  int year = 1900;     ///< 1900..9999
+  unsigned month = 1;  ///< 1..12
+  unsigned day = 1;    ///< 1..days in month
 
   friend constexpr bool operator==(const civil_date&, const civil_date&) = default;
 };
@@ -153,7 +164,9 @@ struct civil_time {
 
 namespace detail {
 
-[[nodiscard]] constexpr bool is_leap_year(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+[[nodiscard]] constexpr bool is_leap_year(int y) noexcept {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 [[nodiscard]] constexpr unsigned days_in_month(int y, unsigned m) noexcept {
   constexpr std::array<unsigned, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -167,7 +180,8 @@ namespace detail {
 
 /// Days from 1900-01-01 to January 1st of year y (y >= 1900).
 [[nodiscard]] constexpr std::uint64_t days_before_year(int y) noexcept {
-  return static_cast<std::uint64_t>(365 * (std::int64_t{y} - 1900) + leap_years_before(y) - leap_years_before(1900));
+  return static_cast<std::uint64_t>(365 * (std::int64_t{y} - 1900) + leap_years_before(y) -
+                                    leap_years_before(1900));
 }
 
 inline constexpr int max_year = 9999;
@@ -189,7 +203,8 @@ inline constexpr int max_year = 9999;
 [[nodiscard]] constexpr result<civil_time, time_error> to_civil(ntp_time t) noexcept {
   const std::uint64_t days = t.seconds / 86400;
   const std::uint64_t secs = t.seconds % 86400;
-  if (days >= detail::days_before_year(detail::max_year + 1)) return unexpected{time_error::out_of_range};
+  if (days >= detail::days_before_year(detail::max_year + 1))
+    return unexpected{time_error::out_of_range};
   // 366 days per year never overshoots; walk forward the few years the estimate falls short.
   int y = 1900 + static_cast<int>(days / 366);
   while (detail::days_before_year(y + 1) <= days) ++y;
@@ -243,7 +258,8 @@ namespace detail {
   c.date = {static_cast<int>(y), static_cast<unsigned>(mo), static_cast<unsigned>(d)};
   std::int64_t zone_offset = 0;  // seconds east of UTC
   if (s.size() > 10) {
-    if (s[10] != 'T' || s.size() < 19 || s[13] != ':' || s[16] != ':') return unexpected{time_error::bad_date_syntax};
+    if (s[10] != 'T' || s.size() < 19 || s[13] != ':' || s[16] != ':')
+      return unexpected{time_error::bad_date_syntax};
     const long h = digits(s, 11, 2), mi = digits(s, 14, 2), se = digits(s, 17, 2);
     if (h < 0 || mi < 0 || se < 0) return unexpected{time_error::bad_date_syntax};
     c.hour = static_cast<unsigned>(h);
@@ -270,7 +286,8 @@ namespace detail {
         ++pos;
       } else if (s[pos] == '+' || s[pos] == '-') {
         const long zh = digits(s, pos + 1, 2), zm = digits(s, pos + 4, 2);
-        if (zh < 0 || zm < 0 || pos + 3 >= s.size() || s[pos + 3] != ':') return unexpected{time_error::bad_date_syntax};
+        if (zh < 0 || zm < 0 || pos + 3 >= s.size() || s[pos + 3] != ':')
+          return unexpected{time_error::bad_date_syntax};
         if (zh > 14 || zm > 59) return unexpected{time_error::bad_date_value};
         zone_offset = (s[pos] == '+' ? 1 : -1) * (zh * 3600 + zm * 60);
         pos += 6;
@@ -281,7 +298,8 @@ namespace detail {
   auto t = from_civil(c);
   if (!t) return t;
   // Local time minus the zone offset is UTC.
-  if (zone_offset > 0 && t->seconds < static_cast<std::uint64_t>(zone_offset)) return unexpected{time_error::before_ntp_epoch};
+  if (zone_offset > 0 && t->seconds < static_cast<std::uint64_t>(zone_offset))
+    return unexpected{time_error::before_ntp_epoch};
   t->seconds = static_cast<std::uint64_t>(static_cast<std::int64_t>(t->seconds) - zone_offset);
   return t;
 }
@@ -292,7 +310,8 @@ namespace detail {
   if (!c) return unexpected{c.error()};
   std::string out = "0000-00-00T00:00:00Z";
   auto put = [&](std::size_t pos, unsigned v, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i, v /= 10) out[pos + n - 1 - i] = static_cast<char>('0' + v % 10);
+    for (std::size_t i = 0; i < n; ++i, v /= 10)
+      out[pos + n - 1 - i] = static_cast<char>('0' + v % 10);
   };
   put(0, static_cast<unsigned>(c->date.year), 4);
   put(5, c->date.month, 2);

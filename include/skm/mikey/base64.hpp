@@ -26,7 +26,8 @@ constexpr void encode(bytes_view in, std::span<char> out) noexcept {
   std::size_t o = 0;
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
+    const std::uint32_t v =
+        (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
     for (int s = 18; s >= 0; s -= 6) out[o++] = alphabet[(v >> s) & 0x3F];
   }
   const auto rest = in.size() - i;
@@ -83,7 +84,8 @@ namespace detail {
     // The bits of the last symbol that fall outside the decoded bytes must be zero.
     const int last = detail::value_of(s[s.size() - pad - 1]);
     const int spare_mask = pad == 1 ? 0x03 : 0x0F;
-    if ((last & spare_mask) != 0) return fail(errc::bad_padding, "non-zero spare bits", s.size() - pad - 1);
+    if ((last & spare_mask) != 0)
+      return fail(errc::bad_padding, "non-zero spare bits", s.size() - pad - 1);
   }
   return s.size() / 4 * 3 - pad;
 }

@@ -63,8 +63,10 @@ inline std::string ntp_date(std::uint32_t ntp_seconds) {
   const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   const auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
   const std::uint64_t sod = t % 86400;
-  return std::to_string(y) + "-" + two(m) + "-" + two(d) + " " + two(static_cast<std::int64_t>(sod / 3600)) + ":" +
-         two(static_cast<std::int64_t>(sod / 60 % 60)) + ":" + two(static_cast<std::int64_t>(sod % 60)) + " UTC";
+  return std::to_string(y) + "-" + two(m) + "-" + two(d) + " " +
+         two(static_cast<std::int64_t>(sod / 3600)) + ":" +
+         two(static_cast<std::int64_t>(sod / 60 % 60)) + ":" +
+         two(static_cast<std::int64_t>(sod % 60)) + " UTC";
 }
 
 struct dump_writer {
@@ -88,8 +90,11 @@ inline std::string next_text(payload_type t) {
 }
 
 inline void dump_sakke_fields(dump_writer& w, int indent, const sakke_payload& s) {
-  w.line(indent, "SAKKE params", std::to_string(s.params) + (s.params == 1 ? " (Parameter Set 1)" : ""));
-  const char* scheme = s.id_scheme == 1 ? " (tel URI with monthly keys)" : s.id_scheme == 2 ? " (3GPP MCX hashed UID)" : "";
+  w.line(indent, "SAKKE params",
+         std::to_string(s.params) + (s.params == 1 ? " (Parameter Set 1)" : ""));
+  const char* scheme = s.id_scheme == 1   ? " (tel URI with monthly keys)"
+                       : s.id_scheme == 2 ? " (3GPP MCX hashed UID)"
+                                          : "";
   w.line(indent, "ID scheme", std::to_string(s.id_scheme) + scheme);
   w.line(indent, "SAKKE data length", std::to_string(s.data.size()));
   w.line(indent, "SAKKE data", hex(s.data));
@@ -101,7 +106,8 @@ inline void dump_payload(dump_writer& w, const payload_entry& e) {
   if (const auto* i = e.get<idr_payload>()) kind = name(i->role);
   if (const auto* g = e.get<general_ext_payload>()) kind = name(g->type);
   if (kind != nullptr) title += std::string(" (") + kind + ")";
-  w.heading(0, title + ", offset " + std::to_string(e.offset) + ", " + std::to_string(e.raw.size()) + " bytes");
+  w.heading(0, title + ", offset " + std::to_string(e.offset) + ", " +
+                   std::to_string(e.raw.size()) + " bytes");
   if (const auto* h = e.get<hdr_payload>()) {
     w.line(1, "Version", std::to_string(h->version));
     w.line(1, "Data type", enum_text(h->data_type));
@@ -171,9 +177,13 @@ inline void dump_payload(dump_writer& w, const payload_entry& e) {
       const bool srtp = sp->prot == prot_type::srtp;
       const char* n = srtp ? name(static_cast<srtp_param>(p.type)) : nullptr;
       std::string value = p.byte_value() ? std::to_string(*p.byte_value()) : hex(p.value);
-      const char* vn = srtp && p.byte_value() ? srtp_value_name(static_cast<srtp_param>(p.type), *p.byte_value()) : nullptr;
+      const char* vn = srtp && p.byte_value()
+                           ? srtp_value_name(static_cast<srtp_param>(p.type), *p.byte_value())
+                           : nullptr;
       if (vn != nullptr) value += std::string(" (") + vn + ")";
-      w.line(1, std::string(n != nullptr ? n : "Parameter") + " (type " + std::to_string(p.type) + ")", value);
+      w.line(1,
+             std::string(n != nullptr ? n : "Parameter") + " (type " + std::to_string(p.type) + ")",
+             value);
     }
   } else if (const auto* s = e.get<sakke_payload>()) {
     dump_sakke_fields(w, 1, *s);
@@ -207,7 +217,8 @@ inline void dump_payload(dump_writer& w, const payload_entry& e) {
     w.line(1, "Ver data", hex(v->ver_data));
   } else if (const auto* er = e.get<err_payload>()) {
     const char* n = error_no_name(er->error_no);
-    w.line(1, "Error no", std::to_string(er->error_no) + " (" + (n != nullptr ? n : "unknown") + ")");
+    w.line(1, "Error no",
+           std::to_string(er->error_no) + " (" + (n != nullptr ? n : "unknown") + ")");
     w.line(1, "Reserved", hex_number(er->reserved, 4));
   }
 }

@@ -26,10 +26,9 @@ inline constexpr std::size_t default_max_message_size = 64 * 1024;
 /// Capacity of the parser's payload table (an I_MESSAGE has about a dozen payloads).
 inline constexpr std::size_t max_payloads = 64;
 
-using payload_variant =
-    std::variant<hdr_payload, t_payload, rand_payload, id_payload, cert_payload, idr_payload,
-                 sp_payload, sakke_payload, sign_payload, general_ext_payload, kemac_payload,
-                 v_payload, err_payload>;
+using payload_variant = std::variant<hdr_payload, t_payload, rand_payload, id_payload, cert_payload,
+                                     idr_payload, sp_payload, sakke_payload, sign_payload,
+                                     general_ext_payload, kemac_payload, v_payload, err_payload>;
 
 /// One parsed payload: its type, where it is, its bytes, the next-payload code it carried and
 /// its decoded fields (which view the message buffer).
@@ -46,14 +45,16 @@ struct payload_entry {
   }
 };
 
-static_assert(std::is_trivially_copyable_v<payload_entry>, "payload views must stay trivially copyable");
+static_assert(std::is_trivially_copyable_v<payload_entry>,
+              "payload views must stay trivially copyable");
 
 struct parse_options {
   std::size_t max_message_size = default_max_message_size;
 };
 
 class message_view;
-[[nodiscard]] constexpr result<message_view> parse_message(bytes_view in, parse_options options = {}) noexcept;
+[[nodiscard]] constexpr result<message_view> parse_message(bytes_view in,
+                                                           parse_options options = {}) noexcept;
 
 /// A parsed, validated message. Views the input buffer, which must outlive it.
 class message_view {
@@ -62,7 +63,9 @@ class message_view {
   [[nodiscard]] constexpr std::span<const payload_entry> payloads() const noexcept {
     return std::span<const payload_entry>(entries_.data(), count_);
   }
-  [[nodiscard]] constexpr const hdr_payload& hdr() const noexcept { return *entries_[0].get<hdr_payload>(); }
+  [[nodiscard]] constexpr const hdr_payload& hdr() const noexcept {
+    return *entries_[0].get<hdr_payload>();
+  }
 
   /// The first payload of type P, or nullptr.
   template <class P>
@@ -80,9 +83,15 @@ class message_view {
   }
 
   [[nodiscard]] constexpr const t_payload* t() const noexcept { return first<t_payload>(); }
-  [[nodiscard]] constexpr const rand_payload* rand() const noexcept { return first<rand_payload>(); }
-  [[nodiscard]] constexpr const sakke_payload* sakke() const noexcept { return first<sakke_payload>(); }
-  [[nodiscard]] constexpr const sign_payload* sign() const noexcept { return first<sign_payload>(); }
+  [[nodiscard]] constexpr const rand_payload* rand() const noexcept {
+    return first<rand_payload>();
+  }
+  [[nodiscard]] constexpr const sakke_payload* sakke() const noexcept {
+    return first<sakke_payload>();
+  }
+  [[nodiscard]] constexpr const sign_payload* sign() const noexcept {
+    return first<sign_payload>();
+  }
   [[nodiscard]] constexpr const sp_payload* sp() const noexcept { return first<sp_payload>(); }
   /// The IDR payload with the given role, or nullptr.
   [[nodiscard]] constexpr const idr_payload* idr(id_role role) const noexcept {
@@ -109,7 +118,8 @@ class message_view {
   /// header, as some deployed products sign. A verifier must only use this when explicitly
   /// configured for such peers (km::receiver_options::accept_signature_without_sign_header), never
   /// by default.
-  [[nodiscard]] constexpr result<bytes_view> signed_range_without_sign_header_compat() const noexcept {
+  [[nodiscard]] constexpr result<bytes_view> signed_range_without_sign_header_compat()
+      const noexcept {
     const auto* s = sign_entry();
     if (s == nullptr) return missing_sign();
     return bytes_.first(s->offset);
@@ -119,7 +129,8 @@ class message_view {
   friend constexpr result<message_view> parse_message(bytes_view, parse_options) noexcept;
 
   [[nodiscard]] constexpr const payload_entry* sign_entry() const noexcept {
-    if (count_ != 0 && entries_[count_ - 1].type == payload_type::sign) return &entries_[count_ - 1];
+    if (count_ != 0 && entries_[count_ - 1].type == payload_type::sign)
+      return &entries_[count_ - 1];
     return nullptr;
   }
   [[nodiscard]] constexpr unexpected<error> missing_sign() const noexcept {
@@ -134,12 +145,14 @@ class message_view {
 namespace detail {
 
 template <class P>
-[[nodiscard]] constexpr std::optional<error> decode_into(bytes_view in, std::size_t at, payload_entry& e) noexcept {
+[[nodiscard]] constexpr std::optional<error> decode_into(bytes_view in, std::size_t at,
+                                                         payload_entry& e) noexcept {
   auto d = P::decode(in.subspan(at), at);
   if (!d) return d.error();
   // Whole-entry assignment (trivial for these trivially copyable payloads) rather than assigning
   // the variant: clang 14 cannot switch libstdc++'s variant alternative in a constant expression.
-  e = payload_entry{P::kind, at, in.subspan(at, d->size), d->next, payload_variant(std::in_place_type<P>, d->payload)};
+  e = payload_entry{P::kind, at, in.subspan(at, d->size), d->next,
+                    payload_variant(std::in_place_type<P>, d->payload)};
   return std::nullopt;
 }
 
@@ -163,7 +176,8 @@ template <class P>
 }
 
 /// Decodes the payload announced by `type` at `at`; unknown codes are reported by the caller.
-[[nodiscard]] constexpr std::optional<error> decode_payload(payload_type type, bytes_view in, std::size_t at,
+[[nodiscard]] constexpr std::optional<error> decode_payload(payload_type type, bytes_view in,
+                                                            std::size_t at,
                                                             payload_entry& e) noexcept {
   switch (type) {
     case payload_type::t: return decode_into<t_payload>(in, at, e);
@@ -210,9 +224,11 @@ constexpr void grow(std::vector<std::uint8_t>& v, std::size_t n) {
 /// - SIGN is last and followed by nothing; no bytes after the payload whose next code is 0;
 /// - in a SAKKE I_MESSAGE (data type 26, RFC 6509): exactly one T (NTP-UTC or NTP), RAND, SAKKE
 ///   and SIGN, and at most one IDR per role.
-[[nodiscard]] constexpr result<message_view> parse_message(bytes_view in, parse_options options) noexcept {
+[[nodiscard]] constexpr result<message_view> parse_message(bytes_view in,
+                                                           parse_options options) noexcept {
   if (in.size() > options.max_message_size)
-    return unexpected<error>{error{errc::message_too_large, "message", "", options.max_message_size}};
+    return unexpected<error>{
+        error{errc::message_too_large, "message", "", options.max_message_size}};
   message_view m;
   m.bytes_ = in;
   if (auto e = detail::decode_into<hdr_payload>(in, 0, m.entries_[0])) return unexpected<error>{*e};
@@ -227,14 +243,17 @@ constexpr void grow(std::vector<std::uint8_t>& v, std::size_t n) {
     const auto next = prev.next;
     const auto next_field_at = prev.offset + detail::next_field_offset(prev.type);
     if (next == payload_type::last) {
-      if (pos != in.size()) return unexpected<error>{error{errc::trailing_bytes, "message", "", pos}};
+      if (pos != in.size())
+        return unexpected<error>{error{errc::trailing_bytes, "message", "", pos}};
       break;
     }
     if (!detail::parsable(next))
-      return unexpected<error>{error{errc::unknown_payload, prev.type == payload_type::hdr ? "HDR" : name(prev.type),
+      return unexpected<error>{error{errc::unknown_payload,
+                                     prev.type == payload_type::hdr ? "HDR" : name(prev.type),
                                      "next payload", next_field_at}};
     if (pos == in.size()) return unexpected<error>{error{errc::truncated, name(next), "", pos}};
-    if (m.count_ == max_payloads) return unexpected<error>{error{errc::too_many_payloads, "message", "", pos}};
+    if (m.count_ == max_payloads)
+      return unexpected<error>{error{errc::too_many_payloads, "message", "", pos}};
     auto& e = m.entries_[m.count_];
     if (auto err = detail::decode_payload(next, in, pos, e)) return unexpected<error>{*err};
     pos += e.raw.size();
@@ -257,7 +276,8 @@ constexpr void grow(std::vector<std::uint8_t>& v, std::size_t n) {
     if (auto e = once(payload_type::sakke, "SAKKE")) return unexpected<error>{*e};
     if (auto e = once(payload_type::sign, "SIGN")) return unexpected<error>{*e};
     for (const auto& e : m.payloads()) {
-      if (const auto* t = e.get<t_payload>(); t != nullptr && t->type != ts_type::ntp_utc && t->type != ts_type::ntp)
+      if (const auto* t = e.get<t_payload>();
+          t != nullptr && t->type != ts_type::ntp_utc && t->type != ts_type::ntp)
         return unexpected<error>{error{errc::invalid_value, "T", "TS type", e.offset + 1}};
     }
     const auto ids = m.payloads();
@@ -266,14 +286,17 @@ constexpr void grow(std::vector<std::uint8_t>& v, std::size_t n) {
       if (a == nullptr) continue;
       for (std::size_t j = 0; j < i; ++j)
         if (const auto* b = ids[j].get<idr_payload>(); b != nullptr && b->role == a->role)
-          return unexpected<error>{error{errc::duplicate_payload, "IDR", "ID Role", ids[i].offset + 1}};
+          return unexpected<error>{
+              error{errc::duplicate_payload, "IDR", "ID Role", ids[i].offset + 1}};
     }
   }
   return m;
 }
 
-/// A message_view must not outlive its bytes: parsing a temporary vector is refused at compile time.
-result<message_view> parse_message(const std::vector<std::uint8_t>&& temporary, parse_options options = {}) = delete;
+/// A message_view must not outlive its bytes: parsing a temporary vector is refused at compile
+/// time.
+result<message_view> parse_message(const std::vector<std::uint8_t>&& temporary,
+                                   parse_options options = {}) = delete;
 
 /// The TS 33.180 Annex E profile of an I_MESSAGE, on top of parse_message's RFC 6509 rules:
 /// data type 26, V = 0, T is NTP-UTC, an initiator identity (IDRi or IDRuidi, not both), a
@@ -288,7 +311,8 @@ result<message_view> parse_message(const std::vector<std::uint8_t>&& temporary, 
   if (!empty_ok && !generic_ok) return error{errc::invalid_value, "HDR", "CS ID map type", 9};
   if (m.t() == nullptr || m.t()->type != ts_type::ntp_utc)
     return error{errc::invalid_value, "T", "TS type", 0};
-  const auto one_of = [&m](id_role plain, id_role hashed, const char* label) -> std::optional<error> {
+  const auto one_of = [&m](id_role plain, id_role hashed,
+                           const char* label) -> std::optional<error> {
     const bool a = m.idr(plain) != nullptr;
     const bool b = m.idr(hashed) != nullptr;
     if (!a && !b) return error{errc::missing_payload, label, "", m.bytes().size()};
@@ -297,8 +321,10 @@ result<message_view> parse_message(const std::vector<std::uint8_t>&& temporary, 
   };
   if (auto e = one_of(id_role::initiator, id_role::initiator_uid, "IDRi/IDRuidi")) return e;
   if (auto e = one_of(id_role::responder, id_role::responder_uid, "IDRr/IDRuidr")) return e;
-  if (m.idr(id_role::initiator_kms) == nullptr) return error{errc::missing_payload, "IDRkmsi", "", m.bytes().size()};
-  if (m.idr(id_role::responder_kms) == nullptr) return error{errc::missing_payload, "IDRkmsr", "", m.bytes().size()};
+  if (m.idr(id_role::initiator_kms) == nullptr)
+    return error{errc::missing_payload, "IDRkmsi", "", m.bytes().size()};
+  if (m.idr(id_role::responder_kms) == nullptr)
+    return error{errc::missing_payload, "IDRkmsr", "", m.bytes().size()};
   if (m.sign() == nullptr || m.sign()->type != sign_type::eccsi)
     return error{errc::invalid_value, "SIGN", "S type", m.bytes().size()};
   return std::nullopt;
@@ -314,7 +340,8 @@ result<message_view> parse_message(const std::vector<std::uint8_t>&& temporary, 
 ///   auto bytes = b.finish_signature(signature);
 class message_builder {
  public:
-  constexpr explicit message_builder(std::size_t max_message_size = default_max_message_size) noexcept
+  constexpr explicit message_builder(
+      std::size_t max_message_size = default_max_message_size) noexcept
       : max_size_(max_message_size) {}
 
   /// Appends a payload (HDR must come first); the previous payload's next code is set to it.
@@ -344,7 +371,8 @@ class message_builder {
   }
 
   /// SP payload from a parameter list.
-  constexpr message_builder& add_sp(std::uint8_t policy_no, prot_type prot, std::span<const sp_param> params) {
+  constexpr message_builder& add_sp(std::uint8_t policy_no, prot_type prot,
+                                    std::span<const sp_param> params) {
     auto block = detail::zeros(list_size(params));
     if (auto r = encode_list(params, block); !r) return fail(r.error());
     return add(sp_payload{policy_no, prot, block});
@@ -359,11 +387,14 @@ class message_builder {
 
   /// Appends the SIGN header for a signature of `signature_size` bytes and returns the bytes the
   /// signature must cover (valid until the builder is modified).
-  [[nodiscard]] constexpr result<bytes_view> begin_signature(sign_type type, std::size_t signature_size) {
-    if (!admit(payload_type::sign, sign_payload::header_size + signature_size)) return unexpected<error>{*error_};
+  [[nodiscard]] constexpr result<bytes_view> begin_signature(sign_type type,
+                                                             std::size_t signature_size) {
+    if (!admit(payload_type::sign, sign_payload::header_size + signature_size))
+      return unexpected<error>{*error_};
     const auto at = buf_.size();
     detail::grow(buf_, sign_payload::header_size);
-    if (auto r = sign_payload::encode_header(mutable_bytes(buf_).subspan(at), type, signature_size); !r) {
+    if (auto r = sign_payload::encode_header(mutable_bytes(buf_).subspan(at), type, signature_size);
+        !r) {
       buf_.resize(at);
       fail(r.error());
       return unexpected<error>{*error_};
@@ -389,12 +420,15 @@ class message_builder {
   /// The finished message (the last payload's next code stays 0), or the first error.
   [[nodiscard]] constexpr result<std::vector<std::uint8_t>> finish() {
     if (!error_ && buf_.empty()) fail(error{errc::missing_payload, "HDR", "", 0});
-    if (!error_ && state_ == state::signing) fail(error{errc::missing_payload, "SIGN", "Signature", buf_.size()});
+    if (!error_ && state_ == state::signing)
+      fail(error{errc::missing_payload, "SIGN", "Signature", buf_.size()});
     if (error_) return unexpected<error>{*error_};
     return std::move(buf_);
   }
 
-  [[nodiscard]] constexpr const std::optional<error>& first_error() const noexcept { return error_; }
+  [[nodiscard]] constexpr const std::optional<error>& first_error() const noexcept {
+    return error_;
+  }
   [[nodiscard]] constexpr std::size_t size() const noexcept { return buf_.size(); }
 
  private:
@@ -413,7 +447,8 @@ class message_builder {
     if (state_ != state::open)
       fail(error{errc::misplaced_payload, label, "after SIGN", buf_.size()});
     else if (is_hdr != buf_.empty())
-      fail(error{errc::misplaced_payload, label, is_hdr ? "HDR not first" : "before HDR", buf_.size()});
+      fail(error{errc::misplaced_payload, label, is_hdr ? "HDR not first" : "before HDR",
+                 buf_.size()});
     else if (size > max_size_ || buf_.size() > max_size_ - size)
       fail(error{errc::message_too_large, label, "", buf_.size()});
     return !error_;
@@ -429,7 +464,8 @@ class message_builder {
   }
 
   template <class Entry>
-  constexpr message_builder& add_hdr_with_map(hdr_payload h, std::span<const Entry> map, cs_map_type type) {
+  constexpr message_builder& add_hdr_with_map(hdr_payload h, std::span<const Entry> map,
+                                              cs_map_type type) {
     if (map.size() > 0xFF) return fail(error{errc::field_too_long, "HDR", "#CS", 0});
     auto info = detail::zeros(list_size(map));
     if (auto r = encode_list(map, info); !r) return fail(r.error());

@@ -136,15 +136,15 @@ enum class id_type : std::uint8_t { nai = 0, uri = 1, byte_string = 2 };
 
 /// IDR ID role (RFC 6043 Table 6.11, RFC 6509 Table 7, TS 33.180 E.7 for 8 and 9).
 enum class id_role : std::uint8_t {
-  initiator = 1,       // IDRi
-  responder = 2,       // IDRr
-  kms = 3,             // IDRkms
-  psk = 4,             // IDRpsk
-  app = 5,             // IDRapp
-  initiator_kms = 6,   // IDRkmsi
-  responder_kms = 7,   // IDRkmsr
-  initiator_uid = 8,   // IDRuidi: the initiator's hashed identity (TS 33.180 F.2.1 UID)
-  responder_uid = 9,   // IDRuidr: the responder's hashed identity
+  initiator = 1,      // IDRi
+  responder = 2,      // IDRr
+  kms = 3,            // IDRkms
+  psk = 4,            // IDRpsk
+  app = 5,            // IDRapp
+  initiator_kms = 6,  // IDRkmsi
+  responder_kms = 7,  // IDRkmsr
+  initiator_uid = 8,  // IDRuidi: the initiator's hashed identity (TS 33.180 F.2.1 UID)
+  responder_uid = 9,  // IDRuidr: the responder's hashed identity
 };
 
 [[nodiscard]] constexpr const char* name(id_role r) noexcept {
@@ -242,10 +242,10 @@ enum class srtp_param : std::uint8_t {
 enum class ext_type : std::uint8_t {
   vendor_id = 0,
   sdp_ids = 1,
-  key_id = 3,           // RFC 4563
-  oma_bcast = 5,        // RFC 5410
-  sakke_to_self = 6,    // TS 33.180 E.5: the data is a complete SAKKE payload
-  key_parameters = 7,   // TS 33.180 E.6: protected key parameters (opaque here)
+  key_id = 3,          // RFC 4563
+  oma_bcast = 5,       // RFC 5410
+  sakke_to_self = 6,   // TS 33.180 E.5: the data is a complete SAKKE payload
+  key_parameters = 7,  // TS 33.180 E.6: protected key parameters (opaque here)
 };
 
 [[nodiscard]] constexpr const char* name(ext_type t) noexcept {
@@ -297,9 +297,9 @@ enum class encr_alg : std::uint8_t { null = 0, aes_cm_128 = 1, aes_kw_128 = 2, a
 
 /// ERR Error no (RFC 3830 Table 6.12).
 [[nodiscard]] constexpr const char* error_no_name(std::uint8_t n) noexcept {
-  constexpr const char* names[] = {"Auth failure", "Invalid TS",  "Invalid PRF",   "Invalid MAC",
-                                   "Invalid EA",   "Invalid HA",  "Invalid DH",    "Invalid ID",
-                                   "Invalid Cert", "Invalid SP",  "Invalid SPpar", "Invalid DT",
+  constexpr const char* names[] = {"Auth failure",     "Invalid TS", "Invalid PRF",   "Invalid MAC",
+                                   "Invalid EA",       "Invalid HA", "Invalid DH",    "Invalid ID",
+                                   "Invalid Cert",     "Invalid SP", "Invalid SPpar", "Invalid DT",
                                    "Unspecified error"};
   return n < 13 ? names[n] : nullptr;
 }
@@ -349,7 +349,9 @@ struct srtp_id_entry {
   std::uint32_t roc = 0;
 
   [[nodiscard]] constexpr std::size_t encoded_size() const noexcept { return 9; }
-  [[nodiscard]] constexpr std::optional<unexpected<error>> check() const noexcept { return std::nullopt; }
+  [[nodiscard]] constexpr std::optional<unexpected<error>> check() const noexcept {
+    return std::nullopt;
+  }
   constexpr void write(detail::writer& w) const noexcept {
     w.u8(policy_no);
     w.u32(ssrc);
@@ -466,7 +468,8 @@ template <class Entry>
 class entry_range {
  public:
   constexpr entry_range() noexcept = default;
-  constexpr entry_range(bytes_view bytes, std::size_t count) noexcept : bytes_(bytes), count_(count) {}
+  constexpr entry_range(bytes_view bytes, std::size_t count) noexcept
+      : bytes_(bytes), count_(count) {}
 
   struct sentinel {};
   class iterator {
@@ -580,7 +583,8 @@ struct hdr_payload {
           if (auto r = srtp_id_entry::read(c); !r) return unexpected<error>{r.error()};
         break;
       case cs_map_type::empty:
-        if (count != 0) return unexpected<error>{error{errc::invalid_value, label, "#CS", base - 2}};
+        if (count != 0)
+          return unexpected<error>{error{errc::invalid_value, label, "#CS", base - 2}};
         break;
       case cs_map_type::generic_id:
         for (std::size_t i = 0; i < count; ++i)
@@ -593,7 +597,8 @@ struct hdr_payload {
     return std::nullopt;
   }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
     if (version != 1) return detail::encode_error(errc::bad_version, label, "version");
     if (static_cast<std::uint8_t>(prf) > 0x7F)
       return detail::encode_error(errc::invalid_value, label, "PRF func");
@@ -615,11 +620,11 @@ struct hdr_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<hdr_payload>> decode(bytes_view in,
-                                                                     std::size_t base = 0) noexcept {
+  [[nodiscard]] static constexpr result<decoded<hdr_payload>> decode(
+      bytes_view in, std::size_t base = 0) noexcept {
     detail::cursor c{in, base, label};
-    constexpr detail::field fields[] = {{1, "version"}, {1, "data type"}, {1, "next payload"},
-                                        {1, "V/PRF func"}, {4, "CSB ID"}, {1, "#CS"},
+    constexpr detail::field fields[] = {{1, "version"},       {1, "data type"}, {1, "next payload"},
+                                        {1, "V/PRF func"},    {4, "CSB ID"},    {1, "#CS"},
                                         {1, "CS ID map type"}};
     if (auto e = detail::need(c, fields)) return *e;
     decoded<hdr_payload> d;
@@ -648,8 +653,7 @@ struct hdr_payload {
         for (std::size_t i = 0; i < h.cs_count; ++i)
           if (auto r = generic_id_entry::read(c); !r) return unexpected<error>{r.error()};
         break;
-      default:
-        return c.fail_at(errc::unsupported_value, "CS ID map type", 9);
+      default: return c.fail_at(errc::unsupported_value, "CS ID map type", 9);
     }
     h.map_info = in.subspan(start, c.pos - start);
     d.size = c.pos;
@@ -696,7 +700,8 @@ struct t_payload {
                                        : static_cast<std::uint32_t>(value >> 32);
   }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
     const auto len = ts_value_size(type);
     if (!len) return detail::encode_error(errc::unsupported_value, label, "TS type");
     if (*len == 4 && value > 0xFFFFFFFFu)
@@ -746,7 +751,8 @@ struct rand_payload {
 
   [[nodiscard]] constexpr std::size_t encoded_size() const noexcept { return 2 + rand.size(); }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
     if (rand.empty()) return detail::encode_error(errc::invalid_value, label, "RAND len");
     if (rand.size() > 0xFF) return detail::encode_error(errc::field_too_long, label, "RAND");
     if (auto e = detail::check_capacity<rand_payload>(out, encoded_size())) return *e;
@@ -757,8 +763,8 @@ struct rand_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<rand_payload>> decode(bytes_view in,
-                                                                      std::size_t base = 0) noexcept {
+  [[nodiscard]] static constexpr result<decoded<rand_payload>> decode(
+      bytes_view in, std::size_t base = 0) noexcept {
     detail::cursor c{in, base, label};
     constexpr detail::field fields[] = {{1, "next payload"}, {1, "RAND len"}};
     if (auto e = detail::need(c, fields)) return *e;
@@ -796,7 +802,8 @@ struct basic_id_payload {
 
   [[nodiscard]] constexpr std::size_t encoded_size() const noexcept { return 4 + data.size(); }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
     if (data.size() > 0xFFFF) return detail::encode_error(errc::field_too_long, label, "data");
     if (auto e = detail::check_capacity<basic_id_payload>(out, encoded_size())) return *e;
     detail::writer w{out};
@@ -807,8 +814,8 @@ struct basic_id_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<basic_id_payload>> decode(bytes_view in,
-                                                                          std::size_t base = 0) noexcept {
+  [[nodiscard]] static constexpr result<decoded<basic_id_payload>> decode(
+      bytes_view in, std::size_t base = 0) noexcept {
     detail::cursor c{in, base, label};
     constexpr detail::field fields[] = {{1, "next payload"}, {1, "type"}, {2, "len"}};
     if (auto e = detail::need(c, fields)) return *e;
@@ -848,7 +855,8 @@ struct idr_payload {
 
   [[nodiscard]] constexpr std::size_t encoded_size() const noexcept { return 5 + data.size(); }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
     if (data.size() > 0xFFFF) return detail::encode_error(errc::field_too_long, label, "ID Data");
     if (auto e = detail::check_capacity<idr_payload>(out, encoded_size())) return *e;
     detail::writer w{out};
@@ -860,10 +868,11 @@ struct idr_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<idr_payload>> decode(bytes_view in,
-                                                                     std::size_t base = 0) noexcept {
+  [[nodiscard]] static constexpr result<decoded<idr_payload>> decode(
+      bytes_view in, std::size_t base = 0) noexcept {
     detail::cursor c{in, base, label};
-    constexpr detail::field fields[] = {{1, "next payload"}, {1, "ID Role"}, {1, "ID Type"}, {2, "ID len"}};
+    constexpr detail::field fields[] = {
+        {1, "next payload"}, {1, "ID Role"}, {1, "ID Type"}, {2, "ID len"}};
     if (auto e = detail::need(c, fields)) return *e;
     decoded<idr_payload> d;
     d.next = static_cast<payload_type>(c.u8());
@@ -950,8 +959,10 @@ struct sp_payload {
     return n;
   }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
-    if (params.size() > 0xFFFF) return detail::encode_error(errc::field_too_long, label, "Policy param");
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
+    if (params.size() > 0xFFFF)
+      return detail::encode_error(errc::field_too_long, label, "Policy param");
     if (auto n = count_params(params, 0); !n) {
       auto err = n.error();
       err.offset = 0;
@@ -1023,8 +1034,10 @@ struct sakke_payload {
 
   [[nodiscard]] constexpr std::size_t encoded_size() const noexcept { return 5 + data.size(); }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
-    if (data.size() > 0xFFFF) return detail::encode_error(errc::field_too_long, label, "SAKKE data");
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
+    if (data.size() > 0xFFFF)
+      return detail::encode_error(errc::field_too_long, label, "SAKKE data");
     if (auto e = detail::check_capacity<sakke_payload>(out, encoded_size())) return *e;
     detail::writer w{out};
     w.u8(static_cast<std::uint8_t>(next));
@@ -1035,8 +1048,8 @@ struct sakke_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<sakke_payload>> decode(bytes_view in, std::size_t base = 0,
-                                                                       const char* label_override = label) noexcept {
+  [[nodiscard]] static constexpr result<decoded<sakke_payload>> decode(
+      bytes_view in, std::size_t base = 0, const char* label_override = label) noexcept {
     detail::cursor c{in, base, label_override};
     constexpr detail::field fields[] = {
         {1, "next payload"}, {1, "SAKKE params"}, {1, "ID scheme"}, {2, "SAKKE data length"}};
@@ -1079,9 +1092,10 @@ struct sign_payload {
   }
 
   /// Writes only the 2-byte header (the signature covers it, RFC 3830 §5.2).
-  [[nodiscard]] static constexpr result<std::size_t> encode_header(mutable_bytes out, sign_type type,
-                                                                   std::size_t signature_size) noexcept {
-    if (static_cast<std::uint8_t>(type) > 0xF) return detail::encode_error(errc::invalid_value, label, "S type");
+  [[nodiscard]] static constexpr result<std::size_t> encode_header(
+      mutable_bytes out, sign_type type, std::size_t signature_size) noexcept {
+    if (static_cast<std::uint8_t>(type) > 0xF)
+      return detail::encode_error(errc::invalid_value, label, "S type");
     if (signature_size > max_signature_size)
       return detail::encode_error(errc::field_too_long, label, "Signature");
     if (out.size() < header_size) return detail::encode_error(errc::buffer_too_small, label, "");
@@ -1091,7 +1105,8 @@ struct sign_payload {
   }
 
   /// `next` is ignored: SIGN has no next-payload field (it is accepted for a uniform interface).
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type /*next*/ = payload_type::last) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(
+      mutable_bytes out, payload_type /*next*/ = payload_type::last) const noexcept {
     if (auto h = encode_header(out, type, signature.size()); !h) return h;
     if (auto e = detail::check_capacity<sign_payload>(out, encoded_size())) return *e;
     detail::writer w{out, header_size};
@@ -1099,8 +1114,8 @@ struct sign_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<sign_payload>> decode(bytes_view in,
-                                                                      std::size_t base = 0) noexcept {
+  [[nodiscard]] static constexpr result<decoded<sign_payload>> decode(
+      bytes_view in, std::size_t base = 0) noexcept {
     detail::cursor c{in, base, label};
     constexpr detail::field fields[] = {{2, "S type/Signature len"}};
     if (auto e = detail::need(c, fields)) return *e;
@@ -1140,17 +1155,20 @@ struct general_ext_payload {
   [[nodiscard]] constexpr std::size_t encoded_size() const noexcept { return 4 + data.size(); }
 
   /// The embedded SAKKE payload of a SAKKE-to-self extension (errors at offsets inside Data).
-  [[nodiscard]] constexpr result<sakke_payload> sakke_to_self(std::size_t data_base = 0) const noexcept {
+  [[nodiscard]] constexpr result<sakke_payload> sakke_to_self(
+      std::size_t data_base = 0) const noexcept {
     if (type != ext_type::sakke_to_self)
       return unexpected<error>{error{errc::invalid_value, label, "Type", data_base}};
     auto d = sakke_payload::decode(data, data_base, "SAKKE-to-self");
     if (!d) return unexpected<error>{d.error()};
     if (d->size != data.size())
-      return unexpected<error>{error{errc::length_mismatch, "SAKKE-to-self", "SAKKE data length", data_base + 3}};
+      return unexpected<error>{
+          error{errc::length_mismatch, "SAKKE-to-self", "SAKKE data length", data_base + 3}};
     return d->payload;
   }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
     if (data.size() > 0xFFFF) return detail::encode_error(errc::field_too_long, label, "Data");
     if (type == ext_type::sakke_to_self) {
       if (auto s = sakke_to_self(); !s) {
@@ -1168,8 +1186,8 @@ struct general_ext_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<general_ext_payload>> decode(bytes_view in,
-                                                                             std::size_t base = 0) noexcept {
+  [[nodiscard]] static constexpr result<decoded<general_ext_payload>> decode(
+      bytes_view in, std::size_t base = 0) noexcept {
     detail::cursor c{in, base, label};
     constexpr detail::field fields[] = {{1, "next payload"}, {1, "Type"}, {2, "Length"}};
     if (auto e = detail::need(c, fields)) return *e;
@@ -1186,7 +1204,8 @@ struct general_ext_payload {
     return d;
   }
 
-  friend constexpr bool operator==(const general_ext_payload& a, const general_ext_payload& b) noexcept {
+  friend constexpr bool operator==(const general_ext_payload& a,
+                                   const general_ext_payload& b) noexcept {
     return a.type == b.type && detail::equal(a.data, b.data);
   }
 };
@@ -1213,8 +1232,10 @@ struct kemac_payload {
     return 4 + encr_data.size() + 1 + mac.size();
   }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
-    if (encr_data.size() > 0xFFFF) return detail::encode_error(errc::field_too_long, label, "Encr data");
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
+    if (encr_data.size() > 0xFFFF)
+      return detail::encode_error(errc::field_too_long, label, "Encr data");
     const auto ml = mac_size(mac_alg);
     if (!ml) return detail::encode_error(errc::unsupported_value, label, "Mac alg");
     if (*ml != mac.size()) return detail::encode_error(errc::length_mismatch, label, "MAC");
@@ -1229,8 +1250,8 @@ struct kemac_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<kemac_payload>> decode(bytes_view in,
-                                                                       std::size_t base = 0) noexcept {
+  [[nodiscard]] static constexpr result<decoded<kemac_payload>> decode(
+      bytes_view in, std::size_t base = 0) noexcept {
     detail::cursor c{in, base, label};
     constexpr detail::field fields[] = {{1, "next payload"}, {1, "Encr alg"}, {2, "Encr data len"}};
     if (auto e = detail::need(c, fields)) return *e;
@@ -1273,10 +1294,12 @@ struct v_payload {
 
   [[nodiscard]] constexpr std::size_t encoded_size() const noexcept { return 2 + ver_data.size(); }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
     const auto ml = mac_size(auth_alg);
     if (!ml) return detail::encode_error(errc::unsupported_value, label, "Auth alg");
-    if (*ml != ver_data.size()) return detail::encode_error(errc::length_mismatch, label, "Ver data");
+    if (*ml != ver_data.size())
+      return detail::encode_error(errc::length_mismatch, label, "Ver data");
     if (auto e = detail::check_capacity<v_payload>(out, encoded_size())) return *e;
     detail::writer w{out};
     w.u8(static_cast<std::uint8_t>(next));
@@ -1320,7 +1343,8 @@ struct err_payload {
 
   [[nodiscard]] constexpr std::size_t encoded_size() const noexcept { return 4; }
 
-  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out, payload_type next) const noexcept {
+  [[nodiscard]] constexpr result<std::size_t> encode(mutable_bytes out,
+                                                     payload_type next) const noexcept {
     if (auto e = detail::check_capacity<err_payload>(out, encoded_size())) return *e;
     detail::writer w{out};
     w.u8(static_cast<std::uint8_t>(next));
@@ -1329,8 +1353,8 @@ struct err_payload {
     return w.pos;
   }
 
-  [[nodiscard]] static constexpr result<decoded<err_payload>> decode(bytes_view in,
-                                                                     std::size_t base = 0) noexcept {
+  [[nodiscard]] static constexpr result<decoded<err_payload>> decode(
+      bytes_view in, std::size_t base = 0) noexcept {
     detail::cursor c{in, base, label};
     constexpr detail::field fields[] = {{1, "next payload"}, {1, "Error no"}, {2, "Reserved"}};
     if (auto e = detail::need(c, fields)) return *e;

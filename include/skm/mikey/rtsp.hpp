@@ -28,8 +28,8 @@ namespace skm::mikey::rtsp {
 struct key_mgmt_spec {
   std::string_view prot;
   std::optional<std::string_view> uri;
-  std::string_view data;       // base64, not yet decoded
-  std::size_t data_offset = 0; // where `data` starts in the header, for error reports
+  std::string_view data;        // base64, not yet decoded
+  std::size_t data_offset = 0;  // where `data` starts in the header, for error reports
 };
 
 /// "KeyMgmt: prot=mikey; uri=\"<uri>\"; data=\"<base64>\"" (the uri parameter only if non-empty).
@@ -48,7 +48,9 @@ struct key_mgmt_spec {
 
 namespace detail {
 
-[[nodiscard]] constexpr char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+[[nodiscard]] constexpr char lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 struct text_cursor {
   std::string_view s;
@@ -167,7 +169,8 @@ struct mikey_spec {
     r.message = std::move(*bytes);
     return r;
   }
-  return unexpected<error>{error{errc::bad_rtsp, "RTSP KeyMgmt", "no prot=mikey spec", header.size()}};
+  return unexpected<error>{
+      error{errc::bad_rtsp, "RTSP KeyMgmt", "no prot=mikey spec", header.size()}};
 }
 
 }  // namespace skm::mikey::rtsp

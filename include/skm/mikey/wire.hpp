@@ -76,24 +76,24 @@ enum class payload_type : std::uint8_t {
 
 /// What went wrong. The accompanying `error` names the payload, the field and the byte offset.
 enum class errc : std::uint8_t {
-  truncated = 1,       // a field runs past the end of the input
-  length_mismatch,     // an inner length disagrees with the length that encloses it
-  bad_version,         // HDR version is not 1
-  unknown_payload,     // a "next payload" code this parser does not accept
-  unsupported_value,   // an enumerated value whose encoding (length) is unknown
-  invalid_value,       // a value the specifications forbid here
-  field_too_long,      // encoding: data does not fit its length field
-  buffer_too_small,    // encoding: the output span is too small
-  trailing_bytes,      // bytes after the last payload
-  message_too_large,   // above the configured maximum message size
-  too_many_payloads,   // above the parser's payload table capacity
-  misplaced_payload,   // ordering rule broken (HDR first, SIGN last, ...)
-  duplicate_payload,   // a payload that must appear once appears again
-  missing_payload,     // a payload that must appear is absent
-  bad_base64,          // a character outside the base64 alphabet, or whitespace
-  bad_padding,         // base64 '=' padding misplaced / missing, or non-zero spare bits
-  bad_sdp,             // not an `a=key-mgmt:mikey <base64>` attribute
-  bad_rtsp,            // not a `KeyMgmt: prot=mikey; ...; data="<base64>"` header
+  truncated = 1,      // a field runs past the end of the input
+  length_mismatch,    // an inner length disagrees with the length that encloses it
+  bad_version,        // HDR version is not 1
+  unknown_payload,    // a "next payload" code this parser does not accept
+  unsupported_value,  // an enumerated value whose encoding (length) is unknown
+  invalid_value,      // a value the specifications forbid here
+  field_too_long,     // encoding: data does not fit its length field
+  buffer_too_small,   // encoding: the output span is too small
+  trailing_bytes,     // bytes after the last payload
+  message_too_large,  // above the configured maximum message size
+  too_many_payloads,  // above the parser's payload table capacity
+  misplaced_payload,  // ordering rule broken (HDR first, SIGN last, ...)
+  duplicate_payload,  // a payload that must appear once appears again
+  missing_payload,    // a payload that must appear is absent
+  bad_base64,         // a character outside the base64 alphabet, or whitespace
+  bad_padding,        // base64 '=' padding misplaced / missing, or non-zero spare bits
+  bad_sdp,            // not an `a=key-mgmt:mikey <base64>` attribute
+  bad_rtsp,           // not a `KeyMgmt: prot=mikey; ...; data="<base64>"` header
 };
 
 [[nodiscard]] constexpr const char* describe(errc e) noexcept {
@@ -234,7 +234,7 @@ struct writer {
 };
 
 [[nodiscard]] constexpr unexpected<error> encode_error(errc code, const char* payload,
-                                                        const char* field) noexcept {
+                                                       const char* field) noexcept {
   return unexpected<error>{error{code, payload, field, 0}};
 }
 

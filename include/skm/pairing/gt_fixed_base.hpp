@@ -58,14 +58,16 @@ class gt_fixed_base {
   [[nodiscard]] gt pow(const uint<M>& k) const noexcept {
     fp2<Fp> v = fp2<Fp>::one();
     for (std::size_t w = 0; w < windows; ++w) {
-      // Booth digit: bits [W w - 1, W w + W - 1] of k (bit -1 is 0), d = (v >> 1) + (v & 1) - 2^W sign
+      // Booth digit: bits [W w - 1, W w + W - 1] of k (bit -1 is 0), d = (v >> 1) + (v & 1) - 2^W
+      // sign
       const limb_t bits = window_bits(k, static_cast<std::ptrdiff_t>(W * w) - 1);
       const ct::choice negative = ct::choice::from_bit(bits >> W);
       const limb_t d = (bits >> 1) + (bits & 1);  // in [0, 2^W]
       const limb_t magnitude = ct::select(negative, (limb_t{1} << W) - d, d);
       Fp t;  // magnitude 0 leaves t = 0: (1 : 0) is the identity
       for (std::size_t j = 0; j < per_window; ++j) {
-        const ct::choice hit = ct::choice::from_mask(ct::zero_mask(static_cast<limb_t>(j + 1) ^ magnitude));
+        const ct::choice hit =
+            ct::choice::from_mask(ct::zero_mask(static_cast<limb_t>(j + 1) ^ magnitude));
         t = Fp::select(hit, entries_[w * per_window + j], t);
       }
       t = Fp::select(negative, -t, t);

@@ -41,7 +41,8 @@ class line_table {
   line_table() = default;
   line_table(const line_table&) = delete;
   line_table& operator=(const line_table&) = delete;
-  line_table(line_table&& o) noexcept : lines_(std::move(o.lines_)), driver_has_order_q_(o.driver_has_order_q_) {
+  line_table(line_table&& o) noexcept
+      : lines_(std::move(o.lines_)), driver_has_order_q_(o.driver_has_order_q_) {
     o.lines_.clear();
     o.driver_has_order_q_ = ct::choice::no();
   }
@@ -123,7 +124,9 @@ class line_table {
   }
 
   /// <K, Q> = <Q, K> as its canonical F_p value.
-  [[nodiscard]] Fp pair(const point& Q) const noexcept { return tate<Curve>::final_exponentiation(miller_loop(Q)); }
+  [[nodiscard]] Fp pair(const point& Q) const noexcept {
+    return tate<Curve>::final_exponentiation(miller_loop(Q));
+  }
 
  private:
   struct line {

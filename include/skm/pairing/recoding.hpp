@@ -23,8 +23,10 @@ struct signed_digits {
 /// Width-w NAF of k > 0 (public), into MaxLen >= bit_length(k) + 1 digits.
 template <std::size_t MaxLen, std::size_t N>
 [[nodiscard]] constexpr signed_digits<MaxLen> wnaf_recode(uint<N> k, unsigned w) {
-  if (w < 2 || w > 7) throw std::invalid_argument("skm::pairing::wnaf_recode: window width must be in [2, 7]");
-  if (k.is_zero().declassify()) throw std::invalid_argument("skm::pairing::wnaf_recode: k must be positive");
+  if (w < 2 || w > 7)
+    throw std::invalid_argument("skm::pairing::wnaf_recode: window width must be in [2, 7]");
+  if (k.is_zero().declassify())
+    throw std::invalid_argument("skm::pairing::wnaf_recode: k must be positive");
   signed_digits<MaxLen> out;
   const limb_t mask = (limb_t{1} << w) - 1;
   const limb_t half = limb_t{1} << (w - 1);

@@ -49,7 +49,8 @@ struct pairing_params {
 
   static_assert(Fp::p_is_3_mod_4, "RFC 6508 pairing: p must be 3 mod 4 (F_p^2 = F_p[i])");
   static_assert(Curve::a == Curve::p - 3, "RFC 6508 pairing: the curve must be y^2 = x^3 - 3x");
-  static_assert(Curve::b.is_zero().declassify(), "RFC 6508 pairing: the curve must be y^2 = x^3 - 3x");
+  static_assert(Curve::b.is_zero().declassify(),
+                "RFC 6508 pairing: the curve must be y^2 = x^3 - 3x");
 
   static constexpr auto q = Curve::q.template resize<uint_type::limbs>();
   static constexpr std::size_t q_bits = q.bit_length_vartime();
@@ -63,7 +64,8 @@ struct pairing_params {
   /// The NAF of q - 1: the Miller loop's schedule.
   static constexpr std::size_t max_digits = q_bits + 1;
   static constexpr signed_digits<max_digits> schedule = wnaf_recode<max_digits>(q - 1, 2);
-  static_assert(wnaf_value<uint_type::limbs>(schedule) == q - 1, "the recoding must reproduce q - 1");
+  static_assert(wnaf_value<uint_type::limbs>(schedule) == q - 1,
+                "the recoding must reproduce q - 1");
   static_assert(schedule.digit[schedule.length - 1] == 1);
 
   static constexpr std::size_t doublings = schedule.length - 1;
@@ -72,8 +74,10 @@ struct pairing_params {
   /// The loop without a table uses wider signed windows: digits odd in (-2^(W-1), 2^(W-1)),
   /// with [k]R and f_k([i]Q) precomputed for the odd k (about lg(q)/(W+1) additions).
   static constexpr unsigned cold_window = 6;
-  static constexpr signed_digits<max_digits> cold_schedule = wnaf_recode<max_digits>(q - 1, cold_window);
-  static_assert(wnaf_value<uint_type::limbs>(cold_schedule) == q - 1, "the recoding must reproduce q - 1");
+  static constexpr signed_digits<max_digits> cold_schedule =
+      wnaf_recode<max_digits>(q - 1, cold_window);
+  static_assert(wnaf_value<uint_type::limbs>(cold_schedule) == q - 1,
+                "the recoding must reproduce q - 1");
   static constexpr std::size_t cold_doublings = cold_schedule.length - 1;
   static constexpr std::size_t cold_additions = cold_schedule.nonzero - 1;
 };
@@ -160,7 +164,8 @@ struct miller_steps {
   /// Whether the loop ended where it must: after the digits of q - 1, C = [q-1]A = -A exactly
   /// when [q]A = O. An exceptional case on the way (A of small order) leaves Z = 0 for good,
   /// so Z != 0 is part of the test. Constant time; costs 4 products.
-  [[nodiscard]] static constexpr ct::choice ends_at_minus(const jacobian& C, const affine<Fp>& A) noexcept {
+  [[nodiscard]] static constexpr ct::choice ends_at_minus(const jacobian& C,
+                                                          const affine<Fp>& A) noexcept {
     const Fp zz = C.Z.square();
     return (!C.Z.is_zero()) & ct_equal(C.X, A.x * zz) & ct_equal(C.Y, -(A.y * (zz * C.Z)));
   }
@@ -177,7 +182,8 @@ class tate {
 
   struct checked_value {
     gt value;
-    ct::choice driver_has_order_q;  ///< [q]R = O (for R on the curve): the free by-product of the loop
+    ct::choice
+        driver_has_order_q;  ///< [q]R = O (for R on the curve): the free by-product of the loop
   };
 
   /// f_R([i]Q) in PF_p, before the final exponentiation. R drives the loop.
@@ -193,10 +199,12 @@ class tate {
   /// the multiples affine for the mixed additions of the loop. A digit d > 0 then multiplies by
   /// f_d and the chord through C and [d]R; d < 0 by conj(f_|d|) (= 1/f_|d| in PF_p; the
   /// vertical line is an F_p factor) and the chord through C and -[|d|]R.
-  [[nodiscard]] static constexpr checked_value miller_loop_checked(const point& R, const point& Q) noexcept {
+  [[nodiscard]] static constexpr checked_value miller_loop_checked(const point& R,
+                                                                   const point& Q) noexcept {
     using steps = miller_steps<Fp>;
     using jacobian = typename steps::jacobian;
-    constexpr std::size_t n = std::size_t{1} << (params::cold_window - 2);  // [1]R, [3]R, ... [2^(W-1) - 1]R
+    constexpr std::size_t n = std::size_t{1}
+                              << (params::cold_window - 2);  // [1]R, [3]R, ... [2^(W-1) - 1]R
     constexpr auto& digits = params::cold_schedule;
 
     // [2]R and f_2 (the tangent at R)

@@ -22,23 +22,26 @@
 namespace skm::sakke {
 
 enum class sakke_error {
-  bad_identifier,          ///< identifier empty, or as an integer not in [2, q-1]
-  bad_master_secret,       ///< KMS master secret not exactly Fq::bytes octets, or not in [2, q-1]
+  bad_identifier,     ///< identifier empty, or as an integer not in [2, q-1]
+  bad_master_secret,  ///< KMS master secret not exactly Fq::bytes octets, or not in [2, q-1]
   identifier_not_invertible,  ///< b + z = 0 mod q: no RSK exists for this identifier
-  bad_public_key,          ///< KMS public key Z failed decoding or validation
-  bad_rsk_encoding,        ///< RSK failed decoding (length, prefix, range, curve, identity)
-  rsk_not_in_subgroup,     ///< [q]RSK != O
-  rsk_pairing_mismatch,    ///< <[b]P + Z, RSK> != g (RFC 6508 §6.1.2)
-  bad_ssv_length,          ///< SSV not exactly n/8 octets
-  degenerate_ssv,          ///< r = 0 mod q for this SSV and identifier (probability 2^-lg(q)): pick another SSV
-  decapsulation_failed,    ///< the single error for every receiver-side failure (RFC 6508 §6.2.2)
+  bad_public_key,             ///< KMS public key Z failed decoding or validation
+  bad_rsk_encoding,           ///< RSK failed decoding (length, prefix, range, curve, identity)
+  rsk_not_in_subgroup,        ///< [q]RSK != O
+  rsk_pairing_mismatch,       ///< <[b]P + Z, RSK> != g (RFC 6508 §6.1.2)
+  bad_ssv_length,             ///< SSV not exactly n/8 octets
+  degenerate_ssv,  ///< r = 0 mod q for this SSV and identifier (probability 2^-lg(q)): pick another
+                   ///< SSV
+  decapsulation_failed,  ///< the single error for every receiver-side failure (RFC 6508 §6.2.2)
 };
 
 [[nodiscard]] constexpr const char* describe(sakke_error e) noexcept {
   switch (e) {
     case sakke_error::bad_identifier: return "SAKKE identifier is empty or not in [2, q-1]";
-    case sakke_error::bad_master_secret: return "SAKKE master secret has the wrong length or is not in [2, q-1]";
-    case sakke_error::identifier_not_invertible: return "b + z = 0 mod q: no RSK exists for this identifier";
+    case sakke_error::bad_master_secret:
+      return "SAKKE master secret has the wrong length or is not in [2, q-1]";
+    case sakke_error::identifier_not_invertible:
+      return "b + z = 0 mod q: no RSK exists for this identifier";
     case sakke_error::bad_public_key: return "SAKKE KMS public key is not a valid point of order q";
     case sakke_error::bad_rsk_encoding: return "RSK is not a valid encoded curve point";
     case sakke_error::rsk_not_in_subgroup: return "RSK is not in the order-q subgroup";
@@ -68,11 +71,12 @@ struct scheme {
   }());
   static_assert(hash_function<hash>);
   static_assert(Curve::n_bits % 8 == 0, "SSV length n must be a whole number of octets");
-  static_assert(2 * Curve::n_bits < pairing::pairing_params<Curve>::q_bits, "RFC 6508 §2.1: lg(q) must exceed 2n");
+  static_assert(2 * Curve::n_bits < pairing::pairing_params<Curve>::q_bits,
+                "RFC 6508 §2.1: lg(q) must exceed 2n");
 
-  static constexpr std::size_t field_bytes = Fp::bytes;                      ///< L
-  static constexpr std::size_t point_bytes = ec::encoded_point_size<Curve>;  ///< 2L + 1
-  static constexpr std::size_t ssv_bytes = Curve::n_bits / 8;                ///< n / 8
+  static constexpr std::size_t field_bytes = Fp::bytes;                       ///< L
+  static constexpr std::size_t point_bytes = ec::encoded_point_size<Curve>;   ///< 2L + 1
+  static constexpr std::size_t ssv_bytes = Curve::n_bits / 8;                 ///< n / 8
   static constexpr std::size_t encapsulated_bytes = point_bytes + ssv_bytes;  ///< 2L + 1 + n/8
 
   using ssv_type = std::array<std::uint8_t, ssv_bytes>;
@@ -82,7 +86,8 @@ struct scheme {
 
   /// The identifier b as an integer (big-endian, RFC 6508 §6.2): must lie in [2, q-1].
   /// Identifiers are public, so the range check may branch.
-  [[nodiscard]] static result<scalar, sakke_error> identifier_value(std::span<const std::uint8_t> id) {
+  [[nodiscard]] static result<scalar, sakke_error> identifier_value(
+      std::span<const std::uint8_t> id) {
     if (id.empty()) return unexpected{sakke_error::bad_identifier};
     const auto v = from_bytes_be<scalar::limbs>(id);
     if (!v) return unexpected{sakke_error::bad_identifier};
@@ -91,14 +96,17 @@ struct scheme {
   }
 
   /// r = HashToIntegerRange(SSV || b, q) (constant time in the SSV).
-  [[nodiscard]] static scalar derive_r(std::span<const std::uint8_t, ssv_bytes> ssv, std::span<const std::uint8_t> id) {
+  [[nodiscard]] static scalar derive_r(std::span<const std::uint8_t, ssv_bytes> ssv,
+                                       std::span<const std::uint8_t> id) {
     return hash_to_integer_range<hash>({std::span<const std::uint8_t>(ssv), id}, q);
   }
 
-  /// HashToIntegerRange(x, 2^n) for a PF_p value x given canonically (L octets, leading zeros kept).
+  /// HashToIntegerRange(x, 2^n) for a PF_p value x given canonically (L octets, leading zeros
+  /// kept).
   [[nodiscard]] static ssv_type mask(const Fp& x) {
     auto bytes = x.to_bytes();
-    auto m = hash_to_integer_range_pow2<hash, Curve::n_bits>({std::span<const std::uint8_t>(bytes)});
+    auto m =
+        hash_to_integer_range_pow2<hash, Curve::n_bits>({std::span<const std::uint8_t>(bytes)});
     ct::wipe(bytes.data(), bytes.size());
     return m;
   }
@@ -154,11 +162,13 @@ class kms_public_key {
   using point = typename S::point;
 
   /// From a validated point (order q). Use decode() for bytes from outside.
-  explicit kms_public_key(const point& z) : z_(z), table_(std::make_shared<const typename S::shared_table>(z)) {}
+  explicit kms_public_key(const point& z)
+      : z_(z), table_(std::make_shared<const typename S::shared_table>(z)) {}
 
   /// Decode 0x04 || x || y and check it fully: coordinates < p, on the curve, not the identity,
   /// and [q]Z = O (Z is long-lived, so the subgroup check is worth its cost here).
-  [[nodiscard]] static result<kms_public_key, sakke_error> decode(std::span<const std::uint8_t> in) {
+  [[nodiscard]] static result<kms_public_key, sakke_error> decode(
+      std::span<const std::uint8_t> in) {
     const auto z = ec::decode_uncompressed<Curve>(in, ec::subgroup_check::require);
     if (!z) return unexpected{sakke_error::bad_public_key};
     return kms_public_key(*z);
@@ -166,7 +176,9 @@ class kms_public_key {
 
   [[nodiscard]] const point& point_value() const noexcept { return z_; }
   [[nodiscard]] const typename S::shared_table& table() const noexcept { return *table_; }
-  [[nodiscard]] std::array<std::uint8_t, S::point_bytes> encode() const { return ec::encode_uncompressed(z_).value(); }
+  [[nodiscard]] std::array<std::uint8_t, S::point_bytes> encode() const {
+    return ec::encode_uncompressed(z_).value();
+  }
 
   /// I = [b]P + Z for a public identifier b (variable time: everything here is public).
   [[nodiscard]] result<point, sakke_error> identity_point(std::span<const std::uint8_t> id) const {
@@ -179,7 +191,8 @@ class kms_public_key {
   }
 
   /// [r]([b]P + Z) = [r b mod q]P + [r]Z for a secret r, constant time in r.
-  [[nodiscard]] ec::jacobian_point<Curve> mul_identity_point(const typename S::scalar& r, const typename S::scalar& b) const noexcept {
+  [[nodiscard]] ec::jacobian_point<Curve> mul_identity_point(
+      const typename S::scalar& r, const typename S::scalar& b) const noexcept {
     using Fq = typename S::Fq;
     auto rb = (Fq::reduce(r) * Fq::reduce(b)).to_uint();
     const auto sum = ec::add(S::p_table().mul(rb), table_->mul(r));

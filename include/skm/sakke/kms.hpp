@@ -36,10 +36,12 @@ class kms {
   }
 
   /// From an exported master secret: exactly Fq::bytes octets, value in [2, q-1].
-  [[nodiscard]] static result<kms, sakke_error> from_master_secret(std::span<const std::uint8_t> z_bytes) {
+  [[nodiscard]] static result<kms, sakke_error> from_master_secret(
+      std::span<const std::uint8_t> z_bytes) {
     const auto z = Fq::from_bytes(z_bytes);
     if (!z) return unexpected{sakke_error::bad_master_secret};
-    if ((z->is_zero() | ct_equal(*z, Fq::one())).declassify()) return unexpected{sakke_error::bad_master_secret};
+    if ((z->is_zero() | ct_equal(*z, Fq::one())).declassify())
+      return unexpected{sakke_error::bad_master_secret};
     return kms(*z);
   }
 
@@ -50,7 +52,9 @@ class kms {
   [[nodiscard]] const kms_public_key<Curve>& public_key() const noexcept { return public_; }
 
   /// z as Fq::bytes big-endian octets (a secret: the caller stores and wipes it).
-  [[nodiscard]] std::array<std::uint8_t, Fq::bytes> export_master_secret() const { return z_.to_bytes(); }
+  [[nodiscard]] std::array<std::uint8_t, Fq::bytes> export_master_secret() const {
+    return z_.to_bytes();
+  }
 
   /// RSK for identifier b: [(b + z)^-1 mod q]P, with a blinded inversion (a random multiple of
   /// b + z is inverted, so the fast inversion sees nothing of it) and a constant-time fixed-base

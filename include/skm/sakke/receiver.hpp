@@ -41,7 +41,8 @@ namespace skm::sakke {
 /// Decode an RSK: 0x04 || x || y, coordinates < p, on the curve, not the identity. The subgroup
 /// membership is checked by validate_rsk / receiver::create (for free, see above).
 template <class Curve>
-[[nodiscard]] result<ec::affine_point<Curve>, sakke_error> decode_rsk(std::span<const std::uint8_t> in) {
+[[nodiscard]] result<ec::affine_point<Curve>, sakke_error> decode_rsk(
+    std::span<const std::uint8_t> in) {
   const auto k = ec::decode_uncompressed<Curve>(in, ec::subgroup_check::skip);
   if (!k) return unexpected{sakke_error::bad_rsk_encoding};
   return *k;
@@ -49,17 +50,20 @@ template <class Curve>
 
 /// RFC 6508 §6.1.2: the RSK is on the curve, of order q, and <[b]P + Z, RSK> = g.
 template <class Curve>
-[[nodiscard]] result<ok_t, sakke_error> validate_rsk(const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id,
+[[nodiscard]] result<ok_t, sakke_error> validate_rsk(const kms_public_key<Curve>& kms,
+                                                     std::span<const std::uint8_t> id,
                                                      const ec::affine_point<Curve>& rsk) {
   using S = scheme<Curve>;
-  if ((rsk.infinity | !ec::on_curve(rsk)).declassify()) return unexpected{sakke_error::bad_rsk_encoding};
+  if ((rsk.infinity | !ec::on_curve(rsk)).declassify())
+    return unexpected{sakke_error::bad_rsk_encoding};
   const auto i = kms.identity_point(id);
   if (!i) return unexpected{i.error()};
   const auto m = pairing::tate<Curve>::miller_loop_checked(S::coords(rsk), S::coords(*i));
   if (!m.driver_has_order_q.declassify()) return unexpected{sakke_error::rsk_not_in_subgroup};
   // compared projectively with (1 : g): no inversion
   const auto w = pairing::tate<Curve>::final_power(m.value);
-  if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
+  if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify())
+    return unexpected{sakke_error::rsk_pairing_mismatch};
   return ok_t{};
 }
 
@@ -68,12 +72,13 @@ namespace detail {
 /// The receiver steps shared by the cold and the warm path. PairWith(R) returns <RSK, R>;
 /// MulI(r) returns [r]I in Jacobian form.
 template <class Curve, class PairWith, class MulI>
-[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate_core(std::span<const std::uint8_t> data,
-                                                                                     std::span<const std::uint8_t> id,
-                                                                                     PairWith&& pair_with, MulI&& mul_i) {
+[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate_core(
+    std::span<const std::uint8_t> data, std::span<const std::uint8_t> id, PairWith&& pair_with,
+    MulI&& mul_i) {
   using S = scheme<Curve>;
   if (data.size() != S::encapsulated_bytes) return unexpected{sakke_error::decapsulation_failed};
-  const auto r_point = ec::decode_uncompressed<Curve>(data.first(S::point_bytes), ec::subgroup_check::skip);
+  const auto r_point =
+      ec::decode_uncompressed<Curve>(data.first(S::point_bytes), ec::subgroup_check::skip);
   if (!r_point) return unexpected{sakke_error::decapsulation_failed};
   const auto h = data.subspan(S::point_bytes, S::ssv_bytes);
 
@@ -102,17 +107,17 @@ template <class Curve, class PairWith, class MulI>
 /// every user holds anyway). The RSK must have been validated (validate_rsk) when it was
 /// provisioned.
 template <class Curve>
-[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate(const kms_public_key<Curve>& kms,
-                                                                                std::span<const std::uint8_t> id,
-                                                                                const ec::affine_point<Curve>& rsk,
-                                                                                std::span<const std::uint8_t> data) {
+[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate(
+    const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id,
+    const ec::affine_point<Curve>& rsk, std::span<const std::uint8_t> data) {
   using S = scheme<Curve>;
   const auto b = S::identifier_value(id);
   if (!b) return unexpected{sakke_error::decapsulation_failed};
   return detail::decapsulate_core<Curve>(
       data, id,
       [&](const pairing::affine<typename S::Fp>& r) {
-        return S::canonical(pairing::tate<Curve>::final_power(pairing::tate<Curve>::miller_loop(S::coords(rsk), r)));
+        return S::canonical(pairing::tate<Curve>::final_power(
+            pairing::tate<Curve>::miller_loop(S::coords(rsk), r)));
       },
       [&](const typename S::scalar& r) { return kms.mul_identity_point(r, *b); });
 }
@@ -123,7 +128,9 @@ template <class Curve, unsigned W>
 struct identity_table {
   using table_type = ec::fixed_base_table<Curve, W>;
   std::unique_ptr<const table_type> table;
-  static identity_table build(const typename scheme<Curve>::point& i) { return {std::make_unique<const table_type>(i)}; }
+  static identity_table build(const typename scheme<Curve>::point& i) {
+    return {std::make_unique<const table_type>(i)};
+  }
 };
 template <class Curve>
 struct identity_table<Curve, 0> {
@@ -144,17 +151,22 @@ class receiver {
   using point = typename S::point;
   static constexpr bool has_identity_table = W != 0;
 
-  [[nodiscard]] static result<receiver, sakke_error> create(const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id,
+  [[nodiscard]] static result<receiver, sakke_error> create(const kms_public_key<Curve>& kms,
+                                                            std::span<const std::uint8_t> id,
                                                             const point& rsk) {
-    if ((rsk.infinity | !ec::on_curve(rsk)).declassify()) return unexpected{sakke_error::bad_rsk_encoding};
+    if ((rsk.infinity | !ec::on_curve(rsk)).declassify())
+      return unexpected{sakke_error::bad_rsk_encoding};
     const auto i = kms.identity_point(id);
     if (!i) return unexpected{i.error()};
     auto lines = pairing::line_table<Curve>::precompute(S::coords(rsk));
-    if (!lines.driver_has_order_q().declassify()) return unexpected{sakke_error::rsk_not_in_subgroup};
+    if (!lines.driver_has_order_q().declassify())
+      return unexpected{sakke_error::rsk_not_in_subgroup};
     // RFC 6508 §6.1.2 with the table: <RSK, I> = <I, RSK> = g.
     const auto w = pairing::tate<Curve>::final_power(lines.miller_loop(S::coords(*i)));
-    if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify()) return unexpected{sakke_error::rsk_pairing_mismatch};
-    return receiver(std::vector<std::uint8_t>(id.begin(), id.end()), S::identifier_value(id).value(), rsk, std::move(lines), kms, *i,
+    if (!ct_equal(w, pfp<typename S::Fp>::from_canonical(S::g())).declassify())
+      return unexpected{sakke_error::rsk_pairing_mismatch};
+    return receiver(std::vector<std::uint8_t>(id.begin(), id.end()),
+                    S::identifier_value(id).value(), rsk, std::move(lines), kms, *i,
                     detail::identity_table<Curve, W>::build(*i));
   }
 
@@ -168,10 +180,13 @@ class receiver {
   [[nodiscard]] const point& identity_point() const noexcept { return i_; }
 
   /// RFC 6508 §6.2.2 with the receiver's tables.
-  [[nodiscard]] result<typename S::ssv_type, sakke_error> decapsulate(std::span<const std::uint8_t> data) const {
+  [[nodiscard]] result<typename S::ssv_type, sakke_error> decapsulate(
+      std::span<const std::uint8_t> data) const {
     return detail::decapsulate_core<Curve>(
         data, id_,
-        [&](const pairing::affine<typename S::Fp>& r) { return S::canonical(pairing::tate<Curve>::final_power(lines_.miller_loop(r))); },
+        [&](const pairing::affine<typename S::Fp>& r) {
+          return S::canonical(pairing::tate<Curve>::final_power(lines_.miller_loop(r)));
+        },
         [&](const typename S::scalar& r) {
           if constexpr (has_identity_table) {
             return i_table_.table->mul(r);
@@ -182,9 +197,16 @@ class receiver {
   }
 
  private:
-  receiver(std::vector<std::uint8_t> id, const typename S::scalar& b, const point& rsk, pairing::line_table<Curve>&& lines,
-           const kms_public_key<Curve>& kms, const point& i, detail::identity_table<Curve, W>&& i_table)
-      : id_(std::move(id)), b_(b), rsk_(rsk), lines_(std::move(lines)), kms_(kms), i_(i), i_table_(std::move(i_table)) {}
+  receiver(std::vector<std::uint8_t> id, const typename S::scalar& b, const point& rsk,
+           pairing::line_table<Curve>&& lines, const kms_public_key<Curve>& kms, const point& i,
+           detail::identity_table<Curve, W>&& i_table)
+      : id_(std::move(id)),
+        b_(b),
+        rsk_(rsk),
+        lines_(std::move(lines)),
+        kms_(kms),
+        i_(i),
+        i_table_(std::move(i_table)) {}
 
   std::vector<std::uint8_t> id_;
   typename S::scalar b_;

@@ -43,7 +43,8 @@ class recipient {
   using S = scheme<Curve>;
   using point = typename S::point;
 
-  [[nodiscard]] static result<recipient, sakke_error> create(const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id) {
+  [[nodiscard]] static result<recipient, sakke_error> create(const kms_public_key<Curve>& kms,
+                                                             std::span<const std::uint8_t> id) {
     const auto i = kms.identity_point(id);
     if (!i) return unexpected{i.error()};
     return recipient(std::vector<std::uint8_t>(id.begin(), id.end()), *i);
@@ -55,7 +56,8 @@ class recipient {
   [[nodiscard]] const table_type& table() const noexcept { return *table_; }
 
  private:
-  recipient(std::vector<std::uint8_t> id, const point& i) : id_(std::move(id)), i_(i), table_(std::make_shared<const table_type>(i)) {}
+  recipient(std::vector<std::uint8_t> id, const point& i)
+      : id_(std::move(id)), i_(i), table_(std::make_shared<const table_type>(i)) {}
   std::vector<std::uint8_t> id_;
   point i_;
   std::shared_ptr<const table_type> table_;
@@ -77,38 +79,43 @@ template <class Curve>
     std::span<const std::uint8_t, scheme<Curve>::ssv_bytes> ssv) {
   using S = scheme<Curve>;
   using Fp = typename S::Fp;
-  if (ec::is_identity(r_point).declassify()) return unexpected{sakke_error::degenerate_ssv};  // r = 0 mod q
+  if (ec::is_identity(r_point).declassify())
+    return unexpected{sakke_error::degenerate_ssv};         // r = 0 mod q
   const auto g_r_projective = S::g_table().pow(r).value();  // a + ib, g^r = b/a
   // One (blinded) inversion for both: inv = 1/(Z a), 1/Z = inv a, 1/a = inv Z.
   os_random rng;
   Fp inv = ec::inverse_blinded(r_point.z * g_r_projective.re, rng);
   const Fp z_inv = inv * g_r_projective.re;
   const Fp zz_inv = z_inv.square();
-  const typename S::point r_affine{r_point.x * zz_inv, r_point.y * zz_inv * z_inv, ct::choice::no()};
+  const typename S::point r_affine{r_point.x * zz_inv, r_point.y * zz_inv * z_inv,
+                                   ct::choice::no()};
   const auto encoded = ec::encode_uncompressed(r_affine);  // R is public from here on
   Fp g_r = g_r_projective.im * (inv * r_point.z);
   auto mask = S::mask(g_r);
   ct::wipe_object(inv);
   typename S::encapsulated_type out;
   for (std::size_t i = 0; i < S::point_bytes; ++i) out[i] = (*encoded)[i];
-  for (std::size_t i = 0; i < S::ssv_bytes; ++i) out[S::point_bytes + i] = static_cast<std::uint8_t>(ssv[i] ^ mask[i]);
+  for (std::size_t i = 0; i < S::ssv_bytes; ++i)
+    out[S::point_bytes + i] = static_cast<std::uint8_t>(ssv[i] ^ mask[i]);
   ct::wipe_object(g_r);
   ct::wipe(mask.data(), mask.size());
   return out;
 }
 
 template <class Curve>
-[[nodiscard]] result<std::span<const std::uint8_t, scheme<Curve>::ssv_bytes>, sakke_error> ssv_span(std::span<const std::uint8_t> ssv) {
+[[nodiscard]] result<std::span<const std::uint8_t, scheme<Curve>::ssv_bytes>, sakke_error> ssv_span(
+    std::span<const std::uint8_t> ssv) {
   if (ssv.size() != scheme<Curve>::ssv_bytes) return unexpected{sakke_error::bad_ssv_length};
-  return std::span<const std::uint8_t, scheme<Curve>::ssv_bytes>(ssv.data(), scheme<Curve>::ssv_bytes);
+  return std::span<const std::uint8_t, scheme<Curve>::ssv_bytes>(ssv.data(),
+                                                                 scheme<Curve>::ssv_bytes);
 }
 
 }  // namespace detail
 
 /// Encapsulate a caller-chosen SSV (exactly n/8 octets) to a cached recipient.
 template <class Curve, unsigned W>
-[[nodiscard]] result<typename scheme<Curve>::encapsulated_type, sakke_error> encapsulate(const recipient<Curve, W>& to,
-                                                                                          std::span<const std::uint8_t> ssv_in) {
+[[nodiscard]] result<typename scheme<Curve>::encapsulated_type, sakke_error> encapsulate(
+    const recipient<Curve, W>& to, std::span<const std::uint8_t> ssv_in) {
   using S = scheme<Curve>;
   const auto ssv = detail::ssv_span<Curve>(ssv_in);
   if (!ssv) return unexpected{ssv.error()};
@@ -121,9 +128,9 @@ template <class Curve, unsigned W>
 
 /// Encapsulate to an identifier with no cached state: R = [r b mod q]P + [r]Z.
 template <class Curve>
-[[nodiscard]] result<typename scheme<Curve>::encapsulated_type, sakke_error> encapsulate(const kms_public_key<Curve>& kms,
-                                                                                          std::span<const std::uint8_t> id,
-                                                                                          std::span<const std::uint8_t> ssv_in) {
+[[nodiscard]] result<typename scheme<Curve>::encapsulated_type, sakke_error> encapsulate(
+    const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id,
+    std::span<const std::uint8_t> ssv_in) {
   using S = scheme<Curve>;
   const auto ssv = detail::ssv_span<Curve>(ssv_in);
   if (!ssv) return unexpected{ssv.error()};
@@ -138,7 +145,8 @@ template <class Curve>
 
 /// A fresh random SSV (RFC 6508 §6.2.1 step 1) encapsulated to a cached recipient.
 template <class Curve, unsigned W, random_source Rng>
-[[nodiscard]] result<encapsulation<Curve>, sakke_error> encapsulate_random(const recipient<Curve, W>& to, Rng& rng) {
+[[nodiscard]] result<encapsulation<Curve>, sakke_error> encapsulate_random(
+    const recipient<Curve, W>& to, Rng& rng) {
   encapsulation<Curve> e;
   rng.GenerateBlock(e.ssv.data(), e.ssv.size());
   auto data = encapsulate(to, e.ssv);
@@ -148,8 +156,8 @@ template <class Curve, unsigned W, random_source Rng>
 }
 
 template <class Curve, random_source Rng>
-[[nodiscard]] result<encapsulation<Curve>, sakke_error> encapsulate_random(const kms_public_key<Curve>& kms,
-                                                                           std::span<const std::uint8_t> id, Rng& rng) {
+[[nodiscard]] result<encapsulation<Curve>, sakke_error> encapsulate_random(
+    const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id, Rng& rng) {
   encapsulation<Curve> e;
   rng.GenerateBlock(e.ssv.data(), e.ssv.size());
   auto data = encapsulate(kms, id, e.ssv);

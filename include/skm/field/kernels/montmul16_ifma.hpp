@@ -77,9 +77,10 @@ struct v5 {  // 20 lanes in five 256-bit vectors (a plain array: std::array drop
 inline constexpr __mmask8 all4 = 0x0F;
 
 /// 16 limbs x 2^Shift into 20 digits: digit k is bits [52k - Shift, 52k - Shift + 52) of x, taken
-/// from limb w (>> s) and, when it runs past that limb (s > 12), limb w+1 (<< 64 - s). Every digit vector j (digits 4j..4j+3) needs
-/// limbs from one window of four, loaded as one vector: window[j] is its first limb, the index
-/// tables are relative to it, and `fits` records that the windows suffice (checked below).
+/// from limb w (>> s) and, when it runs past that limb (s > 12), limb w+1 (<< 64 - s). Every digit
+/// vector j (digits 4j..4j+3) needs limbs from one window of four, loaded as one vector: window[j]
+/// is its first limb, the index tables are relative to it, and `fits` records that the windows
+/// suffice (checked below).
 template <int Shift>
 struct to_digit_tables {
   alignas(32) std::array<u64, 20> lo_index{}, lo_shift{}, hi_index{}, hi_shift{};
@@ -114,7 +115,8 @@ struct to_digit_tables {
 };
 template <int Shift>
 inline constexpr to_digit_tables<Shift> to_digit = {};
-static_assert(to_digit<0>.fits && to_digit<8>.fits && to_digit<16>.fits, "a digit vector needs limbs outside its window");
+static_assert(to_digit<0>.fits && to_digit<8>.fits && to_digit<16>.fits,
+              "a digit vector needs limbs outside its window");
 
 /// 20 normalized digits (value < 2^1024) into 16 limbs: limb w gathers up to three digits,
 /// digit j shifted right by 64w - 52j or left by 52j - 64w. Limb vector k (limbs 4k..4k+3)
@@ -158,11 +160,15 @@ SKM_IFMA_INLINE v5 to_digits(const uint<16>& x) noexcept {
   v5 out;
 #pragma GCC unroll 5
   for (int j = 0; j < 5; ++j) {
-    const __m256i limbs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.limb.data() + t.window[static_cast<std::size_t>(j)]));
-    const __m256i lo = _mm256_maskz_permutexvar_epi64(static_cast<__mmask8>((t.lo_lanes >> (4 * j)) & 0xF), load4(t.lo_index, j), limbs);
-    const __m256i hi = _mm256_maskz_permutexvar_epi64(static_cast<__mmask8>((t.hi_lanes >> (4 * j)) & 0xF), load4(t.hi_index, j), limbs);
-    out.v[j] = _mm256_and_si256(
-        _mm256_or_si256(_mm256_srlv_epi64(lo, load4(t.lo_shift, j)), _mm256_sllv_epi64(hi, load4(t.hi_shift, j))), m);
+    const __m256i limbs = _mm256_loadu_si256(
+        reinterpret_cast<const __m256i*>(x.limb.data() + t.window[static_cast<std::size_t>(j)]));
+    const __m256i lo = _mm256_maskz_permutexvar_epi64(
+        static_cast<__mmask8>((t.lo_lanes >> (4 * j)) & 0xF), load4(t.lo_index, j), limbs);
+    const __m256i hi = _mm256_maskz_permutexvar_epi64(
+        static_cast<__mmask8>((t.hi_lanes >> (4 * j)) & 0xF), load4(t.hi_index, j), limbs);
+    out.v[j] = _mm256_and_si256(_mm256_or_si256(_mm256_srlv_epi64(lo, load4(t.lo_shift, j)),
+                                                _mm256_sllv_epi64(hi, load4(t.hi_shift, j))),
+                                m);
   }
   return out;
 }
@@ -176,9 +182,11 @@ SKM_IFMA_INLINE void from_digits(uint<16>& out, const v5& x) noexcept {
 #pragma GCC unroll 3
     for (int term = 0; term < 3; ++term) {
       const auto i = static_cast<std::size_t>(term);
-      const __m256i d = _mm256_maskz_permutex2var_epi64(static_cast<__mmask8>((t.lanes[i] >> (4 * k)) & 0xF), x.v[k],
-                                                        load4(t.index[i], k), x.v[k + 1]);
-      acc = _mm256_or_si256(acc, _mm256_sllv_epi64(_mm256_srlv_epi64(d, load4(t.right[i], k)), load4(t.left[i], k)));
+      const __m256i d =
+          _mm256_maskz_permutex2var_epi64(static_cast<__mmask8>((t.lanes[i] >> (4 * k)) & 0xF),
+                                          x.v[k], load4(t.index[i], k), x.v[k + 1]);
+      acc = _mm256_or_si256(
+          acc, _mm256_sllv_epi64(_mm256_srlv_epi64(d, load4(t.right[i], k)), load4(t.left[i], k)));
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.limb.data() + 4 * k), acc);
   }
@@ -218,13 +226,17 @@ SKM_IFMA_INLINE v5 normalize(v5 x) noexcept {
   for (int j = 0; j < 5; ++j) c[j] = _mm256_maskz_srli_epi64(all4, x.v[j], 52);
 #pragma GCC unroll 5
   for (int j = 0; j < 5; ++j)
-    x.v[j] = _mm256_add_epi64(_mm256_and_si256(x.v[j], m), _mm256_maskz_alignr_epi64(all4, c[j], j ? c[j - 1] : z, 3));
+    x.v[j] = _mm256_add_epi64(_mm256_and_si256(x.v[j], m),
+                              _mm256_maskz_alignr_epi64(all4, c[j], j ? c[j - 1] : z, 3));
   const unsigned g = lanes_gt(x, m), p = lanes_eq(x, m);
   const unsigned carry_in = lanes_receiving(g, p);
   const __m256i one = _mm256_set1_epi64x(1);
 #pragma GCC unroll 5
   for (int j = 0; j < 5; ++j)
-    x.v[j] = _mm256_and_si256(_mm256_mask_add_epi64(x.v[j], static_cast<__mmask8>((carry_in >> (4 * j)) & 0xF), x.v[j], one), m);
+    x.v[j] = _mm256_and_si256(
+        _mm256_mask_add_epi64(x.v[j], static_cast<__mmask8>((carry_in >> (4 * j)) & 0xF), x.v[j],
+                              one),
+        m);
   return x;
 }
 
@@ -248,7 +260,9 @@ SKM_IFMA_INLINE v5 subtract_p_once(const v5& x, const digit_vector& p) noexcept 
 #pragma GCC unroll 5
   for (int j = 0; j < 5; ++j) {
     const __m256i dv = _mm256_and_si256(
-        _mm256_mask_sub_epi64(d.v[j], static_cast<__mmask8>((borrow_in >> (4 * j)) & 0xF), d.v[j], one), m);
+        _mm256_mask_sub_epi64(d.v[j], static_cast<__mmask8>((borrow_in >> (4 * j)) & 0xF), d.v[j],
+                              one),
+        m);
     out.v[j] = _mm256_mask_blend_epi64(keep_x, dv, x.v[j]);
   }
   return out;
@@ -259,7 +273,8 @@ SKM_IFMA_INLINE v5 subtract_p_once(const v5& x, const digit_vector& p) noexcept 
 /// acc += lo(m P), h += hi(m P); acc = (acc >> one digit) + h. acc_0 is then 0 mod 2^52 and only
 /// its high bits carry; the next lane 0 is formed straight from lanes 1 and 0 of this step's
 /// terms, which keeps the lane shift off the serial chain (lane 0 -> m -> m P -> next lane 0).
-SKM_IFMA_INLINE void reduce_step(v5& acc, __m256i (&h)[5], __m256i& t, const __m256i (&pv)[5], __m256i p_inv) noexcept {
+SKM_IFMA_INLINE void reduce_step(v5& acc, __m256i (&h)[5], __m256i& t, const __m256i (&pv)[5],
+                                 __m256i p_inv) noexcept {
   const __m256i z = _mm256_setzero_si256();
   const __m256i m = _mm256_madd52lo_epu64(z, t, p_inv);
 #pragma GCC unroll 5
@@ -273,7 +288,8 @@ SKM_IFMA_INLINE void reduce_step(v5& acc, __m256i (&h)[5], __m256i& t, const __m
   h[0] = _mm256_add_epi64(h[0], _mm256_maskz_srli_epi64(1, acc.v[0], 52));
 #pragma GCC unroll 5
   for (int j = 0; j < 5; ++j)
-    acc.v[j] = _mm256_add_epi64(_mm256_maskz_alignr_epi64(all4, j < 4 ? acc.v[j + 1] : z, acc.v[j], 1), h[j]);
+    acc.v[j] = _mm256_add_epi64(
+        _mm256_maskz_alignr_epi64(all4, j < 4 ? acc.v[j + 1] : z, acc.v[j], 1), h[j]);
 }
 
 /// Row i of a^2 in the accumulator frame of step i (lane l of vector j = digit i + 4j + l): lo or
@@ -307,16 +323,20 @@ struct product_rows {
     return _mm256_madd52lo_epu64(_mm256_setzero_si256(), a0, b.v[j]);
   }
   SKM_IFMA_INLINE __m256i row(int, int j, __m256i ai, __m256i an) const noexcept {
-    return _mm256_madd52hi_epu64(_mm256_madd52lo_epu64(_mm256_setzero_si256(), an, b.v[j]), ai, b.v[j]);
+    return _mm256_madd52hi_epu64(_mm256_madd52lo_epu64(_mm256_setzero_si256(), an, b.v[j]), ai,
+                                 b.v[j]);
   }
 };
 
 /// The product terms of a'^2 (a' = a 2^8 in digits), the symmetric half of each row left out.
 struct square_rows {
   const v5& a;
-  SKM_IFMA_INLINE __m256i first(__m256i a0, int j) const noexcept { return square_row<false>(0, j, a0, a.v[j]); }
+  SKM_IFMA_INLINE __m256i first(__m256i a0, int j) const noexcept {
+    return square_row<false>(0, j, a0, a.v[j]);
+  }
   SKM_IFMA_INLINE __m256i row(int i, int j, __m256i ai, __m256i an) const noexcept {
-    return _mm256_add_epi64(square_row<false>(i + 1, j, an, a.v[j]), square_row<true>(i, j, ai, a.v[j]));
+    return _mm256_add_epi64(square_row<false>(i + 1, j, an, a.v[j]),
+                            square_row<true>(i, j, ai, a.v[j]));
   }
 };
 
@@ -324,7 +344,8 @@ struct square_rows {
 /// `ad` (ad.d[20] is zero padding), `rows` gives each step's product terms, reduce_step() the
 /// Montgomery step; then finish().
 template <class Rows>
-SKM_IFMA_INLINE void montgomery_steps(uint<16>& out, const digit_vector& ad, const Rows& rows, const modulus16& mod) noexcept {
+SKM_IFMA_INLINE void montgomery_steps(uint<16>& out, const digit_vector& ad, const Rows& rows,
+                                      const modulus16& mod) noexcept {
   __m256i pv[5], h[5];
   v5 acc;
 #pragma GCC unroll 5
@@ -336,7 +357,8 @@ SKM_IFMA_INLINE void montgomery_steps(uint<16>& out, const digit_vector& ad, con
   __m256i t = _mm256_permute4x64_epi64(acc.v[0], 0);
 #pragma GCC unroll 20
   for (int i = 0; i < digits; ++i) {
-    const __m256i an = _mm256_set1_epi64x(static_cast<long long>(ad.d[static_cast<std::size_t>(i + 1)]));
+    const __m256i an =
+        _mm256_set1_epi64x(static_cast<long long>(ad.d[static_cast<std::size_t>(i + 1)]));
 #pragma GCC unroll 5
     for (int j = 0; j < 5; ++j) h[j] = rows.row(i, j, ai, an);
     reduce_step(acc, h, t, pv, p_inv);
@@ -348,19 +370,22 @@ SKM_IFMA_INLINE void montgomery_steps(uint<16>& out, const digit_vector& ad, con
 SKM_IFMA_INLINE digit_vector stored(const v5& x) noexcept {
   digit_vector d;  // d.d[20..23] stay zero
 #pragma GCC unroll 5
-  for (int j = 0; j < 5; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(d.d.data() + 4 * j), x.v[j]);
+  for (int j = 0; j < 5; ++j)
+    _mm256_store_si256(reinterpret_cast<__m256i*>(d.d.data() + 4 * j), x.v[j]);
   return d;
 }
 
 /// out = a b 2^-1024 mod p, fully reduced. Requires a, b < p. out may alias a or b.
-[[gnu::noinline]] SKM_IFMA_TARGET inline void montmul16(uint<16>& out, const uint<16>& a, const uint<16>& b,
-                                                       const modulus16& mod) noexcept {
+[[gnu::noinline]] SKM_IFMA_TARGET inline void montmul16(uint<16>& out, const uint<16>& a,
+                                                        const uint<16>& b,
+                                                        const modulus16& mod) noexcept {
   const v5 bv = to_digits<16>(b);
   montgomery_steps(out, stored(to_digits<0>(a)), product_rows{bv}, mod);
 }
 
 /// out = a^2 2^-1024 mod p, fully reduced. Requires a < p. out may alias a.
-[[gnu::noinline]] SKM_IFMA_TARGET inline void montsqr16(uint<16>& out, const uint<16>& a, const modulus16& mod) noexcept {
+[[gnu::noinline]] SKM_IFMA_TARGET inline void montsqr16(uint<16>& out, const uint<16>& a,
+                                                        const modulus16& mod) noexcept {
   const v5 av = to_digits<8>(a);
   montgomery_steps(out, stored(av), square_rows{av}, mod);
 }

@@ -20,10 +20,12 @@
 namespace skm::kernels {
 
 struct p256_montgomery {
-  static constexpr auto modulus = hex<256>("FFFFFFFF 00000001 00000000 00000000 00000000 FFFFFFFF FFFFFFFF FFFFFFFF");
+  static constexpr auto modulus =
+      hex<256>("FFFFFFFF 00000001 00000000 00000000 00000000 FFFFFFFF FFFFFFFF FFFFFFFF");
   static constexpr limb_t p1 = 0x00000000FFFFFFFFull;
   static constexpr limb_t p3 = 0xFFFFFFFF00000001ull;
-  static_assert(modulus.limb[0] == ~limb_t{0} && modulus.limb[1] == p1 && modulus.limb[2] == 0 && modulus.limb[3] == p3);
+  static_assert(modulus.limb[0] == ~limb_t{0} && modulus.limb[1] == p1 && modulus.limb[2] == 0 &&
+                modulus.limb[3] == p3);
 
   /// out = a * b * 2^-256 mod p, for a, b < p.
   static constexpr void mul(uint<4>& out, const uint<4>& a, const uint<4>& b) noexcept {
@@ -52,7 +54,8 @@ struct p256_montgomery {
   static constexpr void sqr(uint<4>& out, const uint<4>& a) noexcept {
 #if defined(__x86_64__)
     if (!std::is_constant_evaluated()) {
-      mul_run_time(out, a, a);  // measured: as fast as a dedicated squaring with explicit carry chains
+      mul_run_time(out, a,
+                   a);  // measured: as fast as a dedicated squaring with explicit carry chains
       return;
     }
 #endif
@@ -84,7 +87,8 @@ struct p256_montgomery {
       const uint128_t sq = static_cast<uint128_t>(a.limb[i]) * a.limb[i];
       uint128_t s = static_cast<uint128_t>(t[2 * i]) + static_cast<limb_t>(sq) + carry;
       t[2 * i] = static_cast<limb_t>(s);
-      s = static_cast<uint128_t>(t[2 * i + 1]) + static_cast<limb_t>(sq >> 64) + static_cast<limb_t>(s >> 64);
+      s = static_cast<uint128_t>(t[2 * i + 1]) + static_cast<limb_t>(sq >> 64) +
+          static_cast<limb_t>(s >> 64);
       t[2 * i + 1] = static_cast<limb_t>(s);
       carry = static_cast<limb_t>(s >> 64);
     }
@@ -117,7 +121,8 @@ struct p256_montgomery {
 
   /// Row i of the product: T[i..i+4] += a * b_i, as two explicit carry chains (the low halves,
   /// then the high halves), which compilers turn into straight ADC sequences.
-  static void product_row(const uint<4>& a, u64 bi, u64& t0, u64& t1, u64& t2, u64& t3, u64& t4) noexcept {
+  static void product_row(const uint<4>& a, u64 bi, u64& t0, u64& t1, u64& t2, u64& t3,
+                          u64& t4) noexcept {
     u64 l0, h0, l1, h1, l2, h2, l3, h3;
     mul_64x64(a.limb[0], bi, l0, h0);
     mul_64x64(a.limb[1], bi, l1, h1);
