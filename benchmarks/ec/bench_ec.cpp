@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The ec layer's building blocks on P-256 and on the 1024-bit SAKKE curve: field operations they
 // rest on, point formulas, and every scalar multiplication flavour.
 #include <cstdio>

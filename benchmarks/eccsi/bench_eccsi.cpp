@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ECCSI (RFC 6507) on P-256: skm against Debian's wolfSSL (same operations through its ECCSI
 // API), and OpenSSL's ECDSA P-256 as the reference for what P-256 code achieves here. Each
 // comparison is measured interleaved in one run and printed as a RATIO line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Field arithmetic: skm's Montgomery kernels against GMP mpz/mpn baselines of the same run,
 // for P-256's p (4 limbs) and parameter set 1's p (16 limbs); then the 16-limb run-time kernels
 // against each other (MULX, ADX, AVX-512 IFMA, GMP; multiplication and squaring) and P-256's two

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // KMS issuing throughput: full user key sets (UID, RSK, SSK, PVT) per second on one thread and
 // on every core. Issuing is independent per user, so the KMS scales with threads sharing one
 // const skm_server. Prints, medians of rounds,

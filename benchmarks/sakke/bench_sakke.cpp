@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SAKKE (RFC 6508): per parameter set (curve traits) a table of skm timings and field-operation
 // counts; for parameter set 1 also skm against Debian's wolfSSL, the same operations through its
 // SAKKE API, interleaved round by round and printed as RATIO lines; plus the pairing building

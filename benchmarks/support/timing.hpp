@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A small timing harness for skm's benchmarks: several rounds, each timing a batch of calls,
 // reported as median and min-max microseconds per call. Peers measured in the same run are
 // interleaved round by round (skm, peer, skm, peer, ...) so that drifts hit both alike.

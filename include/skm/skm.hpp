@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // skm: the umbrella header. Everything except the one header that also needs pugixml, the KMS XML
 // documents (skm/km/kms_xml.hpp): include it yourself and link skm-xml (pkg-config) / skm_xml_dep
 // (Meson).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A generated kernel header must be exactly what its generator prints today.
 
 usage: check_generated.py HEADER GENERATOR [ARG]...

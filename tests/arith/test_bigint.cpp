@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // skm::uint<N>: hex literals, carries, shifts, comparisons, division and octet conversion.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Curve traits: the values copied from the RFC texts are checked against what they must satisfy.
 #include <catch2/catch.hpp>
 

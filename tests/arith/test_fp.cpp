@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Prime-field arithmetic against GMP mpz on edge values and 10,000 random operands per operation,
 // for the four moduli the library ships: P-256 p and n, parameter set 1 p and q.
 #include <catch2/catch.hpp>

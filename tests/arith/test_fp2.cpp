@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // F_p^2 and PF_p against schoolbook arithmetic on pairs of mpz values.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The AVX-512 IFMA kernels' internal steps on inputs built to reach their rare paths: random
 // products almost never make a carry or borrow ripple across many radix-2^52 digits, so the
 // carry-lookahead normalization, the final subtraction of p and the radix changes are checked

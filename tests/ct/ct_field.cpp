@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Constant-time check of the arithmetic core under valgrind memcheck (design.md §5).
 //
 // Secret inputs are marked undefined (VALGRIND_MAKE_MEM_UNDEFINED); memcheck then reports every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Constant-time check of whole secret-bearing operations, through the public API, under valgrind
 // memcheck (design.md §5, docs/security.md "Constant time").
 //

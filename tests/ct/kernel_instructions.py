@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Constant-time check of the AVX-512 IFMA kernels by their compiled instructions.
 
 Valgrind cannot execute AVX-512, so the memcheck suite (ct_field, ct_operations) never runs these

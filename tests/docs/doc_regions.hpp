@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Keeps the code in the docs equal to code the test suite compiles and runs. A test source marks
 // a region with two comment lines
 //     // [doc:NAME]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // docs/adding-a-curve.md, compiled and run: ECCSI over secp256k1 from one traits struct. The
 // marked regions are the document's code blocks (checked below, so the document cannot drift);
 // the rest cross-checks the new curve against Crypto++'s own secp256k1.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The key-distribution example of README.md, compiled and run; the marked region is the README's
 // code block (checked below, so the README cannot drift).
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Constant-time check of the ec layer under valgrind memcheck (design.md §5): the secret scalar
 // is marked undefined, so any branch or memory index that depends on it is reported (run with
 // --error-exitcode=1). Covered: the fixed-base table multiplication (generator and a run-time

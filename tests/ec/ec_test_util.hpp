@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Helpers shared by the ec tests: seeded random scalars and a slow affine reference
 // implementation (textbook chord-and-tangent with an inversion per step) used as an oracle.
 #pragma once

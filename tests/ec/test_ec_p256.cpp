@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The ec layer on NIST P-256, against Crypto++'s ECP (an independent implementation).
 #include <cryptopp/ecp.h>
 #include <cryptopp/integer.h>

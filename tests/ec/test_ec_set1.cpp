@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The ec layer on the 1024-bit SAKKE curve (RFC 6509 parameter set 1: y^2 = x^3 - 3x, cofactor 4,
 // 1022-bit q): against the textbook affine reference, and algebraic identities.
 #include <catch2/catch.hpp>

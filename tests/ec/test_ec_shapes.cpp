@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The ec layer on curves whose a is not -3, to exercise the other doubling formulas chosen at
 // compile time: secp256k1 (a = 0) and brainpoolP256r1 (a generic). Each is one traits struct, as
 // a user adding a curve would write it; Crypto++'s ECP is the oracle.

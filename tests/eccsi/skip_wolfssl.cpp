@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Registered in place of the wolfSSL interop tests when libwolfssl-dev is absent: says so and
 // reports "skipped" to Meson (exit code 77).
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ECCSI (RFC 6507): Appendix A value by value, round trips, and every rejection path.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ECCSI interop with wolfSSL (an independent implementation, Debian's libwolfssl): keys issued by
 // either side validate on the other, signatures made by either side verify on the other, and a
 // tampered signature fails in both.

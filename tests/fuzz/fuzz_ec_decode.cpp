@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target: SEC1 point decoding on both curves (with and without the subgroup check) and
 // fixed-length field / scalar decoding. Properties beyond "no crash" (ASan, UBSan):
 // - a decoded point re-encodes to exactly the input octets, and lies on the curve;

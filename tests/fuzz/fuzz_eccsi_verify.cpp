@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target: ECCSI verification (RFC 6507 §5.2.2) of attacker-chosen signatures for a
 // fixed KPAK and ID (fuzz_fixtures.hpp). Input: the signature (r || s || PVT, 129 octets on
 // P-256) followed by the message; an input shorter than a signature is all signature.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fixed keys shared by the ECCSI / SAKKE fuzz targets and the corpus generator, so the committed
 // seed signatures and encapsulations are valid for the keys the targets hold.
 #pragma once

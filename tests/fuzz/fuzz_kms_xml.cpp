@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target: the TS 33.180 Annex D KMS XML parsers (skm/km/kms_xml.hpp): KmsInit (with
 // its KmsCertificate), a bare KmsCertificate, and KmsKeyProv (alone and checked against a
 // fixed certificate, fuzz_xml_fixtures.hpp). Keys are checked for length and form only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target: the MIKEY message parser and every payload decoder.
 // Properties checked beyond "no crash / no out-of-bounds read" (ASan, UBSan):
 // - a message the parser accepts re-encodes, payload by payload through the builder, to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target: strict base64, the SDP key-mgmt attribute and the RTSP KeyMgmt header.
 // Properties: base64 accepts only canonical text (decode then encode gives the input back);
 // a decoded key-mgmt value re-encodes to the same base64; an accepted RTSP header, written

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target: SAKKE decapsulation (RFC 6508 §6.2.2) of attacker-chosen encapsulated data
 // for a fixed receiver (fixed KMS master secret, identifier and RSK: fuzz_fixtures.hpp).
 // Properties beyond "no crash":

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A fixed KMS certificate for the KMS XML fuzz target and its seed corpus: KmsKeyProv inputs
 // are also checked against it (URIs, UserID for the key period). Key octets have the right
 // length and form but are not curve points: the target checks structure only.

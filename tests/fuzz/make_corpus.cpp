@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Writes the seed corpora of the point/field, ECCSI, SAKKE and KMS XML fuzz targets: a few
 // valid inputs and a few invalid ones each, derived from the fixed keys the targets hold.
 // Usage: make_corpus <tests/fuzz/corpus>   (rewrites ec_decode/, eccsi_verify/,

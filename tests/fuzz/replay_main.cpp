@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Replays a corpus through a libFuzzer entry point, for builds without libFuzzer (any compiler).
 // Usage: replay <file-or-directory>...  Fails when no input was found, so a missing corpus is
 // noticed rather than passing silently.

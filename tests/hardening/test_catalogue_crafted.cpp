@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Catalogue rows (docs/security.md) that only a crafted input reaches:
 // - I_MESSAGE rejections behind the signature check: the message is altered and then re-signed by
 //   its initiator, so the receiver gets past the signature and the later check must catch it;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Rejections of the negative catalogue (docs/security.md) that no layer test asserted by their
 // exact error value: the key checks of key_material.hpp (the XML tests see them only as
 // xml_error::invalid_key), a too-long MIKEY PRF label, a too-long key-parameters text, and the

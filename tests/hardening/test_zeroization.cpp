@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Zeroization: the memory of a destroyed secret-holding object must not hold its secret.
 //
 // Each object is built by placement new in a buffer that outlives it; after the destructor runs,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MIKEY PRF and TEK/salt derivation, MKIs, SRTP session key derivation and replay protection.
 #include <catch2/catch.hpp>
 

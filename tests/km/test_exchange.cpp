@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The SKM-S and key distribution end to end: the vendor I_MESSAGE opened by skm (the interop
 // known-answer test), key sets issued and validated, the KMS XML with real key checks, I_MESSAGE
 // round trips (PCK, GMK with GUK-ID, CSK; URIs and hidden UIDs; SP, SAKKE-to-self, key

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // I_MESSAGE interop with wolfSSL (Debian's libwolfssl: an independent RFC 6507 / RFC 6508
 // implementation): the SAKKE payload of an I_MESSAGE opens with wolfSSL given the receiver's RSK,
 // its signature verifies with wolfSSL given the KPAK and the initiator's UID; wolfSSL's SAKKE

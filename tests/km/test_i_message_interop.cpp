@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The receiver's interop options (issue 7), off by default: the ECCSI signature computed without
 // the SIGN payload's 2-byte header, and a sender one key period off. Each "wrong" message is
 // rejected with the default options (with the exact error) and accepted with the option on,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Identities, key periods and time, the TS 33.220 KDF, key identifiers and GUK-IDs.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // TS 33.180 Annex D KMS documents: generation, parsing, validation against the certificate, and
 // every rejection path.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The vendor MIKEY-SAKKE private-call message and its community and key sets
 // (specs/vectors/mcx-pck-example.md), for the key-management tests.
 #pragma once

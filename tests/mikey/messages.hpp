@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Messages built by skm for the message, dump and tshark tests. The SAKKE data and signatures
 // are fixed byte patterns: this layer treats them as opaque.
 #pragma once

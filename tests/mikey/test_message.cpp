@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MIKEY messages: the vendor I_MESSAGE field by field and byte for byte, the builder, strict
 // validation (every prefix, flipped length bytes, trailing bytes, ordering and count rules),
 // signed_range, the 3GPP profile check and the dump.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MIKEY payload codecs: golden bytes written by hand from the RFC bit diagrams, compile-time
 // round trips (static_assert) beside the same checks at run time, and every rejection path.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Strict base64 (RFC 4648 test vectors, every rejection path) and the SDP key-mgmt attribute
 // (RFC 4567), at compile time where possible.
 #include <catch2/catch.hpp>

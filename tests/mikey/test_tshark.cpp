@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Wireshark agreement: messages built by skm (and the vendor message) are written to a pcap as
 // UDP datagrams to port 2269 and decoded by tshark, an independent MIKEY decoder. Each message
 // must decode without a malformed-packet flag, and the fields tshark reports must equal ours.

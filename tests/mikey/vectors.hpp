@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Test data shared by the MIKEY tests.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Constant-time check of the pairing layer's secret-bearing code, run under valgrind memcheck
 // (design.md §5): the secret point (an RSK) and everything derived from it are marked undefined,
 // so any branch or memory index that depends on them is reported as a use of uninitialised

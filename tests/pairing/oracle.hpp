@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Test-only, obviously-correct references: affine point arithmetic with one (variable-time)
 // inversion per operation, and the RFC 6508 §3.2 pairing transcribed line by line from the
 // RFC's pseudocode (binary expansion of q - 1, affine C, explicit F_p^2 products). Slow and

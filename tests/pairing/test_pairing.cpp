@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The RFC 6508 pairing: the fast Jacobian/PF_p loop and the line table against the affine RFC
 // transcription, bilinearity, <P, P> = g, non-degeneracy, for parameter set 1 and a second,
 // test-only parameter set (512-bit p, cofactor not 4).

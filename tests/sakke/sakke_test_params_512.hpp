@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A test-only SAKKE parameter set, written the way a user adds a curve: one traits struct.
 // The supersingular curve y^2 = x^3 - 3x over a 512-bit p = 3 mod 4, p = h q - 1 with a 481-bit
 // prime q and cofactor h = 2021182944 (so the final exponent (p+1)/q is not 4 as in parameter set

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SAKKE (RFC 6508): HashToIntegerRange and Appendix A value by value, round trips on parameter
 // set 1 and on the test-only 512-bit set, RSK validation, and every rejection path.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SAKKE interoperability with wolfSSL (Debian's libwolfssl, an independent implementation of
 // RFC 6508 with parameter set 1), in both directions:
 //   * wolfSSL's KMS issues RSKs that skm validates and decapsulates with; skm's RSKs validate in

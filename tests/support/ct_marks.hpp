@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Marks for the constant-time harnesses run under valgrind memcheck (design.md §5): a secret is
 // marked undefined, so memcheck reports every branch and memory address that depends on it; an
 // output the protocol publishes (or a result about to be compared with its expected value) is

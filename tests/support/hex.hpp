@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Hex test data to octets, shared by the test suites.
 #pragma once
 

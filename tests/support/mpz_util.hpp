@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Test support: conversions between skm::uint and GMP's mpz_class (the reference arithmetic),
 // and a seeded generator of interesting operands.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """[cli] tests: the built `skm` binary run as a subprocess.
 
 usage: test_cli.py SKM_BINARY [TestClass ...]

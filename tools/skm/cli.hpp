@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The skm command-line tool: shared vocabulary of every command (argument parsing, errors, JSON
 // output, hex, times, reading files and MIKEY messages in their various textual forms).
 //

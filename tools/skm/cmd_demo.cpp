@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // skm demo: the whole procedure in memory, narrated, every result checked.
 //
 //   SKM-S community -> key sets for Alice, Bob and a group management server (through the

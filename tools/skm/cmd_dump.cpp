@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // skm imsg dump: a MIKEY message payload by payload (text from mikey/dump.hpp, or JSON).
 #include <iostream>
 

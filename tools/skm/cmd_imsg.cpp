@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // skm imsg create / skm imsg open: MIKEY-SAKKE I_MESSAGEs with keys from KMS XML files.
 #include <algorithm>
 #include <iostream>

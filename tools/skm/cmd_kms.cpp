@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // skm kms init / skm kms provision: an SKM-S community on disk.
 //
 //   DIR/kms-cert.xml   KmsResponse/KmsInit with the KmsCertificate (public)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // skm uid: the TS 33.180 F.2.1 UID, or the RFC 6509 §3.2 identifier.
 #include <iostream>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The commands of the skm tool. Each takes the arguments after its name, prints its own --help,
 // and returns the exit code (or throws usage_error / failure, see cli.hpp).
 #pragma once

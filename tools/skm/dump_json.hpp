@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A MIKEY message as JSON, payload by payload (the machine-readable twin of mikey::dump).
 #pragma once
 

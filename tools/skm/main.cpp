@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // skm: the command-line face of the library. Dispatches `skm <command> [<subcommand>] …` and turns
 // every error into one line on stderr and a non-zero exit code.
 #include <array>

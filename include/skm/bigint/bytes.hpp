@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Big-endian octet strings <-> uint (RFC 6508 §4 / I2OSP and OS2IP): integers are written with a
 // fixed length, left-padded with zero octets; the length is always a public parameter.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fixed-width unsigned integers over GMP limbs.
 //
 // uint<N> is N little-endian 64-bit limbs (limb 0 least significant), a plain aggregate that never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Constant-time vocabulary: limb masks, a boolean that is never branched on, selection and wiping.
 //
 // A `choice` holds a secret-dependent truth value as a limb mask (all ones or all zeros). Code

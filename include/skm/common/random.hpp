@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Randomness sources. Anything with Crypto++'s GenerateBlock(byte*, size_t) works, so callers
 // can inject a deterministic source (e.g. to reproduce an RFC appendix) or pass any Crypto++ RNG.
 #pragma once

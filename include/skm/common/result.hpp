@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // result<T, E>: a value or an error code, for operations that can fail on bad input.
 // (std::expected is C++23; this is the small subset skm needs, usable in constant expressions.)
 #pragma once

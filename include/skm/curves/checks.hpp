@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Compile-time sanity checks shared by every curve traits file.
 #pragma once
 

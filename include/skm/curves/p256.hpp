@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // NIST P-256 (FIPS 186-4 D.1.2.3; the curve of RFC 6507 Appendix A and of ECCSI in MIKEY-SAKKE).
 #pragma once
 

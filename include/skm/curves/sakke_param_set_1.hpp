@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // RFC 6509 Appendix A, MIKEY-SAKKE parameter set 1: the supersingular curve y^2 = x^3 - 3x over a
 // 1024-bit p = 3 mod 4, q = (p+1)/4 (1022 bits, cofactor 4), base point P, g = <P, P>, n = 128.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The elliptic-curve layer: points, scalar multiplication, fixed-base tables, SEC1 encoding.
 // API summary: see skm/ec/point.hpp.
 #pragma once

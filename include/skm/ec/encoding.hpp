@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SEC1 uncompressed point encoding (SEC 1 v2 §2.3.3/§2.3.4; RFC 6507 §3.2, RFC 6508 §2.2):
 //
 //   +------+--------------------------+--------------------------+

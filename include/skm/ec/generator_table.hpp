@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The fixed-base table of a curve's generator, built once on first use and shared read-only
 // (a function-local static: thread-safe initialization, immutable afterwards).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Short-Weierstrass points y^2 = x^3 + a x + b over any skm::fp<>, generic over curve traits.
 //
 // API summary of the ec layer (namespace skm::ec; `Curve` is a traits struct such as

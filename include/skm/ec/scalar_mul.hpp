@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Scalar multiplication: constant time for secret scalars (variable base and fixed base), and
 // variable time for public ones (verification). See point.hpp for the API summary.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ECCSI: Elliptic Curve-Based Certificateless Signatures for Identity-Based Encryption (RFC 6507).
 //
 // Roles and objects (all generic over curve traits and a hash; the defaults are RFC 6507

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ECCSI (RFC 6507) errors: every rejection names the check that failed.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // F_p^2 = F_p[i]/(i^2 + 1) (RFC 6508 §2.1; p = 3 mod 4 makes -1 a non-square, so this is a field),
 // and PF_p = (F_p^2)* / (F_p)*, the projective line in which RFC 6508's pairing takes values.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // fp<Params>: an element of the prime field F_p in Montgomery form.
 //
 // Params is a small struct with `static constexpr auto modulus = skm::hex<Bits>("...")`.

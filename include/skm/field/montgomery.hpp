@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Montgomery arithmetic kernels and the constants they need, all derived from the modulus at
 // compile time (never pasted).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // HashToIntegerRange (RFC 6508 §5.1), generic over any skm::hash_function.
 //
 //   A   = hashfn(s)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The hash concept skm's schemes are written against, with a Crypto++ SHA-256 adapter.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Key distribution with MIKEY-SAKKE I_MESSAGEs (RFC 6509) in the TS 33.180 Annex E profile: the
 // initiator encapsulates a key (GMK, PCK, CSK, MuSiK, …) to the receiver's UID for the current key
 // period and signs the message with its own UID; the receiver checks, verifies, decapsulates.

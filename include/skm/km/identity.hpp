@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Identities: the octet strings ECCSI signs with ("ID", RFC 6507) and SAKKE encrypts to ("a"/"b",
 // RFC 6508), formed from a user's URI and the key period.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The TS 33.220 Annex B generic key derivation function and its input encoding.
 //
 //   S = FC || P0 || L0 || P1 || L1 || … || Pn || Ln        (TS 33.220 B.2)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Key identifiers (SK-IDs) and their purpose tags, and the GUK-ID of group keys.
 //
 //    0                   1                   2                   3

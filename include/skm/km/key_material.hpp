@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The key material of a MIKEY-SAKKE community, as octet strings, and its validation.
 //
 //   community_public_values   what a KMS publishes (its KmsCertificate): KMS URI, key period

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The 3GPP key-parameters General Extension (MIKEY ext type 7, TS 33.180 E.6), as deployed
 // (3gpp-notes D.6): an MCData-style protected payload whose plaintext is a "Key Parameters" IE.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The TS 33.180 Annex D KMS documents: KmsCertificate (the community's public values) inside
 // KmsResponse/KmsMessage/KmsInit, and user key sets (KmsKeySet) inside
 // KmsResponse/KmsMessage/KmsKeyProv. Generated and parsed with pugixml; keys are byte strings here.

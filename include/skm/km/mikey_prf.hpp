@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The MIKEY pseudo-random function and the keys derived with it.
 //
 // RFC 3830 §4.1.2: with HMAC over hash H (output h bits),

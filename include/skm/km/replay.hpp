@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Replay protection for received MIKEY messages (RFC 3830 §5.4): a clock-skew window on the
 // T payload plus a cache of the RANDs of messages already accepted inside that window.
 //

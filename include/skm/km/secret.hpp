@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Owning containers for key material that wipe themselves when they die.
 //
 // The key-management layer hands out derived keys (TEKs, salts, DPCKs, …) and reads secret keys

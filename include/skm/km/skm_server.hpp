@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The SEAL key management server (SKM-S, TS 33.434 §5.3) in its TS 33.180 form: a KMS for one
 // community. It holds the SAKKE master secret z (Z = [z]P) and the ECCSI KSAK (KPAK = [KSAK]G),
 // publishes the community's public values, and issues each user's key set for a key period:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SRTP session keys from the master key and salt (RFC 3711 §4.3), with the AES-CM PRF (§4.3.3).
 //
 //   r      = index DIV key_derivation_rate          (DIV 0 = 0; index = 48-bit ROC || SEQ)

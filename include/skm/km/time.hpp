@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Time for key management: NTP-UTC instants without the 2036 wrap, key period numbers, and
 // conversions to and from Unix time, calendar dates and ISO-8601 text.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Strict base64 (RFC 4648 §4, standard alphabet, '=' padding required), constexpr.
 //
 // MIKEY messages travel base64-encoded in SDP and RTSP (RFC 4567). The decoder accepts exactly

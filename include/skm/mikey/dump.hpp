@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A human-readable dump of a parsed MIKEY message: payload by payload, field by field, like
 // Wireshark's packet detail view. Meant for people (and the command-line tool), not for parsing.
 #pragma once

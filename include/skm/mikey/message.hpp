@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MIKEY messages: an owning builder that chains the next-payload codes itself, and a strict
 // parser that returns a view over the input (no copies) with typed access to each payload.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The MIKEY wire layer in one include: payload codecs, messages, base64/SDP/RTSP and the dump.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MIKEY payload codecs: RFC 3830 §6, RFC 6043 §6 (IDR, GENERIC-ID, PRF-HMAC-SHA-256), RFC 4563
 // (empty map), RFC 6509 §4 (SAKKE payload, ECCSI S type, IDRkmsi/IDRkmsr) and the 3GPP additions
 // of TS 33.180 Annex E (IDR roles 8/9, General Extension types 6 and 7).

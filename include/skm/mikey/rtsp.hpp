@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MIKEY in RTSP (RFC 4567 §3.2): the KeyMgmt header
 //
 //   KeyMgmt: prot=mikey; uri="rtsp://movie.example.com/action"; data="<base64>"

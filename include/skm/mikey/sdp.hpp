@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MIKEY in SDP (RFC 4567 §3.1): the key-mgmt attribute
 //
 //   a=key-mgmt:mikey <base64 of the MIKEY message>

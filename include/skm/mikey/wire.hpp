@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MIKEY wire vocabulary: byte spans, payload type codes, the error type, and the big-endian
 // cursor/writer every codec uses. No cryptography lives in this layer.
 //

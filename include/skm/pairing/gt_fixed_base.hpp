@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fixed-base exponentiation in PF_p[q] for one public base (SAKKE's g = <P, P>), constant time
 // in the exponent.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Precomputed Miller lines for a fixed first argument K (mcl's precomputeG2 idea).
 //
 // Every line of the Miller loop driven by K, evaluated at [i]Q = (-Qx, i Qy), has the form

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Signed-window (width-w NAF) recoding of a public integer, computed at compile time.
 //
 // k = sum d_i 2^i with every non-zero digit odd, |d_i| < 2^(w-1), and at most one non-zero digit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The RFC 6508 §3.2 pairing <R, Q> = f_R([i]Q)^c / (F_p)*, c = (p+1)/q, on the supersingular
 // curve y^2 = x^3 - 3x over F_p (p = 3 mod 4) with the distortion map [i](x, y) = (-x, i y).
 //

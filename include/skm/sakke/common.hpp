@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SAKKE (RFC 6508) vocabulary shared by the KMS, sender and receiver: errors, sizes, the hash,
 // identifiers, and the KMS public values with their precomputations.
 #pragma once

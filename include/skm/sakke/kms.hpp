@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The SAKKE Key Management Service (RFC 6508 §6.1, §6.1.1): master secret z in [2, q-1],
 // public key Z = [z]P, and Receiver Secret Keys RSK_b = [(b + z)^-1 mod q]P.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SAKKE receiver: RSK validation (RFC 6508 §6.1.2) and decapsulation (§6.2.2).
 //
 //   w    = <R, RSK>                         (computed as <RSK, R>: the RSK drives the Miller loop)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SAKKE (RFC 6508): KMS, sender and receiver. See docs/sakke.md.
 #pragma once
 

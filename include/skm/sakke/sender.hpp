@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SAKKE sender (RFC 6508 §6.2.1): form the Encapsulated Data R || H for identifier b.
 //
 //   r = HashToIntegerRange(SSV || b, q)

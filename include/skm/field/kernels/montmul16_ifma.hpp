@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // AVX-512 IFMA Montgomery multiplication and squaring for 16-limb (1024-bit) moduli.
 //
 // A drop-in for the 64-bit-limb kernels: operands and result are 16 little-endian 64-bit limbs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Montgomery multiplication specialised for the P-256 prime
 //   p = 2^256 - 2^224 + 2^192 + 2^96 - 1,  limbs (low first) = {2^64-1, 2^32-1, 0, 2^64-2^32+1}.
 // Because p = -1 mod 2^64, -p^-1 mod 2^64 = 1: each reduction round's multiplier is the limb
