@@ -10,13 +10,12 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "skm/version.hpp"
 
 namespace {
 
 using skm::cli::exit_ok;
 using skm::cli::exit_usage;
-
-constexpr std::string_view version = "0.1.0";
 
 constexpr std::string_view overview = R"(usage: skm <command> [options]
 
@@ -92,7 +91,7 @@ int run(std::span<char* const> args) {
     return exit_ok;
   }
   if (command == "--version" || command == "version") {
-    std::cout << "skm " << version << "\n";
+    std::cout << "skm " << skm::version << "\n";
     return exit_ok;
   }
   if (command == "demo") return skm::cli::run_demo(rest);
