@@ -10,6 +10,8 @@ bad input, and the kms init -> provision -> imsg create -> imsg open round trip 
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -49,6 +51,24 @@ def vendor_ntp_seconds():
     """The T payload's seconds field: HDR is 10 octets here (empty map), T = next(1) type(1) value(8)."""
     assert VENDOR_BYTES[10 + 1] == 0  # NTP-UTC
     return int.from_bytes(VENDOR_BYTES[12:16], "big")
+
+
+def rfc3830_prf(key, label, n):
+    """RFC 3830 §4.1.2 P-function with HMAC-SHA-256 (RFC 6043 PRF-HMAC-SHA-256), one key block."""
+    a, out = label, b""
+    while len(out) < n:
+        a = hmac.new(key, a, hashlib.sha256).digest()
+        out += hmac.new(key, a + label, hashlib.sha256).digest()
+    return out[:n]
+
+
+def srtp_reference(key_hex, cs_id, csb_id_hex, rand_hex):
+    """The SRTP master key and salt of crypto session cs_id (RFC 3830 §4.1.3, TEK and salt
+    constants), computed here independently of skm."""
+    tail = bytes([cs_id]) + bytes.fromhex(csb_id_hex) + bytes.fromhex(rand_hex)
+    key = bytes.fromhex(key_hex)
+    return (rfc3830_prf(key, bytes.fromhex("2ad01c64") + tail, 16).hex(),
+            rfc3830_prf(key, bytes.fromhex("39a2c14b") + tail, 12).hex())
 
 
 def run(*args, stdin=None, timeout=600):
@@ -255,10 +275,10 @@ class DumpTests(CliCase):
 
     def test_bad_messages(self):
         self.fails(1, "imsg", "dump", "mikey ARoF!!!!", contains="does not decode")
-        self.fails(1, "imsg", "dump", "a=key-mgmt:mikey ARo", contains="key-mgmt line does not decode")
+        self.fails(1, "imsg", "dump", "a=key-mgmt:mikey AR!o", contains="key-mgmt line (base64 after 'mikey') does not decode")
         self.fails(1, "imsg", "dump", VENDOR_BYTES[:-1].hex(), contains="not a valid MIKEY message")
         self.fails(1, "imsg", "dump", (VENDOR_BYTES + b"\0").hex(), contains="trailing bytes")
-        self.fails(1, "imsg", "dump", "@/nonexistent/message", contains="cannot read /nonexistent/message")
+        self.fails(1, "imsg", "dump", "@/nonexistent/message", contains="cannot read MESSAGE file /nonexistent/message")
         self.fails(1, "imsg", "dump", "   ", contains="MESSAGE is empty")
         self.fails(2, "imsg", "dump", contains="MESSAGE is missing")
         self.fails(2, "imsg", "dump", "a", "b", "c", contains="expected one MESSAGE")
@@ -270,7 +290,8 @@ class VendorOpenTests(CliCase):
     """The deployed product's PCK message, opened by skm as Bob from the Annex D XML files."""
 
     def open_args(self, keyset=VENDOR_BOB):
-        return ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", keyset]
+        # A captured message: older than the freshness window, so opened only with --allow-stale.
+        return ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", keyset, "--allow-stale"]
 
     def test_open_json(self):
         code, out, err = run(*self.open_args(), "--json", VENDOR_VALUE)
@@ -290,19 +311,45 @@ class VendorOpenTests(CliCase):
         self.assertEqual(j["rand"], VENDOR_RAND)
         self.assertEqual(j["key_parameters"]["key_type"], 1)
         self.assertEqual(j["key_parameters"]["status"], 1)
-        self.assertEqual(len(j["srtp"]), 1)
-        self.assertEqual(j["srtp"][0]["mki"], VENDOR_PCK_ID)
-        self.assertRegex(j["srtp"][0]["master_key"], r"^[0-9a-f]{32}$")
-        self.assertRegex(j["srtp"][0]["master_salt"], r"^[0-9a-f]{24}$")
+        # An empty CS ID map: a PCK's two crypto sessions (TS 33.180 E.1.3), both directions of
+        # the private call, each checked against an independent RFC 3830/6043 PRF.
+        self.assertEqual([s["cs_id"] for s in j["srtp"]], [0, 1])
+        self.assertEqual([s["origin"] for s in j["srtp"]], ["purpose", "purpose"])
+        self.assertIn("initiator", j["srtp"][0]["meaning"])
+        self.assertIn("receiver", j["srtp"][1]["meaning"])
+        for s in j["srtp"]:
+            self.assertEqual(s["mki"], VENDOR_PCK_ID)
+            key, salt = srtp_reference(VENDOR_PCK, s["cs_id"], VENDOR_PCK_ID, VENDOR_RAND)
+            self.assertEqual((s["master_key"], s["master_salt"]), (key, salt))
 
     def test_freshness(self):
         t = vendor_ntp_seconds()
-        code, out, err = run(*self.open_args(), "--json", "--at", str(t + 10), VENDOR_VALUE)
+        strict = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB]
+        code, out, err = run(*strict, "--json", "--at", str(t + 10), VENDOR_VALUE)
         self.assertEqual((code, err), (0, ""))
         self.assertIs(json.loads(out)["fresh"], True)
-        self.fails(1, *self.open_args(), "--strict-time", VENDOR_VALUE, contains="--strict-time")
-        self.fails(1, *self.open_args(), "--strict-time", "--at", str(t + 301), VENDOR_VALUE, contains="301 s before --at")
-        self.ok(*self.open_args(), "--strict-time", "--at", str(t - 300), VENDOR_VALUE)
+        self.assertIs(json.loads(out)["stale_accepted"], False)
+        # Stale by the clock: refused by default, in text and in JSON (one object, verified false).
+        self.fails(1, *strict, VENDOR_VALUE, contains="refused (--allow-stale opens it)")
+        code, out, err = run(*strict, "--json", VENDOR_VALUE)
+        self.assertEqual(code, 1, err)
+        j = json.loads(out)
+        self.assertEqual((j["ok"], j["verified"], j["fresh"]), (False, False, False))
+        self.assertIn("--allow-stale", j["error"])
+        # --allow-stale opens it and says so.
+        code, out, err = run(*strict, "--json", "--allow-stale", VENDOR_VALUE)
+        self.assertEqual(code, 0, err)
+        j = json.loads(out)
+        self.assertEqual((j["verified"], j["fresh"], j["stale_accepted"]), (True, False, True))
+        self.assertIn("warning", err)
+        self.fails(1, *strict, "--at", str(t + 301), VENDOR_VALUE, contains="301 s before --at")
+        self.fails(1, *strict, "--strict-time", "--at", str(t + 301), VENDOR_VALUE, contains="301 s before --at")
+        self.ok(*strict, "--at", str(t - 300), VENDOR_VALUE)
+        # --at in ISO 8601: the message time itself (2025-10-02T23:47:52Z) and a day later.
+        self.ok(*strict, "--at", "2025-10-02T23:48:00Z", VENDOR_VALUE)
+        self.fails(1, *strict, "--at", "2025-10-03", VENDOR_VALUE, contains="before --at")
+        self.fails(2, *strict, "--at", "yesterday", VENDOR_VALUE, contains="neither NTP seconds nor ISO 8601")
+        self.fails(2, *strict, "--allow-stale", "--strict-time", VENDOR_VALUE, contains="exclude each other")
 
     def test_text_output_and_forms(self):
         out, _ = self.ok(*self.open_args(), "@" + os.path.join(DATA, "vendor-pck.sdp"))
@@ -333,9 +380,10 @@ class VendorOpenTests(CliCase):
             broken = os.path.join(d, "broken.xml")
             with open(broken, "w") as f:
                 f.write("<KmsResponse")
-            self.fails(1, "imsg", "open", "--cert", broken, "--keyset", VENDOR_BOB, VENDOR_VALUE, contains="malformed XML")
-            self.fails(1, "imsg", "open", "--cert", VENDOR_CERT, "--keyset", broken, VENDOR_VALUE, contains="malformed XML")
-            self.fails(1, "imsg", "open", "--cert", os.path.join(d, "missing.xml"), "--keyset", VENDOR_BOB, VENDOR_VALUE, contains="cannot read")
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", broken, "--keyset", VENDOR_BOB, VENDOR_VALUE, contains="malformed XML")
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", VENDOR_CERT, "--keyset", broken, VENDOR_VALUE, contains="malformed XML")
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", os.path.join(d, "missing.xml"), "--keyset", VENDOR_BOB, VENDOR_VALUE,
+                       contains="cannot read")
             # A key set whose SSK was changed fails validation against the certificate.
             with open(VENDOR_BOB) as f:
                 text = f.read()
@@ -343,9 +391,10 @@ class VendorOpenTests(CliCase):
             tampered = os.path.join(d, "bob.xml")
             with open(tampered, "w") as f:
                 f.write(text.replace(ssk, ssk[:-1] + ("0" if ssk[-1] != "0" else "1")))
-            self.fails(1, "imsg", "open", "--cert", VENDOR_CERT, "--keyset", tampered, VENDOR_VALUE, contains="key failed validation")
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", VENDOR_CERT, "--keyset", tampered, VENDOR_VALUE,
+                       contains="key failed validation")
             # The certificate as keyset and vice versa.
-            self.fails(1, "imsg", "open", "--cert", VENDOR_BOB, "--keyset", VENDOR_BOB, VENDOR_VALUE)
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", VENDOR_BOB, "--keyset", VENDOR_BOB, VENDOR_VALUE)
         self.fails(2, "imsg", "open", "--keyset", VENDOR_BOB, VENDOR_VALUE, contains="--cert is required")
         self.fails(1, *self.open_args(), "mikey %%%", contains="does not decode")
 
@@ -511,7 +560,12 @@ class RoundTripTests(CliCase):
         self.fails(2, "kms", "provision", "--dir", self.dir, "--uri", "sip:x@y", "--check", "none", contains="--check")
         with open(uris, "a") as f:
             f.write("sip:u1@test.example.org\n")
-        self.fails(1, "kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, contains="listed twice")
+        # Every failing line is reported (existing files are not replaced without --force).
+        code, out, err = run("kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir)
+        self.assertEqual(code, 1, err)
+        self.assertIn("line 6: sip:u1@test.example.org: listed twice", err)
+        self.assertIn("line 2: sip:u1@test.example.org: " + os.path.join(out_dir, names[0]) + " already exists", err)
+        self.assertTrue(err.splitlines()[-1].startswith("skm: 4 line(s) of "), err)
 
     @unittest.skipIf(shutil.which("script") is None, "util-linux 'script' (a terminal for the progress bar) not found")
     def test_batch_progress_on_a_terminal(self):
@@ -594,7 +648,7 @@ class InteropOpenTests(CliCase):
 
     def test_hidden_initiator_period(self):
         # The vendor message: a hidden initiator's period is known only once --from-uri confirms it.
-        vendor = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--json", "--key-period-tolerance", "1"]
+        vendor = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--json", "--key-period-tolerance", "1", "--allow-stale"]
         code, out, err = run(*vendor, VENDOR_VALUE)
         self.assertEqual(code, 0, err)
         j = json.loads(out)

@@ -35,7 +35,13 @@ void sakke_fields(json& j, const mikey::sakke_payload& s) {
   j.field("data_length", std::uint64_t{s.data.size()}).field("data", to_hex(s.data));
 }
 
-void payload(json& j, const mikey::payload_entry& e) {
+}  // namespace
+
+km::ntp_time t_payload_time(const mikey::t_payload& t) {
+  return km::from_ntp_wire(std::uint64_t{t.ntp_seconds()} << 32, now());
+}
+
+void dump_json_payload(json& j, const mikey::payload_entry& e) {
   using namespace mikey;
   j.begin_object();
   j.field("type", e.type == payload_type::hdr ? "HDR" : name(e.type));
@@ -79,7 +85,7 @@ void payload(json& j, const mikey::payload_entry& e) {
             static_cast<std::uint8_t>(t->value >> 8), static_cast<std::uint8_t>(t->value)}));
     if (t->type != ts_type::counter) {
       // The era nearest today's clock, as a receiver would take it.
-      const auto when = km::from_ntp_wire(std::uint64_t{t->ntp_seconds()} << 32, now());
+      const auto when = t_payload_time(*t);
       j.field("ntp_seconds", when.seconds).field("time", iso(when));
     }
   } else if (const auto* r = e.get<rand_payload>()) {
@@ -145,12 +151,10 @@ void payload(json& j, const mikey::payload_entry& e) {
   j.end_object();
 }
 
-}  // namespace
-
 void dump_json(json& j, const mikey::message_view& m) {
   j.begin_object().field("size", std::uint64_t{m.bytes().size()});
   j.key("payloads").begin_array();
-  for (const auto& e : m.payloads()) payload(j, e);
+  for (const auto& e : m.payloads()) dump_json_payload(j, e);
   j.end_array().end_object();
 }
 
