@@ -193,9 +193,7 @@ std::string terminal_safe(std::string_view untrusted) {
   out.reserve(untrusted.size());
   for (const char c : untrusted) {
     const auto u = static_cast<unsigned char>(c);
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (u >= 0x20 && u < 0x7F) {
+    if (u >= 0x20 && u < 0x7F) {
       out += c;
     } else {
       out += "\\x";

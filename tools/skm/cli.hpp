@@ -95,7 +95,7 @@ class arguments {
 [[nodiscard]] std::string_view trim(std::string_view s) noexcept;
 
 /// Octets that came from outside (IDR payloads, URIs, file contents) made safe for a terminal:
-/// printable ASCII as is, every other byte as \xNN (and '\' as \\), so no escape sequence or
+/// printable ASCII as is, every other byte as \xNN, so no escape sequence or
 /// control character of a peer ever reaches the terminal raw. (A local helper until the library
 /// offers one in the km/mikey layer.)
 [[nodiscard]] std::string terminal_safe(std::string_view untrusted);

@@ -157,7 +157,8 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-/// What is at `path` now: nothing, a regular file, or something skm never writes over.
+}  // namespace
+
 void check_target(const std::string& path, replace policy) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
@@ -171,6 +172,8 @@ void check_target(const std::string& path, replace policy) {
   if (policy == replace::never)
     throw failure(path + " already exists; refusing to overwrite it (--force replaces it)");
 }
+
+namespace {
 
 /// Creates DIR/.NAME.XXXXXX exclusively (never following a link) with `mode`.
 int create_temporary(const std::string& path, unsigned mode, std::string& temporary) {

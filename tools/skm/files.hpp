@@ -58,6 +58,8 @@ enum class replace { never, with_force };
 /// (0600 for secrets), fsync'ed and renamed into place. An existing `path` is an error unless
 /// `policy` is with_force; a symlink, directory or device at `path` is always refused.
 void write_file(const std::string& path, std::string_view data, unsigned mode, replace policy);
+/// The check write_file makes first: nothing at `path`, or a regular file and with_force.
+void check_target(const std::string& path, replace policy);
 void make_directory(const std::string& path);
 
 /// True when `path` names something that exists (for the '@FILE' hint).
