@@ -752,8 +752,13 @@ class FileTests(CliCase):
         self.assertEqual(stat.S_IMODE(os.stat(witness).st_mode), 0o644)
         self.fails(1, *self.provision("--out", os.path.join(d, "missing-dir", "x.xml")), contains="cannot create")
         self.no_temporaries(d)
-        # kms init never replaces a community.
+        # kms init never replaces a community, nor leaves new secrets next to an old certificate.
         self.fails(1, "kms", "init", "--kms-uri", "kms.files.example.org", "--dir", self.dir, contains="already exists")
+        half = os.path.join(self.tmp.name, "half")
+        os.mkdir(half)
+        shutil.copy(self.cert, os.path.join(half, "kms-cert.xml"))
+        self.fails(1, "kms", "init", "--kms-uri", "kms.files.example.org", "--dir", half, contains="kms-cert.xml already exists")
+        self.assertEqual(sorted(os.listdir(half)), ["kms-cert.xml"])
 
     def test_failed_stdout_writes_are_errors(self):
         sent = self.json_ok("imsg", "create", "--cert", self.cert, "--keyset", self.keys["alice"], "--to", "sip:bob@files.example.org",

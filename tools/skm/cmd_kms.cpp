@@ -566,6 +566,9 @@ int run_kms_init(std::span<char* const> args) {
   make_directory(dir);
   const std::string secrets_path = join(dir, secrets_file);
   const std::string cert_path = join(dir, cert_file);
+  // Both checked before either is written: never a new secret next to an old certificate.
+  check_target(secrets_path, replace::never);
+  check_target(cert_path, replace::never);
   write_file(secrets_path, master_secrets_text(*server, kms_uri).view(), 0600, replace::never);
   write_file(cert_path, *cert, 0644, replace::never);
   std::cout << "community " << kms_uri << " (key period " << schedule.length_seconds
