@@ -10,6 +10,9 @@ bad input, and the kms init -> provision -> imsg create -> imsg open round trip 
 """
 
 import base64
+import calendar
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -49,6 +52,24 @@ def vendor_ntp_seconds():
     """The T payload's seconds field: HDR is 10 octets here (empty map), T = next(1) type(1) value(8)."""
     assert VENDOR_BYTES[10 + 1] == 0  # NTP-UTC
     return int.from_bytes(VENDOR_BYTES[12:16], "big")
+
+
+def rfc3830_prf(key, label, n):
+    """RFC 3830 §4.1.2 P-function with HMAC-SHA-256 (RFC 6043 PRF-HMAC-SHA-256), one key block."""
+    a, out = label, b""
+    while len(out) < n:
+        a = hmac.new(key, a, hashlib.sha256).digest()
+        out += hmac.new(key, a + label, hashlib.sha256).digest()
+    return out[:n]
+
+
+def srtp_reference(key_hex, cs_id, csb_id_hex, rand_hex):
+    """The SRTP master key and salt of crypto session cs_id (RFC 3830 §4.1.3, TEK and salt
+    constants), computed here independently of skm."""
+    tail = bytes([cs_id]) + bytes.fromhex(csb_id_hex) + bytes.fromhex(rand_hex)
+    key = bytes.fromhex(key_hex)
+    return (rfc3830_prf(key, bytes.fromhex("2ad01c64") + tail, 16).hex(),
+            rfc3830_prf(key, bytes.fromhex("39a2c14b") + tail, 12).hex())
 
 
 def run(*args, stdin=None, timeout=600):
@@ -255,10 +276,10 @@ class DumpTests(CliCase):
 
     def test_bad_messages(self):
         self.fails(1, "imsg", "dump", "mikey ARoF!!!!", contains="does not decode")
-        self.fails(1, "imsg", "dump", "a=key-mgmt:mikey ARo", contains="key-mgmt line does not decode")
+        self.fails(1, "imsg", "dump", "a=key-mgmt:mikey AR!o", contains="key-mgmt line (base64 after 'mikey') does not decode")
         self.fails(1, "imsg", "dump", VENDOR_BYTES[:-1].hex(), contains="not a valid MIKEY message")
         self.fails(1, "imsg", "dump", (VENDOR_BYTES + b"\0").hex(), contains="trailing bytes")
-        self.fails(1, "imsg", "dump", "@/nonexistent/message", contains="cannot read /nonexistent/message")
+        self.fails(1, "imsg", "dump", "@/nonexistent/message", contains="cannot read MESSAGE file /nonexistent/message")
         self.fails(1, "imsg", "dump", "   ", contains="MESSAGE is empty")
         self.fails(2, "imsg", "dump", contains="MESSAGE is missing")
         self.fails(2, "imsg", "dump", "a", "b", "c", contains="expected one MESSAGE")
@@ -270,7 +291,8 @@ class VendorOpenTests(CliCase):
     """The deployed product's PCK message, opened by skm as Bob from the Annex D XML files."""
 
     def open_args(self, keyset=VENDOR_BOB):
-        return ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", keyset]
+        # A captured message: older than the freshness window, so opened only with --allow-stale.
+        return ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", keyset, "--allow-stale"]
 
     def test_open_json(self):
         code, out, err = run(*self.open_args(), "--json", VENDOR_VALUE)
@@ -290,19 +312,45 @@ class VendorOpenTests(CliCase):
         self.assertEqual(j["rand"], VENDOR_RAND)
         self.assertEqual(j["key_parameters"]["key_type"], 1)
         self.assertEqual(j["key_parameters"]["status"], 1)
-        self.assertEqual(len(j["srtp"]), 1)
-        self.assertEqual(j["srtp"][0]["mki"], VENDOR_PCK_ID)
-        self.assertRegex(j["srtp"][0]["master_key"], r"^[0-9a-f]{32}$")
-        self.assertRegex(j["srtp"][0]["master_salt"], r"^[0-9a-f]{24}$")
+        # An empty CS ID map: a PCK's two crypto sessions (TS 33.180 E.1.3), both directions of
+        # the private call, each checked against an independent RFC 3830/6043 PRF.
+        self.assertEqual([s["cs_id"] for s in j["srtp"]], [0, 1])
+        self.assertEqual([s["origin"] for s in j["srtp"]], ["purpose", "purpose"])
+        self.assertIn("initiator", j["srtp"][0]["meaning"])
+        self.assertIn("receiver", j["srtp"][1]["meaning"])
+        for s in j["srtp"]:
+            self.assertEqual(s["mki"], VENDOR_PCK_ID)
+            key, salt = srtp_reference(VENDOR_PCK, s["cs_id"], VENDOR_PCK_ID, VENDOR_RAND)
+            self.assertEqual((s["master_key"], s["master_salt"]), (key, salt))
 
     def test_freshness(self):
         t = vendor_ntp_seconds()
-        code, out, err = run(*self.open_args(), "--json", "--at", str(t + 10), VENDOR_VALUE)
+        strict = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB]
+        code, out, err = run(*strict, "--json", "--at", str(t + 10), VENDOR_VALUE)
         self.assertEqual((code, err), (0, ""))
         self.assertIs(json.loads(out)["fresh"], True)
-        self.fails(1, *self.open_args(), "--strict-time", VENDOR_VALUE, contains="--strict-time")
-        self.fails(1, *self.open_args(), "--strict-time", "--at", str(t + 301), VENDOR_VALUE, contains="301 s before --at")
-        self.ok(*self.open_args(), "--strict-time", "--at", str(t - 300), VENDOR_VALUE)
+        self.assertIs(json.loads(out)["stale_accepted"], False)
+        # Stale by the clock: refused by default, in text and in JSON (one object, verified false).
+        self.fails(1, *strict, VENDOR_VALUE, contains="refused (--allow-stale opens it)")
+        code, out, err = run(*strict, "--json", VENDOR_VALUE)
+        self.assertEqual(code, 1, err)
+        j = json.loads(out)
+        self.assertEqual((j["ok"], j["verified"], j["fresh"]), (False, False, False))
+        self.assertIn("--allow-stale", j["error"])
+        # --allow-stale opens it and says so.
+        code, out, err = run(*strict, "--json", "--allow-stale", VENDOR_VALUE)
+        self.assertEqual(code, 0, err)
+        j = json.loads(out)
+        self.assertEqual((j["verified"], j["fresh"], j["stale_accepted"]), (True, False, True))
+        self.assertIn("warning", err)
+        self.fails(1, *strict, "--at", str(t + 301), VENDOR_VALUE, contains="301 s before --at")
+        self.fails(1, *strict, "--strict-time", "--at", str(t + 301), VENDOR_VALUE, contains="301 s before --at")
+        self.ok(*strict, "--at", str(t - 300), VENDOR_VALUE)
+        # --at in ISO 8601: the message time itself (2025-10-02T23:47:52Z) and a day later.
+        self.ok(*strict, "--at", "2025-10-02T23:48:00Z", VENDOR_VALUE)
+        self.fails(1, *strict, "--at", "2025-10-03", VENDOR_VALUE, contains="before --at")
+        self.fails(2, *strict, "--at", "yesterday", VENDOR_VALUE, contains="neither NTP seconds nor ISO 8601")
+        self.fails(2, *strict, "--allow-stale", "--strict-time", VENDOR_VALUE, contains="exclude each other")
 
     def test_text_output_and_forms(self):
         out, _ = self.ok(*self.open_args(), "@" + os.path.join(DATA, "vendor-pck.sdp"))
@@ -333,9 +381,10 @@ class VendorOpenTests(CliCase):
             broken = os.path.join(d, "broken.xml")
             with open(broken, "w") as f:
                 f.write("<KmsResponse")
-            self.fails(1, "imsg", "open", "--cert", broken, "--keyset", VENDOR_BOB, VENDOR_VALUE, contains="malformed XML")
-            self.fails(1, "imsg", "open", "--cert", VENDOR_CERT, "--keyset", broken, VENDOR_VALUE, contains="malformed XML")
-            self.fails(1, "imsg", "open", "--cert", os.path.join(d, "missing.xml"), "--keyset", VENDOR_BOB, VENDOR_VALUE, contains="cannot read")
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", broken, "--keyset", VENDOR_BOB, VENDOR_VALUE, contains="malformed XML")
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", VENDOR_CERT, "--keyset", broken, VENDOR_VALUE, contains="malformed XML")
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", os.path.join(d, "missing.xml"), "--keyset", VENDOR_BOB, VENDOR_VALUE,
+                       contains="cannot read")
             # A key set whose SSK was changed fails validation against the certificate.
             with open(VENDOR_BOB) as f:
                 text = f.read()
@@ -343,9 +392,10 @@ class VendorOpenTests(CliCase):
             tampered = os.path.join(d, "bob.xml")
             with open(tampered, "w") as f:
                 f.write(text.replace(ssk, ssk[:-1] + ("0" if ssk[-1] != "0" else "1")))
-            self.fails(1, "imsg", "open", "--cert", VENDOR_CERT, "--keyset", tampered, VENDOR_VALUE, contains="key failed validation")
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", VENDOR_CERT, "--keyset", tampered, VENDOR_VALUE,
+                       contains="key failed validation")
             # The certificate as keyset and vice versa.
-            self.fails(1, "imsg", "open", "--cert", VENDOR_BOB, "--keyset", VENDOR_BOB, VENDOR_VALUE)
+            self.fails(1, "imsg", "open", "--allow-stale", "--cert", VENDOR_BOB, "--keyset", VENDOR_BOB, VENDOR_VALUE)
         self.fails(2, "imsg", "open", "--keyset", VENDOR_BOB, VENDOR_VALUE, contains="--cert is required")
         self.fails(1, *self.open_args(), "mikey %%%", contains="does not decode")
 
@@ -511,7 +561,12 @@ class RoundTripTests(CliCase):
         self.fails(2, "kms", "provision", "--dir", self.dir, "--uri", "sip:x@y", "--check", "none", contains="--check")
         with open(uris, "a") as f:
             f.write("sip:u1@test.example.org\n")
-        self.fails(1, "kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, contains="listed twice")
+        # Every failing line is reported (existing files are not replaced without --force).
+        code, out, err = run("kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir)
+        self.assertEqual(code, 1, err)
+        self.assertIn("line 6: sip:u1@test.example.org: listed twice", err)
+        self.assertIn("line 2: sip:u1@test.example.org: " + os.path.join(out_dir, names[0]) + " already exists", err)
+        self.assertTrue(err.splitlines()[-1].startswith("skm: 4 line(s) of "), err)
 
     @unittest.skipIf(shutil.which("script") is None, "util-linux 'script' (a terminal for the progress bar) not found")
     def test_batch_progress_on_a_terminal(self):
@@ -594,7 +649,7 @@ class InteropOpenTests(CliCase):
 
     def test_hidden_initiator_period(self):
         # The vendor message: a hidden initiator's period is known only once --from-uri confirms it.
-        vendor = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--json", "--key-period-tolerance", "1"]
+        vendor = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--json", "--key-period-tolerance", "1", "--allow-stale"]
         code, out, err = run(*vendor, VENDOR_VALUE)
         self.assertEqual(code, 0, err)
         j = json.loads(out)
@@ -625,6 +680,556 @@ class DemoTests(CliCase):
         self.assertNotIn("FAILED", out)
 
 
+# -------------------------------------------------------------------------------------------------
+# Issue 20: the tool as the instrument for debugging two MCX products.
+
+def one_json(testcase, out):
+    """Exactly one JSON object on stdout (and nothing else)."""
+    text = out.strip()
+    testcase.assertTrue(text.startswith("{") and text.count("\n") == 0, f"not one JSON line: {out!r}")
+    return json.loads(text)
+
+
+class FileTests(CliCase):
+    """Outputs through a temporary file renamed into place; inputs regular files of bounded size."""
+
+    @classmethod
+    def setUpClass(cls):
+        set_up_community(cls, "kms.files.example.org", "files.example.org")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def provision(self, *extra):
+        return ["kms", "provision", "--dir", self.dir, "--uri", "sip:carol@files.example.org", *extra]
+
+    def no_temporaries(self, d):
+        self.assertEqual([n for n in os.listdir(d) if n.endswith(".tmp")], [])
+
+    def test_symlink_target_refused(self):
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        target = os.path.join(d, "target")
+        with open(target, "w") as f:
+            f.write("precious\n")
+        os.chmod(target, 0o644)
+        link = os.path.join(d, "link.xml")
+        os.symlink(target, link)
+        for extra in ([], ["--force"], ["--append"]):
+            self.fails(1, *self.provision("--out", link, *extra), contains="symbolic link")
+        with open(target) as f:
+            self.assertEqual(f.read(), "precious\n")
+        self.assertEqual(stat.S_IMODE(os.stat(target).st_mode), 0o644)
+        dangling = os.path.join(d, "dangling.xml")
+        os.symlink(os.path.join(d, "nowhere"), dangling)
+        self.fails(1, *self.provision("--out", dangling), contains="symbolic link")
+        self.assertFalse(os.path.exists(os.path.join(d, "nowhere")))
+        self.no_temporaries(d)
+
+    def test_device_target_refused_and_mode_kept(self):
+        before = os.stat("/dev/null")
+        for extra in ([], ["--force"]):
+            self.fails(1, *self.provision("--out", "/dev/null", *extra), contains="not a regular file")
+        after = os.stat("/dev/null")
+        self.assertEqual((after.st_mode, after.st_uid), (before.st_mode, before.st_uid))
+        self.fails(1, *self.provision("--out", self.tmp.name), contains="not a regular file")
+
+    def test_existing_file_replaced_only_with_force(self):
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        out = os.path.join(d, "carol.xml")
+        with open(out, "w") as f:
+            f.write("old\n")
+        os.chmod(out, 0o644)
+        witness = os.path.join(d, "witness")
+        os.link(out, witness)  # the old inode: never changed, never chmod'ed
+        self.fails(1, *self.provision("--out", out), contains="already exists")
+        self.ok(*self.provision("--out", out, "--force"))
+        with open(out) as f:
+            self.assertIn("<KmsKeySet", f.read())
+        self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o600)
+        with open(witness) as f:
+            self.assertEqual(f.read(), "old\n")
+        self.assertEqual(stat.S_IMODE(os.stat(witness).st_mode), 0o644)
+        self.fails(1, *self.provision("--out", os.path.join(d, "missing-dir", "x.xml")), contains="cannot create")
+        self.no_temporaries(d)
+        # kms init never replaces a community, nor leaves new secrets next to an old certificate.
+        self.fails(1, "kms", "init", "--kms-uri", "kms.files.example.org", "--dir", self.dir, contains="already exists")
+        half = os.path.join(self.tmp.name, "half")
+        os.mkdir(half)
+        shutil.copy(self.cert, os.path.join(half, "kms-cert.xml"))
+        self.fails(1, "kms", "init", "--kms-uri", "kms.files.example.org", "--dir", half, contains="kms-cert.xml already exists")
+        self.assertEqual(sorted(os.listdir(half)), ["kms-cert.xml"])
+
+    def test_failed_stdout_writes_are_errors(self):
+        sent = self.json_ok("imsg", "create", "--cert", self.cert, "--keyset", self.keys["alice"], "--to", "sip:bob@files.example.org",
+                            "--json")
+        commands = [
+            self.provision(),
+            ["imsg", "create", "--cert", self.cert, "--keyset", self.keys["alice"], "--to", "sip:bob@files.example.org"],
+            ["imsg", "open", "--cert", self.cert, "--keyset", self.keys["bob"], "--json", sent["message"]],
+            ["uid", "--uri", "sip:a@b", "--kms-uri", "k", "--period", "5", "--offset", "0", "--period-no", "1"],
+            ["imsg", "dump", sent["message"]],
+            ["imsg", "keys", "--key", sent["key"], sent["message"]],
+            ["--help"],
+        ]
+        for c in commands:
+            with open("/dev/full", "w") as full:
+                p = subprocess.run([SKM, *c], stdout=full, stderr=subprocess.PIPE, timeout=600)
+            self.assertEqual(p.returncode, 1, f"{c[:2]}: {p.stderr!r}")
+            self.assertIn(b"cannot write standard output", p.stderr)
+
+    def test_inputs_must_be_regular_files(self):
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        open_args = ["imsg", "open", "--keyset", self.keys["bob"], "--allow-stale"]
+        self.fails(1, *open_args, "--cert", d, VENDOR_VALUE, contains="is a directory")
+        self.fails(1, "imsg", "dump", "@" + d, contains="is a directory")
+        fifo = os.path.join(d, "fifo")
+        os.mkfifo(fifo)
+        self.fails(1, "imsg", "dump", "@" + fifo, contains="not a regular file")   # and does not wait for a writer
+        self.fails(1, "imsg", "dump", "@/dev/zero", contains="not a regular file")
+        self.fails(1, "kms", "provision", "--dir", self.dir, "--uris", "/dev/zero", "--out-dir", d, contains="not a regular file")
+        # Standard input is read with the same bound: /dev/zero stops at 256 KiB.
+        with open("/dev/zero", "rb") as zero:
+            p = subprocess.run([SKM, "imsg", "dump", "@-"], stdin=zero, capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"larger than 262144 bytes", p.stderr)
+        big = os.path.join(d, "big.txt")
+        with open(big, "wb") as f:
+            f.write(b"A" * (256 * 1024 + 1))
+        self.fails(1, "imsg", "dump", "@" + big, contains="larger than 262144 bytes")
+
+
+class JsonOutcomeTests(CliCase):
+    """--json: exactly one JSON object on stdout for every outcome, exit codes as documented."""
+
+    def outcome(self, expected_code, *args, stdin=None):
+        code, out, err = run(*args, stdin=stdin)
+        self.assertEqual(code, expected_code, f"{args}: {err}")
+        return one_json(self, out)
+
+    def test_usage_and_io_errors(self):
+        for c in (["uid"], ["imsg", "create"], ["imsg", "open"], ["imsg", "dump"], ["imsg", "keys"]):
+            j = self.outcome(2, *c, "--json", "--no-such-option")
+            self.assertEqual((j["ok"], j["error"]["code"], j["error"]["exit_code"]), (False, "usage", 2))
+            self.assertIn("--no-such-option", j["error"]["message"])
+        j = self.outcome(2, "kms", "provision", "--json", "--dir", "x")
+        self.assertEqual(j["error"]["code"], "usage")
+        j = self.outcome(1, "imsg", "dump", "--json", "@/nonexistent/m")
+        self.assertEqual((j["ok"], j["error"]["code"], j["error"]["exit_code"]), (False, "failure", 1))
+        j = self.outcome(1, "imsg", "dump", "--json", "mikey %%%")
+        self.assertIn("does not decode", j["error"]["message"])
+        j = self.outcome(1, "uid", "--json", "--uri", "u", "--kms-uri", "k", "--period", "5", "--offset", "100", "--time", "99")
+        self.assertIn("no key period", j["error"]["message"])
+
+    def test_open_failures_have_the_open_shape(self):
+        base = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--json"]
+        for message in ("mikey %%%", VENDOR_BYTES[:-1].hex(), "@/nonexistent/m"):
+            j = self.outcome(1, *base, message)
+            self.assertIs(j["ok"], False)
+        j = self.outcome(1, *base, VENDOR_BYTES[:-1].hex())
+        self.assertIs(j["verified"], False)
+        self.assertIn("not a valid MIKEY message", j["error"])
+        j = self.outcome(1, *base, VENDOR_VALUE)   # stale
+        self.assertEqual((j["verified"], j["fresh"]), (False, False))
+        j = self.outcome(1, "imsg", "open", "--cert", VENDOR_CERT, "--keyset", "/nonexistent.xml", "--json", "--allow-stale", VENDOR_VALUE)
+        self.assertIn("cannot read", j["error"]["message"])
+
+    def test_dump_failure_still_dissects(self):
+        j = self.outcome(1, "imsg", "dump", "--json", (VENDOR_BYTES + b"\x00\x01").hex())
+        self.assertIs(j["ok"], False)
+        self.assertEqual(len(j["payloads"]), 11)
+        self.assertEqual((j["trailing"]["offset"], j["trailing"]["hex"]), (len(VENDOR_BYTES), "0001"))
+
+
+class InputFormatTests(CliCase):
+    def test_forms_are_detected_and_errors_named(self):
+        self.fails(1, "imsg", "dump", VENDOR_BYTES.hex()[:-1], contains="hex has an odd number of digits")
+        self.fails(1, "imsg", "dump", "v=0\no=- 0 0 IN IP4 127.0.0.1\nm=audio 5004 RTP/AVP 0\n",
+                   contains="SDP body but has no a=key-mgmt:mikey line")
+        self.fails(1, "imsg", "dump", "a=key-mgmt:zrtp AAAA", contains="not 'mikey'")
+        self.fails(1, "imsg", "dump", "AR!!", contains="MESSAGE base64 does not decode")
+
+    def test_wrapped_and_unpadded_base64(self):
+        reference, _ = self.ok("imsg", "dump", VENDOR_VALUE)
+        wrapped = "\n".join(VENDOR_B64[i:i + 76] for i in range(0, len(VENDOR_B64), 76))
+        self.assertEqual(self.ok("imsg", "dump", wrapped)[0], reference)
+        self.assertEqual(self.ok("imsg", "dump", "mikey " + wrapped)[0], reference)
+        self.assertEqual(self.ok("imsg", "dump", "@-", stdin=("mikey " + wrapped + "\n").encode())[0], reference)
+        unpadded = base64.b64encode(VENDOR_BYTES[:-1]).decode().rstrip("=")
+        self.assertTrue(len(unpadded) % 4 != 0)
+        code, out, err = run("imsg", "dump", unpadded)   # decodes; the message itself is truncated
+        self.assertEqual(code, 1)
+        self.assertIn("truncated", err)
+
+    def test_file_name_without_at_is_hinted(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "capture.sdp")
+            with open(path, "w") as f:
+                f.write(VENDOR_LINE + "\n")
+            self.fails(1, "imsg", "dump", path, contains="is a file: write @" + path)
+
+
+class DissectionTests(CliCase):
+    """imsg dump as a protocol analyzer: as far as the bytes allow."""
+
+    def test_truncated_message(self):
+        cut = VENDOR_BYTES[:100]
+        code, out, err = run("imsg", "dump", cut.hex())
+        self.assertEqual(code, 1)
+        self.assertIn("4 payloads parsed before the error", out)
+        self.assertIn("RAND: " + VENDOR_RAND, out)
+        self.assertIn("STOPPED at byte 80: truncated: IDR.ID Data at byte 80", out)
+        self.assertIn("Not parsed: 25 bytes from offset 75: " + cut[75:].hex(), out)
+        code, out, _ = run("imsg", "dump", "--json", cut.hex())
+        j = one_json(self, out)
+        self.assertEqual([p["type"] for p in j["payloads"]], ["HDR", "T", "RAND", "IDR"])
+        self.assertEqual((j["stopped"]["offset"], j["stopped"]["reason"], j["stopped"]["payload"]), (80, "truncated", "IDR"))
+        self.assertEqual((j["trailing"]["offset"], j["trailing"]["length"]), (75, 25))
+
+    def test_trailing_byte_and_unknown_payload(self):
+        code, out, _ = run("imsg", "dump", (VENDOR_BYTES + b"\xff").hex())
+        self.assertEqual(code, 1)
+        self.assertIn("11 payloads parsed before the error", out)
+        self.assertIn("SIGN, offset", out)
+        self.assertIn(f"Not parsed: 1 bytes from offset {len(VENDOR_BYTES)}: ff", out)
+        bad = bytearray(VENDOR_BYTES)
+        bad[2] = 200   # HDR next payload: an unknown type
+        code, out, _ = run("imsg", "dump", "--json", bytes(bad).hex())
+        j = one_json(self, out)
+        self.assertEqual(len(j["payloads"]), 1)
+        self.assertEqual((j["stopped"]["offset"], j["stopped"]["payload"], j["stopped"]["field"]), (2, "HDR", "next payload"))
+
+    def test_text_and_json_agree(self):
+        text, _ = self.ok("imsg", "dump", VENDOR_VALUE)
+        j = self.json_ok("imsg", "dump", "--json", VENDOR_VALUE)
+        t = j["payloads"][1]
+        self.assertIn(f"({t['time']})", text)
+        for p in j["payloads"]:
+            self.assertIn(f"offset {p['offset']}, {p['length']} bytes", text)
+
+
+class UriTests(CliCase):
+    NOTES = UidTests.NOTES[2:]
+
+    def test_one_normalization_rule(self):
+        self.assertEqual(self.ok("uid", "--uri", "  sip:user@example.org\t", *self.NOTES, "--period-no", "1")[0], UidTests.NOTES_UID + "\n")
+        self.fails(2, "uid", "--uri", "sip:user@example.org\x1b[31m", *self.NOTES, "--period-no", "1", contains="control character")
+        self.fails(2, "uid", "--uri", "sip:us er@example.org", *self.NOTES, "--period-no", "1", contains="holds a space")
+        self.fails(2, "uid", "--uri", "x" * 100000, *self.NOTES, "--period-no", "1", contains="too long (100000 octets; at most 1024)")
+        code, out, err = run("uid", "--uri", "sip:user@example.org", "--kms-uri", "kms\u0085.example.org", "--period", "5",
+                             "--offset", "0", "--period-no", "1")
+        self.assertEqual(code, 2)
+        self.assertIn("control character", err)
+        p = subprocess.run([SKM, "uid", "--uri", b"sip:\xff@example.org", *self.NOTES, "--period-no", "1"], capture_output=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"not valid UTF-8 (octet 4)", p.stderr)
+        self.assertNotIn(b"\xff", p.stderr)   # unauthenticated octets never reach the terminal raw
+        self.assertEqual(len(self.ok("uid", "--uri", "sip:\u00e9l\u00e8ve@example.org", *self.NOTES, "--period-no", "1")[0]), 65)
+
+    def test_error_texts_escape_control_characters(self):
+        code, out, err = run("frobnicate\x1b]0;owned\x07")
+        self.assertEqual(code, 2)
+        self.assertNotIn("\x1b", err)
+        self.assertIn("\\x1b]0;owned\\x07", err)
+
+
+class BatchUriTests(CliCase):
+    @classmethod
+    def setUpClass(cls):
+        set_up_community(cls, "kms.batch.example.org", "batch.example.org")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def write_list(self, name, lines):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "wb") as f:
+            f.write(b"\n".join(lines) + b"\n")
+        return path
+
+    def test_every_failing_line_reported_and_the_rest_issued(self):
+        uris = self.write_list("mixed.txt", [b"# users", b"sip:u1@batch.example.org   # first user", b"sip:bad\x01@batch.example.org",
+                                             b"sip:\xc3@batch.example.org", b"sip:" + b"y" * 2000, b"sip:u2@batch.example.org"])
+        out_dir = os.path.join(self.tmp.name, "mixed")
+        code, out, err = run("kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, "--json")
+        self.assertEqual(code, 1, err)
+        j = one_json(self, out)
+        self.assertEqual((j["ok"], j["key_sets"]), (False, 2))
+        self.assertEqual([f["line"] for f in j["failures"]], [3, 4, 5])
+        self.assertIn("control character", j["failures"][0]["error"])
+        self.assertIn("not valid UTF-8", j["failures"][1]["error"])
+        self.assertIn("too long", j["failures"][2]["error"])
+        self.assertEqual(sorted(os.listdir(out_dir)), ["sip_u1@batch.example.org.xml", "sip_u2@batch.example.org.xml"])
+        with open(os.path.join(out_dir, "sip_u1@batch.example.org.xml")) as f:
+            self.assertIn("<UserUri>sip:u1@batch.example.org</UserUri>", f.read())
+        code, out, err = run("kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir + "-text")
+        self.assertEqual(code, 1)
+        self.assertIn("skm: line 3: sip:bad\\x01@batch.example.org: the URI holds a control character", err)
+        self.assertTrue(out.startswith("2 key sets for key period"))
+
+    def test_stop_on_error(self):
+        uris = self.write_list("stop.txt", [b"sip:ok@batch.example.org", b"sip:no pe@batch.example.org"])
+        out_dir = os.path.join(self.tmp.name, "stop")
+        code, out, err = run("kms", "provision", "--dir", self.dir, "--uris", uris, "--out-dir", out_dir, "--stop-on-error")
+        self.assertEqual(code, 1)
+        self.assertIn("line 2", err)
+        self.assertFalse(os.path.exists(out_dir) and os.listdir(out_dir))
+
+
+class SrtpTests(CliCase):
+    """The crypto sessions of TS 33.180 E.1.3 for an empty CS ID map, named, and --cs-id."""
+
+    @classmethod
+    def setUpClass(cls):
+        set_up_community(cls, "kms.srtp.example.org", "srtp.example.org")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def create(self, *extra):
+        return self.json_ok("imsg", "create", "--cert", self.cert, "--keyset", self.keys["alice"], "--to", "sip:bob@srtp.example.org",
+                            "--json", *extra)
+
+    def open(self, message, *extra):
+        return self.json_ok("imsg", "open", "--cert", self.cert, "--keyset", self.keys["bob"], "--json", *extra, message)
+
+    def check_sessions(self, sent, got, expected):
+        self.assertEqual([s["cs_id"] for s in got["srtp"]], expected)
+        self.assertEqual(got["srtp"], sent["srtp"])   # sender and receiver agree
+        for s in got["srtp"]:
+            key, salt = srtp_reference(sent["key"], s["cs_id"], sent["csb_id"], sent["rand"])
+            self.assertEqual((s["master_key"], s["master_salt"]), (key, salt))
+
+    def test_sessions_per_purpose(self):
+        for purpose, mcptt, mcvideo in (("PCK", [0, 1], [2, 3]), ("CSK", [6], [8]), ("MuSiK", [7], [9])):
+            sent = self.create("--purpose", purpose)
+            got = self.open(sent["message"])
+            self.check_sessions(sent, got, mcptt)
+            self.assertTrue(all(s["origin"] == "purpose" and s["meaning"] for s in got["srtp"]))
+            video = self.open(sent["message"], "--mcvideo")
+            self.assertEqual([s["cs_id"] for s in video["srtp"]], mcvideo)
+            self.assertIn("MCVideo", video["srtp"][0]["meaning"])
+        csk = self.open(self.create("--purpose", "CSK")["message"])
+        self.assertIn("CSK", csk["srtp"][0]["meaning"])
+        spk = self.create("--purpose", "SPK")
+        self.assertEqual(self.open(spk["message"])["srtp"], [])
+        out, _ = self.ok("imsg", "open", "--cert", self.cert, "--keyset", self.keys["bob"], spk["message"])
+        self.assertIn("no crypto session", out)
+
+    def test_cs_id_and_text(self):
+        sent = self.create("--purpose", "CSK", "--cs-id", "9,200")
+        got = self.open(sent["message"], "--cs-id", "9,200")
+        self.check_sessions(sent, got, [6, 9, 200])
+        self.assertEqual([s["origin"] for s in got["srtp"]], ["purpose", "--cs-id", "--cs-id"])
+        self.assertIsNone(got["srtp"][2]["meaning"])
+        out, _ = self.ok("imsg", "open", "--cert", self.cert, "--keyset", self.keys["bob"], sent["message"])
+        self.assertRegex(out, r"SRTP CS 6 .*SRTCP for MCPTT, client-server key")
+        for bad in ("256", "x", "1,,2", ""):
+            self.fails(2, "imsg", "open", "--cert", self.cert, "--keyset", self.keys["bob"], "--cs-id", bad, sent["message"], contains="--cs-id")
+
+    def test_group_map_from_the_message(self):
+        sent = self.create("--purpose", "GMK")
+        got = self.open(sent["message"])
+        self.assertEqual([(s["cs_id"], s["origin"]) for s in got["srtp"]], [(4, "map")])
+        self.assertEqual(got["srtp"], sent["srtp"])
+
+    def test_keys_from_a_known_key(self):
+        sent = self.create("--purpose", "PCK")
+        j = self.json_ok("imsg", "keys", "--key", sent["key"], "--json", sent["message"])
+        self.assertEqual(j["srtp"], sent["srtp"])
+        self.assertEqual(j["purpose"], "PCK")
+        gmk = self.create("--purpose", "GMK", "--key-id", "0000abcd")
+        j = self.json_ok("imsg", "keys", "--key", gmk["key"], "--key-id", "0000abcd", "--json", gmk["message"])
+        self.assertEqual(j["srtp"], gmk["srtp"])
+        self.assertEqual(j["srtp"][0]["mki"], "0000abcd" + gmk["csb_id"])
+        out, _ = self.ok("imsg", "keys", "--key", VENDOR_PCK, VENDOR_VALUE)
+        key0, salt0 = srtp_reference(VENDOR_PCK, 0, VENDOR_PCK_ID, VENDOR_RAND)
+        self.assertIn(f"SRTP CS 0      master key {key0}, master salt {salt0}, MKI {VENDOR_PCK_ID}", out)
+        self.fails(2, "imsg", "keys", "--key", "00", VENDOR_VALUE, contains="--key must be 32 hex digits")
+
+    def test_message_dated_2037(self):
+        for user in ("alice", "bob"):
+            self.ok("kms", "provision", "--dir", self.dir, "--uri", f"sip:{user}@srtp.example.org", "--date", "2037-06-01",
+                    "--out", self.keys[user], "--append")
+        sent = self.create("--date", "2037-06-01T12:00:00Z")
+        self.assertEqual(sent["time"], "2037-06-01T12:00:00Z")
+        text, _ = self.ok("imsg", "dump", sent["message"])
+        self.assertIn("(2037-06-01T12:00:00Z)", text)
+        self.assertNotIn("before 1970", text)
+        j = self.json_ok("imsg", "dump", "--json", sent["message"])
+        self.assertEqual(j["payloads"][1]["time"], "2037-06-01T12:00:00Z")
+        got = self.open(sent["message"], "--at", "2037-06-01T12:01:00Z")
+        self.assertEqual((got["key"], got["fresh"], got["time"]), (sent["key"], True, "2037-06-01T12:00:00Z"))
+
+
+class ConvenienceTests(CliCase):
+    @classmethod
+    def setUpClass(cls):
+        set_up_community(cls, "kms.more.example.org", "more.example.org", "--period", "86400")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_next_period_appended(self):
+        path = os.path.join(self.tmp.name, "dave.xml")
+        base = ["kms", "provision", "--dir", self.dir, "--uri", "sip:dave@more.example.org", "--out", path]
+        self.ok(*base)
+        self.ok(*base, "--period", "next", "--append")
+        with open(path) as f:
+            periods = [int(n) for n in re.findall(r"<KeyPeriodNo>(\d+)</KeyPeriodNo>", f.read())]
+        self.assertEqual(len(periods), 2)
+        self.assertEqual(periods[1], periods[0] + 1)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        self.fails(1, *base, "--period", "next", "--append", contains=f"already holds key period {periods[1]}")
+        self.fails(1, "kms", "provision", "--dir", self.dir, "--uri", "sip:eve@more.example.org", "--out", path, "--append",
+                   contains="--append adds only to the same user's key sets")
+        self.fails(2, *base, "--period", "later", contains="--period must be current, next or a key period number")
+        # A message of the next period opens with the appended key set.
+        start = (periods[1]) * 86400 + 10
+        self.ok("kms", "provision", "--dir", self.dir, "--uri", "sip:alice@more.example.org", "--out", self.keys["alice"],
+                "--period", str(periods[1]), "--append")
+        sent = self.json_ok("imsg", "create", "--cert", self.cert, "--keyset", self.keys["alice"], "--to", "sip:dave@more.example.org",
+                            "--json", "--time", str(start))
+        got = self.json_ok("imsg", "open", "--cert", self.cert, "--keyset", path, "--json", "--at", str(start), sent["message"])
+        self.assertEqual((got["key"], got["key_period_no"]), (sent["key"], periods[1]))
+
+    def test_uid_from_certificate(self):
+        explicit = self.ok("uid", "--uri", "sip:x@more.example.org", "--kms-uri", "kms.more.example.org", "--period", "86400",
+                           "--offset", "0", "--date", "2030-01-01T10:00:00Z")[0]
+        for at in (["--at", "2030-01-01T10:00:00Z"], ["--date", "2030-01-01"], ["--time", str(calendar.timegm((2030, 1, 1, 10, 0, 0)) + 2208988800)]):
+            self.assertEqual(self.ok("uid", "--cert", self.cert, "--uri", "sip:x@more.example.org", *at)[0], explicit, at)
+        self.assertEqual(self.ok("uid", "--cert", VENDOR_CERT, "--uri", "sip:alice@streamwide.com", "--period-no", "236")[0],
+                         "b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4\n")
+        self.fails(2, "uid", "--cert", self.cert, "--uri", "sip:x@y", "--kms-uri", "k", contains="drop --kms-uri")
+
+    def test_help_command_and_version(self):
+        for c in COMMANDS + [["imsg", "keys"]]:
+            self.assertEqual(self.ok("help", *c)[0], self.ok(*c, "--help")[0])
+        self.assertEqual(self.ok("help", "imsg")[0], self.ok("imsg", "--help")[0])
+        self.assertIn("imsg keys", self.ok("help")[0])
+        self.assertIn("skm --version", self.ok("--help")[0])
+        self.fails(2, "help", "nothing", contains="no help for 'nothing'")
+        # The version is the Meson project version (meson.build is its one source).
+        with open(os.path.join(os.path.dirname(DATA), "..", "..", "meson.build")) as f:
+            version = re.search(r"version\s*:\s*'([^']+)'", f.read()).group(1)
+        self.assertEqual(self.ok("--version")[0], f"skm {version}\n")
+
+    def test_bash_completion(self):
+        if shutil.which("bash") is None:
+            self.skipTest("bash not found")
+        script = os.path.join(os.path.dirname(DATA), "..", "..", "tools", "skm.bash-completion")
+        def complete(*words):
+            line = " ".join(shlex.quote(w) for w in words)
+            command = (f"source {shlex.quote(script)}; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; _skm; "
+                       "printf '%s\\n' \"${COMPREPLY[@]}\"")
+            env = dict(os.environ, PATH=os.path.dirname(os.path.abspath(SKM)) + os.pathsep + os.environ.get("PATH", ""))
+            p = subprocess.run(["bash", "--norc", "-c", command], capture_output=True, env=env, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return p.stdout.decode().split()
+        self.assertEqual(complete("skm", "im"), ["imsg"])
+        self.assertEqual(sorted(complete("skm", "imsg", "")), ["--help", "create", "dump", "keys", "open"])
+        self.assertIn("--allow-stale", complete("skm", "imsg", "open", "--al"))
+        self.assertEqual(complete("skm", "kms", "provision", "--period", "n"), ["next"])
+        self.assertEqual(complete("skm", "imsg", "create", "--purpose", "Mu"), ["MuSiK"])
+
+
+class ManPageTests(CliCase):
+    def test_man_page_renders_without_warnings(self):
+        if shutil.which("man") is None:
+            self.skipTest("man (man-db) not found")
+        page = os.path.join(os.path.dirname(DATA), "..", "..", "tools", "skm.1")
+        env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8", MAN_KEEP_FORMATTING="0")
+        p = subprocess.run(["man", "--warnings", "-l", page], capture_output=True, env=env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, b"")
+        text = re.sub(r".\x08", "", p.stdout.decode())   # no bold/underline overstrikes
+        for c in COMMANDS + [["imsg", "keys"]]:
+            self.assertIn(" ".join(c), text)
+        for option in ("--json", "--allow-stale", "--force", "--append", "--cs-id", "--mcvideo"):
+            self.assertIn(option, text)
+
+
+class HeapTests(CliCase):
+    """No secret left in freed heap (issue 19 item 6, CLI part): kms init, kms provision, imsg create
+    and imsg open run under the heap probe (tests/tools/heap_probe.cpp, LD_PRELOAD), which examines
+    every block as it is released. Fails on the iostream/istringstream reading it replaced."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.probe = os.environ.get("SKM_HEAP_PROBE")
+        if not cls.probe or not os.path.exists(cls.probe):
+            raise unittest.SkipTest("SKM_HEAP_PROBE (the heap probe library built by Meson) not given")
+        cls.tmp = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def probed(self, args, raw_secrets=()):
+        """Runs skm under the probe; returns (stdout, the hex runs seen in freed blocks, the raw
+        secrets (by index) seen in freed blocks)."""
+        report = os.path.join(self.tmp.name, "report.txt")
+        if os.path.exists(report):
+            os.remove(report)
+        env = dict(os.environ, LD_PRELOAD=self.probe, SKM_HEAP_REPORT=report, SKM_HEAP_SECRETS=",".join(raw_secrets))
+        p = subprocess.run([SKM, *args], env=env, capture_output=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = open(report, encoding="latin-1").read().splitlines() if os.path.exists(report) else []
+        runs = [l[4:].lower() for l in lines if l.startswith("hex ")]
+        raw = sorted({int(l.split()[1]) for l in lines if l.startswith("raw ")})
+        return p.stdout.decode(), runs, raw
+
+    def assert_absent(self, runs, raw, secrets):
+        for name, value in secrets.items():
+            windows = {value[i:i + 32] for i in range(0, len(value) - 31, 2)}
+            found = sum(1 for r in runs if any(w in r for w in windows))
+            self.assertEqual(found, 0, f"the hex of {name} is in {found} freed heap block(s)")
+        self.assertEqual(raw, [], f"raw secrets {[list(secrets)[i] for i in raw]} in freed heap")
+
+    def test_probe_sees_freed_copies(self):
+        # The control: a value the tool copies through the heap is seen (so silence means absence).
+        value = "ab" * 40
+        _, runs, _ = self.probed(["uid", "--uri", "sip:" + value + "@example.org", "--kms-uri", "k", "--period", "5",
+                                  "--offset", "0", "--period-no", "1", "--json"])
+        self.assertTrue(any(value[:32] in r for r in runs))
+
+    def test_no_secret_in_freed_heap(self):
+        d = os.path.join(self.tmp.name, "kms")
+        self.probed(["kms", "init", "--kms-uri", "kms.heap.example.org", "--dir", d])
+        with open(os.path.join(d, "kms-secrets")) as f:
+            fields = dict(l.split(" ", 1) for l in f.read().splitlines() if l and not l.startswith("#"))
+        master = {"z": fields["z"].strip(), "ksak": fields["ksak"].strip()}
+        _, runs, raw = self.probed(["kms", "init", "--kms-uri", "kms.heap.example.org", "--dir", d + "2"])
+        with open(os.path.join(d + "2", "kms-secrets")) as f:
+            fields2 = dict(l.split(" ", 1) for l in f.read().splitlines() if l and not l.startswith("#"))
+        self.assert_absent(runs, raw, {"z": fields2["z"].strip(), "ksak": fields2["ksak"].strip()})
+        keys = {}
+        for user in ("alice", "bob"):
+            keys[user] = os.path.join(self.tmp.name, user + ".xml")
+            _, runs, raw = self.probed(["kms", "provision", "--dir", d, "--uri", f"sip:{user}@heap.example.org", "--out", keys[user]],
+                                       raw_secrets=list(master.values()))
+            with open(keys[user]) as f:
+                text = f.read()
+            own = {tag: re.search(f"<{tag}>([0-9a-f]+)<", text).group(1) for tag in ("UserDecryptKey", "UserSigningKeySSK")}
+            self.assert_absent(runs, raw, {**master, **own})
+        def user_secrets(user):
+            with open(keys[user]) as f:
+                text = f.read()
+            return {f"{user} {tag}": re.search(f"<{tag}>([0-9a-f]+)<", text).group(1) for tag in ("UserDecryptKey", "UserSigningKeySSK")}
+        cert = os.path.join(d, "kms-cert.xml")
+        alice = user_secrets("alice")
+        message, runs, raw = self.probed(["imsg", "create", "--cert", cert, "--keyset", keys["alice"], "--to", "sip:bob@heap.example.org"],
+                                         raw_secrets=list(alice.values()))
+        self.assert_absent(runs, raw, alice)
+        bob = user_secrets("bob")
+        _, runs, raw = self.probed(["imsg", "open", "--cert", cert, "--keyset", keys["bob"], message.strip()],
+                                   raw_secrets=list(bob.values()))
+        self.assert_absent(runs, raw, bob)
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -636,4 +1241,7 @@ if __name__ == "__main__":
     for name in names or [n for n in dir(module) if n.endswith("Tests")]:
         suite.addTests(loader.loadTestsFromTestCase(getattr(module, name)))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
+    # A class skipped in setUpClass counts as one skip and no test run.
+    if result.wasSuccessful() and result.skipped and result.testsRun <= len(result.skipped):
+        sys.exit(77)   # nothing could run (a missing tool): a Meson SKIP, not a pass
     sys.exit(0 if result.wasSuccessful() else 1)

@@ -10,10 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 #include "skm/mikey/base64.hpp"
 #include "skm/mikey/sdp.hpp"
@@ -151,6 +148,7 @@ std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
   text = trim(text);
   if (text.starts_with("0x") || text.starts_with("0X")) text.remove_prefix(2);
   std::vector<std::uint8_t> out;
+  out.reserve(text.size() / 2);  // no reallocation: no stray copies of a secret in freed heap
   int high = -1;
   for (const char c : text) {
     int v;
@@ -187,6 +185,23 @@ std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
+}
+
+std::string terminal_safe(std::string_view untrusted) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(untrusted.size());
+  for (const char c : untrusted) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7F) {
+      out += c;
+    } else {
+      out += "\\x";
+      out += digits[u >> 4];
+      out += digits[u & 0xF];
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,6 +309,73 @@ json& json::null() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// URIs
+
+namespace {
+
+/// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no
+/// surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  const std::size_t n = c < 0x80                   ? 1
+                        : (c >= 0xC2 && c <= 0xDF) ? 2
+                        : (c & 0xF0) == 0xE0       ? 3
+                        : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                   : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((b(k) & 0xC0) != 0x80) return 0;
+  if (n == 3 && ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) >= 0xA0))) return 0;
+  if (n == 4 && ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) >= 0x90))) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::string uri_problem(std::string_view uri) {
+  if (uri.empty()) return "the URI is empty";
+  if (uri.size() > max_uri_length)
+    return "the URI is too long (" + std::to_string(uri.size()) + " octets; at most " +
+           std::to_string(max_uri_length) + ")";
+  for (std::size_t i = 0; i < uri.size();) {
+    const auto c = static_cast<unsigned char>(uri[i]);
+    const std::size_t n = utf8_sequence(uri, i);
+    if (n == 0) return "the URI is not valid UTF-8 (octet " + std::to_string(i) + ")";
+    const bool c1 = c == 0xC2 && static_cast<unsigned char>(uri[i + 1]) < 0xA0;
+    if (c < 0x20 || c == 0x7F || c1)
+      return "the URI holds a control character (octet " + std::to_string(i) + ")";
+    if (c == ' ') return "the URI holds a space (octet " + std::to_string(i) + ")";
+    i += n;
+  }
+  return {};
+}
+
+std::string uri_argument(const arguments& a, std::string_view name) {
+  const auto raw = a.required(name);
+  const auto uri = trim(raw);
+  const auto problem = uri_problem(uri);
+  if (!problem.empty()) throw a.error("--" + std::string(name) + ": " + problem);
+  return std::string(uri);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+void write_stdout(std::string_view text) {
+  std::cout.flush();
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const auto n = ::write(STDOUT_FILENO, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw failure(std::string("cannot write standard output: ") +
+                    std::strerror(n < 0 ? errno : EIO));
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Time
 
 km::ntp_time now() {
@@ -311,61 +393,32 @@ std::string iso(km::ntp_time t) {
   return *s;
 }
 
+km::ntp_time parse_instant(const arguments& a, std::string_view option, const std::string& text) {
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) {
+    try {
+      return km::ntp_time{parse_u64(text, "--" + std::string(option)), 0};
+    } catch (const usage_error& e) {
+      throw a.error(e.what());
+    }
+  }
+  const auto t = km::parse_iso8601(text);
+  if (!t)
+    throw a.error("--" + std::string(option) + " '" + terminal_safe(text) +
+                  "' is neither NTP seconds nor ISO 8601: " + km::describe(t.error()));
+  return *t;
+}
+
+km::ntp_time at_argument(const arguments& a, std::string_view option, km::ntp_time fallback) {
+  if (!a.has(option)) return fallback;
+  return parse_instant(a, option, a.required(option));
+}
+
 km::ntp_time time_argument(const arguments& a, std::string_view time_option,
                            std::string_view date_option, km::ntp_time fallback) {
   const auto which = a.one_of({time_option, date_option});
   if (!which) return fallback;
-  if (*which == time_option) return km::ntp_time{a.u64(time_option), 0};
-  const auto text = a.required(date_option);
-  const auto t = km::parse_iso8601(text);
-  if (!t)
-    throw a.error("--" + std::string(date_option) + " '" + text + "': " + km::describe(t.error()));
-  return *t;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw failure("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) throw failure("cannot read " + path);
-  return std::move(s).str();
-}
-
-void write_file(const std::string& path, std::string_view data, bool private_file, bool exclusive) {
-  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
-  const int fd = ::open(path.c_str(), flags, private_file ? 0600 : 0644);
-  if (fd < 0) {
-    if (errno == EEXIST) throw failure(path + " already exists; refusing to overwrite it");
-    throw failure("cannot create " + path + ": " + std::strerror(errno));
-  }
-  // An existing file keeps its mode on O_TRUNC: make sure a private file really is private.
-  if (private_file && ::fchmod(fd, 0600) != 0) {
-    ::close(fd);
-    throw failure("cannot restrict the permissions of " + path + ": " + std::strerror(errno));
-  }
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const auto n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int e = errno;
-      ::close(fd);
-      throw failure("cannot write " + path + ": " + std::strerror(e));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) throw failure("cannot write " + path + ": " + std::strerror(errno));
-}
-
-void make_directory(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) == 0) return;
-  struct stat st {};
-  if (errno == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
-  throw failure("cannot create directory " + path + ": " + std::strerror(errno));
+  return parse_instant(a, *which, a.required(*which));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,35 +434,81 @@ bool is_text(std::string_view s) {
   return true;
 }
 
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/// Base64 as people paste it: line breaks (MIME wraps at 76 columns) and missing '=' padding
+/// are accepted; everything else must be RFC 4648.
 std::vector<std::uint8_t> decode_base64(std::string_view text, std::string_view form) {
-  auto bytes = mikey::base64::decode(text);
+  std::string compact;
+  compact.reserve(text.size() + 2);
+  for (const char c : text)
+    if (!is_space(c)) compact += c;
+  if (compact.size() % 4 == 2 || compact.size() % 4 == 3)
+    compact.append(4 - compact.size() % 4, '=');
+  auto bytes = mikey::base64::decode(compact);
   if (!bytes)
     throw failure("MESSAGE " + std::string(form) +
                   " does not decode: " + mikey::to_string(bytes.error()));
   return std::move(*bytes);
 }
 
-std::vector<std::uint8_t> decode_text_message(std::string_view text) {
-  text = trim(text);
-  if (text.empty()) throw failure("MESSAGE is empty");
-  if (text.find("a=key-mgmt:") != std::string_view::npos &&
-      text.find('\n') != std::string_view::npos) {
+/// Hex digits, with the spaces and colons people paste (and an optional 0x).
+bool looks_like_hex(std::string_view text) {
+  if (text.starts_with("0x") || text.starts_with("0X")) text.remove_prefix(2);
+  if (text.empty()) return false;
+  for (const char c : text) {
+    const bool digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!digit && !is_space(c) && c != ':') return false;
+  }
+  return true;
+}
+
+/// An SDP body: lines of the form "x=…" (RFC 8866 §5), the first one usually "v=0".
+bool looks_like_sdp(std::string_view text) {
+  return text.starts_with("v=") || text.find("\na=") != std::string_view::npos ||
+         text.find("\nm=") != std::string_view::npos;
+}
+
+std::vector<std::uint8_t> decode_sdp(std::string_view text) {
+  if (looks_like_sdp(text)) {
+    if (text.find("a=key-mgmt:") == std::string_view::npos)
+      throw failure("MESSAGE looks like an SDP body but has no a=key-mgmt:mikey line");
     auto bytes = mikey::sdp::find_key_mgmt(text);
     if (!bytes)
-      throw failure("MESSAGE SDP does not hold a MIKEY key-mgmt line: " +
+      throw failure("MESSAGE SDP key-mgmt line does not decode: " +
                     mikey::to_string(bytes.error()));
     return std::move(*bytes);
   }
-  if (text.starts_with("a=key-mgmt:") || text.starts_with("key-mgmt:")) {
-    auto bytes = mikey::sdp::parse_key_mgmt(text);
-    if (!bytes)
-      throw failure("MESSAGE key-mgmt line does not decode: " + mikey::to_string(bytes.error()));
-    return std::move(*bytes);
-  }
-  if (text.starts_with("mikey "))
+  // One attribute line (a MIME-wrapped value may continue on the next lines).
+  auto value = trim(text.substr(text.find(':') + 1));
+  if (!value.starts_with("mikey"))
+    throw failure("MESSAGE key-mgmt line does not decode: its protocol is not 'mikey'");
+  return decode_base64(trim(value.substr(5)), "key-mgmt line (base64 after 'mikey')");
+}
+
+/// The detected form of a textual MESSAGE, decoded; errors name that form.
+std::vector<std::uint8_t> decode_text_message(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) throw failure("MESSAGE is empty");
+  if (text.starts_with("a=key-mgmt:") || text.starts_with("key-mgmt:") || looks_like_sdp(text))
+    return decode_sdp(text);
+  if (text.starts_with("mikey ") || text.starts_with("mikey\t"))
     return decode_base64(trim(text.substr(6)), "base64 after 'mikey'");
-  if (auto hex = from_hex(text)) return std::move(*hex);
-  return decode_base64(text, "(neither hex nor base64)");
+  if (looks_like_hex(text)) {
+    if (auto hex = from_hex(text)) return std::move(*hex);
+    throw failure("MESSAGE hex has an odd number of digits");
+  }
+  return decode_base64(text, "base64");
+}
+
+std::vector<std::uint8_t> read_message_file(const std::string& path) {
+  const std::string content = read_file(path, max_message_file, "MESSAGE file");
+  if (content.empty())
+    throw failure("MESSAGE file " + (path == "-" ? std::string("on standard input") : path) +
+                  " is empty");
+  // A file of raw octets: a MIKEY HDR starts with version 1 and is never text.
+  if (!is_text(content)) return std::vector<std::uint8_t>(content.begin(), content.end());
+  return decode_text_message(content);
 }
 
 }  // namespace
@@ -421,17 +520,16 @@ std::vector<std::uint8_t> read_message(const arguments& a) {
   if (p.size() != 1)
     throw a.error("expected one MESSAGE, got " + std::to_string(p.size()) + " arguments");
   const std::string& m = p[0];
-  if (!m.starts_with("@")) return decode_text_message(m);
-  std::string content;
-  if (m == "@-") {
-    content.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    content = read_file(m.substr(1));
+  if (m.starts_with("@")) return read_message_file(m.substr(1));
+  try {
+    return decode_text_message(m);
+  } catch (const failure& e) {
+    // The commonest slip: a file name without '@'.
+    if (m.find('\n') == std::string::npos && path_exists(m))
+      throw failure(std::string(e.what()) + " ('" + terminal_safe(m) + "' is a file: write @" +
+                    terminal_safe(m) + " to read it)");
+    throw;
   }
-  if (content.empty()) throw failure("MESSAGE file " + m.substr(1) + " is empty");
-  // A file of raw octets: a MIKEY HDR starts with version 1 and is never text.
-  if (!is_text(content)) return std::vector<std::uint8_t>(content.begin(), content.end());
-  return decode_text_message(content);
 }
 
 std::string key_mgmt_value(std::span<const std::uint8_t> message) {

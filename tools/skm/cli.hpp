@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "files.hpp"
 #include "skm/km/time.hpp"
 
 namespace skm::cli {
@@ -25,9 +26,13 @@ namespace skm::cli {
 struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-/// The operation failed (exit code 1).
+/// The operation failed (exit code 1). With --json, main() prints `json_body` when the command
+/// gave its own shape of failure (e.g. imsg open's {"verified": false, …}), else {"ok": false, …}.
 struct failure : std::runtime_error {
   using std::runtime_error::runtime_error;
+  failure(const std::string& sentence, std::string json)
+      : std::runtime_error(sentence), json_body(std::move(json)) {}
+  std::string json_body;
 };
 
 inline constexpr int exit_ok = 0;
@@ -89,6 +94,12 @@ class arguments {
 [[nodiscard]] std::string hex32(std::uint32_t v);  ///< 8 lower-case hex digits
 [[nodiscard]] std::string_view trim(std::string_view s) noexcept;
 
+/// Octets that came from outside (IDR payloads, URIs, file contents) made safe for a terminal:
+/// printable ASCII as is, every other byte as \xNN, so no escape sequence or
+/// control character of a peer ever reaches the terminal raw. (A local helper until the library
+/// offers one in the km/mikey layer.)
+[[nodiscard]] std::string terminal_safe(std::string_view untrusted);
+
 /// A minimal JSON writer: objects, arrays, strings (escaped, invalid UTF-8 bytes as \u00XX),
 /// numbers and booleans. Keys and values are appended in call order.
 class json {
@@ -119,26 +130,42 @@ class json {
 };
 
 // ---------------------------------------------------------------------------------------------
+// URIs
+
+/// The longest user or KMS URI accepted (octets).
+inline constexpr std::size_t max_uri_length = 1024;
+
+/// The one URI rule of every command: surrounding spaces and tabs are removed; what remains must
+/// be 1..max_uri_length octets of valid UTF-8 with no space and no control character (C0, DEL,
+/// C1). Returns why `uri` (already trimmed) breaks the rule, or "" when it does not.
+[[nodiscard]] std::string uri_problem(std::string_view uri);
+/// The option `name` as a URI by that rule (trimmed), or a usage error that says why not.
+[[nodiscard]] std::string uri_argument(const arguments& a, std::string_view name);
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/// Writes `text` to standard output directly (no stream buffer keeps a copy of a key set) and
+/// fails with the reason when it cannot (a full disk, a closed pipe).
+void write_stdout(std::string_view text);
+
+// ---------------------------------------------------------------------------------------------
 // Time
 
 /// The system clock as an NTP instant.
 [[nodiscard]] km::ntp_time now();
 /// "2026-11-28T07:00:00Z", or "NTP <seconds>" outside the calendar range.
 [[nodiscard]] std::string iso(km::ntp_time t);
-/// The instant named by --time NTP_SECONDS or --date ISO-8601 (whichever of `time_option`,
-/// `date_option` is given), else `fallback`.
+/// An instant as NTP seconds (digits only) or ISO 8601 (YYYY-MM-DD[Thh:mm:ss[.f][Z|±hh:mm]]).
+[[nodiscard]] km::ntp_time parse_instant(const arguments& a, std::string_view option,
+                                         const std::string& text);
+/// The option `option` as an instant (NTP seconds or ISO 8601), else `fallback`.
+[[nodiscard]] km::ntp_time at_argument(const arguments& a, std::string_view option,
+                                       km::ntp_time fallback);
+/// The instant named by --time or --date (each NTP seconds or ISO 8601) (whichever of
+/// `time_option`, `date_option` is given), else `fallback`.
 [[nodiscard]] km::ntp_time time_argument(const arguments& a, std::string_view time_option,
                                          std::string_view date_option, km::ntp_time fallback);
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-[[nodiscard]] std::string read_file(const std::string& path);
-/// Writes `data` to `path`; with `private_file` the file is created with mode 0600 (and must not
-/// exist yet when `exclusive`).
-void write_file(const std::string& path, std::string_view data, bool private_file,
-                bool exclusive = false);
-void make_directory(const std::string& path);
 
 // ---------------------------------------------------------------------------------------------
 // MIKEY messages

@@ -177,38 +177,40 @@ void show_srtp(narrator& n, const std::string& who, std::uint8_t cs_id, const sr
          s.salt + ", MKI " + s.mki);
 }
 
-}  // namespace
+/// A receiver's refusal of `m`, checked for the expected reason.
+void check_refused(narrator& n, km::i_message_receiver& rx, const std::vector<std::uint8_t>& m,
+                   km::i_message_error expected, const std::string& what, km::ntp_time t) {
+  const auto r = rx.process(m, t);
+  const bool ok = !r && r.error().code == expected;
+  n.check(ok, what + ": " + (r ? std::string("accepted") : r.error().message()));
+}
 
-int run_demo(std::span<char* const> args) {
-  const arguments a(args, {{"no-dump", false}, {"hide-ids", false}}, "demo");
-  if (a.help()) {
-    std::cout << help;
-    return exit_ok;
-  }
-  a.no_positionals();
-  const auto total_start = clock_type::now();
-  narrator n;
-  os_random rng;
-  const km::ntp_time t = now();
+/// The community as the SKM-S holds it and as a client received its certificate.
+struct demo_community {
+  std::optional<km::skm_server> server;
+  km::xml::kms_certificate cert;
+  std::optional<km::community> community;
+  std::uint64_t period = 0;
+};
+
+/// Step 1: the SKM-S creates the community; a client parses and validates its certificate.
+demo_community create_community(narrator& n, os_random& rng, km::ntp_time t) {
   const km::key_period_schedule schedule{2592000, 0};
-
-  std::cout
-      << "skm demo: MIKEY-SAKKE key distribution (RFC 6507, 6508, 6509; TS 33.180) end to end, in memory\n";
-  std::cout << "time " << iso(t) << " (NTP " << t.seconds << ")\n";
-
-  // 1. The community.
+  demo_community d;
   n.step("SKM-S creates the community " + std::string(kms_uri));
   auto server = km::skm_server::generate({std::string(kms_uri), schedule}, rng);
   if (!server)
     throw failure(std::string("creating the community: ") + km::describe(server.error()));
-  const auto period = server->period_at(t);
+  d.server.emplace(std::move(*server));
+  const auto period = d.server->period_at(t);
   if (!period) throw failure(std::string("key period: ") + km::describe(period.error()));
+  d.period = *period;
   n.line("key period " + std::to_string(schedule.length_seconds) +
          " s from 1900-01-01; now in period " + std::to_string(*period));
   n.line("Z    (SAKKE KMS public key, parameter set 1) " +
-         std::to_string(server->public_values().z.size()) + " octets");
+         std::to_string(d.server->public_values().z.size()) + " octets");
   n.line("KPAK (ECCSI KMS public authentication key)   " +
-         std::to_string(server->public_values().kpak.size()) + " octets");
+         std::to_string(d.server->public_values().kpak.size()) + " octets");
   km::xml::kms_init_response init;
   init.header.user_uri = std::string(kms_uri);
   init.header.kms_uri = std::string(kms_uri);
@@ -216,52 +218,37 @@ int run_demo(std::span<char* const> args) {
   init.header.client_req_url =
       "https://" + std::string(kms_uri) + "/keymanagement/identity/v1/init";
   init.certificate =
-      km::xml::make_certificate(server->public_values(), std::string(kms_uri) + ".root");
+      km::xml::make_certificate(d.server->public_values(), std::string(kms_uri) + ".root");
   const auto cert_xml = km::xml::write_kms_init(init);
   if (!cert_xml) throw failure("writing the certificate: " + cert_xml.error().message());
-  km::xml::kms_certificate cert;
-  std::optional<km::community> community;
   const double t_cert = timed([&] {
     auto parsed = km::xml::parse_kms_init(*cert_xml);
     if (!parsed) throw failure("the client rejects the certificate: " + parsed.error().message());
-    cert = std::move(parsed->certificate);
-    const auto values = km::xml::community_from_certificate(cert);
+    d.cert = std::move(parsed->certificate);
+    const auto values = km::xml::community_from_certificate(d.cert);
     if (!values) throw failure("the client rejects the certificate: " + values.error().message());
-    community.emplace(need(km::community::create(*values), "the community"));
+    d.community.emplace(need(km::community::create(*values), "the community"));
   });
   n.line("KmsCertificate XML " + std::to_string(cert_xml->size()) +
          " octets; a client parsed it and validated Z (order q) and KPAK in " + ms(t_cert));
-  n.check(community->values().z == server->public_values().z &&
-              community->values().kpak == server->public_values().kpak,
+  n.check(d.community->values().z == d.server->public_values().z &&
+              d.community->values().kpak == d.server->public_values().kpak,
           "the certificate carries the KMS's Z and KPAK");
+  return d;
+}
 
-  // 2. The users.
-  auto alice_keys = provision(n, *server, cert, *community, alice_uri, *period, rng);
-  auto bob_keys = provision(n, *server, cert, *community, bob_uri, *period, rng);
-  auto gms_keys = provision(n, *server, cert, *community, gms_uri, *period, rng);
-  const km::period_keys& alice = alice_keys.sending;
-  const km::period_keys& gms = gms_keys.sending;
-
-  km::i_message_receiver bob_rx{std::string(bob_uri)};
-  km::i_message_receiver alice_rx{std::string(alice_uri)};
-  bob_rx.trust(*community);
-  alice_rx.trust(*community);
-  if (auto r = bob_rx.add_keys(std::move(bob_keys.receiving)); !r)
-    throw failure("Bob's receiver: " + r.error().message());
-  if (auto r = alice_rx.add_keys(std::move(alice_keys.receiving)); !r)
-    throw failure("Alice's receiver: " + r.error().message());
-  const auto identities =
-      a.flag("hide-ids") ? km::identity_form::hashed_uid : km::identity_form::uri;
-
-  // 3. Private call.
+/// Steps 3 and 4: Alice sends Bob a PCK, Bob opens it; both derive the SRTP keys.
+km::i_message private_call(narrator& n, const km::community& c, const km::period_keys& alice,
+                           km::i_message_receiver& bob_rx, km::identity_form identities,
+                           km::ntp_time t, os_random& rng) {
   n.step("Alice sends Bob a private call key (PCK)");
   km::i_message_options pck_opt;
   pck_opt.purpose = km::key_purpose::pck;
   pck_opt.identities = identities;
   std::optional<km::i_message> pck;
   const double t_pck = timed([&] {
-    pck.emplace(need(km::create_i_message(alice, *community, bob_uri, *community, t, pck_opt, rng),
-                     "Alice's I_MESSAGE"));
+    pck.emplace(
+        need(km::create_i_message(alice, c, bob_uri, c, t, pck_opt, rng), "Alice's I_MESSAGE"));
   });
   n.line("I_MESSAGE " + std::to_string(pck->bytes.size()) +
          " octets (SAKKE encapsulation to Bob's UID, ECCSI signature with Alice's) in " +
@@ -270,17 +257,11 @@ int run_demo(std::span<char* const> args) {
   n.line("PCK-ID  " + id_text(pck->key_id));
   n.line("SDP     a=key-mgmt:" + key_mgmt_value(pck->bytes).substr(0, 60) + "...");
 
-  const auto refused = [&](km::i_message_receiver& rx, const std::vector<std::uint8_t>& m,
-                           km::i_message_error expected, const std::string& what) {
-    const auto r = rx.process(m, t);
-    const bool ok = !r && r.error().code == expected;
-    n.check(ok, what + ": " + (r ? std::string("accepted") : r.error().message()));
-  };
   n.step("Bob verifies and extracts the PCK");
   auto tampered = pck->bytes;
   tampered[tampered.size() - 70] ^= 0x01;  // one bit of the signature's s
-  refused(bob_rx, tampered, km::i_message_error::signature_invalid,
-          "a copy with one bit flipped in the signature is refused");
+  check_refused(n, bob_rx, tampered, km::i_message_error::signature_invalid,
+                "a copy with one bit flipped in the signature is refused", t);
   std::optional<km::received_key> bob_pck;
   const double t_open = timed([&] {
     bob_pck.emplace(need(bob_rx.process(pck->bytes, t), "Bob rejects Alice's I_MESSAGE"));
@@ -297,20 +278,25 @@ int run_demo(std::span<char* const> args) {
   show_srtp(n, "Alice", 0, alice_srtp);
   show_srtp(n, "Bob  ", 0, bob_srtp);
   n.check(alice_srtp == bob_srtp, "both ends derive the same SRTP master key, salt and MKI");
+  return std::move(*pck);
+}
 
-  // 4. Group key.
+/// The two GMK messages of step 5: one GMK and GMK-ID for every member.
+std::pair<km::i_message, km::i_message> send_group_key(narrator& n, const km::community& c,
+                                                       const km::period_keys& gms,
+                                                       km::identity_form identities, km::ntp_time t,
+                                                       os_random& rng) {
   n.step("The GMS sends one group master key (GMK) to Alice and to Bob");
   km::i_message_options gmk_opt;
   gmk_opt.purpose = km::key_purpose::gmk;
   gmk_opt.identities = identities;
   std::optional<km::i_message> to_alice, to_bob;
   const double t_gmk = timed([&] {
-    to_alice.emplace(
-        need(km::create_i_message(gms, *community, alice_uri, *community, t, gmk_opt, rng),
-             "the GMS's I_MESSAGE to Alice"));
+    to_alice.emplace(need(km::create_i_message(gms, c, alice_uri, c, t, gmk_opt, rng),
+                          "the GMS's I_MESSAGE to Alice"));
     gmk_opt.key = to_alice->key.span();  // the same GMK and GMK-ID for every member
     gmk_opt.key_id = to_alice->key_id;
-    to_bob.emplace(need(km::create_i_message(gms, *community, bob_uri, *community, t, gmk_opt, rng),
+    to_bob.emplace(need(km::create_i_message(gms, c, bob_uri, c, t, gmk_opt, rng),
                         "the GMS's I_MESSAGE to Bob"));
   });
   n.line("two I_MESSAGEs of " + std::to_string(to_alice->bytes.size()) + " and " +
@@ -319,29 +305,35 @@ int run_demo(std::span<char* const> args) {
   n.line("GMK-ID  " + id_text(to_alice->key_id));
   n.line("GUK-ID for Alice " + hex32(to_alice->csb_id.value()) + ", for Bob " +
          hex32(to_bob->csb_id.value()) + " (GMK-ID xor a per-user salt)");
+  return {std::move(*to_alice), std::move(*to_bob)};
+}
 
+/// Step 6: each member opens its GMK message and derives the group call's SRTP keys.
+void open_group_key(narrator& n, const km::i_message& to_alice, const km::i_message& to_bob,
+                    km::i_message_receiver& alice_rx, km::i_message_receiver& bob_rx,
+                    km::ntp_time t) {
   n.step("Alice and Bob verify and extract the GMK");
   std::optional<km::received_key> alice_gmk, bob_gmk;
   const double t_gopen = timed([&] {
     alice_gmk.emplace(
-        need(alice_rx.process(to_alice->bytes, t), "Alice rejects the GMS's I_MESSAGE"));
-    bob_gmk.emplace(need(bob_rx.process(to_bob->bytes, t), "Bob rejects the GMS's I_MESSAGE"));
+        need(alice_rx.process(to_alice.bytes, t), "Alice rejects the GMS's I_MESSAGE"));
+    bob_gmk.emplace(need(bob_rx.process(to_bob.bytes, t), "Bob rejects the GMS's I_MESSAGE"));
   });
   n.line("both opened in " + ms(t_gopen));
-  n.check(alice_gmk->key.ct_equal(to_alice->key.span()).declassify() &&
-              bob_gmk->key.ct_equal(to_alice->key.span()).declassify(),
+  n.check(alice_gmk->key.ct_equal(to_alice.key.span()).declassify() &&
+              bob_gmk->key.ct_equal(to_alice.key.span()).declassify(),
           "Alice and Bob hold the GMK the GMS sent");
-  n.check(alice_gmk->key_id == to_alice->key_id && bob_gmk->key_id == to_alice->key_id &&
+  n.check(alice_gmk->key_id == to_alice.key_id && bob_gmk->key_id == to_alice.key_id &&
               alice_gmk->purpose == km::key_purpose::gmk,
-          "both recovered GMK-ID " + hex32(to_alice->key_id.value()) + " from their GUK-IDs");
+          "both recovered GMK-ID " + hex32(to_alice.key_id.value()) + " from their GUK-IDs");
   n.check(alice_gmk->cs_ids == std::vector<std::uint8_t>{km::cs_id_mcptt_group_call} &&
               bob_gmk->cs_ids == alice_gmk->cs_ids,
           "crypto session " + std::to_string(km::cs_id_mcptt_group_call) +
               " (MCPTT group call) announced to both");
   const auto cs = km::cs_id_mcptt_group_call;
-  const auto gms_for_alice = srtp_of(*to_alice, cs, km::key_purpose::gmk, to_alice->key_id);
+  const auto gms_for_alice = srtp_of(to_alice, cs, km::key_purpose::gmk, to_alice.key_id);
   const auto alice_g = srtp_of(*alice_gmk, cs, alice_gmk->purpose, alice_gmk->key_id);
-  const auto gms_for_bob = srtp_of(*to_bob, cs, km::key_purpose::gmk, to_bob->key_id);
+  const auto gms_for_bob = srtp_of(to_bob, cs, km::key_purpose::gmk, to_bob.key_id);
   const auto bob_g = srtp_of(*bob_gmk, cs, bob_gmk->purpose, bob_gmk->key_id);
   show_srtp(n, "Alice", cs, alice_g);
   show_srtp(n, "Bob  ", cs, bob_g);
@@ -349,18 +341,58 @@ int run_demo(std::span<char* const> args) {
       "(the SRTP keys follow from the GMK, the message's RAND and its CSB ID, the receiver's GUK-ID: one message, one set)");
   n.check(gms_for_alice == alice_g && gms_for_bob == bob_g,
           "the GMS derives the same SRTP keys as each receiver from its message");
+}
 
-  // 5. Refusals.
+void add_keys(km::i_message_receiver& rx, km::period_keys keys, const std::string& who) {
+  if (auto r = rx.add_keys(std::move(keys)); !r)
+    throw failure(who + "'s receiver: " + r.error().message());
+}
+
+}  // namespace
+
+int run_demo(std::span<char* const> args) {
+  const arguments a(args, {{"no-dump", false}, {"hide-ids", false}}, "demo");
+  if (a.help()) {
+    std::cout << help;
+    return exit_ok;
+  }
+  a.no_positionals();
+  const auto total_start = clock_type::now();
+  narrator n;
+  os_random rng;
+  const km::ntp_time t = now();
+  std::cout
+      << "skm demo: MIKEY-SAKKE key distribution (RFC 6507, 6508, 6509; TS 33.180) end to end, in memory\n";
+  std::cout << "time " << iso(t) << " (NTP " << t.seconds << ")\n";
+
+  const auto d = create_community(n, rng, t);
+  const auto& c = *d.community;
+  auto alice_keys = provision(n, *d.server, d.cert, c, alice_uri, d.period, rng);
+  auto bob_keys = provision(n, *d.server, d.cert, c, bob_uri, d.period, rng);
+  auto gms_keys = provision(n, *d.server, d.cert, c, gms_uri, d.period, rng);
+  km::i_message_receiver bob_rx{std::string(bob_uri)};
+  km::i_message_receiver alice_rx{std::string(alice_uri)};
+  bob_rx.trust(c);
+  alice_rx.trust(c);
+  add_keys(bob_rx, std::move(bob_keys.receiving), "Bob");
+  add_keys(alice_rx, std::move(alice_keys.receiving), "Alice");
+  const auto identities =
+      a.flag("hide-ids") ? km::identity_form::hashed_uid : km::identity_form::uri;
+
+  const auto pck = private_call(n, c, alice_keys.sending, bob_rx, identities, t, rng);
+  const auto [to_alice, to_bob] = send_group_key(n, c, gms_keys.sending, identities, t, rng);
+  open_group_key(n, to_alice, to_bob, alice_rx, bob_rx, t);
+
   n.step("The receivers refuse replayed and misaddressed messages");
-  refused(bob_rx, pck->bytes, km::i_message_error::replayed,
-          "Alice's message to Bob, a second time");
-  refused(alice_rx, pck->bytes, km::i_message_error::wrong_recipient,
-          "Alice's message to Bob, given to Alice");
+  check_refused(n, bob_rx, pck.bytes, km::i_message_error::replayed,
+                "Alice's message to Bob, a second time", t);
+  check_refused(n, alice_rx, pck.bytes, km::i_message_error::wrong_recipient,
+                "Alice's message to Bob, given to Alice", t);
   n.finish_step();
 
   if (!a.flag("no-dump")) {
     std::cout << "\nThe PCK I_MESSAGE, payload by payload:\n\n";
-    const auto m = mikey::parse_message(pck->bytes);
+    const auto m = mikey::parse_message(pck.bytes);
     if (!m) throw failure("the demo's own message does not parse: " + mikey::to_string(m.error()));
     std::cout << mikey::dump(*m);
   }

@@ -13,6 +13,7 @@ int run_kms_provision(std::span<char* const> args);
 int run_imsg_create(std::span<char* const> args);
 int run_imsg_open(std::span<char* const> args);
 int run_imsg_dump(std::span<char* const> args);
+int run_imsg_keys(std::span<char* const> args);
 int run_demo(std::span<char* const> args);
 
 }  // namespace skm::cli
