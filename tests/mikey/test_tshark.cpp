@@ -289,8 +289,7 @@ TEST_CASE("tshark decodes skm's I_MESSAGEs with the same field values", "[.][tsh
 }
 
 TEST_CASE("tshark flags a truncated message as malformed (the check can fail)", "[.][tshark]") {
-  if (!have_tshark())
-    skm_test::skip_test("tshark is not on PATH (Debian package tshark)");
+  if (!have_tshark()) skm_test::skip_test("tshark is not on PATH (Debian package tshark)");
   // Guards the test above against a vacuous pass: the same pipeline reports a broken message.
   auto broken = skm_test::mikey::build_3gpp_message();
   broken.resize(broken.size() - 40);
@@ -304,8 +303,7 @@ TEST_CASE("tshark flags a truncated message as malformed (the check can fail)", 
 }
 
 TEST_CASE("tshark agrees on the RFC 3830 payloads: SRTP-ID map, ID, KEMAC, V, ERR", "[.][tshark]") {
-  if (!have_tshark())
-    skm_test::skip_test("tshark is not on PATH (Debian package tshark)");
+  if (!have_tshark()) skm_test::skip_test("tshark is not on PATH (Debian package tshark)");
   const std::array<srtp_id_entry, 2> map{srtp_id_entry{0, 0x11223344, 0},
                                          srtp_id_entry{1, 0xCAFEBABE, 7}};
   const auto rnd = skm_test::mikey::pattern(16, 1);

@@ -272,7 +272,7 @@ int run_demo(std::span<char* const> args) {
 
   const auto refused = [&](km::i_message_receiver& rx, const std::vector<std::uint8_t>& m,
                            km::i_message_error expected, const std::string& what) {
-    const auto r = rx.process(m, t);
+    const auto r = rx.process(m, t, {.candidate_uris = {std::string(alice_uri)}});
     const bool ok = !r && r.error().code == expected;
     n.check(ok, what + ": " + (r ? std::string("accepted") : r.error().message()));
   };
@@ -283,7 +283,9 @@ int run_demo(std::span<char* const> args) {
           "a copy with one bit flipped in the signature is refused");
   std::optional<km::received_key> bob_pck;
   const double t_open = timed([&] {
-    bob_pck.emplace(need(bob_rx.process(pck->bytes, t), "Bob rejects Alice's I_MESSAGE"));
+    bob_pck.emplace(
+        need(bob_rx.process(pck->bytes, t, {.candidate_uris = {std::string(alice_uri)}}),
+             "Bob rejects Alice's I_MESSAGE"));
   });
   n.line(
       "signature verified and SAKKE payload opened in " + ms(t_open) + "; initiator " +
@@ -324,8 +326,11 @@ int run_demo(std::span<char* const> args) {
   std::optional<km::received_key> alice_gmk, bob_gmk;
   const double t_gopen = timed([&] {
     alice_gmk.emplace(
-        need(alice_rx.process(to_alice->bytes, t), "Alice rejects the GMS's I_MESSAGE"));
-    bob_gmk.emplace(need(bob_rx.process(to_bob->bytes, t), "Bob rejects the GMS's I_MESSAGE"));
+        need(alice_rx.process(to_alice->bytes, t, {.candidate_uris = {std::string(gms_uri)}}),
+             "Alice rejects the GMS's I_MESSAGE"));
+    bob_gmk.emplace(
+        need(bob_rx.process(to_bob->bytes, t, {.candidate_uris = {std::string(gms_uri)}}),
+             "Bob rejects the GMS's I_MESSAGE"));
   });
   n.line("both opened in " + ms(t_gopen));
   n.check(alice_gmk->key.ct_equal(to_alice->key.span()).declassify() &&

@@ -40,8 +40,8 @@ namespace skm {
 }
 
 [[nodiscard]] inline std::string printable(std::string_view text) {
-  return printable(
-      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  return printable(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()),
+                                                 text.size()));
 }
 
 }  // namespace skm
