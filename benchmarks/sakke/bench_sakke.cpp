@@ -117,7 +117,8 @@ void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
       {"encapsulate_new_recipient",
        [&] { keep(sakke::encapsulate(f.pk, (alt = !alt) ? id_a : id_b, f.ssv)); }},
       {"encapsulate_cached", [&] { keep(sakke::encapsulate(f.to, f.ssv)); }},
-      {"decapsulate_cold", [&] { keep(sakke::decapsulate(f.pk, id_a, f.rsk, f.data_v)); }},
+      {"decapsulate_cold",
+       [&] { keep(sakke::decapsulate_with_unvalidated_rsk(f.pk, id_a, f.rsk, f.data_v)); }},
       {"decapsulate_warm", [&] { keep(f.rec.decapsulate(f.data_v)); }},
       {"receiver_table_build", [&] { keep(sakke::receiver<Curve>::create(f.pk, id_a, f.rsk)); }},
       {"decapsulate_warm_no_i_table", [&] { keep(f.rec_no_i_table.decapsulate(f.data_v)); }},
@@ -186,8 +187,8 @@ void ifma_before_after(const fixture<curve>& f, int rounds) {
        {[&] { keep(sakke::validate_rsk(f.pk, id_a, f.rsk)); },
         [&] { keep(sakke::validate_rsk(g.pk, id_a, g.rsk)); }}},
       {"decapsulate_cold",
-       {[&] { keep(sakke::decapsulate(f.pk, id_a, f.rsk, f.data_v)); },
-        [&] { keep(sakke::decapsulate(g.pk, id_a, g.rsk, g.data_v)); }}},
+       {[&] { keep(sakke::decapsulate_with_unvalidated_rsk(f.pk, id_a, f.rsk, f.data_v)); },
+        [&] { keep(sakke::decapsulate_with_unvalidated_rsk(g.pk, id_a, g.rsk, g.data_v)); }}},
       {"decapsulate_warm",
        {[&] { keep(f.rec.decapsulate(f.data_v)); }, [&] { keep(g.rec.decapsulate(g.data_v)); }}},
       {"encapsulate_cached",
@@ -388,7 +389,7 @@ int main() {
   }
   {
     const auto s = interleaved(
-        {[&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); },
+        {[&] { keep(sakke::decapsulate_with_unvalidated_rsk(pk, id_a, rsk, data_v)); },
          [&] { w.decapsulate(w.receiver_cold, wolf_data); }, [&] { keep(rec.decapsulate(data_v)); },
          [&] { w.decapsulate(w.receiver_warm, wolf_data); }},
         rounds, 1);
@@ -417,7 +418,7 @@ int main() {
   const auto s = interleaved(
       {[&] { keep(kms.issue_rsk(id_a)); }, [&] { keep(sakke::validate_rsk(pk, id_a, rsk)); },
        [&] { keep(sakke::encapsulate(pk, id_a, ssv)); }, [&] { keep(sakke::encapsulate(to, ssv)); },
-       [&] { keep(sakke::decapsulate(pk, id_a, rsk, data_v)); },
+       [&] { keep(sakke::decapsulate_with_unvalidated_rsk(pk, id_a, rsk, data_v)); },
        [&] { keep(rec.decapsulate(data_v)); }},
       rounds, 1);
   print_row("KMS RSK issuing", s[0]);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../support/mpz_util.hpp"
+#include "../support/skip.hpp"
 #include "skm/curves/p256.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/field/fp.hpp"
@@ -339,21 +340,19 @@ kernel16 mulx_kernel(const skm::uint<16>& p) {
 }
 }  // namespace
 
-TEST_CASE("fp: the ADX and MULX kernels equal CIOS and mpz for 16-limb moduli", "[fp][kernels]") {
-  if (!montgomery::adx_kernel_available<16>()) {
-    WARN(
-        "SKIPPED: this CPU lacks BMI2/ADX; the ADX kernels were not tested (dispatch uses MULX or GMP)");
-  } else {
-    kernels_against_cios_and_mpz(set1::p, 11, adx_kernels(set1::p));
-    kernels_against_cios_and_mpz(set1::q, 12, adx_kernels(set1::q));
-    kernels_against_cios_and_mpz(modulus_near_r(), 13, adx_kernels(modulus_near_r()));
-  }
-  if (!montgomery::bmi2_kernel_available<16>()) {
-    WARN("SKIPPED: this CPU lacks BMI2; the MULX kernel was not tested (dispatch uses GMP)");
-  } else {
-    kernels_against_cios_and_mpz(set1::p, 14, mulx_kernel(set1::p));
-    kernels_against_cios_and_mpz(modulus_near_r(), 15, mulx_kernel(modulus_near_r()));
-  }
+TEST_CASE("fp: the ADX kernels equal CIOS and mpz for 16-limb moduli", "[.][cpu-adx]") {
+  if (!montgomery::adx_kernel_available<16>())
+    skm_test::skip_test("this CPU lacks BMI2/ADX; the ADX kernels were not tested");
+  kernels_against_cios_and_mpz(set1::p, 11, adx_kernels(set1::p));
+  kernels_against_cios_and_mpz(set1::q, 12, adx_kernels(set1::q));
+  kernels_against_cios_and_mpz(modulus_near_r(), 13, adx_kernels(modulus_near_r()));
+}
+
+TEST_CASE("fp: the MULX kernel equals CIOS and mpz for 16-limb moduli", "[.][cpu-bmi2]") {
+  if (!montgomery::bmi2_kernel_available<16>())
+    skm_test::skip_test("this CPU lacks BMI2; the MULX kernel was not tested");
+  kernels_against_cios_and_mpz(set1::p, 14, mulx_kernel(set1::p));
+  kernels_against_cios_and_mpz(modulus_near_r(), 15, mulx_kernel(modulus_near_r()));
 }
 
 #if defined(__x86_64__)
@@ -385,17 +384,17 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and mpz",
-          "[fp][kernels]") {
-  using K = kernels::p256_montgomery;
+namespace {
+/// The P-256 operand pairs (edge values, then random ones), each checked by `kernel_check` against
+/// CIOS, which is checked against mpz.
+template <class Check>
+void p256_kernel_pairs(Check kernel_check) {
   const skm::uint<4>& p = p256::p;
   const mpz_class pz = to_mpz(p), r = mpz_class(1) << 256;
   mpz_class r_inv;
   mpz_invert(r_inv.get_mpz_t(), r.get_mpz_t(), pz.get_mpz_t());
   const limb_t m_inv = montgomery::neg_inverse_mod_2_64(p.limb[0]);
   REQUIRE(m_inv == 1);  // p = -1 mod 2^64, which both kernels rely on
-  const bool adx = montgomery::cpu_has_adx();
-  if (!adx) WARN("SKIPPED: this CPU lacks BMI2/ADX; the P-256 ADX kernel was not run");
 
   operand_source<4> src(p, 31);
   std::vector<mpz_class> extra;
@@ -407,23 +406,38 @@ TEST_CASE("fp: the P-256 kernels (ADX assembly, C++ carry chains) equal CIOS and
   auto check = [&](const mpz_class& a, const mpz_class& b) {
     INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
     const auto ua = from_mpz<4>(a), ub = from_mpz<4>(b);
-    skm::uint<4> expect, got;
+    skm::uint<4> expect;
     montgomery::mul_cios(expect, ua, ub, p, m_inv);
     REQUIRE(to_mpz(expect) == a * b * r_inv % pz);
-    K::mul_x86_64(got, ua, ub);
-    REQUIRE(got == expect);
-    if (adx) {
-      kernels::p256_montmul_adx(got, ua, ub);
-      REQUIRE(got == expect);
-      got = ua;  // the output may alias either input
-      kernels::p256_montmul_adx(got, got, ub);
-      REQUIRE(got == expect);
-      got = ub;
-      kernels::p256_montmul_adx(got, ua, got);
-      REQUIRE(got == expect);
-    }
+    kernel_check(ua, ub, expect);
   };
   edge_and_random_pairs(src, extra, check);
+}
+}  // namespace
+
+TEST_CASE("fp: the P-256 C++ carry-chain kernel equals CIOS and mpz", "[fp][kernels]") {
+  using K = kernels::p256_montgomery;
+  p256_kernel_pairs([](const skm::uint<4>& ua, const skm::uint<4>& ub, const skm::uint<4>& expect) {
+    skm::uint<4> got;
+    K::mul_x86_64(got, ua, ub);
+    REQUIRE(got == expect);
+  });
+}
+
+TEST_CASE("fp: the P-256 ADX assembly kernel equals CIOS and mpz", "[.][cpu-adx]") {
+  if (!montgomery::cpu_has_adx())
+    skm_test::skip_test("this CPU lacks BMI2/ADX; the P-256 ADX kernel was not run");
+  p256_kernel_pairs([](const skm::uint<4>& ua, const skm::uint<4>& ub, const skm::uint<4>& expect) {
+    skm::uint<4> got;
+    kernels::p256_montmul_adx(got, ua, ub);
+    REQUIRE(got == expect);
+    got = ua;  // the output may alias either input
+    kernels::p256_montmul_adx(got, got, ub);
+    REQUIRE(got == expect);
+    got = ub;
+    kernels::p256_montmul_adx(got, ua, got);
+    REQUIRE(got == expect);
+  });
 }
 #endif
 
@@ -437,7 +451,7 @@ kernel16 ifma_kernels(const skm::uint<16>& p) {
 }
 }  // namespace
 
-TEST_CASE("fp: the AVX-512 IFMA kernels equal CIOS and mpz for 16-limb moduli", "[fp][kernels]") {
+TEST_CASE("fp: the AVX-512 IFMA kernels equal CIOS and mpz for 16-limb moduli", "[.][cpu-ifma]") {
   INFO("IFMA kernels available here: " << montgomery::ifma_kernel_available<16>());
   // the radix-2^52 modulus constants, computed at compile time, against mpz
   constexpr kernels::ifma::modulus16 m(set1::p, set1::base_field::m_inv);
@@ -450,11 +464,8 @@ TEST_CASE("fp: the AVX-512 IFMA kernels equal CIOS and mpz for 16-limb moduli", 
   REQUIRE(digits_value == to_mpz(set1::p));
   REQUIRE(((m.p_inv * set1::p.limb[0]) & kernels::ifma::mask52) ==
           kernels::ifma::mask52);  // p p' = -1 mod 2^52
-  if (!montgomery::ifma_kernel_available<16>()) {
-    WARN(
-        "SKIPPED: this CPU lacks AVX-512 F/VL/IFMA; the IFMA kernels were not run (dispatch uses ADX, MULX or GMP)");
-    return;
-  }
+  if (!montgomery::ifma_kernel_available<16>())
+    skm_test::skip_test("this CPU lacks AVX-512 F/VL/IFMA; the IFMA kernels were not run");
   kernels_against_cios_and_mpz(set1::p, 21, ifma_kernels(set1::p));
   kernels_against_cios_and_mpz(set1::q, 22, ifma_kernels(set1::q));
   kernels_against_cios_and_mpz(modulus_near_r(), 23, ifma_kernels(modulus_near_r()));

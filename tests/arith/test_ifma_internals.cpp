@@ -10,6 +10,7 @@
 #include <string>
 
 #include "../support/mpz_util.hpp"
+#include "../support/skip.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/field/fp.hpp"
 
@@ -74,17 +75,16 @@ bool normalized(const digit_vector& x) {
   return true;
 }
 
-/// Whether this CPU cannot run the kernels (then the test says so and does nothing).
-bool skipped_without_ifma() {
-  if (montgomery::ifma_kernel_available<16>()) return false;
-  WARN("SKIPPED: this CPU lacks AVX-512 F/VL/IFMA");
-  return true;
+/// Ends the process as a Meson skip (exit 77) when this CPU cannot run the kernels.
+void skip_without_ifma() {
+  if (!montgomery::ifma_kernel_available<16>())
+    skm_test::skip_test("this CPU lacks AVX-512 F/VL/IFMA; the IFMA internals were not tested");
 }
 
 }  // namespace
 
-TEST_CASE("ifma internals: normalization resolves every carry ripple", "[fp][kernels][ifma]") {
-  if (skipped_without_ifma()) return;
+TEST_CASE("ifma internals: normalization resolves every carry ripple", "[.][cpu-ifma]") {
+  skip_without_ifma();
   std::mt19937_64 rng(9);
   for (int c = 0; c < 3000; ++c) {
     digit_vector x;
@@ -114,8 +114,8 @@ TEST_CASE("ifma internals: normalization resolves every carry ripple", "[fp][ker
 }
 
 TEST_CASE("ifma internals: the final subtraction maps [0, 2p) to [0, p) with every borrow ripple",
-          "[fp][kernels][ifma]") {
-  if (skipped_without_ifma()) return;
+          "[.][cpu-ifma]") {
+  skip_without_ifma();
   const modulus16 m(set1::p, set1::base_field::m_inv);
   const mpz_class p = to_mpz(set1::p);
   std::vector<mpz_class> cases = {0, 1, p - 1, p, p + 1, 2 * p - 1, 2 * p - 2};
@@ -142,8 +142,8 @@ TEST_CASE("ifma internals: the final subtraction maps [0, 2p) to [0, p) with eve
 }
 
 TEST_CASE("ifma internals: the radix changes, with the Montgomery pre-shifts, are exact",
-          "[fp][kernels][ifma]") {
-  if (skipped_without_ifma()) return;
+          "[.][cpu-ifma]") {
+  skip_without_ifma();
   std::mt19937_64 rng(11);
   for (int c = 0; c < 2000; ++c) {
     skm::uint<16> x;
@@ -166,6 +166,12 @@ TEST_CASE("ifma internals: the radix changes, with the Montgomery pre-shifts, ar
     digits_to_limbs(back, d0);
     REQUIRE(back == x);
   }
+}
+
+#else
+
+TEST_CASE("ifma internals: not built for this target", "[.][cpu-ifma]") {
+  skm_test::skip_test("the AVX-512 IFMA kernels are not compiled for this target");
 }
 
 #endif

@@ -86,6 +86,13 @@ ntp_time message_time(const std::vector<std::uint8_t>& m) {
   return from_ntp_wire(parsed.t()->value);
 }
 
+/// Hidden initiators are bound to a URI (issue 19): the receiver is told who may be sending.
+initiator_binding from(std::string uri) {
+  initiator_binding b;
+  b.candidate_uris = {std::move(uri)};
+  return b;
+}
+
 i_message_receiver vendor_bob_receiver() {
   i_message_receiver r{std::string(vendor::bob_uri)};
   r.trust(vendor_community());
@@ -176,9 +183,24 @@ TEST_CASE("vendor I_MESSAGE: verified and opened by skm with the published keys"
   }
 
   auto bob = vendor_bob_receiver();
-  const auto got = bob.process(msg, t);
+  // The initiator is hidden (IDRuidi): no key without a candidate URI or an explicit opt-in.
+  require_failure(bob.process(msg, t), i_message_error::initiator_unconfirmed);
+  require_failure(bob.process(msg, t, from(std::string(vendor::bob_uri))),
+                  i_message_error::initiator_mismatch);
+  {
+    auto confirming = vendor_bob_receiver();
+    const auto bound = confirming.process(msg, t, from(std::string(vendor::alice_uri)));
+    REQUIRE(bound.has_value());
+    REQUIRE(bound->initiator_confirmed);
+    REQUIRE(bound->initiator_uri == std::string(vendor::alice_uri));
+    REQUIRE(bound->initiator_period == vendor::period_no);
+  }
+  initiator_binding unconfirmed;
+  unconfirmed.accept_unconfirmed = true;
+  const auto got = bob.process(msg, t, unconfirmed);
   INFO((got ? std::string() : got.error().message()));
   REQUIRE(got.has_value());
+  REQUIRE_FALSE(got->initiator_confirmed);
   REQUIRE(to_hex(got->key.span()) == vendor::pck);
   REQUIRE(got->csb_id.value() == vendor::pck_id);
   REQUIRE(got->key_id.value() == vendor::pck_id);
@@ -211,7 +233,7 @@ TEST_CASE("vendor I_MESSAGE: verified and opened by skm with the published keys"
 
   // The same message again is a replay; the signer context was cached.
   REQUIRE(bob.cached_signers() == 1);
-  require_failure(bob.process(msg, t), i_message_error::replayed);
+  require_failure(bob.process(msg, t, unconfirmed), i_message_error::replayed);
   // Alice is not the recipient.
   i_message_receiver alice{std::string(vendor::alice_uri)};
   alice.trust(vendor_community());
@@ -229,18 +251,19 @@ TEST_CASE("vendor I_MESSAGE: every flipped byte and every truncation is rejected
   for (std::size_t i = 0; i < msg.size(); ++i) {
     auto m = msg;
     m[i] ^= 0x01;
-    const auto r = bob.process(m, t);
+    const auto r = bob.process(m, t, from(std::string(vendor::alice_uri)));
     if (r.has_value()) FAIL("flipped byte " << i << " accepted");
     signature_failures += r.error().code == i_message_error::signature_invalid ? 1 : 0;
   }
   // Most flips reach the signature check (the rest fail earlier: parse, profile, KMS, period…).
   REQUIRE(signature_failures > msg.size() / 2);
   for (std::size_t n = 0; n < msg.size(); ++n) {
-    const auto r = bob.process(std::span<const std::uint8_t>(msg).first(n), t);
+    const auto r = bob.process(std::span<const std::uint8_t>(msg).first(n), t,
+                               from(std::string(vendor::alice_uri)));
     if (r.has_value()) FAIL("truncation to " << n << " octets accepted");
   }
   // The untouched message still opens (nothing above was recorded as seen).
-  REQUIRE(bob.process(msg, t).has_value());
+  REQUIRE(bob.process(msg, t, from(std::string(vendor::alice_uri))).has_value());
 }
 
 TEST_CASE("vendor I_MESSAGE: time window, period, KMS and trust", "[km][negative]") {
@@ -250,7 +273,8 @@ TEST_CASE("vendor I_MESSAGE: time window, period, KMS and trust", "[km][negative
     auto bob = vendor_bob_receiver();
     require_failure(bob.process(msg, ntp_time{t.seconds + 301, 0}), i_message_error::too_old);
     require_failure(bob.process(msg, ntp_time{t.seconds - 301, 0}), i_message_error::in_future);
-    REQUIRE(bob.process(msg, ntp_time{t.seconds + 299, 0}).has_value());
+    REQUIRE(bob.process(msg, ntp_time{t.seconds + 299, 0}, from(std::string(vendor::alice_uri)))
+                .has_value());
   }
   {
     // A key set for another period only: the message's period has no key.
@@ -469,7 +493,7 @@ TEST_CASE("I_MESSAGE round trips: PCK, CSK, GMK; URIs and hidden UIDs; options",
     REQUIRE((parsed.idr(skm::mikey::id_role::initiator_uid) != nullptr) ==
             (v.ids == identity_form::hashed_uid));
 
-    const auto got = bob.process(sent.bytes, t);
+    const auto got = bob.process(sent.bytes, t, from("sip:alice@example.org"));
     INFO((got ? std::string() : got.error().message()));
     REQUIRE(got.has_value());
     REQUIRE(to_hex(got->key.span()) == to_hex(sent.key.span()));
@@ -478,7 +502,8 @@ TEST_CASE("I_MESSAGE round trips: PCK, CSK, GMK; URIs and hidden UIDs; options",
     REQUIRE(got->key_id == sent.key_id);  // the GMK-ID recovered from the GUK-ID
     REQUIRE(got->has_sakke_to_self == v.to_self);
     REQUIRE(got->initiator_uid == alice.id());
-    REQUIRE(got->initiator_uri.has_value() == (v.ids == identity_form::uri));
+    REQUIRE(got->initiator_uri == "sip:alice@example.org");  // hidden: the confirmed candidate
+    REQUIRE(got->initiator_confirmed);
     REQUIRE(confirm_initiator(*got, "sip:alice@example.org", a.pub).has_value());
     REQUIRE(got->parameters.has_value() == v.params);
     if (v.params) REQUIRE(got->parameters == o.parameters);
@@ -553,11 +578,12 @@ TEST_CASE("I_MESSAGE across two KMSs (initiator and receiver in different commun
     const ntp_time t{now0.seconds + (ids == identity_form::uri ? 0u : 1u), 0};
     const auto sent =
         create_i_message(alice, a.pub, "sip:bob@b.example.org", b.pub, t, o, rng()).value();
-    const auto got = bob.process(sent.bytes, t);
+    const auto got = bob.process(sent.bytes, t, from("sip:alice@a.example.org"));
     INFO((got ? std::string() : got.error().message()));
     REQUIRE(got.has_value());
     REQUIRE(to_hex(got->key.span()) == to_hex(sent.key.span()));
     REQUIRE(got->initiator_kms_uri == "kms.a.example.org");
+    REQUIRE(got->initiator_confirmed);
     REQUIRE(confirm_initiator(*got, "sip:alice@a.example.org", a.pub).has_value());
     require_failure(confirm_initiator(*got, "sip:alice@a.example.org", b.pub),
                     i_message_error::unknown_initiator_kms);
@@ -587,8 +613,9 @@ TEST_CASE("I_MESSAGE rejections: recipient, period, replay, tampering, KMS",
     // Carol is not the recipient.
     require_failure(carol.process(sent.bytes, now0), i_message_error::wrong_recipient);
     // Bob opens it once; again is a replay.
-    REQUIRE(bob.process(sent.bytes, now0).has_value());
-    require_failure(bob.process(sent.bytes, now0), i_message_error::replayed);
+    REQUIRE(bob.process(sent.bytes, now0, from("sip:alice@example.org")).has_value());
+    require_failure(bob.process(sent.bytes, now0, from("sip:alice@example.org")),
+                    i_message_error::replayed);
   }
   // Wrong period: a message sent in the next period, Bob holding only this period's keys.
   const ntp_time next{(now0.seconds / 2592000 + 1) * 2592000 + 10, 0};

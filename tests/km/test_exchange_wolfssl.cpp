@@ -222,9 +222,12 @@ TEST_CASE(
     bytes resigned(range.begin(), range.end());
     const auto wsig = wolf_sign(kpak, alice_set.id, alice_set.ssk.span(), alice_set.pvt, range);
     resigned.insert(resigned.end(), wsig.begin(), wsig.end());
-    const auto got = skm_bob.process(resigned, ti);
+    initiator_binding from_alice;  // hidden initiators are bound to a candidate URI (issue 19)
+    from_alice.candidate_uris = {"sip:alice@w.example.org"};
+    const auto got = skm_bob.process(resigned, ti, from_alice);
     INFO((got ? std::string() : got.error().message()));
     REQUIRE(got.has_value());
+    REQUIRE(got->initiator_confirmed);
     REQUIRE(to_hex(got->key.span()) == to_hex(sent.key.span()));
     REQUIRE(got->key_id == sent.key_id);
   }

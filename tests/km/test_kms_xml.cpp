@@ -315,7 +315,9 @@ TEST_CASE("KmsKeyProv: generate, parse, validate the vendor key sets against the
   // No key sets at all is a valid (empty) provision.
   kms_key_prov_response empty;
   empty.header = header("sip:alice@streamwide.com");
-  REQUIRE(parse_kms_key_prov(write_kms_key_prov(empty).value().as_text()).value().key_sets.empty());
+  REQUIRE(parse_kms_key_prov_unvalidated(write_kms_key_prov(empty).value().as_text())
+              .value()
+              .key_sets.empty());
 }
 
 TEST_CASE("key set validation failures", "[kms_xml]") {
@@ -445,7 +447,7 @@ TEST_CASE("malformed and misplaced documents", "[kms_xml]") {
   // A key provision is not a KmsInit and vice versa.
   require_failure(parse_kms_init(key_prov_document()), xml_error::unsupported_message,
                   "KmsKeyProv");
-  require_failure(parse_kms_key_prov(init), xml_error::unsupported_message, "KmsInit");
+  require_failure(parse_kms_key_prov_unvalidated(init), xml_error::unsupported_message, "KmsInit");
   require_failure(
       parse_kms_init(replace_once(replace_once(init, "<KmsCertificate ", "<SignedKmsCertificate "),
                                   "</KmsCertificate>", "</SignedKmsCertificate>")),
@@ -479,7 +481,7 @@ TEST_CASE("truncation at every length fails cleanly", "[kms_xml]") {
     REQUIRE_FALSE(parse_kms_init(std::string_view(init).substr(0, n)).has_value());
   const auto cut2 = prov.rfind("</KmsResponse>");
   for (std::size_t n = 0; n < cut2; n += 7)
-    REQUIRE_FALSE(parse_kms_key_prov(std::string_view(prov).substr(0, n)).has_value());
+    REQUIRE_FALSE(parse_kms_key_prov_unvalidated(std::string_view(prov).substr(0, n)).has_value());
 }
 
 TEST_CASE(
@@ -494,7 +496,7 @@ TEST_CASE(
     for (std::size_t i = 0; i < key->size(); ++i) {
       std::string bad = prov;
       bad[start + i] = 'z';
-      const auto r = parse_kms_key_prov(bad);
+      const auto r = parse_kms_key_prov_unvalidated(bad);
       if (r.has_value() || r.error().code != xml_error::bad_hex)
         FAIL("not rejected as bad hex at offset " << start + i);
       ++key_digits;
@@ -594,11 +596,13 @@ TEST_CASE("every required element missing, duplicated, or moved", "[kms_xml]") {
   for (const char* name : {"KmsUri", "UserUri", "UserID", "KeyPeriodNo", "UserDecryptKey",
                            "UserSigningKeySSK", "UserPubTokenPVT"}) {
     INFO(name);
-    require_failure(parse_kms_key_prov(replace_once(prov, ks, remove_element(ks, name))),
-                    xml_error::missing_element, std::string("KmsKeySet/") + name);
+    require_failure(
+        parse_kms_key_prov_unvalidated(replace_once(prov, ks, remove_element(ks, name))),
+        xml_error::missing_element, std::string("KmsKeySet/") + name);
     const std::string el = element_text(ks, name);
-    require_failure(parse_kms_key_prov(replace_once(prov, ks, replace_once(ks, el, el + el))),
-                    xml_error::duplicate_element, std::string("KmsKeySet/") + name);
+    require_failure(
+        parse_kms_key_prov_unvalidated(replace_once(prov, ks, replace_once(ks, el, el + el))),
+        xml_error::duplicate_element, std::string("KmsKeySet/") + name);
   }
 }
 
@@ -685,20 +689,25 @@ TEST_CASE("key values: hex, lengths, point encoding, encryption", "[kms_xml]") {
                   xml_error::bad_point_encoding, "PubAuthKey");
 
   const std::string prov = key_prov_document();
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_rsk, alice_rsk.substr(2))),
-                  xml_error::wrong_key_length, "UserDecryptKey");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_rsk, "05" + alice_rsk.substr(2))),
-                  xml_error::bad_point_encoding, "UserDecryptKey");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_ssk, alice_ssk + "00")),
+  require_failure(
+      parse_kms_key_prov_unvalidated(replace_once(prov, alice_rsk, alice_rsk.substr(2))),
+      xml_error::wrong_key_length, "UserDecryptKey");
+  require_failure(
+      parse_kms_key_prov_unvalidated(replace_once(prov, alice_rsk, "05" + alice_rsk.substr(2))),
+      xml_error::bad_point_encoding, "UserDecryptKey");
+  require_failure(parse_kms_key_prov_unvalidated(replace_once(prov, alice_ssk, alice_ssk + "00")),
                   xml_error::wrong_key_length, "UserSigningKeySSK");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_ssk, "x" + alice_ssk.substr(1))),
-                  xml_error::bad_hex, "UserSigningKeySSK");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_pvt, alice_pvt.substr(0, 66))),
-                  xml_error::wrong_key_length, "UserPubTokenPVT");
-  require_failure(parse_kms_key_prov(replace_once(prov, alice_pvt, "03" + alice_pvt.substr(2))),
-                  xml_error::bad_point_encoding, "UserPubTokenPVT");
+  require_failure(
+      parse_kms_key_prov_unvalidated(replace_once(prov, alice_ssk, "x" + alice_ssk.substr(1))),
+      xml_error::bad_hex, "UserSigningKeySSK");
+  require_failure(
+      parse_kms_key_prov_unvalidated(replace_once(prov, alice_pvt, alice_pvt.substr(0, 66))),
+      xml_error::wrong_key_length, "UserPubTokenPVT");
+  require_failure(
+      parse_kms_key_prov_unvalidated(replace_once(prov, alice_pvt, "03" + alice_pvt.substr(2))),
+      xml_error::bad_point_encoding, "UserPubTokenPVT");
   // A transport-key-encrypted key.
-  require_failure(parse_kms_key_prov(replace_once(
+  require_failure(parse_kms_key_prov_unvalidated(replace_once(
                       prov, alice_ssk,
                       "<xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"/>")),
                   xml_error::encrypted_key_unsupported, "UserSigningKeySSK");

@@ -18,6 +18,7 @@
 #include <system_error>
 #include <vector>
 
+#include "../support/skip.hpp"
 #include "messages.hpp"
 #include "skm/mikey/base64.hpp"
 #include "skm/mikey/dump.hpp"
@@ -241,12 +242,10 @@ std::map<std::string, std::string> expected_fields(const message_view& m, bool c
 
 }  // namespace
 
-TEST_CASE("tshark decodes skm's I_MESSAGEs with the same field values", "[tshark]") {
-  if (!have_tshark()) {
-    WARN(
-        "SKIPPED: tshark is not on PATH (Debian package tshark); the Wireshark agreement test did not run");
-    return;
-  }
+TEST_CASE("tshark decodes skm's I_MESSAGEs with the same field values", "[.][tshark]") {
+  if (!have_tshark())
+    skm_test::skip_test(
+        "tshark is not on PATH (Debian package tshark); the Wireshark agreement tests did not run");
   const auto gpp = skm_test::mikey::build_3gpp_message();
   const auto rfc = skm_test::mikey::build_rfc6509_message();
   const auto vendor = base64::decode(skm_test::mikey::vendor_pck_base64).value();
@@ -289,11 +288,8 @@ TEST_CASE("tshark decodes skm's I_MESSAGEs with the same field values", "[tshark
   }
 }
 
-TEST_CASE("tshark flags a truncated message as malformed (the check can fail)", "[tshark]") {
-  if (!have_tshark()) {
-    WARN("SKIPPED: tshark is not on PATH");
-    return;
-  }
+TEST_CASE("tshark flags a truncated message as malformed (the check can fail)", "[.][tshark]") {
+  if (!have_tshark()) skm_test::skip_test("tshark is not on PATH (Debian package tshark)");
   // Guards the test above against a vacuous pass: the same pipeline reports a broken message.
   auto broken = skm_test::mikey::build_3gpp_message();
   broken.resize(broken.size() - 40);
@@ -306,11 +302,8 @@ TEST_CASE("tshark flags a truncated message as malformed (the check can fail)", 
   CHECK_FALSE(rows[0].back().empty());  // _ws.malformed present
 }
 
-TEST_CASE("tshark agrees on the RFC 3830 payloads: SRTP-ID map, ID, KEMAC, V, ERR", "[tshark]") {
-  if (!have_tshark()) {
-    WARN("SKIPPED: tshark is not on PATH");
-    return;
-  }
+TEST_CASE("tshark agrees on the RFC 3830 payloads: SRTP-ID map, ID, KEMAC, V, ERR", "[.][tshark]") {
+  if (!have_tshark()) skm_test::skip_test("tshark is not on PATH (Debian package tshark)");
   const std::array<srtp_id_entry, 2> map{srtp_id_entry{0, 0x11223344, 0},
                                          srtp_id_entry{1, 0xCAFEBABE, 7}};
   const auto rnd = skm_test::mikey::pattern(16, 1);

@@ -211,7 +211,7 @@ TEST_CASE("RFC 6508 Appendix A: KMS, RSK, encapsulation and decapsulation value 
   const auto warm = rec->decapsulate(expected_data);
   REQUIRE(warm.has_value());
   REQUIRE(vec(*warm) == ssv);
-  const auto cold = decapsulate(*zpk, b, *rsk, expected_data);
+  const auto cold = decapsulate_with_unvalidated_rsk(*zpk, b, *rsk, expected_data);
   REQUIRE(cold.has_value());
   REQUIRE(vec(*cold) == ssv);
 }
@@ -267,7 +267,7 @@ TEMPLATE_TEST_CASE("SAKKE round trips: cached and new recipient, warm and cold r
     const auto warm_no_i_table = rec_no_i_table->decapsulate(e->data);
     REQUIRE(warm_no_i_table.has_value());
     REQUIRE(*warm_no_i_table == e->ssv);
-    const auto cold = decapsulate(f.kms.public_key(), f.id, f.rsk, e->data);
+    const auto cold = decapsulate_with_unvalidated_rsk(f.kms.public_key(), f.id, f.rsk, e->data);
     REQUIRE(cold.has_value());
     REQUIRE(*cold == e->ssv);
   }
@@ -351,9 +351,10 @@ TEMPLATE_TEST_CASE("SAKKE rejects bad keys, identifiers and secrets", "[sakke]",
   REQUIRE(validate_rsk(pk, f.id, with_t2).error() == sakke_error::rsk_not_in_subgroup);
   REQUIRE(receiver<TestType>::create(pk, f.id, with_t2).error() ==
           sakke_error::rsk_not_in_subgroup);
-  REQUIRE(decode_rsk<TestType>(std::vector<std::uint8_t>(S::point_bytes, 0)).error() ==
+  REQUIRE(decode_rsk_unvalidated<TestType>(std::vector<std::uint8_t>(S::point_bytes, 0)).error() ==
           sakke_error::bad_rsk_encoding);
-  REQUIRE(decode_rsk<TestType>(vec(skm::ec::encode_uncompressed(f.rsk).value())).has_value());
+  REQUIRE(decode_rsk_unvalidated<TestType>(vec(skm::ec::encode_uncompressed(f.rsk).value()))
+              .has_value());
 
   // SSV length
   const auto to = recipient<TestType>::create(pk, f.id).value();
@@ -380,7 +381,7 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
   REQUIRE(rec_no_i_table.decapsulate(good).has_value());
 
   const auto cold = [&](const std::vector<std::uint8_t>& d) {
-    return decapsulate(pk, f.id, f.rsk, d);
+    return decapsulate_with_unvalidated_rsk(pk, f.id, f.rsk, d);
   };
   std::vector<std::vector<std::uint8_t>> bad;
   // H flipped (every bit of the last octet, and the first octet of H)
@@ -479,8 +480,10 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
   const auto other_id = unhex("0102030405");
   const auto other_rsk = f.kms.issue_rsk(other_id).value();
   REQUIRE(cold(good).has_value());
-  REQUIRE(decapsulate(pk, f.id, other_rsk, good).error() == sakke_error::decapsulation_failed);
-  REQUIRE(decapsulate(pk, other_id, other_rsk, good).error() == sakke_error::decapsulation_failed);
+  REQUIRE(decapsulate_with_unvalidated_rsk(pk, f.id, other_rsk, good).error() ==
+          sakke_error::decapsulation_failed);
+  REQUIRE(decapsulate_with_unvalidated_rsk(pk, other_id, other_rsk, good).error() ==
+          sakke_error::decapsulation_failed);
   const auto other_rec = receiver<TestType>::create(pk, other_id, other_rsk).value();
   REQUIRE(other_rec.decapsulate(good).error() == sakke_error::decapsulation_failed);
   const auto other_rec_no_i_table = receiver<TestType, 0>::create(pk, other_id, other_rsk).value();

@@ -130,7 +130,8 @@ TEST_CASE("wolfSSL KMS keys and RSKs work in skm; wolfSSL encapsulations decapsu
     const bytes id = random_identity(rng, i);
     wolf_point rsk;
     REQUIRE(wc_MakeSakkeRsk(&wkms.key, id.data(), static_cast<word16>(id.size()), rsk.p) == 0);
-    const auto rsk_skm = skm::sakke::decode_rsk<sakke_param_set_1>(wkms.encode_rsk(rsk.p));
+    const auto rsk_skm =
+        skm::sakke::decode_rsk_unvalidated<sakke_param_set_1>(wkms.encode_rsk(rsk.p));
     REQUIRE(rsk_skm.has_value());
     REQUIRE(skm::sakke::validate_rsk(*pk, id, *rsk_skm).has_value());
     const auto rec = skm::sakke::receiver<sakke_param_set_1>::create(*pk, id, *rsk_skm);
@@ -151,7 +152,8 @@ TEST_CASE("wolfSSL KMS keys and RSKs work in skm; wolfSSL encapsulations decapsu
       REQUIRE(vec(*ours) == data);
     }
     const bytes ssv = random_bytes(rng, 16);
-    const auto cold = skm::sakke::decapsulate(*pk, id, *rsk_skm, sender.encapsulate(id, ssv));
+    const auto cold = skm::sakke::decapsulate_with_unvalidated_rsk(*pk, id, *rsk_skm,
+                                                                   sender.encapsulate(id, ssv));
     REQUIRE(cold.has_value());
     REQUIRE(vec(*cold) == ssv);
   }

@@ -46,6 +46,7 @@ VENDOR_PERIOD_LENGTH = 16777215
 VENDOR_CERT = os.path.join(DATA, "vendor-cert.xml")
 VENDOR_BOB = os.path.join(DATA, "vendor-bob.xml")
 VENDOR_ALICE = os.path.join(DATA, "vendor-alice.xml")
+VENDOR_INITIATOR = "sip:alice@streamwide.com"  # hidden (IDRuidi) in the message
 
 
 def vendor_ntp_seconds():
@@ -291,8 +292,10 @@ class VendorOpenTests(CliCase):
     """The deployed product's PCK message, opened by skm as Bob from the Annex D XML files."""
 
     def open_args(self, keyset=VENDOR_BOB):
-        # A captured message: older than the freshness window, so opened only with --allow-stale.
-        return ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", keyset, "--allow-stale"]
+        # A captured message: older than the freshness window, so opened only with --allow-stale;
+        # its initiator is hidden, so named with --from-uri.
+        return ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", keyset, "--allow-stale",
+                "--from-uri", VENDOR_INITIATOR]
 
     def test_open_json(self):
         code, out, err = run(*self.open_args(), "--json", VENDOR_VALUE)
@@ -306,7 +309,8 @@ class VendorOpenTests(CliCase):
         self.assertEqual(j["key_id"], VENDOR_PCK_ID)
         self.assertEqual(j["csb_id"], VENDOR_PCK_ID)
         self.assertEqual(j["key_period_no"], VENDOR_PERIOD)
-        self.assertIsNone(j["initiator"])  # hidden (IDRuidi)
+        self.assertEqual(j["initiator"], VENDOR_INITIATOR)  # hidden (IDRuidi), named by --from-uri
+        self.assertIs(j["initiator_confirmed"], True)
         self.assertEqual(j["initiator_uid"], "b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4")
         self.assertEqual(j["responder"], "sip:bob@streamwide.com")
         self.assertEqual(j["rand"], VENDOR_RAND)
@@ -325,7 +329,7 @@ class VendorOpenTests(CliCase):
 
     def test_freshness(self):
         t = vendor_ntp_seconds()
-        strict = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB]
+        strict = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--from-uri", VENDOR_INITIATOR]
         code, out, err = run(*strict, "--json", "--at", str(t + 10), VENDOR_VALUE)
         self.assertEqual((code, err), (0, ""))
         self.assertIs(json.loads(out)["fresh"], True)
@@ -356,12 +360,31 @@ class VendorOpenTests(CliCase):
         out, _ = self.ok(*self.open_args(), "@" + os.path.join(DATA, "vendor-pck.sdp"))
         self.assertIn("key           " + VENDOR_PCK, out)
         self.assertIn("key period    236", out)
-        self.assertIn("(hidden)", out)
+        self.assertIn("initiator     " + VENDOR_INITIATOR, out)
+
+    def test_hidden_initiator_needs_from_uri(self):
+        # Issue 19 item 1: without --from-uri a hidden initiator releases no key ...
+        captured = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--allow-stale"]
+        self.fails(1, *captured, VENDOR_VALUE, contains="--accept-unconfirmed-initiator")
+        code, out, err = run(*captured, "--json", VENDOR_VALUE)
+        self.assertEqual(code, 1, err)
+        j = json.loads(out)
+        self.assertEqual((j["ok"], j["verified"]), (False, False))
+        self.assertNotIn("key", j)
+        self.assertIn("--from-uri", j["error"])
+        # ... unless the caller accepts an unconfirmed initiator, which the output says.
+        j = self.json_ok(*captured, "--accept-unconfirmed-initiator", "--json", VENDOR_VALUE)
+        self.assertEqual((j["verified"], j["initiator_confirmed"]), (True, False))
+        self.assertIsNone(j["initiator"])
+        self.assertEqual(j["key"], VENDOR_PCK)
+        out, _ = self.ok(*captured, "--accept-unconfirmed-initiator", VENDOR_VALUE)
+        self.assertIn("(hidden, NOT confirmed)", out)
 
     def test_hidden_initiator_confirmed(self):
-        j = self.json_ok(*self.open_args(), "--json", "--from-uri", "sip:alice@streamwide.com", VENDOR_VALUE)
+        j = self.json_ok(*self.open_args(), "--json", VENDOR_VALUE)
         self.assertEqual(j["initiator"], "sip:alice@streamwide.com")
-        self.fails(1, *self.open_args(), "--from-uri", "sip:mallory@streamwide.com", VENDOR_VALUE, contains="does not match")
+        captured = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--allow-stale"]
+        self.fails(1, *captured, "--from-uri", "sip:mallory@streamwide.com", VENDOR_VALUE, contains="does not match")
 
     def test_rejections(self):
         # Alice's keys: the message is not for her.
@@ -459,13 +482,14 @@ class RoundTripTests(CliCase):
 
     def test_gmk_hidden_ids_and_extensions(self):
         sent = self.create("--purpose", "GMK", "--key-id", "0000abcd", "--hide-ids", "--sakke-to-self", "--sp")
-        got = self.open(sent["message"])
+        got = self.open(sent["message"], "--from-uri", "sip:alice@test.example.org")
         self.assertEqual(got["purpose"], "GMK")
         self.assertEqual(got["gmk_id"], "0000abcd")
         self.assertEqual(got["key_id"], "0000abcd")
         self.assertEqual(got["guk_id"], sent["csb_id"])
         self.assertNotEqual(got["guk_id"], "0000abcd")
-        self.assertIsNone(got["initiator"])
+        self.assertEqual(got["initiator"], "sip:alice@test.example.org")  # hidden, confirmed
+        self.assertIs(got["initiator_confirmed"], True)
         self.assertIs(got["sakke_to_self"], True)
         self.assertEqual([s["cs_id"] for s in got["srtp"]], [4])
         self.assertEqual(got["srtp"][0]["mki"], "0000abcd" + sent["csb_id"])
@@ -650,7 +674,7 @@ class InteropOpenTests(CliCase):
     def test_hidden_initiator_period(self):
         # The vendor message: a hidden initiator's period is known only once --from-uri confirms it.
         vendor = ["imsg", "open", "--cert", VENDOR_CERT, "--keyset", VENDOR_BOB, "--json", "--key-period-tolerance", "1", "--allow-stale"]
-        code, out, err = run(*vendor, VENDOR_VALUE)
+        code, out, err = run(*vendor, "--accept-unconfirmed-initiator", VENDOR_VALUE)
         self.assertEqual(code, 0, err)
         j = json.loads(out)
         self.assertIsNone(j["initiator_period_no"])

@@ -404,7 +404,7 @@ km::ntp_time parse_instant(const arguments& a, std::string_view option, const st
   }
   const auto t = km::parse_iso8601(text);
   if (!t)
-    throw a.error("--" + std::string(option) + " '" + terminal_safe(text) +
+    throw a.error("--" + std::string(option) + " '" + std::string(text) +
                   "' is neither NTP seconds nor ISO 8601: " + km::describe(t.error()));
   return *t;
 }
@@ -526,8 +526,8 @@ std::vector<std::uint8_t> read_message(const arguments& a) {
   } catch (const failure& e) {
     // The commonest slip: a file name without '@'.
     if (m.find('\n') == std::string::npos && path_exists(m))
-      throw failure(std::string(e.what()) + " ('" + terminal_safe(m) + "' is a file: write @" +
-                    terminal_safe(m) + " to read it)");
+      throw failure(std::string(e.what()) + " ('" + std::string(m) + "' is a file: write @" +
+                    std::string(m) + " to read it)");
     throw;
   }
 }

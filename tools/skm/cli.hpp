@@ -94,10 +94,11 @@ class arguments {
 [[nodiscard]] std::string hex32(std::uint32_t v);  ///< 8 lower-case hex digits
 [[nodiscard]] std::string_view trim(std::string_view s) noexcept;
 
-/// Octets that came from outside (IDR payloads, URIs, file contents) made safe for a terminal:
-/// printable ASCII as is, every other byte as \xNN, so no escape sequence or
-/// control character of a peer ever reaches the terminal raw. (A local helper until the library
-/// offers one in the km/mikey layer.)
+/// A line for the terminal with every octet outside printable ASCII as \xNN, so no escape
+/// sequence or control character of a peer ever reaches it raw. Unlike skm::printable (which the
+/// library uses to quote untrusted octets unambiguously, doubling backslashes), it leaves a
+/// backslash alone, so it is idempotent: applied to whole lines (every error line, text output)
+/// it keeps the library's already-quoted texts as they are.
 [[nodiscard]] std::string terminal_safe(std::string_view untrusted);
 
 /// A minimal JSON writer: objects, arrays, strings (escaped, invalid UTF-8 bytes as \u00XX),

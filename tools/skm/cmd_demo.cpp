@@ -177,10 +177,11 @@ void show_srtp(narrator& n, const std::string& who, std::uint8_t cs_id, const sr
          s.salt + ", MKI " + s.mki);
 }
 
-/// A receiver's refusal of `m`, checked for the expected reason.
+/// A receiver's refusal of `m` (from Alice, the demo's only private-call initiator), checked for
+/// the expected reason.
 void check_refused(narrator& n, km::i_message_receiver& rx, const std::vector<std::uint8_t>& m,
                    km::i_message_error expected, const std::string& what, km::ntp_time t) {
-  const auto r = rx.process(m, t);
+  const auto r = rx.process(m, t, {.candidate_uris = {std::string(alice_uri)}});
   const bool ok = !r && r.error().code == expected;
   n.check(ok, what + ": " + (r ? std::string("accepted") : r.error().message()));
 }
@@ -264,7 +265,9 @@ km::i_message private_call(narrator& n, const km::community& c, const km::period
                 "a copy with one bit flipped in the signature is refused", t);
   std::optional<km::received_key> bob_pck;
   const double t_open = timed([&] {
-    bob_pck.emplace(need(bob_rx.process(pck->bytes, t), "Bob rejects Alice's I_MESSAGE"));
+    bob_pck.emplace(
+        need(bob_rx.process(pck->bytes, t, {.candidate_uris = {std::string(alice_uri)}}),
+             "Bob rejects Alice's I_MESSAGE"));
   });
   n.line(
       "signature verified and SAKKE payload opened in " + ms(t_open) + "; initiator " +
@@ -315,9 +318,11 @@ void open_group_key(narrator& n, const km::i_message& to_alice, const km::i_mess
   n.step("Alice and Bob verify and extract the GMK");
   std::optional<km::received_key> alice_gmk, bob_gmk;
   const double t_gopen = timed([&] {
+    const km::initiator_binding from_gms{.candidate_uris = {std::string(gms_uri)}};
     alice_gmk.emplace(
-        need(alice_rx.process(to_alice.bytes, t), "Alice rejects the GMS's I_MESSAGE"));
-    bob_gmk.emplace(need(bob_rx.process(to_bob.bytes, t), "Bob rejects the GMS's I_MESSAGE"));
+        need(alice_rx.process(to_alice.bytes, t, from_gms), "Alice rejects the GMS's I_MESSAGE"));
+    bob_gmk.emplace(
+        need(bob_rx.process(to_bob.bytes, t, from_gms), "Bob rejects the GMS's I_MESSAGE"));
   });
   n.line("both opened in " + ms(t_gopen));
   n.check(alice_gmk->key.ct_equal(to_alice.key.span()).declassify() &&

@@ -50,7 +50,7 @@ value of an SDP a=key-mgmt: line.
 
 constexpr std::string_view open_help =
     R"(usage: skm imsg open --cert CERT.xml --keyset RECEIVER.xml [--from-cert CERT.xml] [--from-uri URI]
-                      [--at NTP_SECONDS|ISO-8601] [--allow-stale]
+                      [--at NTP_SECONDS|ISO-8601] [--allow-stale] [--accept-unconfirmed-initiator]
                       [--accept-signature-without-sign-header] [--key-period-tolerance 0|1]
                       [--cs-id N[,N...]] [--mcvideo] [--json] MESSAGE
 
@@ -70,14 +70,20 @@ captured message), with a warning on stderr and "fresh": false, "stale_accepted"
   --cert CERT.xml       the receiver's community
   --keyset FILE         the receiver's KmsKeyProv document (one or more key periods)
   --from-cert CERT.xml  the initiator's community, when it is another KMS
-  --from-uri URI        for a hidden initiator (IDRuidi): check that URI is the initiator
+  --from-uri URI        the initiator: its UID for the key period of T must be the one the
+                        message carries (required for a hidden initiator, IDRuidi)
+  --accept-unconfirmed-initiator
+                        open a message from a hidden initiator without --from-uri: the signer
+                        is then only "some user the KMS issued a key to" ("initiator_confirmed":
+                        false in JSON; the text output says the hidden initiator is NOT confirmed)
   --at TIME             judge freshness against this time (NTP seconds or ISO-8601)
   --allow-stale         open a message outside the freshness window (reported)
   --strict-time         accepted for compatibility: stale messages are refused by default
   --cs-id N[,N...]      also derive the SRTP keys of these crypto sessions
   --mcvideo             the MCVideo crypto sessions for an empty map
   --json                one JSON object (verified, fresh, purpose, key, key_id, csb_id,
-                        initiator, responder, key_period_no, signature_form, srtp, ...); on a
+                        initiator, responder, key_period_no, signature_form, srtp, ...);
+on a
                         failed check {"ok": false, "verified": false, "error": ...}, exit code 1
 
 Interop options (off by default; each accepts messages the specifications reject):
@@ -129,7 +135,7 @@ std::vector<km::period_keys> load_key_sets(const std::string& path, const commun
   // Structure here; user_keys_from_key_set validates each set (UserID, RSK, SSK/PVT) against
   // the certificate, and period_keys::create checks again as it prepares the keys.
   const auto text = read_secret_file(path, max_xml_file, "key-set file");
-  auto doc = km::xml::parse_kms_key_prov(text.view());
+  auto doc = km::xml::parse_kms_key_prov_unvalidated(text.view());
   if (!doc) throw failure(path + ": " + doc.error().message());
   if (doc->key_sets.empty()) throw failure(path + " holds no KmsKeySet");
   std::vector<km::period_keys> out;
@@ -185,7 +191,7 @@ km::i_message_options create_options(const arguments& a, std::vector<std::uint8_
   if (const auto p = a.value("purpose")) {
     const auto purpose = km::purpose_from_name(*p);
     if (!purpose)
-      throw a.error("unknown --purpose '" + terminal_safe(*p) +
+      throw a.error("unknown --purpose '" + std::string(*p) +
                     "' (PCK, GMK, CSK, MuSiK, SPK, MKFC or MSCCK)");
     if (opt.key_id && opt.key_id->purpose() != *purpose)
       throw a.error("--key-id " + hex32(opt.key_id->value()) + " carries purpose tag " +
@@ -367,7 +373,7 @@ km::receiver_options receiver_arguments(const arguments& a) {
   options.accept_signature_without_sign_header = a.flag("accept-signature-without-sign-header");
   if (const auto n = a.value("key-period-tolerance")) {
     if (*n != "0" && *n != "1")
-      throw a.error("--key-period-tolerance must be 0 or 1, not '" + terminal_safe(*n) + "'");
+      throw a.error("--key-period-tolerance must be 0 or 1, not '" + std::string(*n) + "'");
     options.key_period_tolerance = *n == "1" ? 1 : 0;
   }
   if (a.flag("allow-stale") && a.flag("strict-time"))
@@ -393,6 +399,7 @@ void open_json_key_fields(json& j, const opened& o) {
     j.string(*o.initiator);
   else
     j.null();
+  j.field("initiator_confirmed", k.initiator_confirmed);
   j.field("initiator_uid", to_hex(k.initiator_uid)).field("initiator_kms", k.initiator_kms_uri);
   j.field("responder", o.responder)
       .field("key_period_no", k.period)
@@ -449,8 +456,10 @@ void print_opened_text(const opened& o) {
       << "\n";
   out << "time          " << iso(k.time)
       << (o.fresh.fresh ? " (fresh)" : " (NOT fresh; --allow-stale)") << "\n";
-  out << "initiator     " << (o.initiator ? terminal_safe(*o.initiator) : "(hidden)") << "  UID "
-      << to_hex(k.initiator_uid);
+  out << "initiator     "
+      << (o.initiator ? terminal_safe(*o.initiator)
+                      : std::string(k.initiator_confirmed ? "(hidden)" : "(hidden, NOT confirmed)"))
+      << "  UID " << to_hex(k.initiator_uid);
   if (o.initiator_period) {
     out << " of key period " << *o.initiator_period;
     if (*o.initiator_period != k.time_period)
@@ -500,6 +509,7 @@ int run_imsg_open(std::span<char* const> args) {
                      {"keyset"},
                      {"from-cert"},
                      {"from-uri"},
+                     {"accept-unconfirmed-initiator", false},
                      {"at"},
                      {"strict-time", false},
                      {"allow-stale", false},
@@ -534,17 +544,20 @@ int run_imsg_open(std::span<char* const> args) {
   setup.keys = load_key_sets(a.required("keyset"), setup.mine);
   if (const auto p = a.value("from-cert")) setup.other = load_certificate(*p);
   auto receiver = make_receiver(a, setup, options);
-  const auto k = receiver.process(bytes, fresh.sent);
+  // The receiver binds the initiator: with --from-uri its UID for the period of T must match; a
+  // hidden initiator without one is released only with --accept-unconfirmed-initiator.
+  km::initiator_binding binding;
+  if (from_uri) binding.candidate_uris.push_back(*from_uri);
+  binding.accept_unconfirmed = a.flag("accept-unconfirmed-initiator");
+  const auto k = receiver.process(bytes, fresh.sent, binding);
+  if (!k && k.error().code == km::i_message_error::initiator_unconfirmed)
+    throw rejected(
+        "I_MESSAGE rejected: " + k.error().message() +
+            "; name the initiator with --from-uri URI, or open it as an unconfirmed initiator "
+            "with --accept-unconfirmed-initiator",
+        fresh.fresh);
   if (!k) throw rejected("I_MESSAGE rejected: " + k.error().message(), fresh.fresh);
   opened o{*k, receiver.uri(), k->initiator_uri, k->initiator_period, fresh, !fresh.fresh, {}};
-  if (from_uri) {
-    const community_file& theirs = setup.other ? *setup.other : setup.mine;
-    const auto r =
-        km::confirm_initiator(*k, *from_uri, theirs.community, options.key_period_tolerance);
-    if (!r) throw rejected("--from-uri: " + r.error().message(), fresh.fresh);
-    o.initiator = *from_uri;
-    o.initiator_period = *r;
-  }
   const srtp_inputs in{k->prf,     k->key.span(), k->csb_id.value(), k->rand,
                        k->purpose, k->key_id,     k->cs_ids};
   o.srtp = derive_sessions(in, request);

@@ -41,7 +41,7 @@ km::key_purpose purpose_argument(const arguments& a, std::uint32_t csb_id) {
   if (!p) return km::sk_id::from_value(csb_id).purpose();
   const auto purpose = km::purpose_from_name(*p);
   if (!purpose)
-    throw a.error("unknown --purpose '" + terminal_safe(*p) +
+    throw a.error("unknown --purpose '" + std::string(*p) +
                   "' (PCK, GMK, CSK, MuSiK, SPK, MKFC or MSCCK)");
   return *purpose;
 }

@@ -261,7 +261,9 @@ km::secret_bytes key_prov_document(const km::skm_server& s, const km::user_key_s
 km::secret_bytes appended_document(const std::string& path, const km::skm_server& s,
                                    const km::user_key_set& k, km::ntp_time issued_at) {
   check_target(path, replace::with_force);  // a regular file, not a link to one
-  auto r = km::xml::parse_kms_key_prov(read_secret_file(path, max_xml_file, "key-set file").view());
+  // The sets already there are copied back as they are (only their user and KMS are checked).
+  auto r = km::xml::parse_kms_key_prov_unvalidated(
+      read_secret_file(path, max_xml_file, "key-set file").view());
   if (!r) throw failure(path + ": " + r.error().message());
   for (const auto& set : r->key_sets) {
     if (set.user_uri != k.user_uri || set.kms_uri != s.public_values().kms_uri)

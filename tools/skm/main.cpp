@@ -117,8 +117,8 @@ int help(std::span<char* const> args) {
   const std::string_view sub = args.size() > 1 ? std::string_view(args[1]) : std::string_view();
   const command* c = is_group(first) ? find(first, sub) : find("", first);
   if (c == nullptr)
-    throw skm::cli::usage_error("no help for '" + skm::cli::terminal_safe(first) +
-                                (sub.empty() ? "" : " " + skm::cli::terminal_safe(sub)) +
+    throw skm::cli::usage_error("no help for '" + std::string(first) +
+                                (sub.empty() ? "" : " " + std::string(sub)) +
                                 "' (see 'skm --help')");
   static char help_flag[] = "--help";
   std::array<char*, 1> flag{help_flag};
@@ -142,8 +142,7 @@ int run(std::span<char* const> args) {
   }
   if (const command* c = find("", name)) return c->run(args.subspan(1));
   if (!is_group(name))
-    throw skm::cli::usage_error("unknown command '" + skm::cli::terminal_safe(name) +
-                                "' (see 'skm --help')");
+    throw skm::cli::usage_error("unknown command '" + std::string(name) + "' (see 'skm --help')");
   const auto rest = args.subspan(1);
   if (rest.empty()) {
     std::string names;
@@ -158,8 +157,8 @@ int run(std::span<char* const> args) {
   }
   if (const command* c = find(name, rest[0])) return c->run(rest.subspan(1));
   throw skm::cli::usage_error("unknown command 'skm " + std::string(name) + " " +
-                              skm::cli::terminal_safe(rest[0]) + "' (see 'skm " +
-                              std::string(name) + " --help')");
+                              std::string(rest[0]) + "' (see 'skm " + std::string(name) +
+                              " --help')");
 }
 
 /// --json among the options (before a "--").

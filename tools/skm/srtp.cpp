@@ -23,8 +23,8 @@ srtp_request srtp_arguments(const arguments& a) {
       v = 256;
     }
     if (v > 255)
-      throw a.error("--cs-id takes CS IDs 0..255 separated by commas, not '" +
-                    terminal_safe(*list) + "'");
+      throw a.error("--cs-id takes CS IDs 0..255 separated by commas, not '" + std::string(*list) +
+                    "'");
     r.extra_cs_ids.push_back(static_cast<std::uint8_t>(v));
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);

@@ -497,4 +497,40 @@ class signer_context {
   std::optional<ec::fixed_base_table<Curve>> y_table_;
 };
 
+/// Malleability (RFC 6507 §5.2.2): (r, q - s) verifies wherever (r, s) does, since
+/// [q - s]([HE]G + [r]Y) = -J has the same x coordinate r. Anyone can turn one valid signature into
+/// the other, so a signature (or the hash of a signed message) is no unique name of a message;
+/// a verifier that de-duplicates by such a hash can require the canonical form, s <= (q - 1) / 2,
+/// which a signer produces with canonical_s() (km::receiver_options::require_canonical_s,
+/// km::i_message_options::canonical_s). The MIKEY replay cache keys on T and RAND, which the
+/// signature covers, so it is not affected.
+///
+/// Whether s (octets N .. 2N - 1 of r || s || PVT) is at most (q - 1) / 2. False for a
+/// signature of the wrong length or with s not in [1, q - 1].
+template <class Curve = curves::p256, hash_function Hash = sha256>
+[[nodiscard]] bool has_canonical_s(std::span<const std::uint8_t> signature) {
+  using S = suite<Curve, Hash>;
+  if (signature.size() != S::signature_size) return false;
+  const auto s = S::qfield::from_bytes(signature.subspan(S::N, S::N));
+  if (!s || s->is_zero().declassify()) return false;
+  return s->to_uint() <= (-*s).to_uint();  // s <= q - s
+}
+
+/// The same signature with s replaced by q - s when s > (q - 1) / 2 (s is public once signed).
+template <class Curve = curves::p256, hash_function Hash = sha256>
+[[nodiscard]] result<typename suite<Curve, Hash>::signature, error> canonical_s(
+    std::span<const std::uint8_t> signature) {
+  using S = suite<Curve, Hash>;
+  if (signature.size() != S::signature_size) return unexpected{error::bad_signature_length};
+  const auto s = S::qfield::from_bytes(signature.subspan(S::N, S::N));
+  if (!s || s->is_zero().declassify()) return unexpected{error::s_out_of_range};
+  typename S::signature out;
+  std::copy(signature.begin(), signature.end(), out.begin());
+  if (s->to_uint() > (-*s).to_uint()) {
+    const auto flipped = (-*s).to_bytes();
+    std::copy(flipped.begin(), flipped.end(), out.begin() + S::N);
+  }
+  return out;
+}
+
 }  // namespace skm::eccsi

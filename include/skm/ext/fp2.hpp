@@ -113,9 +113,17 @@ class pfp {
   /// odd q has a != 0; for the one element with a = 0, (0 : 1) of order 2, this returns 0.
   [[nodiscard]] constexpr Fp canonical() const noexcept { return v_.im * v_.re.inverse(); }
 
-  /// (a : b) == (c : d)  <=>  a d == b c.
+  /// Whether this is the degenerate (0 : 0), which is no element of PF_p (a pairing computation
+  /// that went wrong can produce it).
+  [[nodiscard]] constexpr ct::choice is_degenerate() const noexcept {
+    return v_.re.is_zero() & v_.im.is_zero();
+  }
+
+  /// (a : b) == (c : d)  <=>  a d == b c, for two proper elements; the degenerate (0 : 0), for
+  /// which the cross products always agree, equals only itself.
   [[nodiscard]] friend constexpr ct::choice ct_equal(const pfp& x, const pfp& y) noexcept {
-    return ct_equal(x.v_.re * y.v_.im, x.v_.im * y.v_.re);
+    const ct::choice x0 = x.is_degenerate(), y0 = y.is_degenerate();
+    return (x0 & y0) | ((!x0) & (!y0) & ct_equal(x.v_.re * y.v_.im, x.v_.im * y.v_.re));
   }
   [[nodiscard]] friend constexpr bool operator==(const pfp& x, const pfp& y) noexcept {
     return ct_equal(x, y).declassify();

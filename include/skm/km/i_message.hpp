@@ -29,6 +29,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <optional>
@@ -39,6 +40,7 @@
 #include <variant>
 #include <vector>
 
+#include "skm/common/printable.hpp"
 #include "skm/common/random.hpp"
 #include "skm/common/result.hpp"
 #include "skm/eccsi/eccsi.hpp"
@@ -84,6 +86,11 @@ enum class i_message_error {
   key_id_mismatch,         ///< the GENERIC-ID SPI disagrees with GMK-ID || GUK-ID
   key_parameters_invalid,  ///< the key-parameters extension does not decrypt or disagrees
   initiator_mismatch,      ///< a URI offered for a hidden initiator does not hash to its UID
+  initiator_unconfirmed,   ///< a hidden initiator (IDRuidi) that no candidate URI confirms
+  unknown_key_purpose,     ///< the CSB ID's purpose tag is neither defined nor registered
+  key_revoked,             ///< the key parameters' status marks the key revoked
+  key_expired,             ///< the key parameters' expiry time has passed
+  signature_not_canonical,  ///< s above (q - 1) / 2 under receiver_options::require_canonical_s
 };
 
 [[nodiscard]] constexpr const char* describe(i_message_error e) noexcept {
@@ -116,6 +123,13 @@ enum class i_message_error {
     case i_message_error::key_parameters_invalid: return "key parameters extension invalid";
     case i_message_error::initiator_mismatch:
       return "initiator URI does not match the hidden initiator UID";
+    case i_message_error::initiator_unconfirmed:
+      return "hidden initiator not confirmed (no candidate URI matches its UID)";
+    case i_message_error::unknown_key_purpose: return "key ID purpose is not defined";
+    case i_message_error::key_revoked: return "key is revoked (key parameters status)";
+    case i_message_error::key_expired: return "key has expired (key parameters expiry time)";
+    case i_message_error::signature_not_canonical:
+      return "ECCSI signature is not in canonical form (s > (q-1)/2)";
   }
   return "unknown i_message_error";
 }
@@ -217,7 +231,7 @@ class period_keys {
     if (!signer)
       return detail::fail(i_message_error::bad_request,
                           std::string("SSK/PVT invalid: ") + eccsi::describe(signer.error()));
-    auto rsk = sakke::decode_rsk<sakke_curve>(k.rsk.span());
+    auto rsk = sakke::decode_rsk_unvalidated<sakke_curve>(k.rsk.span());
     if (!rsk) return detail::fail(i_message_error::bad_request, "RSK invalid: not a curve point");
     auto receiver = sakke::receiver<sakke_curve>::create(c.z(), k.id, *rsk);
     ct::wipe_object(*rsk);  // the receiver keeps (and wipes) its own copy
@@ -280,6 +294,9 @@ struct i_message_options {
   std::optional<key_parameters> parameters;  ///< the key-parameters extension (E.6)
   std::optional<std::uint8_t>
       cs_id;  ///< one GENERIC-ID crypto session (GMK default: 4); none: empty map
+  /// Send the ECCSI signature in canonical form, s <= (q - 1) / 2 (eccsi::canonical_s), for
+  /// receivers that require it (receiver_options::require_canonical_s).
+  bool canonical_s = false;
 };
 
 /// The message and what the initiator keeps.
@@ -294,80 +311,83 @@ struct i_message {
   mikey_prf prf = mikey_prf::prf_hmac_sha_256;
 };
 
-/// Builds and signs an I_MESSAGE from `me` (whose community is `mine`) to `responder_uri` in
-/// community `theirs`, at time `now` (which must lie in the key period of `me`).
-template <random_source Rng>
-[[nodiscard]] result<i_message, i_message_failure> create_i_message(
-    const period_keys& me, const community& mine, std::string_view responder_uri,
-    const community& theirs, ntp_time now, const i_message_options& opt, Rng& rng) {
-  using namespace mikey;
-  if (me.kms_uri() != mine.kms_uri())
-    return detail::fail(i_message_error::bad_request,
-                        "own key set is not from the given community");
-  const auto my_period = mine.period_at(now);
-  if (!my_period) return unexpected{my_period.error()};
-  if (*my_period != me.period())
-    return detail::fail(i_message_error::wrong_period,
-                        "key set for period " + std::to_string(me.period()) + ", time in period " +
-                            std::to_string(*my_period));
-  const auto their_period = theirs.period_at(now);
-  if (!their_period) return unexpected{their_period.error()};
-  const auto their_uid = theirs.uid_of(responder_uri, *their_period);
-  if (!their_uid) return unexpected{their_uid.error()};
+namespace detail {
 
-  i_message out;
+/// The key to send (given, or fresh from `rng`), its ID (given with the same purpose, or 28 random
+/// bits), the CSB ID (the GUK-ID for a GMK, else the key ID) and a 16-octet RAND.
+template <random_source Rng>
+[[nodiscard]] std::optional<i_message_failure> choose_key(i_message& out,
+                                                          std::string_view responder_uri,
+                                                          const i_message_options& opt, Rng& rng) {
   out.purpose = opt.purpose;
-  out.time = now;
   if (opt.key.empty())
     rng.GenerateBlock(out.key.data(), out.key.size());
   else if (opt.key.size() == out.key.size())
     std::copy(opt.key.begin(), opt.key.end(), out.key.data());
   else
-    return detail::fail(i_message_error::bad_request, "the key must be 16 octets");
+    return i_message_failure{i_message_error::bad_request, "the key must be 16 octets"};
   if (opt.key_id) {
     if (opt.key_id->purpose() != opt.purpose)
-      return detail::fail(i_message_error::bad_request, "key ID purpose differs from the purpose");
+      return i_message_failure{i_message_error::bad_request,
+                               "key ID purpose differs from the purpose"};
     out.key_id = *opt.key_id;
   } else {
     const auto id = sk_id::generate(opt.purpose, rng);
-    if (!id) return detail::fail(i_message_error::bad_request, describe(id.error()));
+    if (!id) return i_message_failure{i_message_error::bad_request, describe(id.error())};
     out.key_id = *id;
   }
-  const bool group = opt.purpose == key_purpose::gmk;
-  if (group) {
+  if (opt.purpose == key_purpose::gmk) {
     const auto guk = derive_guk_id(out.key_id, out.key.span(), responder_uri);
-    if (!guk) return detail::fail(i_message_error::bad_request, describe(guk.error()));
+    if (!guk) return i_message_failure{i_message_error::bad_request, describe(guk.error())};
     out.csb_id = *guk;
   } else {
     out.csb_id = out.key_id;
   }
   out.rand.resize(16);
   rng.GenerateBlock(out.rand.data(), out.rand.size());
+  return std::nullopt;
+}
 
-  // SAKKE payloads (the key is the SSV).
-  const auto encapsulated = sakke::encapsulate(theirs.z(), *their_uid, out.key.span());
-  if (!encapsulated)
-    return detail::fail(i_message_error::encapsulation_failed,
-                        sakke::describe(encapsulated.error()));
+/// What the key becomes in the message: SAKKE data to the responder's UID, optionally to the
+/// initiator's own UID (SAKKE-to-self), and the protected key parameters.
+struct sealed_key {
+  sakke_scheme::encapsulated_type to_responder;
   std::optional<sakke_scheme::encapsulated_type> to_self;
+  std::optional<std::vector<std::uint8_t>> parameters;
+};
+
+template <random_source Rng>
+[[nodiscard]] result<sealed_key, i_message_failure> seal_key(
+    const i_message& out, const period_keys& me, const community& mine, const community& theirs,
+    const uid& their_uid, const i_message_options& opt, Rng& rng) {
+  const auto encapsulated = sakke::encapsulate(theirs.z(), their_uid, out.key.span());
+  if (!encapsulated)
+    return fail(i_message_error::encapsulation_failed, sakke::describe(encapsulated.error()));
+  sealed_key sealed{*encapsulated, std::nullopt, std::nullopt};
   if (opt.sakke_to_self) {
     const auto s = sakke::encapsulate(mine.z(), me.id(), out.key.span());
-    if (!s) return detail::fail(i_message_error::encapsulation_failed, sakke::describe(s.error()));
-    to_self = *s;
+    if (!s) return fail(i_message_error::encapsulation_failed, sakke::describe(s.error()));
+    sealed.to_self = *s;
   }
-  std::optional<std::vector<std::uint8_t>> protected_parameters;
   if (opt.parameters) {
     auto p = protect_key_parameters(*opt.parameters, out.key.span(), out.csb_id.value(), {}, rng);
-    if (!p) return detail::fail(i_message_error::bad_request, describe(p.error()));
-    protected_parameters = std::move(*p);
+    if (!p) return fail(i_message_error::bad_request, describe(p.error()));
+    sealed.parameters = std::move(*p);
   }
+  return sealed;
+}
 
-  message_builder b;
+/// HDR: data type 26, V 0, PRF 1, the CSB ID; one GENERIC-ID crypto session (the given CS ID, or
+/// 4 for a GMK, whose SPI is GMK-ID || GUK-ID) or #CS 0 with the empty map.
+inline void write_hdr(mikey::message_builder& b, const i_message& out,
+                      const i_message_options& opt) {
+  using namespace mikey;
   hdr_payload hdr;
   hdr.data_type = data_type::sakke;
   hdr.v = false;
   hdr.prf = prf_func::hmac_sha_256;
   hdr.csb_id = out.csb_id.value();
+  const bool group = opt.purpose == key_purpose::gmk;
   const std::array<std::uint8_t, 1> policy0{0};
   const auto group_spi = group_mki(out.key_id, out.csb_id);
   const std::optional<std::uint8_t> cs_id =
@@ -386,19 +406,26 @@ template <random_source Rng>
     hdr.map_type = cs_map_type::empty;
     b.add(hdr);
   }
-  b.add(t_payload{ts_type::ntp_utc, to_ntp_wire(now)});
+}
+
+/// The payloads after HDR and before SIGN, in the profile's order: T, RAND, the identities, the
+/// KMSs, [SP], SAKKE, [SAKKE-to-self], [key parameters].
+inline void write_payloads(mikey::message_builder& b, const i_message& out, const period_keys& me,
+                           const community& mine, std::string_view responder_uri,
+                           const community& theirs, const uid& their_uid,
+                           const i_message_options& opt, const sealed_key& sealed) {
+  using namespace mikey;
+  b.add(t_payload{ts_type::ntp_utc, to_ntp_wire(out.time)});
   b.add(rand_payload{out.rand});
-  const auto my_uri = detail::octets(me.user_uri());
-  const auto their_uri = detail::octets(responder_uri);
   if (opt.identities == identity_form::uri) {
-    b.add(idr_payload{id_role::initiator, id_type::uri, my_uri});
-    b.add(idr_payload{id_role::responder, id_type::uri, their_uri});
+    b.add(idr_payload{id_role::initiator, id_type::uri, octets(me.user_uri())});
+    b.add(idr_payload{id_role::responder, id_type::uri, octets(responder_uri)});
   } else {
     b.add(idr_payload{id_role::initiator_uid, id_type::uri, me.id()});
-    b.add(idr_payload{id_role::responder_uid, id_type::uri, *their_uid});
+    b.add(idr_payload{id_role::responder_uid, id_type::uri, their_uid});
   }
-  b.add(idr_payload{id_role::initiator_kms, id_type::uri, detail::octets(mine.kms_uri())});
-  b.add(idr_payload{id_role::responder_kms, id_type::uri, detail::octets(theirs.kms_uri())});
+  b.add(idr_payload{id_role::initiator_kms, id_type::uri, octets(mine.kms_uri())});
+  b.add(idr_payload{id_role::responder_kms, id_type::uri, octets(theirs.kms_uri())});
   if (opt.security_policy) {
     std::array<std::array<std::uint8_t, 1>, default_srtp_policy.size()> values{};
     std::array<sp_param, default_srtp_policy.size()> params{};
@@ -409,17 +436,49 @@ template <random_source Rng>
     b.add_sp(0, prot_type::srtp, params);
   }
   b.add(sakke_payload{static_cast<std::uint8_t>(sakke_parameter_set), sakke_id_scheme_uid,
-                      *encapsulated});
-  if (to_self)
+                      sealed.to_responder});
+  if (sealed.to_self)
     b.add_sakke_to_self(sakke_payload{static_cast<std::uint8_t>(sakke_parameter_set),
-                                      sakke_id_scheme_uid, *to_self});
-  if (protected_parameters)
-    b.add(general_ext_payload{ext_type::key_parameters, *protected_parameters});
+                                      sakke_id_scheme_uid, *sealed.to_self});
+  if (sealed.parameters) b.add(general_ext_payload{ext_type::key_parameters, *sealed.parameters});
+}
 
-  const auto to_sign = b.begin_signature(sign_type::eccsi, eccsi_suite::signature_size);
+}  // namespace detail
+
+/// Builds and signs an I_MESSAGE from `me` (whose community is `mine`) to `responder_uri` in
+/// community `theirs`, at time `now` (which must lie in the key period of `me`).
+template <random_source Rng>
+[[nodiscard]] result<i_message, i_message_failure> create_i_message(
+    const period_keys& me, const community& mine, std::string_view responder_uri,
+    const community& theirs, ntp_time now, const i_message_options& opt, Rng& rng) {
+  if (me.kms_uri() != mine.kms_uri())
+    return detail::fail(i_message_error::bad_request,
+                        "own key set is not from the given community");
+  const auto my_period = mine.period_at(now);
+  if (!my_period) return unexpected{my_period.error()};
+  if (*my_period != me.period())
+    return detail::fail(i_message_error::wrong_period,
+                        "key set for period " + std::to_string(me.period()) + ", time in period " +
+                            std::to_string(*my_period));
+  const auto their_period = theirs.period_at(now);
+  if (!their_period) return unexpected{their_period.error()};
+  const auto their_uid = theirs.uid_of(responder_uri, *their_period);
+  if (!their_uid) return unexpected{their_uid.error()};
+
+  i_message out;
+  out.time = now;
+  if (auto e = detail::choose_key(out, responder_uri, opt, rng)) return unexpected{*e};
+  const auto sealed = detail::seal_key(out, me, mine, theirs, *their_uid, opt, rng);
+  if (!sealed) return unexpected{sealed.error()};
+
+  mikey::message_builder b;
+  detail::write_hdr(b, out, opt);
+  detail::write_payloads(b, out, me, mine, responder_uri, theirs, *their_uid, opt, *sealed);
+  const auto to_sign = b.begin_signature(mikey::sign_type::eccsi, eccsi_suite::signature_size);
   if (!to_sign)
     return detail::fail(i_message_error::encoding_failed, mikey::to_string(to_sign.error()));
-  const auto signature = me.signer().sign(*to_sign, rng);
+  auto signature = me.signer().sign(*to_sign, rng);
+  if (signature && opt.canonical_s) signature = eccsi::canonical_s(*signature);
   if (!signature)
     return detail::fail(i_message_error::signing_failed, eccsi::describe(signature.error()));
   auto bytes = b.finish_signature(*signature);
@@ -432,20 +491,55 @@ template <random_source Rng>
 // ---------------------------------------------------------------------------------------------
 // Receiver
 
+/// The SRTP MKI: GMK-ID || GUK-ID for a group key, else the key ID (3gpp-notes §A.1).
+[[nodiscard]] inline std::vector<std::uint8_t> mki(key_purpose purpose, sk_id key_id,
+                                                   sk_id csb_id) {
+  if (purpose == key_purpose::gmk) {
+    const auto m = group_mki(key_id, csb_id);
+    return {m.begin(), m.end()};
+  }
+  const auto m = key_id_mki(key_id);
+  return {m.begin(), m.end()};
+}
+
+/// The crypto-session map a received message carried.
+enum class message_form {
+  empty_map,       ///< #CS 0, empty map (TS 33.180 default profile)
+  generic_id,      ///< GENERIC-ID crypto sessions (RFC 6043)
+  legacy_srtp_id,  ///< the RFC 3830 SRTP-ID map of legacy IWF peers (receiver_options option)
+};
+
+[[nodiscard]] constexpr const char* describe(message_form f) noexcept {
+  switch (f) {
+    case message_form::empty_map: return "empty-map";
+    case message_form::generic_id: return "generic-id";
+    case message_form::legacy_srtp_id: return "legacy-srtp-id";
+  }
+  return "unknown";
+}
+
 /// What a receiver learns from an accepted I_MESSAGE.
 struct received_key {
   secret_array<16> key;
   key_purpose purpose = key_purpose::pck;
-  sk_id csb_id;                              ///< as carried (the GUK-ID for a GMK)
-  sk_id key_id;                              ///< the GMK-ID (recovered) for a GMK, else the CSB ID
-  std::optional<std::string> initiator_uri;  ///< when carried in the clear (IDRi)
+  sk_id csb_id;  ///< as carried (the GUK-ID for a GMK)
+  sk_id key_id;  ///< the GMK-ID (recovered) for a GMK, else the CSB ID
+  /// The initiator's URI: carried in the clear (IDRi), or the candidate URI that hashes to the
+  /// hidden initiator's UID (IDRuidi; see initiator_binding). None for an unconfirmed one.
+  std::optional<std::string> initiator_uri;
   uid initiator_uid{};
   std::string initiator_kms_uri;
+  /// Whether the initiator's URI is bound to the UID that signed: always for IDRi; for IDRuidi
+  /// when a candidate URI hashed to the carried UID for the key period of T. False only when the
+  /// caller accepted an unconfirmed hidden initiator (initiator_binding::accept_unconfirmed):
+  /// then the signer is some user the KMS issued keys to, for some period, and no more is known
+  /// until confirm_initiator() succeeds.
+  bool initiator_confirmed = false;
   std::uint64_t period = 0;  ///< the receiver's key period used (its key set that opened SAKKE)
   std::uint64_t time_period = 0;  ///< the key period of T in the receiver's community
-  /// The initiator's key period whose UID verified the signature; none for a hidden initiator
-  /// (IDRuidi: the UID is taken as carried). Differs from the period of T only under
-  /// receiver_options::key_period_tolerance.
+  /// The initiator's key period whose UID verified the signature (for a hidden initiator: the
+  /// period for which its confirmed URI hashes to the carried UID); none for an unconfirmed one.
+  /// Differs from the period of T only under receiver_options::key_period_tolerance.
   std::optional<std::uint64_t> initiator_period;
   /// The signature verified only over the bytes before the SIGN payload (not RFC 3830), accepted
   /// under receiver_options::accept_signature_without_sign_header.
@@ -453,8 +547,17 @@ struct received_key {
   ntp_time time;
   std::vector<std::uint8_t> rand;
   mikey_prf prf = mikey_prf::prf_hmac_sha_256;
-  std::vector<std::uint8_t> cs_ids;          ///< CS IDs of the GENERIC-ID map (empty map: none)
+  message_form form = message_form::empty_map;  ///< the crypto-session map carried
+  /// CS IDs of the map: GENERIC-ID as carried; SRTP-ID 1 .. #CS (RFC 3830 §6.1.1 numbers the
+  /// crypto sessions in map order); empty map: none.
+  std::vector<std::uint8_t> cs_ids;
   std::optional<key_parameters> parameters;  ///< the decrypted key-parameters extension
+  /// The key's activation time from the key parameters, when given. A key not yet active (time
+  /// later than the `now` of process()) is delivered with active = false: hold it, use it from
+  /// then on (a GMK is distributed ahead of its use).
+  std::optional<ntp_time> activation_time;
+  std::optional<ntp_time> expiry_time;  ///< from the key parameters (an expired key is refused)
+  bool active = true;
   bool has_sakke_to_self = false;
 };
 
@@ -465,6 +568,14 @@ struct receiver_options {
   replay_policy replay{};
   std::size_t signer_cache_capacity = 16;  ///< per-signer verification contexts kept (0: none)
   eccsi::precompute signer_precompute = eccsi::precompute::y_table;
+  /// Key purposes beyond those of TS 33.180 that this deployment defines (the purpose nibble of
+  /// the CSB ID); a key ID with any other undefined purpose is refused (unknown_key_purpose).
+  std::vector<purpose_entry> registered_purposes{};
+  /// Refuse ECCSI signatures whose s is above (q - 1) / 2 (signature_not_canonical), for
+  /// deployments that de-duplicate messages by a hash over the signature: ECCSI signatures are
+  /// malleable, (r, q - s) verifies too (eccsi::has_canonical_s). Only for peers that sign with
+  /// i_message_options::canonical_s (or skm): others send a non-canonical s half the time.
+  bool require_canonical_s = false;
 
   // Interop options, off by default: each accepts messages that TS 33.180 / RFC 3830 reject.
 
@@ -486,6 +597,32 @@ struct receiver_options {
   /// verifications (six with the option above) and valid ones up to three SAKKE decapsulations.
   /// Values above max_key_period_tolerance are clamped to it (see i_message_receiver::options()).
   unsigned key_period_tolerance = 0;
+  /// Also accept the RFC 3830 SRTP-ID crypto-session map (HDR map type 0) that legacy
+  /// interworking (IWF) peers carry instead of GENERIC-ID; reported as
+  /// message_form::legacy_srtp_id. The signature, SAKKE and key-ID checks are those of any
+  /// message. Risk: the map carries no SPI, so the GMK-ID || GUK-ID cross-check of a GENERIC-ID
+  /// map is absent (the GMK-ID still comes from the GUK-ID and the key), and the crypto sessions
+  /// are named by position only.
+  bool accept_srtp_id_map = false;
+};
+
+/// Who a hidden initiator (IDRuidi) may be, for one call of i_message_receiver::process(). The
+/// receiver releases a key from a hidden initiator only when one candidate URI hashes to the
+/// carried UID for the key period of T (the initiator's community, ± 1 under the tolerance), or
+/// when the caller explicitly accepts an unconfirmed initiator.
+struct initiator_binding {
+  /// URIs the initiator may be (e.g. the peer of a call being set up). For a message with IDRi
+  /// in the clear, a non-empty list must contain that URI too.
+  std::vector<std::string> candidate_uris{};
+  /// Asked for further candidates for a hidden initiator's UID of the named KMS (e.g. a
+  /// directory of the group's members); may be empty.
+  std::function<std::vector<std::string>(const uid& carried, std::string_view initiator_kms_uri)>
+      resolver{};
+  /// Release the key of a hidden initiator that no candidate confirms (received_key::
+  /// initiator_confirmed = false). Risk: the signer is only "some user of that KMS, of some key
+  /// period" — a user whose keys expired long ago still signs acceptably — until
+  /// confirm_initiator() binds a URI.
+  bool accept_unconfirmed = false;
 };
 
 namespace detail {
@@ -504,12 +641,15 @@ struct period_list {
   if (tolerant && p < std::numeric_limits<std::uint64_t>::max()) l.v[l.n++] = p + 1;
   return l;
 }
+/// Unauthenticated octets from a message, escaped for an error text (skm::printable).
+[[nodiscard]] inline std::string quoted(std::span<const std::uint8_t> b) { return printable(b); }
+[[nodiscard]] inline std::string quoted(std::string_view s) { return printable(s); }
 }  // namespace detail
 
 class i_message_receiver {
  public:
   explicit i_message_receiver(std::string my_uri, receiver_options options = {})
-      : uri_(std::move(my_uri)), options_(options), replay_(options.replay) {
+      : uri_(std::move(my_uri)), options_(std::move(options)), replay_(options_.replay) {
     options_.key_period_tolerance =
         std::min(options_.key_period_tolerance, max_key_period_tolerance);
   }
@@ -551,190 +691,29 @@ class i_message_receiver {
   [[nodiscard]] const replay_guard& replay() const noexcept { return replay_; }
   [[nodiscard]] std::size_t cached_signers() const noexcept { return signers_.size(); }
 
-  /// Checks and opens an I_MESSAGE received at `now`. Every failure names its cause and returns
-  /// no key. Order: parse and profile; T against the clock-skew window and the replay cache;
-  /// KMSs; own key set for the period of T; addressed to me; initiator UID; signature; SAKKE;
-  /// key IDs and parameters; then the message is recorded against replay (once, whichever
-  /// variant of options() accepted it).
+  /// Checks and opens an I_MESSAGE received at `now`. Every failure names its cause (quoting
+  /// message octets only through skm::printable) and returns no key. Order: parse and profile
+  /// (payload kinds and order, map type, PRF, SAKKE parameters, key purpose); T against the
+  /// clock-skew window and the replay cache; KMSs; own key set for the period of T; addressed to
+  /// me; the initiator's identity (a hidden one bound through `binding`); signature; SAKKE; key
+  /// IDs and parameters (revoked or expired keys refused); then the message is recorded against
+  /// replay (once, whichever variant of options() accepted it).
   [[nodiscard]] result<received_key, i_message_failure> process(
-      std::span<const std::uint8_t> message, ntp_time now) {
-    using namespace mikey;
-    const auto m = parse_message(message);
+      std::span<const std::uint8_t> message, ntp_time now, const initiator_binding& binding = {}) {
+    const auto m = mikey::parse_message(message);
     if (!m) return detail::fail(i_message_error::malformed, mikey::to_string(m.error()));
-    if (auto e = check_3gpp_profile(*m))
-      return detail::fail(i_message_error::not_3gpp_profile, mikey::to_string(*e));
-    const auto& hdr = m->hdr();
     received_key out;
-    if (hdr.prf == prf_func::hmac_sha_256)
-      out.prf = mikey_prf::prf_hmac_sha_256;
-    else if (hdr.prf == prf_func::mikey_1)
-      out.prf = mikey_prf::mikey_1;
-    else
-      return detail::fail(i_message_error::unsupported_prf,
-                          std::to_string(static_cast<unsigned>(hdr.prf)));
-    const auto* sakke_p = m->sakke();
-    if (sakke_p->params != sakke_parameter_set)
-      return detail::fail(i_message_error::unsupported_parameter_set,
-                          std::to_string(sakke_p->params));
-    if (sakke_p->id_scheme != sakke_id_scheme_uid)
-      return detail::fail(i_message_error::unsupported_id_scheme,
-                          std::to_string(sakke_p->id_scheme));
-
-    // Time and replay (cheap, before any curve arithmetic).
-    out.time = from_ntp_wire(m->t()->value, now);
-    const auto rand = m->rand()->rand;
-    if (auto e = replay_failure(replay_.check(out.time, rand, now))) return unexpected{*e};
-    out.rand.assign(rand.begin(), rand.end());
-
-    // KMSs, own key set for the period, recipient.
-    const auto kmsr = detail::text(m->idr(id_role::responder_kms)->data);
-    const auto kmsi = detail::text(m->idr(id_role::initiator_kms)->data);
-    const community* mine = find_community(kmsr);
-    const bool hold_keys_there = std::any_of(
-        keys_.begin(), keys_.end(), [&](const period_keys& k) { return k.kms_uri() == kmsr; });
-    if (mine == nullptr || !hold_keys_there)
-      return detail::fail(i_message_error::wrong_kms, std::string(kmsr));
-    const community* theirs = find_community(kmsi);
-    if (theirs == nullptr)
-      return detail::fail(i_message_error::unknown_initiator_kms, std::string(kmsi));
-    const auto period = mine->period_at(out.time);
-    if (!period) return unexpected{period.error()};
-    out.time_period = *period;
-    // Own key sets to try: the one for the period of T; under the tolerance also those held for
-    // the periods either side (in the order period, period - 1, period + 1).
-    const bool tolerant = options_.key_period_tolerance != 0;
-    const auto own_periods = detail::periods_around(*period, tolerant);
-    std::array<const period_keys*, 3> own{};
-    std::size_t own_count = 0;
-    for (const auto p : own_periods)
-      if (const auto* k = find_keys(kmsr, p)) own[own_count++] = k;
-    if (own_count == 0)
-      return detail::fail(i_message_error::no_key_for_period,
-                          "period " + std::to_string(*period) +
-                              (tolerant ? " or either side" : "") + " of " + std::string(kmsr));
-    if (const auto* r = m->idr(id_role::responder)) {
-      if (detail::text(r->data) != uri_)
-        return detail::fail(i_message_error::wrong_recipient,
-                            "IDRr is " + std::string(detail::text(r->data)));
-    } else {
-      // The UID names the period: keep only the key set it belongs to.
-      const auto data = m->idr(id_role::responder_uid)->data;
-      const auto it = std::find_if(
-          own.begin(), own.begin() + static_cast<std::ptrdiff_t>(own_count),
-          [&](const period_keys* k) {
-            return std::equal(data.begin(), data.end(), k->id().begin(), k->id().end());
-          });
-      if (it == own.begin() + static_cast<std::ptrdiff_t>(own_count))
-        return detail::fail(i_message_error::wrong_recipient,
-                            "IDRuidr is not my UID for period " + std::to_string(*period) +
-                                (tolerant ? " or either side" : ""));
-      own[0] = *it;
-      own_count = 1;
-    }
-
-    // Initiator UID: from the URI (for the period of T; under the tolerance also the periods
-    // either side), or as carried.
-    out.initiator_kms_uri = std::string(kmsi);
-    std::array<uid, 3> initiator_uids{};
-    std::array<std::optional<std::uint64_t>, 3> initiator_periods{};
-    std::size_t initiator_count = 0;
-    if (const auto* i = m->idr(id_role::initiator)) {
-      out.initiator_uri = std::string(detail::text(i->data));
-      const auto their_period = theirs->period_at(out.time);
-      if (!their_period) return unexpected{their_period.error()};
-      for (const auto p : detail::periods_around(*their_period, tolerant)) {
-        const auto u = theirs->uid_of(*out.initiator_uri, p);
-        if (!u) return unexpected{u.error()};
-        initiator_uids[initiator_count] = *u;
-        initiator_periods[initiator_count++] = p;
-      }
-    } else {
-      const auto data = m->idr(id_role::initiator_uid)->data;
-      if (data.size() != out.initiator_uid.size())
-        return detail::fail(i_message_error::malformed, "IDRuidi is not 32 octets");
-      std::copy(data.begin(), data.end(), initiator_uids[0].begin());
-      initiator_count = 1;
-    }
-
-    // Signature: the RFC 3830 range first, then (option) the range without the SIGN header; for
-    // each UID in turn. The first failure (the strict one) is reported.
-    const auto signed_range = m->signed_range();
-    if (!signed_range)
-      return detail::fail(i_message_error::malformed, mikey::to_string(signed_range.error()));
-    const auto compat_range = m->signed_range_without_sign_header_compat();
-    if (!compat_range)
-      return detail::fail(i_message_error::malformed, mikey::to_string(compat_range.error()));
-    const auto signature = m->sign()->signature;
-    if (signature.size() != eccsi_suite::signature_size)
-      return detail::fail(i_message_error::signature_invalid,
-                          "ECCSI signature has the wrong length");
-    std::optional<i_message_failure> signature_failure;
-    bool verified = false;
-    for (std::size_t i = 0; i < initiator_count && !verified; ++i) {
-      for (const bool without_header : {false, true}) {
-        if (without_header && !options_.accept_signature_without_sign_header) continue;
-        const auto e = verify_signature(*theirs, initiator_uids[i],
-                                        without_header ? *compat_range : *signed_range, signature);
-        if (!e) {
-          verified = true;
-          out.initiator_uid = initiator_uids[i];
-          out.initiator_period = initiator_periods[i];
-          out.signature_without_sign_header = without_header;
-          break;
-        }
-        if (!signature_failure) signature_failure = *e;
-      }
-    }
-    if (!verified) {
-      if (initiator_count > 1 || options_.accept_signature_without_sign_header)
-        signature_failure->detail += signature_failure->detail.empty()
-                                         ? "every interop variant tried"
-                                         : " (every interop variant tried)";
-      return unexpected{*signature_failure};
-    }
-
-    // The key: with the own key set(s) left, in order; one uniform failure.
-    bool opened = false;
-    for (std::size_t i = 0; i < own_count && !opened; ++i) {
-      auto ssv = own[i]->receiver().decapsulate(sakke_p->data);
-      if (!ssv) continue;
-      std::copy(ssv->begin(), ssv->end(), out.key.data());
-      ct::wipe(ssv->data(), ssv->size());
-      out.period = own[i]->period();
-      opened = true;
-    }
-    if (!opened) return detail::fail(i_message_error::decapsulation_failed);
-
-    // Key identifiers.
-    out.csb_id = sk_id::from_value(hdr.csb_id);
-    out.purpose = out.csb_id.purpose();
-    out.key_id = out.csb_id;
-    if (out.purpose == key_purpose::gmk) {
-      const auto gmk_id = recover_gmk_id(out.csb_id, out.key.span(), uri_);
-      if (!gmk_id) return detail::fail(i_message_error::key_id_mismatch, describe(gmk_id.error()));
-      out.key_id = *gmk_id;
-    }
-    if (hdr.map_type == cs_map_type::generic_id) {
-      const auto expected_spi = group_mki(out.key_id, out.csb_id);
-      for (const auto e : hdr.generic_ids()) {
-        out.cs_ids.push_back(e.cs_id);
-        if (out.purpose == key_purpose::gmk && !e.spi.empty() &&
-            !std::equal(e.spi.begin(), e.spi.end(), expected_spi.begin(), expected_spi.end()))
-          return detail::fail(i_message_error::key_id_mismatch,
-                              "GENERIC-ID SPI is not GMK-ID || GUK-ID");
-      }
-    }
-    if (const auto* kp = m->extension(ext_type::key_parameters)) {
-      auto p = unprotect_key_parameters(kp->data, out.key.span(), out.csb_id.value());
-      if (!p) return detail::fail(i_message_error::key_parameters_invalid, describe(p.error()));
-      if (p->key_type != static_cast<std::uint8_t>(out.purpose))
-        return detail::fail(i_message_error::key_parameters_invalid,
-                            "key type differs from the CSB ID purpose");
-      out.parameters = std::move(*p);
-    }
-    out.has_sakke_to_self = m->extension(ext_type::sakke_to_self) != nullptr;
-
-    if (auto e = replay_failure(replay_.accept(out.time, rand, now))) return unexpected{*e};
+    if (auto e = read_profile(*m, out)) return unexpected{*e};
+    if (auto e = check_time_and_replay(*m, now, out)) return unexpected{*e};
+    const auto parties = find_parties(*m, out);
+    if (!parties) return unexpected{parties.error()};
+    const auto initiators = initiator_identities(*m, *parties->theirs, binding, out);
+    if (!initiators) return unexpected{initiators.error()};
+    if (auto e = verify_initiator(*m, *parties->theirs, *initiators, out)) return unexpected{*e};
+    if (auto e = open_key(*m, *parties, out)) return unexpected{*e};
+    if (auto e = check_key_ids(*m, out)) return unexpected{*e};
+    if (auto e = read_key_parameters(*m, now, out)) return unexpected{*e};
+    if (auto e = replay_failure(replay_.accept(out.time, out.rand, now))) return unexpected{*e};
     return out;
   }
 
@@ -746,7 +725,297 @@ class i_message_receiver {
     eccsi::signer_context<> context;
   };
 
-  [[nodiscard]] static std::optional<i_message_failure> replay_failure(replay_verdict v) {
+  /// The communities of both ends and the own key sets to try, in order.
+  struct parties {
+    const community* theirs = nullptr;
+    std::array<const period_keys*, 3> own{};
+    std::size_t own_count = 0;
+  };
+
+  /// The initiator UIDs to verify the signature with, in order, with their key periods (none for
+  /// an unconfirmed hidden initiator).
+  struct initiator_list {
+    std::array<uid, 3> uids{};
+    std::array<std::optional<std::uint64_t>, 3> periods{};
+    std::size_t count = 0;
+  };
+
+  using failure = std::optional<i_message_failure>;
+
+  /// The TS 33.180 profile (with the SRTP-ID map under its option), HDR PRF, SAKKE parameter set
+  /// and ID scheme, the map form and the purpose of the CSB ID.
+  [[nodiscard]] failure read_profile(const mikey::message_view& m, received_key& out) const {
+    using namespace mikey;
+    if (auto e = check_3gpp_profile(m, {.allow_srtp_id_map = options_.accept_srtp_id_map}))
+      return i_message_failure{i_message_error::not_3gpp_profile, mikey::to_string(*e)};
+    const auto& hdr = m.hdr();
+    if (hdr.prf == prf_func::hmac_sha_256)
+      out.prf = mikey_prf::prf_hmac_sha_256;
+    else if (hdr.prf == prf_func::mikey_1)
+      out.prf = mikey_prf::mikey_1;
+    else
+      return i_message_failure{i_message_error::unsupported_prf,
+                               std::to_string(static_cast<unsigned>(hdr.prf))};
+    const auto* sakke_p = m.sakke();
+    if (sakke_p->params != sakke_parameter_set)
+      return i_message_failure{i_message_error::unsupported_parameter_set,
+                               std::to_string(sakke_p->params)};
+    if (sakke_p->id_scheme != sakke_id_scheme_uid)
+      return i_message_failure{i_message_error::unsupported_id_scheme,
+                               std::to_string(sakke_p->id_scheme)};
+    out.form = hdr.map_type == cs_map_type::generic_id ? message_form::generic_id
+               : hdr.map_type == cs_map_type::srtp_id  ? message_form::legacy_srtp_id
+                                                       : message_form::empty_map;
+    out.csb_id = sk_id::from_value(hdr.csb_id);
+    out.purpose = out.csb_id.purpose();
+    out.key_id = out.csb_id;
+    if (!is_defined_purpose(out.purpose, options_.registered_purposes))
+      return i_message_failure{
+          i_message_error::unknown_key_purpose,
+          "purpose tag " + std::to_string(static_cast<unsigned>(out.purpose)) + " of CSB ID"};
+    return std::nullopt;
+  }
+
+  /// T against the clock-skew window and RAND against the replay cache (before any curve
+  /// arithmetic).
+  [[nodiscard]] failure check_time_and_replay(const mikey::message_view& m, ntp_time now,
+                                              received_key& out) const {
+    out.time = from_ntp_wire(m.t()->value, now);
+    const auto rand = m.rand()->rand;
+    if (auto e = replay_failure(replay_.check(out.time, rand, now))) return e;
+    out.rand.assign(rand.begin(), rand.end());
+    return std::nullopt;
+  }
+
+  /// The KMSs (IDRkmsr one I hold keys from, IDRkmsi trusted), the own key sets for the key
+  /// period of T (either side under the tolerance) and the recipient (IDRr my URI, or IDRuidr my
+  /// UID for one of those periods, which then selects the key set).
+  [[nodiscard]] result<parties, i_message_failure> find_parties(const mikey::message_view& m,
+                                                                received_key& out) const {
+    using mikey::id_role;
+    const auto kmsr = detail::text(m.idr(id_role::responder_kms)->data);
+    const auto kmsi = detail::text(m.idr(id_role::initiator_kms)->data);
+    const community* mine = find_community(kmsr);
+    const bool hold_keys_there = std::any_of(
+        keys_.begin(), keys_.end(), [&](const period_keys& k) { return k.kms_uri() == kmsr; });
+    if (mine == nullptr || !hold_keys_there)
+      return detail::fail(i_message_error::wrong_kms, detail::quoted(kmsr));
+    parties p;
+    p.theirs = find_community(kmsi);
+    if (p.theirs == nullptr)
+      return detail::fail(i_message_error::unknown_initiator_kms, detail::quoted(kmsi));
+    out.initiator_kms_uri = std::string(kmsi);
+    const auto period = mine->period_at(out.time);
+    if (!period) return unexpected{period.error()};
+    out.time_period = *period;
+    const bool tolerant = options_.key_period_tolerance != 0;
+    for (const auto q : detail::periods_around(*period, tolerant))
+      if (const auto* k = find_keys(kmsr, q)) p.own[p.own_count++] = k;
+    if (p.own_count == 0)
+      return detail::fail(i_message_error::no_key_for_period,
+                          "period " + std::to_string(*period) +
+                              (tolerant ? " or either side" : "") + " of " + detail::quoted(kmsr));
+    if (const auto* r = m.idr(id_role::responder)) {
+      if (detail::text(r->data) != uri_)
+        return detail::fail(i_message_error::wrong_recipient, "IDRr is " + detail::quoted(r->data));
+      return p;
+    }
+    // The UID names the period: keep only the key set it belongs to.
+    const auto data = m.idr(id_role::responder_uid)->data;
+    const auto own_end = p.own.begin() + static_cast<std::ptrdiff_t>(p.own_count);
+    const auto it = std::find_if(p.own.begin(), own_end, [&](const period_keys* k) {
+      return std::equal(data.begin(), data.end(), k->id().begin(), k->id().end());
+    });
+    if (it == own_end)
+      return detail::fail(i_message_error::wrong_recipient,
+                          "IDRuidr is not my UID for period " + std::to_string(*period) +
+                              (tolerant ? " or either side" : ""));
+    p.own[0] = *it;
+    p.own_count = 1;
+    return p;
+  }
+
+  /// The initiator's UIDs to try: from IDRi's URI for the key period of T (either side under the
+  /// tolerance), which must be one of the candidates when any are given; or IDRuidi's UID, bound
+  /// to a URI by the candidates and the resolver, or accepted unconfirmed on request.
+  [[nodiscard]] result<initiator_list, i_message_failure> initiator_identities(
+      const mikey::message_view& m, const community& theirs, const initiator_binding& binding,
+      received_key& out) const {
+    const bool tolerant = options_.key_period_tolerance != 0;
+    const auto their_period = theirs.period_at(out.time);
+    if (!their_period) return unexpected{their_period.error()};
+    initiator_list l;
+    if (const auto* i = m.idr(mikey::id_role::initiator)) {
+      const auto uri = detail::text(i->data);
+      const auto& c = binding.candidate_uris;
+      if (!c.empty() && std::find(c.begin(), c.end(), uri) == c.end())
+        return detail::fail(i_message_error::initiator_mismatch,
+                            "IDRi is " + detail::quoted(uri) + ", none of the expected initiators");
+      out.initiator_uri = std::string(uri);
+      for (const auto p : detail::periods_around(*their_period, tolerant)) {
+        const auto u = theirs.uid_of(uri, p);
+        if (!u) return unexpected{u.error()};
+        l.uids[l.count] = *u;
+        l.periods[l.count++] = p;
+      }
+      out.initiator_confirmed = true;
+      return l;
+    }
+    const auto data = m.idr(mikey::id_role::initiator_uid)->data;
+    if (data.size() != l.uids[0].size())
+      return detail::fail(i_message_error::malformed, "IDRuidi is not 32 octets");
+    std::copy(data.begin(), data.end(), l.uids[0].begin());
+    l.count = 1;
+    if (auto e = bind_hidden_initiator(theirs, *their_period, binding, l, out))
+      return unexpected{*e};
+    return l;
+  }
+
+  /// A hidden initiator's carried UID (l.uids[0]) against the candidate URIs, then the
+  /// resolver's: the first URI whose UID for the period of T (± 1 under the tolerance) is the
+  /// carried one confirms it. Candidates but no match: initiator_mismatch. No candidates at all:
+  /// initiator_unconfirmed unless the caller accepts that.
+  [[nodiscard]] failure bind_hidden_initiator(const community& theirs, std::uint64_t their_period,
+                                              const initiator_binding& binding, initiator_list& l,
+                                              received_key& out) const {
+    std::vector<std::string> resolved;
+    if (binding.resolver) resolved = binding.resolver(l.uids[0], theirs.kms_uri());
+    const bool tolerant = options_.key_period_tolerance != 0;
+    std::size_t tried = 0;
+    const std::array<const std::vector<std::string>*, 2> lists{&binding.candidate_uris, &resolved};
+    for (const auto* list : lists) {
+      for (const auto& uri : *list) {
+        ++tried;
+        for (const auto p : detail::periods_around(their_period, tolerant)) {
+          const auto u = theirs.uid_of(uri, p);
+          if (!u) return u.error();
+          if (*u != l.uids[0]) continue;
+          out.initiator_uri = uri;
+          l.periods[0] = p;
+          out.initiator_confirmed = true;
+          return std::nullopt;
+        }
+      }
+    }
+    if (tried != 0)
+      return i_message_failure{
+          i_message_error::initiator_mismatch,
+          "none of " + std::to_string(tried) + " candidate URIs hashes to IDRuidi for period " +
+              std::to_string(their_period) + (tolerant ? " or either side" : "")};
+    if (!binding.accept_unconfirmed)
+      return i_message_failure{i_message_error::initiator_unconfirmed,
+                               "no candidate URI for the hidden initiator (IDRuidi)"};
+    out.initiator_confirmed = false;
+    return std::nullopt;
+  }
+
+  /// The signature: the RFC 3830 range first, then (option) the range without the SIGN header;
+  /// for each UID in turn. The first failure (the strict one) is reported.
+  [[nodiscard]] failure verify_initiator(const mikey::message_view& m, const community& theirs,
+                                         const initiator_list& l, received_key& out) {
+    const auto signed_range = m.signed_range();
+    if (!signed_range)
+      return i_message_failure{i_message_error::malformed, mikey::to_string(signed_range.error())};
+    const auto compat_range = m.signed_range_without_sign_header_compat();
+    if (!compat_range)
+      return i_message_failure{i_message_error::malformed, mikey::to_string(compat_range.error())};
+    const auto signature = m.sign()->signature;
+    if (signature.size() != eccsi_suite::signature_size)
+      return i_message_failure{i_message_error::signature_invalid,
+                               "ECCSI signature has the wrong length"};
+    if (options_.require_canonical_s && !eccsi::has_canonical_s(signature))
+      return i_message_failure{i_message_error::signature_not_canonical, {}};
+    failure first_failure;
+    for (std::size_t i = 0; i < l.count; ++i) {
+      for (const bool without_header : {false, true}) {
+        if (without_header && !options_.accept_signature_without_sign_header) continue;
+        const auto e = verify_signature(theirs, l.uids[i],
+                                        without_header ? *compat_range : *signed_range, signature);
+        if (!e) {
+          out.initiator_uid = l.uids[i];
+          out.initiator_period = l.periods[i];
+          out.signature_without_sign_header = without_header;
+          return std::nullopt;
+        }
+        if (!first_failure) first_failure = *e;
+      }
+    }
+    if (l.count > 1 || options_.accept_signature_without_sign_header)
+      first_failure->detail += first_failure->detail.empty() ? "every interop variant tried"
+                                                             : " (every interop variant tried)";
+    return first_failure;
+  }
+
+  /// The key: SAKKE opened with the own key set(s) left, in order; one uniform failure.
+  [[nodiscard]] static failure open_key(const mikey::message_view& m, const parties& p,
+                                        received_key& out) {
+    for (std::size_t i = 0; i < p.own_count; ++i) {
+      auto ssv = p.own[i]->receiver().decapsulate(m.sakke()->data);
+      if (!ssv) continue;
+      std::copy(ssv->begin(), ssv->end(), out.key.data());
+      ct::wipe(ssv->data(), ssv->size());
+      out.period = p.own[i]->period();
+      return std::nullopt;
+    }
+    return i_message_failure{i_message_error::decapsulation_failed, {}};
+  }
+
+  /// The GMK-ID recovered from the GUK-ID, and the SPI of every GENERIC-ID crypto session that
+  /// carries one: GMK-ID || GUK-ID for a GMK, the key ID for every other purpose (the SRTP MKI,
+  /// 3gpp-notes §A.1). SRTP-ID maps carry no SPI; their CS IDs are the positions 1 .. #CS.
+  [[nodiscard]] failure check_key_ids(const mikey::message_view& m, received_key& out) const {
+    using mikey::cs_map_type;
+    if (out.purpose == key_purpose::gmk) {
+      const auto gmk_id = recover_gmk_id(out.csb_id, out.key.span(), uri_);
+      if (!gmk_id)
+        return i_message_failure{i_message_error::key_id_mismatch, describe(gmk_id.error())};
+      out.key_id = *gmk_id;
+    }
+    const auto& hdr = m.hdr();
+    if (hdr.map_type == cs_map_type::srtp_id) {
+      for (unsigned i = 1; i <= hdr.cs_count; ++i)
+        out.cs_ids.push_back(static_cast<std::uint8_t>(i));
+      return std::nullopt;
+    }
+    const auto expected_spi = mki(out.purpose, out.key_id, out.csb_id);
+    for (const auto e : hdr.generic_ids()) {
+      out.cs_ids.push_back(e.cs_id);
+      if (!e.spi.empty() &&
+          !std::equal(e.spi.begin(), e.spi.end(), expected_spi.begin(), expected_spi.end()))
+        return i_message_failure{i_message_error::key_id_mismatch,
+                                 out.purpose == key_purpose::gmk
+                                     ? "GENERIC-ID SPI is not GMK-ID || GUK-ID"
+                                     : "GENERIC-ID SPI is not the key ID"};
+    }
+    return std::nullopt;
+  }
+
+  /// The key-parameters extension: decrypted, its key type the CSB ID's purpose, the key not
+  /// revoked (status) nor expired at `now`; the activation time decides received_key::active.
+  [[nodiscard]] static failure read_key_parameters(const mikey::message_view& m, ntp_time now,
+                                                   received_key& out) {
+    out.has_sakke_to_self = m.extension(mikey::ext_type::sakke_to_self) != nullptr;
+    const auto* kp = m.extension(mikey::ext_type::key_parameters);
+    if (kp == nullptr) return std::nullopt;
+    auto p = unprotect_key_parameters(kp->data, out.key.span(), out.csb_id.value());
+    if (!p) return i_message_failure{i_message_error::key_parameters_invalid, describe(p.error())};
+    if (p->key_type != static_cast<std::uint8_t>(out.purpose))
+      return i_message_failure{i_message_error::key_parameters_invalid,
+                               "key type differs from the CSB ID purpose"};
+    if (is_revoked(*p))
+      return i_message_failure{i_message_error::key_revoked, "status " + std::to_string(p->status)};
+    out.expiry_time = key_parameter_time(p->expiry_time);
+    if (out.expiry_time && *out.expiry_time <= now)
+      return i_message_failure{
+          i_message_error::key_expired,
+          "expiry " + std::to_string(out.expiry_time->seconds) + " (NTP seconds) is not after now"};
+    out.activation_time = key_parameter_time(p->activation_time);
+    out.active = !out.activation_time || *out.activation_time <= now;
+    out.parameters = std::move(*p);
+    return std::nullopt;
+  }
+
+  [[nodiscard]] static failure replay_failure(replay_verdict v) {
     switch (v) {
       case replay_verdict::fresh: return std::nullopt;
       case replay_verdict::too_old: return i_message_failure{i_message_error::too_old, {}};
@@ -815,7 +1084,8 @@ class i_message_receiver {
     const received_key& k, std::string_view uri, const community& initiator_community,
     unsigned key_period_tolerance = 0) {
   if (initiator_community.kms_uri() != k.initiator_kms_uri)
-    return detail::fail(i_message_error::unknown_initiator_kms, initiator_community.kms_uri());
+    return detail::fail(i_message_error::unknown_initiator_kms,
+                        detail::quoted(initiator_community.kms_uri()));
   const auto period = initiator_community.period_at(k.time);
   if (!period) return unexpected{period.error()};
   for (const auto p : detail::periods_around(*period, key_period_tolerance != 0)) {
@@ -823,7 +1093,7 @@ class i_message_receiver {
     if (!u) return unexpected{u.error()};
     if (*u == k.initiator_uid) return p;
   }
-  return detail::fail(i_message_error::initiator_mismatch, std::string(uri));
+  return detail::fail(i_message_error::initiator_mismatch, detail::quoted(uri));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -843,17 +1113,6 @@ requires requires(const M& m) {
                                                           std::size_t salt_len = 12) {
   return derive_srtp_master(m.prf, m.key.span(), cs_id, m.csb_id.value(), m.rand, key_len,
                             salt_len);
-}
-
-/// The SRTP MKI: GMK-ID || GUK-ID for a group key, else the key ID (3gpp-notes §A.1).
-[[nodiscard]] inline std::vector<std::uint8_t> mki(key_purpose purpose, sk_id key_id,
-                                                   sk_id csb_id) {
-  if (purpose == key_purpose::gmk) {
-    const auto m = group_mki(key_id, csb_id);
-    return {m.begin(), m.end()};
-  }
-  const auto m = key_id_mki(key_id);
-  return {m.begin(), m.end()};
 }
 
 }  // namespace skm::km

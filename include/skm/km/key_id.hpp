@@ -94,6 +94,18 @@ inline constexpr std::array<purpose_entry, 7> known_purposes{{
   return {};
 }
 
+/// Whether `p` is a purpose of TS 33.180 (known_purposes) or one the caller registered in
+/// `registered`. A receiver refuses key IDs with any other purpose tag
+/// (i_message_error::unknown_key_purpose; receiver_options::registered_purposes).
+[[nodiscard]] constexpr bool is_defined_purpose(
+    key_purpose p, std::span<const purpose_entry> registered = {}) noexcept {
+  for (const auto& e : known_purposes)
+    if (e.purpose == p) return true;
+  for (const auto& e : registered)
+    if (e.purpose == p) return true;
+  return false;
+}
+
 namespace detail {
 [[nodiscard]] constexpr char ascii_lower(char c) noexcept {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;

@@ -144,7 +144,7 @@ struct user_key_set {
   if (!b) return key_error::bad_identifier;
   const auto i = ec::add_vartime(S::p_table().mul_vartime(*b), z);  // I = [b]P + Z (public)
   if (ec::is_identity(i).declassify()) return key_error::bad_identifier;
-  auto rsk = sakke::decode_rsk<sakke_curve>(rsk_bytes);
+  auto rsk = sakke::decode_rsk_unvalidated<sakke_curve>(rsk_bytes);
   if (!rsk) return key_error::bad_rsk_encoding;
   const auto m = pairing::tate<sakke_curve>::miller_loop_checked(
       S::coords(*rsk), S::coords(ec::to_affine_vartime(i)));

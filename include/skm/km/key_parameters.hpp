@@ -35,6 +35,7 @@
 #include "skm/common/result.hpp"
 #include "skm/km/kdf.hpp"
 #include "skm/km/secret.hpp"
+#include "skm/km/time.hpp"
 
 namespace skm::km {
 
@@ -81,6 +82,36 @@ struct key_parameters {
 
   friend bool operator==(const key_parameters&, const key_parameters&) = default;
 };
+
+/// Status bit 0 set means "not revoked" as deployed (3gpp-notes D.6: 0x1 not revoked, 0x2 shared
+/// with a security gateway); a status with bit 0 clear marks a revoked key, which a receiver
+/// refuses (i_message_error::key_revoked).
+inline constexpr std::uint32_t key_status_not_revoked = 0x1;
+
+[[nodiscard]] constexpr bool is_revoked(const key_parameters& kp) noexcept {
+  return (kp.status & key_status_not_revoked) == 0;
+}
+
+/// An activation or expiry time as the 40-bit count of seconds since the NTP epoch (1900) that
+/// the 5 octets carry (TS 24.379 Annex I date and time; the encoding is [U] in the notes: the one
+/// vendor message carries 0); none for 0, which means "not given".
+[[nodiscard]] constexpr std::optional<ntp_time> key_parameter_time(
+    const std::array<std::uint8_t, 5>& t) noexcept {
+  std::uint64_t v = 0;
+  for (const auto x : t) v = v << 8 | x;
+  if (v == 0) return std::nullopt;
+  return ntp_time{v, 0};
+}
+
+/// The inverse of key_parameter_time (times beyond 40 bits are clamped to the largest).
+[[nodiscard]] constexpr std::array<std::uint8_t, 5> key_parameter_time_octets(ntp_time t) noexcept {
+  const std::uint64_t v =
+      t.seconds < (std::uint64_t{1} << 40) ? t.seconds : (std::uint64_t{1} << 40) - 1;
+  std::array<std::uint8_t, 5> out{};
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<std::uint8_t>(v >> (8 * (4 - i)));
+  return out;
+}
 
 namespace detail {
 

@@ -917,9 +917,10 @@ template <kms_key_checks V = curve_checks>
   return c;
 }
 
-/// A KmsResponse carrying KmsKeyProv. Without a certificate only the structure and the key
-/// encodings are checked; use the overload below (or validate_key_set) before using the keys.
-[[nodiscard]] inline result<kms_key_prov_response, xml_failure> parse_kms_key_prov(
+/// A KmsResponse carrying KmsKeyProv, NOT validated (hence the name): without a certificate only
+/// the structure and the key encodings are checked; use parse_kms_key_prov(text, certificate)
+/// below (or validate_key_set) before using the keys.
+[[nodiscard]] inline result<kms_key_prov_response, xml_failure> parse_kms_key_prov_unvalidated(
     std::string_view text) {
   detail::parse_state st;
   detail::parsed_document doc(text);
@@ -947,7 +948,7 @@ template <kms_key_checks V = curve_checks>
 template <kms_key_checks V = curve_checks>
 [[nodiscard]] result<kms_key_prov_response, xml_failure> parse_kms_key_prov(
     std::string_view text, const kms_certificate& cert, const V& checks = {}) {
-  auto parsed = parse_kms_key_prov(text);
+  auto parsed = parse_kms_key_prov_unvalidated(text);
   if (!parsed) return parsed;
   for (std::size_t i = 0; i < parsed->key_sets.size(); ++i) {
     if (auto f = validate_key_set(parsed->key_sets[i], cert, checks)) {

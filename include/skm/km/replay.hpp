@@ -10,6 +10,13 @@
 // requests until the clock skew interval has passed", §5.4) rather than forget one that could
 // then be replayed.
 //
+// Malleability: ECCSI signatures are malleable ((r, q - s) verifies wherever (r, s) does; see
+// eccsi::has_canonical_s), so two byte strings can carry the same authenticated message. This
+// guard keys on RAND (and T), both under the signature, never on a hash of the message bytes or
+// of the signature, so the altered form of an accepted message is still a replay. A deployment
+// that de-duplicates by a hash over the whole message must normalise s first
+// (eccsi::canonical_s) or require the canonical form (km::receiver_options::require_canonical_s).
+//
 // Each guard is an ordinary object owned by the caller (one per receiving identity, say): no
 // global state.
 #pragma once

@@ -169,7 +169,7 @@ class skm_server {
     if (check == issue_check::receiver_side) {
       if (auto e = check_key_set(out)) return unexpected{*e};
     } else {
-      auto decoded = sakke::decode_rsk<sakke_curve>(out.rsk.span());
+      auto decoded = sakke::decode_rsk_unvalidated<sakke_curve>(out.rsk.span());
       const bool rsk_ok = decoded.has_value();
       if (decoded) ct::wipe_object(*decoded);
       if (!rsk_ok || check_ssk_pvt(eccsi_.kpak(), out.id, out.ssk.span(), out.pvt))

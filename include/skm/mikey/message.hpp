@@ -299,19 +299,102 @@ constexpr void grow(std::vector<std::uint8_t>& v, std::size_t n) {
 result<message_view> parse_message(const std::vector<std::uint8_t>&& temporary,
                                    parse_options options = {}) = delete;
 
+/// Options of check_3gpp_profile(); the defaults are the profile, strictly.
+struct profile_options {
+  /// Also accept the RFC 3830 SRTP-ID crypto-session map (map type 0, #CS > 0) that legacy
+  /// interworking (IWF) peers send instead of GENERIC-ID
+  /// (km::receiver_options::accept_srtp_id_map).
+  bool allow_srtp_id_map = false;
+};
+
+namespace detail {
+
+/// Where a payload may stand in a profile I_MESSAGE (TS 33.180 Annex E, RFC 6509 Figure 1):
+///
+///   HDR, T, RAND, IDRi|IDRuidi, IDRr|IDRuidr, IDRkmsi, IDRkmsr, [SP], SAKKE,
+///   [SAKKE-to-self ext 6], [key-parameters ext 7 and other General Extensions], SIGN
+///
+/// Ranks must not decrease along the message. None: the payload has no place in the profile
+/// (CERT, KEMAC, ID, V, ERR; IDR roles 3-5 and unknown roles).
+[[nodiscard]] constexpr std::optional<unsigned> profile_rank(const payload_entry& e) noexcept {
+  switch (e.type) {
+    case payload_type::hdr: return 0;
+    case payload_type::t: return 1;
+    case payload_type::rand: return 2;
+    case payload_type::idr:
+      switch (e.get<idr_payload>()->role) {
+        case id_role::initiator:
+        case id_role::initiator_uid: return 3;
+        case id_role::responder:
+        case id_role::responder_uid: return 4;
+        case id_role::initiator_kms: return 5;
+        case id_role::responder_kms: return 6;
+        default: return std::nullopt;
+      }
+    case payload_type::sp: return 7;
+    case payload_type::sakke: return 8;
+    case payload_type::general_ext:
+      return e.get<general_ext_payload>()->type == ext_type::sakke_to_self ? 9u : 10u;
+    case payload_type::sign: return 11;
+    default: return std::nullopt;
+  }
+}
+
+[[nodiscard]] constexpr bool known_id_type(id_type t) noexcept {
+  return t == id_type::nai || t == id_type::uri || t == id_type::byte_string;
+}
+
+/// The payload kinds, IDR roles and ID types of the profile, in the profile's order, with the
+/// SAKKE-to-self and key-parameters extensions at most once each.
+[[nodiscard]] constexpr std::optional<error> check_profile_payloads(
+    const message_view& m) noexcept {
+  unsigned last_rank = 0;
+  std::size_t to_self = 0, key_parameters = 0;
+  for (const auto& e : m.payloads()) {
+    const char* label = e.type == payload_type::hdr ? "HDR" : name(e.type);
+    const auto rank = profile_rank(e);
+    if (!rank) {
+      if (e.type == payload_type::idr)
+        return error{errc::invalid_value, "IDR", "ID Role", e.offset + 1};
+      return error{errc::unknown_payload, label, "not in a MIKEY-SAKKE I_MESSAGE", e.offset};
+    }
+    if (*rank < last_rank) return error{errc::misplaced_payload, label, "payload order", e.offset};
+    last_rank = *rank;
+    if (const auto* i = e.get<idr_payload>(); i != nullptr && !known_id_type(i->type))
+      return error{errc::invalid_value, "IDR", "ID Type", e.offset + 2};
+    if (const auto* x = e.get<general_ext_payload>()) {
+      const bool again = (x->type == ext_type::sakke_to_self && ++to_self == 2) ||
+                         (x->type == ext_type::key_parameters && ++key_parameters == 2);
+      if (again)
+        return error{errc::duplicate_payload, "General Extension", name(x->type), e.offset};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace detail
+
 /// The TS 33.180 Annex E profile of an I_MESSAGE, on top of parse_message's RFC 6509 rules:
 /// data type 26, V = 0, T is NTP-UTC, an initiator identity (IDRi or IDRuidi, not both), a
 /// responder identity (IDRr or IDRuidr, not both), IDRkmsi, IDRkmsr, an ECCSI signature, and
-/// #CS = 0 with the empty map or #CS > 0 with GENERIC-ID. Returns nullopt when it conforms.
-[[nodiscard]] constexpr std::optional<error> check_3gpp_profile(const message_view& m) noexcept {
+/// #CS = 0 with the empty map or #CS > 0 with GENERIC-ID (or, with allow_srtp_id_map, the RFC 3830
+/// SRTP-ID map). Only the payloads of the profile, in its order (detail::profile_rank): no CERT,
+/// KEMAC, ID, V or ERR; IDR roles 1, 2, 6-9 only, ID types 0-2; at most one SAKKE-to-self and one
+/// key-parameters extension. Returns nullopt when it conforms.
+[[nodiscard]] constexpr std::optional<error> check_3gpp_profile(
+    const message_view& m, profile_options options = {}) noexcept {
   const auto& h = m.hdr();
   if (h.data_type != data_type::sakke) return error{errc::invalid_value, "HDR", "data type", 1};
   if (h.v) return error{errc::invalid_value, "HDR", "V", 3};
   const bool empty_ok = h.cs_count == 0 && h.map_type == cs_map_type::empty;
   const bool generic_ok = h.cs_count > 0 && h.map_type == cs_map_type::generic_id;
-  if (!empty_ok && !generic_ok) return error{errc::invalid_value, "HDR", "CS ID map type", 9};
+  const bool srtp_ok =
+      options.allow_srtp_id_map && h.cs_count > 0 && h.map_type == cs_map_type::srtp_id;
+  if (!empty_ok && !generic_ok && !srtp_ok)
+    return error{errc::invalid_value, "HDR", "CS ID map type", 9};
   if (m.t() == nullptr || m.t()->type != ts_type::ntp_utc)
     return error{errc::invalid_value, "T", "TS type", 0};
+  if (auto e = detail::check_profile_payloads(m)) return e;
   const auto one_of = [&m](id_role plain, id_role hashed,
                            const char* label) -> std::optional<error> {
     const bool a = m.idr(plain) != nullptr;

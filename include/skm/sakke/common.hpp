@@ -34,6 +34,7 @@ enum class sakke_error {
   degenerate_ssv,  ///< r = 0 mod q for this SSV and identifier (probability 2^-lg(q)): pick another
                    ///< SSV
   decapsulation_failed,  ///< the single error for every receiver-side failure (RFC 6508 §6.2.2)
+  receiver_moved_from,   ///< a receiver object used after it was moved from (a caller's bug)
 };
 
 [[nodiscard]] constexpr const char* describe(sakke_error e) noexcept {
@@ -50,6 +51,8 @@ enum class sakke_error {
     case sakke_error::bad_ssv_length: return "SSV does not have exactly n/8 octets";
     case sakke_error::degenerate_ssv: return "this SSV gives r = 0 mod q; choose another SSV";
     case sakke_error::decapsulation_failed: return "SAKKE encapsulated data could not be processed";
+    case sakke_error::receiver_moved_from:
+      return "SAKKE receiver was moved from and holds no key any more";
   }
   return "unknown sakke_error";
 }

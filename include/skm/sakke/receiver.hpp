@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "skm/common/ct.hpp"
@@ -39,10 +40,11 @@
 
 namespace skm::sakke {
 
-/// Decode an RSK: 0x04 || x || y, coordinates < p, on the curve, not the identity. The subgroup
-/// membership is checked by validate_rsk / receiver::create (for free, see above).
+/// Decode an RSK: 0x04 || x || y, coordinates < p, on the curve, not the identity. NOT validated
+/// (hence the name): the subgroup membership and <[b]P + Z, RSK> = g are checked by validate_rsk
+/// or receiver::create (for free, see above), one of which must run before the RSK is used.
 template <class Curve>
-[[nodiscard]] result<ec::affine_point<Curve>, sakke_error> decode_rsk(
+[[nodiscard]] result<ec::affine_point<Curve>, sakke_error> decode_rsk_unvalidated(
     std::span<const std::uint8_t> in) {
   const auto k = ec::decode_uncompressed<Curve>(in, ec::subgroup_check::skip);
   if (!k) return unexpected{sakke_error::bad_rsk_encoding};
@@ -105,12 +107,14 @@ template <class Curve, class PairWith, class MulI>
 
 /// Decapsulation without any per-receiver precomputation ("cold"): the RSK drives a full Miller
 /// loop; TEST = [r b]P + [r]Z uses the shared tables of P and of the KMS key (public objects
-/// every user holds anyway). The RSK must have been validated (validate_rsk) when it was
-/// provisioned.
+/// every user holds anyway). The RSK is taken as given, NOT validated (hence the name; a
+/// validation would cost another pairing per call): it must have been validated (validate_rsk)
+/// when it was provisioned. receiver::create validates and is the usual way.
 template <class Curve>
-[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate(
-    const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id,
-    const ec::affine_point<Curve>& rsk, std::span<const std::uint8_t> data) {
+[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error>
+decapsulate_with_unvalidated_rsk(const kms_public_key<Curve>& kms, std::span<const std::uint8_t> id,
+                                 const ec::affine_point<Curve>& rsk,
+                                 std::span<const std::uint8_t> data) {
   using S = scheme<Curve>;
   const auto b = S::identifier_value(id);
   if (!b) return unexpected{sakke_error::decapsulation_failed};
@@ -124,6 +128,25 @@ template <class Curve>
 }
 
 namespace detail {
+/// True until the object holding it is moved from: a moved-from receiver has no line table and
+/// no table of I left, and says so instead of dereferencing them.
+class live_flag {
+ public:
+  live_flag() noexcept = default;
+  live_flag(live_flag&& o) noexcept : live_(std::exchange(o.live_, false)) {}
+  live_flag& operator=(live_flag&& o) noexcept {
+    if (this != &o) live_ = std::exchange(o.live_, false);
+    return *this;
+  }
+  live_flag(const live_flag&) = delete;
+  live_flag& operator=(const live_flag&) = delete;
+  ~live_flag() = default;
+  [[nodiscard]] explicit operator bool() const noexcept { return live_; }
+
+ private:
+  bool live_ = true;
+};
+
 /// The receiver's own fixed-base table of I (none for W = 0).
 template <class Curve, unsigned W>
 struct identity_table {
@@ -180,9 +203,14 @@ class receiver {
   [[nodiscard]] std::span<const std::uint8_t> identifier() const noexcept { return id_; }
   [[nodiscard]] const point& identity_point() const noexcept { return i_; }
 
+  /// False once the receiver was moved from (then decapsulate() refuses with
+  /// receiver_moved_from).
+  [[nodiscard]] bool usable() const noexcept { return static_cast<bool>(live_); }
+
   /// RFC 6508 §6.2.2 with the receiver's tables.
   [[nodiscard]] result<typename S::ssv_type, sakke_error> decapsulate(
       std::span<const std::uint8_t> data) const {
+    if (!live_) return unexpected{sakke_error::receiver_moved_from};
     return detail::decapsulate_core<Curve>(
         data, id_,
         [&](const pairing::affine<typename S::Fp>& r) {
@@ -216,6 +244,7 @@ class receiver {
   kms_public_key<Curve> kms_;
   point i_;
   detail::identity_table<Curve, W> i_table_;
+  detail::live_flag live_;
 };
 
 }  // namespace skm::sakke
