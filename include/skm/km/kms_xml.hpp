@@ -297,6 +297,9 @@ static_assert(kms_key_checks<no_curve_checks>);
 /// P-256. A key set: RSK validation (RFC 6508 §6.1.2) and SSK/PVT validation (RFC 6507 §5.1.2)
 /// with the identifier recomputed from UserUri, the certificate and KeyPeriodNo.
 struct curve_checks {
+  /// The identity octets the community's keys are bound to (identity.hpp).
+  identity_convention convention = identity_convention::raw;
+
   [[nodiscard]] std::optional<std::string> check_certificate_keys(const kms_certificate& c) const {
     if (auto e = check_community_keys(c.parameter_set.value_or(sakke_parameter_set), c.pub_enc_key,
                                       c.pub_auth_key))
@@ -311,10 +314,23 @@ struct curve_checks {
     if (!id)
       return std::string("no identifier can be formed for UserUri with UserIdFormat ") +
              c.user_id_format;
-    if (auto e = check_user_keys(c.pub_enc_key, c.pub_auth_key, *id, k.user_decrypt_key.span(),
-                                 k.user_signing_key_ssk.span(), k.user_pub_token_pvt))
-      return std::string(describe(*e));
-    return std::nullopt;
+    auto check_as = [&](identity_convention conv) {
+      return check_user_keys(c.pub_enc_key, c.pub_auth_key, identity_octets(*id, conv),
+                             k.user_decrypt_key.span(), k.user_signing_key_ssk.span(),
+                             k.user_pub_token_pvt);
+    };
+    const auto e = check_as(convention);
+    if (!e) return std::nullopt;
+    // Say so when the keys belong to the other convention (never accepted silently).
+    const auto other = convention == identity_convention::raw ? identity_convention::hex_text
+                                                              : identity_convention::raw;
+    if ((*e == key_error::rsk_invalid || *e == key_error::ssk_invalid) && !check_as(other))
+      return std::string(describe(*e)) + "; the keys validate with the " + describe(other) +
+             " identity convention (" +
+             (other == identity_convention::hex_text ? "the UID's 64-character hex text"
+                                                     : "the 32 raw UID octets") +
+             " as identity): select that convention for this community to accept them";
+    return std::string(describe(*e));
   }
 };
 static_assert(kms_key_checks<curve_checks>);
@@ -1668,7 +1684,7 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 /// The community values of a certificate. Only UserIdFormat "2" with parameter set 1 (or none
 /// given) is accepted; the keys are validated with curve_checks.
 [[nodiscard]] inline result<community_public_values, xml_failure> community_from_certificate(
-    const kms_certificate& c) {
+    const kms_certificate& c, identity_convention convention = identity_convention::raw) {
   if (c.user_id_format != mikey_sakke_uid_format::user_id_format)
     return unexpected{xml_failure{xml_error::unsupported_user_id_format,
                                   "KmsCertificate/UserIdFormat", c.user_id_format}};
@@ -1684,6 +1700,7 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
   v.kms_uri = c.kms_uri;
   v.schedule = c.schedule();
   v.parameter_set = c.parameter_set.value_or(sakke_parameter_set);
+  v.convention = convention;
   std::copy(c.pub_enc_key.begin(), c.pub_enc_key.end(), v.z.begin());
   std::copy(c.pub_auth_key.begin(), c.pub_auth_key.end(), v.kpak.begin());
   return v;
