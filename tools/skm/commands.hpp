@@ -10,6 +10,7 @@ namespace skm::cli {
 int run_uid(std::span<char* const> args);
 int run_kms_init(std::span<char* const> args);
 int run_kms_provision(std::span<char* const> args);
+int run_kms_inspect(std::span<char* const> args);
 int run_imsg_create(std::span<char* const> args);
 int run_imsg_open(std::span<char* const> args);
 int run_imsg_dump(std::span<char* const> args);

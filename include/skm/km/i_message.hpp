@@ -199,6 +199,8 @@ class community {
     if (!u) return detail::fail(i_message_error::identity_failed, describe(u.error()));
     return *u;
   }
+  /// The identity octets SAKKE and ECCSI use for a UID (the community's identity_convention).
+  [[nodiscard]] identifier identity_of(const uid& id) const { return values_.identity_of(id); }
 
  private:
   community(const community_public_values& v, sakke::kms_public_key<sakke_curve> z,
@@ -227,13 +229,13 @@ class period_keys {
     if (*expected != k.id)
       return detail::fail(i_message_error::bad_request,
                           "key set UID is not the UID of its URI and period");
-    auto signer = eccsi::signer<>::create(c.kpak(), k.id, k.ssk.span(), k.pvt);
+    auto signer = eccsi::signer<>::create(c.kpak(), c.identity_of(k.id), k.ssk.span(), k.pvt);
     if (!signer)
       return detail::fail(i_message_error::bad_request,
                           std::string("SSK/PVT invalid: ") + eccsi::describe(signer.error()));
     auto rsk = sakke::decode_rsk_unvalidated<sakke_curve>(k.rsk.span());
     if (!rsk) return detail::fail(i_message_error::bad_request, "RSK invalid: not a curve point");
-    auto receiver = sakke::receiver<sakke_curve>::create(c.z(), k.id, *rsk);
+    auto receiver = sakke::receiver<sakke_curve>::create(c.z(), c.identity_of(k.id), *rsk);
     ct::wipe_object(*rsk);  // the receiver keeps (and wipes) its own copy
     if (!receiver)
       return detail::fail(i_message_error::bad_request,
@@ -360,12 +362,13 @@ template <random_source Rng>
 [[nodiscard]] result<sealed_key, i_message_failure> seal_key(
     const i_message& out, const period_keys& me, const community& mine, const community& theirs,
     const uid& their_uid, const i_message_options& opt, Rng& rng) {
-  const auto encapsulated = sakke::encapsulate(theirs.z(), their_uid, out.key.span());
+  const auto encapsulated =
+      sakke::encapsulate(theirs.z(), theirs.identity_of(their_uid), out.key.span());
   if (!encapsulated)
     return fail(i_message_error::encapsulation_failed, sakke::describe(encapsulated.error()));
   sealed_key sealed{*encapsulated, std::nullopt, std::nullopt};
   if (opt.sakke_to_self) {
-    const auto s = sakke::encapsulate(mine.z(), me.id(), out.key.span());
+    const auto s = sakke::encapsulate(mine.z(), mine.identity_of(me.id()), out.key.span());
     if (!s) return fail(i_message_error::encapsulation_failed, sakke::describe(s.error()));
     sealed.to_self = *s;
   }
@@ -1056,10 +1059,11 @@ class i_message_receiver {
         return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
       return std::nullopt;
     }
-    if (const auto v = eccsi::verify(c.kpak(), id, range, signature); !v)
+    if (const auto v = eccsi::verify(c.kpak(), c.identity_of(id), range, signature); !v)
       return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
     if (options_.signer_cache_capacity == 0) return std::nullopt;
-    auto ctx = eccsi::signer_context<>::create(c.kpak(), id, pvt, options_.signer_precompute);
+    auto ctx = eccsi::signer_context<>::create(c.kpak(), c.identity_of(id), pvt,
+                                               options_.signer_precompute);
     if (!ctx)
       return std::nullopt;  // cannot happen for a PVT that just verified; nothing to cache then
     if (signers_.size() >= options_.signer_cache_capacity) signers_.erase(signers_.begin());
