@@ -446,10 +446,19 @@ TEST_CASE("malformed and misplaced documents", "[kms_xml]") {
   require_failure(parse_kms_init(key_prov_document()), xml_error::unsupported_message,
                   "KmsKeyProv");
   require_failure(parse_kms_key_prov(init), xml_error::unsupported_message, "KmsInit");
+  // A SignedKmsCertificate wraps a KmsCertificate (accepted, signature reported as unverified);
+  // one that is a renamed KmsCertificate is not a wrapper.
   require_failure(
       parse_kms_init(replace_once(replace_once(init, "<KmsCertificate ", "<SignedKmsCertificate "),
                                   "</KmsCertificate>", "</SignedKmsCertificate>")),
-      xml_error::unsupported_message, "SignedKmsCertificate");
+      xml_error::unexpected_attribute, "SignedKmsCertificate/@Version");
+  {
+    const auto wrapped = parse_kms_init(replace_once(
+        replace_once(init, "<KmsCertificate ", "<SignedKmsCertificate><KmsCertificate "),
+        "</KmsCertificate>", "</KmsCertificate></SignedKmsCertificate>"));
+    REQUIRE(wrapped.has_value());
+    REQUIRE(wrapped->certificate.signed_by == std::optional<signed_wrapper>(signed_wrapper{}));
+  }
   require_failure(parse_kms_init(replace_once(init, "</KmsInit>", "<NewTransportKey/></KmsInit>")),
                   xml_error::unsupported_message, "NewTransportKey");
   require_failure(parse_kms_init(remove_element(init, "KmsMessage")), xml_error::missing_element,

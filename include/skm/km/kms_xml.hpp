@@ -46,6 +46,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "skm/common/ct.hpp"
@@ -58,6 +59,7 @@
 namespace skm::km::xml {
 
 inline constexpr std::string_view kms_namespace = "urn:3gpp:ns:mcsecKMSInterface:1.0";
+inline constexpr std::string_view xmldsig_namespace = "http://www.w3.org/2000/09/xmldsig#";
 
 /// Octet lengths of the key values (parameter set 1 SAKKE points, P-256 points, P-256 scalars).
 inline constexpr std::size_t sakke_point_octets =
@@ -135,11 +137,28 @@ enum class xml_error {
   return "unknown xml_error";
 }
 
+/// A KmsError answer (KmsResponse/KmsError): an integer code (deployed KMSs use HTTP status
+/// numbers) and an optional message.
+struct kms_error {
+  std::int64_t code = 0;
+  std::optional<std::string> message;
+
+  friend bool operator==(const kms_error&, const kms_error&) = default;
+};
+
 /// An error with the element (path) it concerns and, where useful, a detail.
 struct xml_failure {
+  xml_failure() = default;
+  xml_failure(xml_error c, std::string w = {}, std::string d = {},
+              std::optional<kms_error> answer = {})
+      : code(c), where(std::move(w)), detail(std::move(d)), kms_answer(std::move(answer)) {}
+
   xml_error code = xml_error::malformed_xml;
   std::string where;
   std::string detail;
+  /// With xml_error::kms_error_response from the single-message parsers: the KMS's answer.
+  /// (parse_kms_response in kms_request.hpp returns it as a result instead.)
+  std::optional<kms_error> kms_answer;
 
   [[nodiscard]] std::string message() const {
     std::string m = describe(code);
@@ -150,6 +169,16 @@ struct xml_failure {
 };
 
 enum class kms_role { root, external };
+
+/// The Signed… wrapper (SignedKmsCertificate, SignedKmsResponse, SignedKmsRequest) around an
+/// element: <SignedX Id?><X …/><ds:Signature/>?</SignedX>. skm does not verify the XML signature
+/// yet (it needs the TrK/InK): a parsed signature is reported as present and unverified.
+struct signed_wrapper {
+  std::string id;                  ///< the wrapper's Id attribute ("" = none)
+  bool signature_present = false;  ///< a ds:Signature child was found (NOT verified)
+
+  friend bool operator==(const signed_wrapper&, const signed_wrapper&) = default;
+};
 
 struct kms_certificate {
   // attributes
@@ -171,6 +200,8 @@ struct kms_certificate {
   std::vector<std::uint8_t> pub_auth_key;  ///< ECCSI KPAK, 65 octets
   std::optional<std::uint64_t> parameter_set;
   std::vector<std::string> kms_domains;  ///< KmsDomainList (omitted when empty)
+  /// Set when the certificate came in (or is to be written in) a SignedKmsCertificate.
+  std::optional<signed_wrapper> signed_by;
 
   [[nodiscard]] key_period_schedule schedule() const noexcept {
     return {user_key_period, user_key_offset};
@@ -195,6 +226,7 @@ struct kms_key_set {
 
 /// The KmsResponse fields around the message.
 struct kms_response_header {
+  std::string id;  ///< Id attribute ("" = none)
   std::string version = "1.0.0";
   std::string user_uri;
   std::string kms_uri;
@@ -364,17 +396,24 @@ namespace detail {
   return std::nullopt;
 }
 
-/// Parser state: the first failure wins; later steps become no-ops.
+/// Parser state: the first failure wins; later steps become no-ops. Notes collect what was
+/// accepted but is worth reporting (an unverified signature, a Version other than the schema's).
 class parse_state {
  public:
   [[nodiscard]] bool failed() const noexcept { return failure_.has_value(); }
   void fail(xml_error code, std::string where, std::string detail = {}) {
     if (!failure_) failure_ = xml_failure{code, std::move(where), std::move(detail)};
   }
+  void fail(xml_failure f) {
+    if (!failure_) failure_ = std::move(f);
+  }
   [[nodiscard]] const xml_failure& failure() const { return *failure_; }
+  void note(std::string n) { notes_.push_back(std::move(n)); }
+  [[nodiscard]] std::vector<std::string> take_notes() { return std::move(notes_); }
 
  private:
   std::optional<xml_failure> failure_;
+  std::vector<std::string> notes_;
 };
 
 [[nodiscard]] inline std::string path_of(pugi::xml_node n) {
@@ -420,6 +459,14 @@ class child_walker {
       next_ = advance(next_.next_sibling());
     }
     return all;
+  }
+
+  /// The next element of the KMS namespace whatever its name (empty at the end).
+  pugi::xml_node take_any() {
+    if (st_.failed() || !next_) return {};
+    pugi::xml_node got = next_;
+    next_ = advance(next_.next_sibling());
+    return got;
   }
 
   /// The name of the next element, or empty at the end.
@@ -735,6 +782,65 @@ inline kms_certificate read_certificate(parse_state& st, pugi::xml_node n) {
   return c;
 }
 
+/// <SignedX Id?><X …/><ds:Signature/>?</SignedX>: returns X; the wrapper's Id and whether a
+/// signature is present go to `out`, and a note says the signature was not verified.
+inline pugi::xml_node unwrap_signed(parse_state& st, pugi::xml_node wrapper, std::string_view inner,
+                                    signed_wrapper& out) {
+  if (!wrapper || st.failed()) return {};
+  check_attributes(st, wrapper, {"Id"});
+  if (pugi::xml_attribute id = wrapper.attribute("Id")) out.id = std::string(trim(id.value()));
+  child_walker w(st, wrapper);
+  const pugi::xml_node x = w.required(inner);
+  w.finish();
+  for (pugi::xml_node c : wrapper.children())
+    if (c.type() == pugi::node_element && local_name(c) == "Signature" &&
+        namespace_of(c) == xmldsig_namespace)
+      out.signature_present = true;
+  if (!st.failed())
+    st.note(path_of(wrapper) + (out.signature_present
+                                    ? ": XML signature present but NOT verified (TrK/InK "
+                                      "signatures are not supported yet)"
+                                    : ": no XML signature"));
+  return x;
+}
+
+/// The document element `name`, or `Signed<name>` wrapping it (then `wrapper` is set).
+inline pugi::xml_node expect_root_maybe_signed(parse_state& st, const parsed_document& d,
+                                               std::string_view name,
+                                               std::optional<signed_wrapper>& wrapper) {
+  const std::string signed_name = "Signed" + std::string(name);
+  if (!d.ok() || !d.root() || local_name(d.root()) != signed_name) return expect_root(st, d, name);
+  signed_wrapper w;
+  const pugi::xml_node inner = unwrap_signed(st, expect_root(st, d, signed_name), name, w);
+  wrapper = w;
+  return inner;
+}
+
+/// An optional Version attribute ("" when absent); a value other than the schema's is accepted
+/// and noted.
+[[nodiscard]] inline std::string optional_version(parse_state& st, pugi::xml_node n,
+                                                  std::string_view schema_value) {
+  const pugi::xml_attribute a = n.attribute("Version");
+  if (!a || st.failed()) return {};
+  std::string v(trim(a.value()));
+  if (v.empty())
+    st.fail(xml_error::empty_value, path_of(n) + "/@Version");
+  else if (v != schema_value)
+    st.note(path_of(n) + "/@Version is " + v + " (the schema fixes " + std::string(schema_value) +
+            ")");
+  return v;
+}
+
+/// A KmsCertificate or a SignedKmsCertificate element.
+inline kms_certificate read_any_certificate(parse_state& st, pugi::xml_node n) {
+  if (!n || st.failed()) return {};
+  if (local_name(n) != "SignedKmsCertificate") return read_certificate(st, n);
+  signed_wrapper w;
+  kms_certificate c = read_certificate(st, unwrap_signed(st, n, "KmsCertificate", w));
+  c.signed_by = w;
+  return c;
+}
+
 inline kms_key_set read_key_set(parse_state& st, pugi::xml_node n) {
   kms_key_set k;
   if (!n || st.failed()) return k;
@@ -759,8 +865,15 @@ inline kms_key_set read_key_set(parse_state& st, pugi::xml_node n) {
   return k;
 }
 
-/// KmsResponse header fields, then the KmsMessage child (if any) and KmsError.
-inline pugi::xml_node read_response(parse_state& st, pugi::xml_node r, kms_response_header& h) {
+/// The KmsMessage and KmsError children of a KmsResponse (either may be empty).
+struct response_parts {
+  pugi::xml_node message;
+  pugi::xml_node error;
+};
+
+/// KmsResponse header fields, then locates KmsMessage and KmsError.
+inline response_parts read_response_parts(parse_state& st, pugi::xml_node r,
+                                          kms_response_header& h) {
   if (!r || st.failed()) return {};
   check_attributes(st, r, {"Version"});
   h.version = required_attribute(st, r, "Version");
@@ -771,19 +884,61 @@ inline pugi::xml_node read_response(parse_state& st, pugi::xml_node r, kms_respo
   if (auto t = optional_time(st, time)) h.time = *t;
   h.kms_id = optional_string(st, w.optional("KmsId"));
   h.client_req_url = required_string(st, w.required("ClientReqUrl"));
-  const pugi::xml_node message = w.optional("KmsMessage");
-  if (pugi::xml_node err = w.optional("KmsError"); err && !st.failed()) {
-    child_walker ew(st, err);
-    const std::uint64_t code = required_u64(st, ew.required("ErrorCode"));
-    const auto msg = optional_string(st, ew.optional("ErrorMsg"), false);
-    ew.finish();
-    if (!st.failed())
-      st.fail(xml_error::kms_error_response, path_of(err),
-              "code " + std::to_string(code) + (msg ? ": " + *msg : std::string()));
-  }
+  response_parts parts;
+  parts.message = w.optional("KmsMessage");
+  parts.error = w.optional("KmsError");
   w.finish();
-  if (!st.failed() && !message) st.fail(xml_error::missing_element, path_of(r) + "/KmsMessage");
-  return message;
+  if (!st.failed() && !parts.message && !parts.error)
+    st.fail(xml_error::missing_element, path_of(r) + "/KmsMessage");
+  return parts;
+}
+
+[[nodiscard]] inline std::optional<std::int64_t> parse_i64(std::string_view s) noexcept {
+  const bool negative = !s.empty() && s.front() == '-';
+  if (negative) s.remove_prefix(1);
+  if (negative && (s.empty() || s.front() == '+')) return std::nullopt;
+  const auto v = parse_u64(s);
+  if (!v || *v > (negative ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1))
+    return std::nullopt;
+  return negative ? static_cast<std::int64_t>(~*v + 1) : static_cast<std::int64_t>(*v);
+}
+
+/// KmsError: ErrorCode (xs:integer, within 64 bits), ErrorMsg?.
+inline kms_error read_kms_error(parse_state& st, pugi::xml_node err) {
+  kms_error e;
+  if (!err || st.failed()) return e;
+  check_attributes(st, err, {});
+  child_walker w(st, err);
+  const pugi::xml_node code = w.required("ErrorCode");
+  const std::string text = required_string(st, code);
+  if (!st.failed()) {
+    if (auto v = parse_i64(text))
+      e.code = *v;
+    else
+      st.fail(xml_error::bad_integer, path_of(code), text);
+  }
+  e.message = optional_string(st, w.optional("ErrorMsg"), false);
+  w.finish();
+  return e;
+}
+
+[[nodiscard]] inline std::string describe_kms_error(const kms_error& e) {
+  return "code " + std::to_string(e.code) + (e.message ? ": " + *e.message : std::string());
+}
+
+/// For the parsers of one kind of message: KmsError is a failure (kms_error_response) that
+/// carries the answer; otherwise the KmsMessage element.
+inline pugi::xml_node read_response(parse_state& st, pugi::xml_node r, kms_response_header& h) {
+  const response_parts parts = read_response_parts(st, r, h);
+  if (parts.error && !st.failed()) {
+    const kms_error e = read_kms_error(st, parts.error);
+    if (!st.failed())
+      st.fail(xml_failure{xml_error::kms_error_response, path_of(parts.error),
+                          describe_kms_error(e), e});
+  }
+  if (!st.failed() && !parts.message)
+    st.fail(xml_error::missing_element, path_of(r) + "/KmsMessage");
+  return parts.message;
 }
 
 /// The single child of KmsMessage, which must be `kind`.
@@ -804,6 +959,38 @@ inline pugi::xml_node message_body(parse_state& st, pugi::xml_node message, std:
   pugi::xml_node body = w.required(kind);
   w.finish();
   return body;
+}
+
+/// TrK/InK material after the key sets or the certificate: not supported yet.
+inline void refuse_transport_keys(parse_state& st, pugi::xml_node parent, std::string_view next) {
+  if (!st.failed() && (next == "NewTransportKey" || next == "NewIntegrityKey"))
+    st.fail(xml_error::unsupported_message, path_of(parent) + "/" + std::string(next),
+            "transport/integrity keys are not supported");
+}
+
+/// KmsInit: one KmsCertificate or SignedKmsCertificate.
+inline kms_certificate read_init_body(parse_state& st, pugi::xml_node init) {
+  if (!init || st.failed()) return {};
+  check_attributes(st, init, {});
+  child_walker w(st, init);
+  const bool is_signed = w.peek() == "SignedKmsCertificate";
+  kms_certificate c =
+      read_any_certificate(st, w.required(is_signed ? "SignedKmsCertificate" : "KmsCertificate"));
+  refuse_transport_keys(st, init, w.peek());
+  w.finish();
+  return c;
+}
+
+/// KmsKeyProv: Version, 0..n KmsKeySet.
+inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, std::string& version,
+                               std::vector<kms_key_set>& key_sets) {
+  if (!prov || st.failed()) return;
+  check_attributes(st, prov, {"Version"});
+  version = required_attribute(st, prov, "Version");
+  child_walker w(st, prov);
+  for (pugi::xml_node ks : w.repeated("KmsKeySet")) key_sets.push_back(read_key_set(st, ks));
+  refuse_transport_keys(st, prov, w.peek());
+  w.finish();
 }
 
 }  // namespace detail
@@ -882,20 +1069,7 @@ template <kms_key_checks V = curve_checks>
   kms_init_response out;
   const pugi::xml_node root = detail::expect_root(st, doc, "KmsResponse");
   const pugi::xml_node message = detail::read_response(st, root, out.header);
-  const pugi::xml_node init = detail::message_body(st, message, "KmsInit");
-  if (init && !st.failed()) {
-    detail::check_attributes(st, init, {});
-    detail::child_walker w(st, init);
-    if (w.peek() == "SignedKmsCertificate")
-      st.fail(xml_error::unsupported_message, detail::path_of(init) + "/SignedKmsCertificate",
-              "signed certificates are not supported");
-    out.certificate = detail::read_certificate(st, w.required("KmsCertificate"));
-    const std::string_view extra = w.peek();
-    if (!st.failed() && (extra == "NewTransportKey" || extra == "NewIntegrityKey"))
-      st.fail(xml_error::unsupported_message, detail::path_of(init) + "/" + std::string(extra),
-              "transport/integrity keys are not supported");
-    w.finish();
-  }
+  out.certificate = detail::read_init_body(st, detail::message_body(st, message, "KmsInit"));
   if (!st.failed())
     if (auto why = checks.check_certificate_keys(out.certificate))
       st.fail(xml_error::invalid_key, "KmsCertificate", *why);
@@ -926,19 +1100,8 @@ template <kms_key_checks V = curve_checks>
   kms_key_prov_response out;
   const pugi::xml_node root = detail::expect_root(st, doc, "KmsResponse");
   const pugi::xml_node message = detail::read_response(st, root, out.header);
-  const pugi::xml_node prov = detail::message_body(st, message, "KmsKeyProv");
-  if (prov && !st.failed()) {
-    detail::check_attributes(st, prov, {"Version"});
-    out.key_prov_version = detail::required_attribute(st, prov, "Version");
-    detail::child_walker w(st, prov);
-    for (pugi::xml_node ks : w.repeated("KmsKeySet"))
-      out.key_sets.push_back(detail::read_key_set(st, ks));
-    const std::string_view extra = w.peek();
-    if (!st.failed() && (extra == "NewTransportKey" || extra == "NewIntegrityKey"))
-      st.fail(xml_error::unsupported_message, detail::path_of(prov) + "/" + std::string(extra),
-              "transport/integrity keys are not supported");
-    w.finish();
-  }
+  detail::read_key_prov_body(st, detail::message_body(st, message, "KmsKeyProv"),
+                             out.key_prov_version, out.key_sets);
   if (st.failed()) return unexpected{st.failure()};
   return out;
 }
@@ -1075,6 +1238,10 @@ inline void write_certificate(builder& b, parse_state& st, pugi::xml_node parent
             "key period length must be positive");
   check_point(st, "KmsCertificate/PubEncKey", c.pub_enc_key, sakke_point_octets);
   check_point(st, "KmsCertificate/PubAuthKey", c.pub_auth_key, eccsi_point_octets);
+  if (c.signed_by) {
+    parent = builder::element(parent, "SignedKmsCertificate");
+    if (!c.signed_by->id.empty()) parent.append_attribute("Id") = c.signed_by->id.c_str();
+  }
   pugi::xml_node n = builder::element(parent, "KmsCertificate");
   n.append_attribute("Id") = c.id.c_str();
   n.append_attribute("Version") = c.version.c_str();
@@ -1131,21 +1298,44 @@ inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
   b.key(n, "UserPubTokenPVT", k.user_pub_token_pvt, false);
 }
 
-/// KmsResponse with its header; returns the KmsMessage element.
-inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_response_header& h) {
+/// The document element `name` in the KMS namespace, inside a Signed… wrapper when asked.
+inline pugi::xml_node open_root(builder& b, const char* name,
+                                const std::optional<signed_wrapper>& wrapper) {
+  pugi::xml_node parent = b.doc();
+  if (wrapper) {
+    const std::string signed_name = std::string("Signed") + name;
+    parent = parent.append_child(signed_name.c_str());
+    parent.append_attribute("xmlns") = std::string(kms_namespace).c_str();
+    if (!wrapper->id.empty()) parent.append_attribute("Id") = wrapper->id.c_str();
+  }
+  pugi::xml_node r = parent.append_child(name);
+  if (!wrapper) r.append_attribute("xmlns") = std::string(kms_namespace).c_str();
+  return r;
+}
+
+/// KmsResponse with its header (up to ClientReqUrl); returns the KmsResponse element.
+inline pugi::xml_node write_response_header(builder& b, parse_state& st,
+                                            const kms_response_header& h,
+                                            const std::optional<signed_wrapper>& wrapper = {}) {
   check_nonempty(st, "KmsResponse/@Version", h.version);
   check_nonempty(st, "KmsResponse/UserUri", h.user_uri);
   check_nonempty(st, "KmsResponse/KmsUri", h.kms_uri);
   check_nonempty(st, "KmsResponse/ClientReqUrl", h.client_req_url);
-  pugi::xml_node r = b.doc().append_child("KmsResponse");
-  r.append_attribute("xmlns") = std::string(kms_namespace).c_str();
+  pugi::xml_node r = open_root(b, "KmsResponse", wrapper);
+  if (!h.id.empty()) r.append_attribute("Id") = h.id.c_str();
   r.append_attribute("Version") = h.version.c_str();
   builder::text(r, "UserUri", h.user_uri);
   builder::text(r, "KmsUri", h.kms_uri);
   builder::time(r, "Time", h.time, st);
   builder::optional_text(r, "KmsId", h.kms_id);
   builder::text(r, "ClientReqUrl", h.client_req_url);
-  return builder::element(r, "KmsMessage");
+  return r;
+}
+
+/// KmsResponse with its header; returns the KmsMessage element.
+inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_response_header& h,
+                                     const std::optional<signed_wrapper>& wrapper = {}) {
+  return builder::element(write_response_header(b, st, h, wrapper), "KmsMessage");
 }
 
 }  // namespace detail
