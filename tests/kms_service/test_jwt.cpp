@@ -3,7 +3,14 @@
 // (ES256); every refusal of RFC 8725 with tokens minted here (ES256/RS256 by Crypto++, an
 // HS256 token keyed with the public key, "none"); the scope and identity rules of jwt_access.
 // Interop with an independent implementation (PyJWT) is in the kms-service suite.
+
+#include <cryptopp/asn.h>
+#include <cryptopp/eccrypto.h>
 #include <cryptopp/hmac.h>
+#include <cryptopp/oids.h>
+#include <cryptopp/osrng.h>
+#include <cryptopp/rsa.h>
+#include <cryptopp/sha.h>
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -28,6 +28,8 @@ commands:
   uid             the TS 33.180 UID (or RFC 6509 identifier) of a user for a key period
   kms init        create a community: KMS certificate XML and master secrets
   kms provision   issue KmsKeySet XML for one user, or for a list of users in parallel
+  kms serve       the KMS as an HTTPS service (TS 33.180 Annex D, OAuth 2.0 bearer tokens)
+  kms fetch       provision a client from a KMS over HTTPS (cert.xml, keyset.xml)
   imsg create     build and sign an I_MESSAGE carrying a key (PCK, GMK, CSK, ...)
   imsg open       verify and open an I_MESSAGE; prints the key, its IDs and the SRTP keys
   imsg dump       payload-by-payload dump of a MIKEY message (no keys needed)
@@ -36,12 +38,14 @@ Every command takes --help. Data-producing commands take --json.
 Exit codes: 0 success, 1 the operation failed, 2 bad command line.
 )";
 
-constexpr std::string_view kms_overview = R"(usage: skm kms <init|provision> [options]
+constexpr std::string_view kms_overview = R"(usage: skm kms <init|provision|serve|fetch> [options]
 
   kms init        create a community: KMS certificate XML and master secrets
   kms provision   issue KmsKeySet XML for one user, or for a list of users in parallel
+  kms serve       the KMS as an HTTPS service (TS 33.180 Annex D, OAuth 2.0 bearer tokens)
+  kms fetch       provision a client from a KMS over HTTPS (cert.xml, keyset.xml)
 
-See 'skm kms init --help' and 'skm kms provision --help'.
+See 'skm kms <subcommand> --help' (serve and fetch: when built with the KMS service).
 )";
 
 constexpr std::string_view imsg_overview = R"(usage: skm imsg <create|open|dump> [options]
@@ -98,8 +102,15 @@ int run(std::span<char* const> args) {
   if (command == "demo") return skm::cli::run_demo(rest);
   if (command == "uid") return skm::cli::run_uid(rest);
   if (command == "kms") {
+#ifdef SKM_WITH_KMS_SERVICE
+    static constexpr std::array<subcommand, 4> subs{{{"init", skm::cli::run_kms_init},
+                                                     {"provision", skm::cli::run_kms_provision},
+                                                     {"serve", skm::cli::run_kms_serve},
+                                                     {"fetch", skm::cli::run_kms_fetch}}};
+#else
     static constexpr std::array<subcommand, 2> subs{
         {{"init", skm::cli::run_kms_init}, {"provision", skm::cli::run_kms_provision}}};
+#endif
     return dispatch_group("kms", kms_overview, subs, rest);
   }
   if (command == "imsg") {

@@ -16,20 +16,23 @@
 //   - base64url without padding, canonical (unused bits zero); JSON by nlohmann-json, whose
 //     parser rejects trailing garbage; every size bounded.
 //
-// Signatures are verified with Crypto++ (already a dependency of the library). Crypto++ key
-// objects are not safe to share between threads (ECP keeps mutable scratch points), so each
-// verification works on its own copy of the stored public key.
+// Signatures are verified with OpenSSL 3 (EVP; already this layer's TLS library): keys are
+// imported with EVP_PKEY_fromdata and checked with EVP_PKEY_public_check (the EC point on P-256),
+// and one EVP_PKEY serves concurrent verifications. (Crypto++'s generic ECDSA was far slower
+// for P-256, see docs/performance.md, and its key objects cannot be shared between threads.)
+// base64url is Crypto++'s decoder, after a strict alphabet and canonical-form check.
 #pragma once
 
-#include <cryptopp/asn.h>
 #include <cryptopp/base64.h>
-#include <cryptopp/eccrypto.h>
-#include <cryptopp/oids.h>
-#include <cryptopp/osrng.h>
-#include <cryptopp/rsa.h>
-#include <cryptopp/sha.h>
+#include <cryptopp/filters.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -123,12 +126,12 @@ enum class jws_algorithm { es256, rs256 };
 // ---------------------------------------------------------------------------------------------
 // JWK Set (RFC 7517 §5; key parameters RFC 7518 §6.2.1, §6.3.1)
 
-/// One verification key of the identity management server.
+/// One verification key of the identity management server (an OpenSSL public key; read-only
+/// after construction, so one key serves concurrent verifications).
 struct jwk {
   std::string kid;  ///< empty when the JWK has none
-  jws_algorithm algorithm;
-  std::optional<CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey> ec;
-  std::optional<CryptoPP::RSA::PublicKey> rsa;
+  jws_algorithm algorithm = jws_algorithm::es256;
+  std::shared_ptr<EVP_PKEY> key;
 };
 
 struct jwk_set {
@@ -137,7 +140,7 @@ struct jwk_set {
 
 namespace detail {
 
-inline constexpr std::size_t min_rsa_bits = 2048;
+inline constexpr int min_rsa_bits = 2048;
 
 [[nodiscard]] inline std::optional<std::string> jwk_string(const nlohmann::json& k,
                                                            const char* name) {
@@ -146,8 +149,25 @@ inline constexpr std::size_t min_rsa_bits = 2048;
   return it->get<std::string>();
 }
 
-[[nodiscard]] inline CryptoPP::Integer integer_of(std::string_view octets) {
-  return CryptoPP::Integer(reinterpret_cast<const CryptoPP::byte*>(octets.data()), octets.size());
+[[nodiscard]] inline const unsigned char* octets(const std::string& s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+/// A public key of `type` ("EC", "RSA") from OpenSSL parameters, checked by OpenSSL.
+[[nodiscard]] inline std::shared_ptr<EVP_PKEY> public_key_from(const char* type,
+                                                               const OSSL_PARAM* params) {
+  EVP_PKEY* raw = nullptr;
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+  const bool made =
+      ctx != nullptr && EVP_PKEY_fromdata_init(ctx) == 1 &&
+      EVP_PKEY_fromdata(ctx, &raw, EVP_PKEY_PUBLIC_KEY, const_cast<OSSL_PARAM*>(params)) == 1;
+  EVP_PKEY_CTX_free(ctx);
+  if (!made) return nullptr;
+  std::shared_ptr<EVP_PKEY> key(raw, EVP_PKEY_free);
+  EVP_PKEY_CTX* check = EVP_PKEY_CTX_new_from_pkey(nullptr, raw, nullptr);
+  const bool ok = check != nullptr && EVP_PKEY_public_check(check) == 1;
+  EVP_PKEY_CTX_free(check);
+  return ok ? key : nullptr;
 }
 
 /// An EC P-256 key (crv, x, y), validated as a point of the curve; or an error sentence.
@@ -158,13 +178,16 @@ inline constexpr std::size_t min_rsa_bits = 2048;
   const auto yb = y ? base64url_decode(*y) : std::nullopt;
   if (!xb || !yb || xb->size() != 32 || yb->size() != 32)
     return unexpected{std::string("EC key needs x and y of 32 octets in base64url")};
-  jwk out{{}, jws_algorithm::es256, std::nullopt, std::nullopt};
-  out.ec.emplace();
-  out.ec->Initialize(CryptoPP::ASN1::secp256r1(),
-                     CryptoPP::ECP::Point(integer_of(*xb), integer_of(*yb)));
-  CryptoPP::AutoSeededRandomPool rng;
-  if (!out.ec->Validate(rng, 3)) return unexpected{std::string("EC key is not a point of P-256")};
-  return out;
+  const std::string point = "\x04" + *xb + *yb;
+  static constexpr char group[] = "prime256v1";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<char*>(point.data()),
+                                        point.size()),
+      OSSL_PARAM_construct_end()};
+  auto key = public_key_from("EC", params);
+  if (!key) return unexpected{std::string("EC key is not a point of P-256")};
+  return jwk{{}, jws_algorithm::es256, std::move(key)};
 }
 
 /// An RSA key (n, e) of at least 2048 bits.
@@ -172,15 +195,41 @@ inline constexpr std::size_t min_rsa_bits = 2048;
   const auto n = jwk_string(k, "n"), e = jwk_string(k, "e");
   const auto nb = n ? base64url_decode(*n) : std::nullopt;
   const auto eb = e ? base64url_decode(*e) : std::nullopt;
-  if (!nb || !eb || nb->empty() || eb->empty() || eb->size() > 8)
+  if (!nb || !eb || nb->empty() || eb->empty() || eb->size() > 8 || nb->size() > 2048)
     return unexpected{std::string("RSA key needs n and e in base64url")};
-  jwk out{{}, jws_algorithm::rs256, std::nullopt, std::nullopt};
-  out.rsa.emplace();
-  out.rsa->Initialize(integer_of(*nb), integer_of(*eb));
-  if (out.rsa->GetModulus().BitCount() < min_rsa_bits)
+  // OpenSSL parameters hold integers in native byte order.
+  std::string n_native(nb->rbegin(), nb->rend()), e_native(eb->rbegin(), eb->rend());
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_RSA_N,
+                              reinterpret_cast<unsigned char*>(n_native.data()), n_native.size()),
+      OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_RSA_E,
+                              reinterpret_cast<unsigned char*>(e_native.data()), e_native.size()),
+      OSSL_PARAM_construct_end()};
+  auto key = public_key_from("RSA", params);
+  if (!key) return unexpected{std::string("RSA key is not valid")};
+  if (EVP_PKEY_get_bits(key.get()) < min_rsa_bits)
     return unexpected{std::string("RSA key is shorter than 2048 bits")};
-  CryptoPP::AutoSeededRandomPool rng;
-  if (!out.rsa->Validate(rng, 1)) return unexpected{std::string("RSA key is not valid")};
+  return jwk{{}, jws_algorithm::rs256, std::move(key)};
+}
+
+/// RFC 7518 §3.4: R || S (32 octets each) as the DER ECDSA-Sig-Value OpenSSL verifies.
+[[nodiscard]] inline std::string ecdsa_der(const std::string& raw) {
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  if (sig == nullptr) return {};
+  BIGNUM* r = BN_bin2bn(octets(raw), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(octets(raw) + 32, 32, nullptr);
+  if (r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    return {};
+  }
+  unsigned char* der = nullptr;
+  const int len = i2d_ECDSA_SIG(sig, &der);
+  ECDSA_SIG_free(sig);
+  if (len <= 0) return {};
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
   return out;
 }
 
@@ -302,17 +351,24 @@ class jwt_verifier {
 
   [[nodiscard]] static bool signature_ok(const jwk& key, std::string_view signing_input,
                                          const std::string& signature) {
-    const auto* msg = reinterpret_cast<const CryptoPP::byte*>(signing_input.data());
-    const auto* sig = reinterpret_cast<const CryptoPP::byte*>(signature.data());
+    std::string der;
+    const std::string* sig = &signature;
     if (key.algorithm == jws_algorithm::es256) {
-      // RFC 7518 §3.4: R || S, 32 octets each (Crypto++'s own IEEE P1363 form).
-      if (signature.size() != 64) return false;
-      const CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Verifier v(*key.ec);
-      return v.VerifyMessage(msg, signing_input.size(), sig, signature.size());
+      if (signature.size() != 64) return false;  // RFC 7518 §3.4: exactly R || S
+      der = detail::ecdsa_der(signature);
+      if (der.empty()) return false;
+      sig = &der;
+    } else if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.key.get()))) {
+      return false;  // RFC 7518 §3.3 / RFC 8017: as long as the modulus
     }
-    const CryptoPP::RSASS<CryptoPP::PKCS1v15, CryptoPP::SHA256>::Verifier v(*key.rsa);
-    if (signature.size() != v.SignatureLength()) return false;
-    return v.VerifyMessage(msg, signing_input.size(), sig, signature.size());
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    const bool ok = md != nullptr &&
+                    EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, key.key.get()) == 1 &&
+                    EVP_DigestVerify(md, detail::octets(*sig), sig->size(),
+                                     reinterpret_cast<const unsigned char*>(signing_input.data()),
+                                     signing_input.size()) == 1;
+    EVP_MD_CTX_free(md);
+    return ok;
   }
 
   [[nodiscard]] static std::optional<std::int64_t> numeric_date(const nlohmann::json& v) {
