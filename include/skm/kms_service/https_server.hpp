@@ -6,8 +6,8 @@
 //        certificate that must chain to client_ca)            deadline: handshake_timeout
 //          └─ read one request (request line + headers <= header_limit, body <= body_limit,
 //             target <= target_limit)                          deadline: read_timeout for the
-//             whole request (a slow client cannot hold the connection: slowloris), idle_timeout
-//             while a kept-alive connection waits for its next request
+//             whole first request (a slow client cannot hold the connection: slowloris);
+//             idle_timeout for the header of each later request on a kept-alive connection
 //               └─ kms_handler::handle -> response (body wiped after writing) -> log line
 //                    └─ keep alive (at most max_requests_per_connection) or close
 //
@@ -239,8 +239,8 @@ class https_server::session : public std::enable_shared_from_this<session> {
     if (idle_ && server_.stopping_) return;
     beast::get_lowest_layer(stream_).expires_after(idle_ ? server_.limits_.idle_timeout
                                                          : server_.limits_.read_timeout);
-    // The idle deadline applies until the first octet; then the whole request must arrive
-    // within read_timeout.
+    // A kept-alive connection has idle_timeout for the next request's header, then
+    // read_timeout for the rest; the first request must arrive whole within read_timeout.
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                               self->on_header(ec);
