@@ -564,6 +564,28 @@ class ProcessTests(unittest.TestCase):
         finally:
             self.assertEqual(s.stop(), 0)
 
+    def test_connection_limit(self):
+        s = Server(WORLD, "--max-connections", "2")
+        held = []
+        try:
+            for _ in range(2):
+                raw = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+                held.append(s.context().wrap_socket(raw, server_hostname="127.0.0.1"))
+            raw = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+            with self.assertRaises((ssl.SSLError, ConnectionResetError, BrokenPipeError, OSError)):
+                s.context().wrap_socket(raw, server_hostname="127.0.0.1").close()
+            raw.close()
+            for h in held:
+                h.close()
+            time.sleep(0.3)  # the server notices the closed connections
+            self.assertEqual(s.request(BASE + "/init", WORLD.token())[0], 200)
+            self.assertRegex(s.request("/metrics", method="GET")[2].decode(),
+                             r"skm_kms_connections_refused_total [1-9]")
+        finally:
+            for h in held:
+                h.close()
+            s.stop()
+
     def test_rate_limit_per_identity(self):
         s = Server(WORLD, "--rate", "1", "--burst", "2")
         try:
