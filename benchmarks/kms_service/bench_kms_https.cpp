@@ -157,6 +157,89 @@ void client_thread(std::uint16_t port, const std::string& ca,
   if (session != nullptr) SSL_SESSION_free(session);
 }
 
+/// STAGE lines: each part of one keyprov on one thread, each call for a fresh identity.
+void print_stages(const ks::community& community, const ks::jwt_token_verifier& tokens,
+                  ks::kms_handler& handler, token_minter& idms) {
+  const auto now = skm::km::from_unix_seconds(ks::system_unix_time()).value();
+  constexpr int stage_calls = 200;
+  std::vector<std::string> stage_tokens, handler_tokens;
+  for (int i = 0; i < stage_calls; ++i) {
+    stage_tokens.push_back(idms.token("sip:stage-" + std::to_string(i) + "@bench"));
+    handler_tokens.push_back(idms.token("sip:handler-" + std::to_string(i) + "@bench"));
+  }
+  const auto per_call_us = [&](auto&& f) {
+    const auto t0 = clock_type::now();
+    for (int i = 0; i < stage_calls; ++i) f(static_cast<std::size_t>(i));
+    return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / stage_calls;
+  };
+  const double jwt_us = per_call_us([&](std::size_t i) {
+    if (!tokens.verify(stage_tokens[i])) fail("token");
+  });
+  const auto period = community.server.period_at(now).value();
+  const double issue_us = per_call_us([&](std::size_t i) {
+    for (std::uint64_t p : {period, period + 1})
+      if (!community.server.issue_deterministic("sip:issue-" + std::to_string(i) + "@bench", p,
+                                                skm::km::issue_check::consistency))
+        fail("issue");
+  });
+  const auto sample = community.server.issue_deterministic("sip:x@bench", period).value();
+  const double xml_us = per_call_us([&](std::size_t) {
+    skm::km::xml::kms_key_prov_response doc;
+    doc.header.user_uri = "sip:x@bench";
+    doc.header.kms_uri = "kms.bench.example.org";
+    doc.header.time = now;
+    doc.header.client_req_url = "https://kms.bench.example.org/keymanagement/identity/v1/keyprov";
+    doc.key_sets = {skm::km::xml::make_key_set(sample), skm::km::xml::make_key_set(sample)};
+    if (!skm::km::xml::write_kms_key_prov(doc)) fail("xml");
+  });
+  const double handler_us = per_call_us([&](std::size_t i) {
+    const std::string auth = "Bearer " + handler_tokens[i];
+    const auto r = handler.handle(
+        {"POST", "/keymanagement/identity/v1/keyprov", {{"Authorization", auth}}, ""}, now);
+    if (r.status != 200) fail("handler");
+  });
+  std::printf("STAGE op=jwt_verify_es256 us=%.1f\n", jwt_us);
+  std::printf("STAGE op=issue_two_key_sets us=%.1f\n", issue_us);
+  std::printf("STAGE op=write_keyprov_xml us=%.1f\n", xml_us);
+  std::printf("STAGE op=handler_keyprov us=%.1f\n", handler_us);
+}
+
+/// One THROUGHPUT line: `client_threads` clients, 2000 requests, each a different identity.
+void print_throughput(std::uint16_t port, const std::string& ca, token_minter& idms,
+                      std::size_t client_threads) {
+  constexpr std::size_t per_connection = 20, total = 2000;
+  const std::size_t per_thread = total / client_threads;
+  std::vector<std::string> request_tokens;
+  for (std::size_t i = 0; i < total; ++i)
+    request_tokens.push_back(idms.token("sip:user-" + std::to_string(client_threads) + "-" +
+                                        std::to_string(i) + "@bench"));
+  std::vector<client_stats> stats(client_threads);
+  std::vector<std::thread> clients;
+  const auto t0 = clock_type::now();
+  for (std::size_t t = 0; t < client_threads; ++t)
+    clients.emplace_back([&, t] {
+      client_thread(port, ca, request_tokens, t * per_thread, per_thread, per_connection, stats[t]);
+    });
+  for (auto& c : clients) c.join();
+  const double seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  std::vector<double> all;
+  std::size_t errors = 0, resumed = 0, handshakes = 0;
+  for (const auto& s : stats) {
+    all.insert(all.end(), s.latencies_ms.begin(), s.latencies_ms.end());
+    errors += s.errors;
+    resumed += s.resumed;
+    handshakes += s.handshakes;
+  }
+  if (errors != 0) fail(std::to_string(errors) + " requests failed");
+  std::sort(all.begin(), all.end());
+  const double p99 = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  std::printf(
+      "THROUGHPUT op=kms_keyprov_https threads=%zu per_s=%.1f p99_ms=%.2f "
+      "(%zu requests, %zu handshakes, %zu resumed)\n",
+      client_threads, static_cast<double>(all.size()) / seconds, p99, all.size(), handshakes,
+      resumed);
+}
+
 }  // namespace
 
 int main() {
@@ -180,93 +263,16 @@ int main() {
   ks::service_config config;
   config.rate_per_second = 0;
   ks::kms_handler handler(community, tokens, config);
+  print_stages(community, tokens, handler, idms);
 
-  // Stages on one thread (each a fresh identity).
-  const auto now = skm::km::from_unix_seconds(ks::system_unix_time()).value();
-  constexpr int stage_calls = 200;
-  std::vector<std::string> stage_tokens;
-  for (int i = 0; i < stage_calls; ++i)
-    stage_tokens.push_back(idms.token("sip:stage-" + std::to_string(i) + "@bench"));
-  const auto per_call_us = [&](auto&& f) {
-    const auto t0 = clock_type::now();
-    for (int i = 0; i < stage_calls; ++i) f(i);
-    return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / stage_calls;
-  };
-  const double jwt_us = per_call_us([&](int i) {
-    if (!tokens.verify(stage_tokens[static_cast<std::size_t>(i)])) fail("token");
-  });
-  const auto period = community.server.period_at(now).value();
-  const double issue_us = per_call_us([&](int i) {
-    for (std::uint64_t p : {period, period + 1})
-      if (!community.server.issue_deterministic("sip:issue-" + std::to_string(i) + "@bench", p,
-                                                skm::km::issue_check::consistency))
-        fail("issue");
-  });
-  const auto sample = community.server.issue_deterministic("sip:x@bench", period).value();
-  const double xml_us = per_call_us([&](int) {
-    skm::km::xml::kms_key_prov_response doc;
-    doc.header.user_uri = "sip:x@bench";
-    doc.header.kms_uri = "kms.bench.example.org";
-    doc.header.time = now;
-    doc.header.client_req_url = "https://kms.bench.example.org/keymanagement/identity/v1/keyprov";
-    doc.key_sets = {skm::km::xml::make_key_set(sample), skm::km::xml::make_key_set(sample)};
-    if (!skm::km::xml::write_kms_key_prov(doc)) fail("xml");
-  });
-  std::vector<std::string> handler_tokens;
-  for (int i = 0; i < stage_calls; ++i)
-    handler_tokens.push_back(idms.token("sip:handler-" + std::to_string(i) + "@bench"));
-  const double handler_us = per_call_us([&](int i) {
-    const std::string auth = "Bearer " + handler_tokens[static_cast<std::size_t>(i)];
-    const auto r = handler.handle(
-        {"POST", "/keymanagement/identity/v1/keyprov", {{"Authorization", auth}}, ""}, now);
-    if (r.status != 200) fail("handler");
-  });
-  std::printf("STAGE op=jwt_verify_es256 us=%.1f\n", jwt_us);
-  std::printf("STAGE op=issue_two_key_sets us=%.1f\n", issue_us);
-  std::printf("STAGE op=write_keyprov_xml us=%.1f\n", xml_us);
-  std::printf("STAGE op=handler_keyprov us=%.1f\n", handler_us);
-
-  // Over HTTPS.
-  ks::server_limits limits;
-  ks::https_server https(handler, ks::make_server_tls({cert, key, ""}), limits, nullptr,
+  ks::https_server https(handler, ks::make_server_tls({cert, key, ""}), ks::server_limits{},
+                         nullptr,
                          [] { return skm::km::from_unix_seconds(ks::system_unix_time()).value(); });
   https.listen("127.0.0.1", 0);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::thread serving([&] { https.run(cores); });
-  constexpr std::size_t per_connection = 20;
-  for (const std::size_t client_threads : {std::size_t{2}, std::size_t{8}}) {
-    const std::size_t total = 2000, per_thread = total / client_threads;
-    std::vector<std::string> request_tokens;
-    for (std::size_t i = 0; i < total; ++i)
-      request_tokens.push_back(idms.token("sip:user-" + std::to_string(client_threads) + "-" +
-                                          std::to_string(i) + "@bench"));
-    std::vector<client_stats> stats(client_threads);
-    std::vector<std::thread> clients;
-    const auto t0 = clock_type::now();
-    for (std::size_t t = 0; t < client_threads; ++t)
-      clients.emplace_back([&, t] {
-        client_thread(https.port(), cert, request_tokens, t * per_thread, per_thread,
-                      per_connection, stats[t]);
-      });
-    for (auto& c : clients) c.join();
-    const double seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
-    std::vector<double> all;
-    std::size_t errors = 0, resumed = 0, handshakes = 0;
-    for (const auto& s : stats) {
-      all.insert(all.end(), s.latencies_ms.begin(), s.latencies_ms.end());
-      errors += s.errors;
-      resumed += s.resumed;
-      handshakes += s.handshakes;
-    }
-    if (errors != 0) fail(std::to_string(errors) + " requests failed");
-    std::sort(all.begin(), all.end());
-    const double p99 = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-    std::printf(
-        "THROUGHPUT op=kms_keyprov_https threads=%zu per_s=%.1f p99_ms=%.2f "
-        "(%zu requests, %zu handshakes, %zu resumed)\n",
-        client_threads, static_cast<double>(all.size()) / seconds, p99, all.size(), handshakes,
-        resumed);
-  }
+  for (const std::size_t client_threads : {std::size_t{2}, std::size_t{8}})
+    print_throughput(https.port(), cert, idms, client_threads);
   https.stop();
   serving.join();
   std::filesystem::remove_all(dir);
