@@ -163,13 +163,20 @@ class https_server {
   void accept() {
     acceptor_.async_accept(net::make_strand(ioc_),
                            [this](boost::system::error_code ec, net::ip::tcp::socket s) {
-                             if (ec) {
-                               if (!stopping_) accept();
-                               return;
-                             }
+                             if (stopping_) return;
+                             if (ec) return accept_later();  // e.g. out of file descriptors
                              on_accept(std::move(s));
-                             if (!stopping_) accept();
+                             accept();
                            });
+  }
+
+  /// After a failed accept, try again in 100 ms instead of spinning on the error.
+  void accept_later() {
+    auto timer = std::make_shared<net::steady_timer>(acceptor_.get_executor(),
+                                                     std::chrono::milliseconds(100));
+    timer->async_wait([this, timer](boost::system::error_code) {
+      if (!stopping_) accept();
+    });
   }
 
   void on_accept(net::ip::tcp::socket socket);
