@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// libFuzzer target: the TS 33.180 Annex D KMS XML parsers (skm/km/kms_xml.hpp): KmsInit (with
-// its KmsCertificate), a bare KmsCertificate, and KmsKeyProv (alone and checked against a
-// fixed certificate, fuzz_xml_fixtures.hpp). Keys are checked for length and form only
+// libFuzzer target: the TS 33.180 Annex D KMS XML parsers (skm/km/kms_xml.hpp,
+// skm/km/kms_request.hpp): KmsInit (with its KmsCertificate), a bare KmsCertificate, KmsKeyProv
+// (alone and checked against a fixed certificate, fuzz_xml_fixtures.hpp), KmsRequest, any
+// KmsResponse (KmsCertCache, KmsError included), also under the interop options, and the request
+// URL forms (skm/km/kms_url.hpp). Keys are checked for length and form only
 // (no_curve_checks): curve validation is fuzzed by the point-decoding target, and a pairing per
 // input would starve the fuzzer. Properties beyond "no crash":
 // - every failure names an error;
@@ -14,6 +16,8 @@
 #include <string_view>
 
 #include "fuzz_xml_fixtures.hpp"
+#include "skm/km/kms_request.hpp"
+#include "skm/km/kms_url.hpp"
 
 namespace {
 
@@ -72,6 +76,40 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const kms_certificate fixed = skm_fuzz::fixed_certificate();
     const auto checked = parse_kms_key_prov(text, fixed, loose);
     check_failure(checked);
+  }
+
+  const auto request = parse_kms_request(text);
+  check_failure(request);
+  if (request) {
+    const auto written = write_kms_request(*request);
+    if (written) {
+      const auto again = parse_kms_request(*written);
+      check(again.has_value());
+      const auto rewritten = write_kms_request(*again);
+      check(rewritten.has_value() && *rewritten == *written);
+    }
+  }
+
+  kms_parse_options interop;
+  interop.rel13_order = true;
+  interop.vendor_namespace = "http://vendor.example.com/kms";
+  for (const kms_parse_options& options : {kms_parse_options{}, interop}) {
+    const auto response = parse_kms_response(text, loose, options);
+    check_failure(response);
+    if (!response) continue;
+    const auto written = write_kms_response(*response);
+    if (!written) continue;
+    const auto again = parse_kms_response(written->as_text(), loose);
+    check(again.has_value() && again->kind() == response->kind());
+    const auto rewritten = write_kms_response(*again);
+    check(rewritten.has_value() && rewritten->as_text() == written->as_text());
+  }
+
+  // The URL forms: a parsed target is generated back to a path that parses to the same target.
+  if (const auto target = skm::km::kms_url::parse(text)) {
+    for (auto how :
+         {skm::km::kms_url::uri_encoding::minimal, skm::km::kms_url::uri_encoding::strict})
+      check(skm::km::kms_url::parse(skm::km::kms_url::path(*target, how)).value() == *target);
   }
   return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "fuzz_fixtures.hpp"
 #include "fuzz_xml_fixtures.hpp"
+#include "skm/km/kms_request.hpp"
 
 namespace {
 
@@ -151,6 +152,52 @@ std::string replace_once(std::string s, const std::string& from, const std::stri
   return s;
 }
 
+/// Requests, certificate caches, errors, deployed shapes and URL forms (kms_request.hpp).
+void kms_xml_requests(const skm::km::xml::kms_response_header& h,
+                      const skm::km::xml::kms_certificate& cert, const std::string& init) {
+  using namespace skm::km::xml;
+  kms_request r;
+  r.user_uri = h.user_uri;
+  r.kms_uri = h.kms_uri;
+  r.time = h.time;
+  r.client_id = "client-1";
+  r.device_id = "device-1";
+  r.client_req_url = "https://kms.fuzz.example.org/keymanagement/identity/v1/keyprov";
+  const std::string request = write_kms_request(r).value();
+  put("kms_xml", "request", request);
+  r.signed_by = signed_wrapper{"xmldoc", false};
+  put("kms_xml", "request_signed",
+      replace_once(write_kms_request(r).value(), "</SignedKmsRequest>",
+                   "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>"
+                   "</SignedKmsRequest>"));
+  kms_cert_cache cache;
+  cache.cache_num = 3;
+  for (const char* uri : {"kms.a.example.org", "kms.b.example.org"}) {
+    kms_certificate c = cert;
+    c.kms_uri = uri;
+    c.id = uri;
+    c.role = kms_role::external;
+    cache.certificates.push_back(c);
+  }
+  cache.certificates[1].signed_by = signed_wrapper{"b", false};
+  const std::string cached = write_kms_cert_cache(h, cache).value();
+  expect(parse_kms_response(cached, no_curve_checks{}).has_value(), "cert cache seed");
+  put("kms_xml", "cert_cache", cached);
+  put("kms_xml", "error", write_kms_error(h, {404, "no such certificate"}).value());
+  // Deployed shapes: no Version, Id, zone-less time, xsi:type, Rel-13 order.
+  std::string deployed = replace_once(init, " Version=\"1.0.0\"", " Id=\"xmldoc\"");
+  deployed = replace_once(deployed, "2026-11-28T07:00:00Z", "2026-11-28T07:00:00.250");
+  deployed = replace_once(deployed, "<KmsInit>",
+                          "<KmsInit xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                          "xsi:type=\"KmsInitTkIkType\">");
+  expect(parse_kms_response(deployed, no_curve_checks{}).has_value(), "deployed seed");
+  put("kms_xml", "init_deployed", deployed);
+  put("kms_xml", "init_doctype", "<!DOCTYPE KmsResponse>" + init);
+  put("kms_xml", "init_second_root", init + "<KmsResponse/>");
+  put("kms_xml", "url_keyprov", "/keymanagement/identity/v1/keyprov/sip:a@b/D6B4323200000000");
+  put("kms_xml", "url_certcache", "https://kms.example.org/keymanagement/identity/v1/certcache/7");
+}
+
 void kms_xml() {
   using namespace skm::km::xml;
   const kms_certificate cert = skm_fuzz::fixed_certificate();
@@ -207,6 +254,7 @@ void kms_xml() {
            "an invalid KMS XML seed parses");
   put("kms_xml", "not_xml",
       std::string("<KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\"><KmsMessage>"));
+  kms_xml_requests(h, cert, init);
 }
 
 }  // namespace

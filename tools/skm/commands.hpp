@@ -10,6 +10,7 @@ namespace skm::cli {
 int run_uid(std::span<char* const> args);
 int run_kms_init(std::span<char* const> args);
 int run_kms_provision(std::span<char* const> args);
+int run_kms_inspect(std::span<char* const> args);
 #ifdef SKM_WITH_KMS_SERVICE
 int run_kms_serve(std::span<char* const> args);  // cmd_kms_serve.cpp
 int run_kms_fetch(std::span<char* const> args);  // cmd_kms_fetch.cpp

@@ -28,6 +28,7 @@ commands:
   uid             the TS 33.180 UID (or RFC 6509 identifier) of a user for a key period
   kms init        create a community: KMS certificate XML and master secrets
   kms provision   issue KmsKeySet XML for one user, or for a list of users in parallel
+  kms inspect     explain and validate KMS documents (certificates, key sets, requests, errors)
   kms serve       the KMS as an HTTPS service (TS 33.180 Annex D, OAuth 2.0 bearer tokens)
   kms fetch       provision a client from a KMS over HTTPS (cert.xml, keyset.xml)
   imsg create     build and sign an I_MESSAGE carrying a key (PCK, GMK, CSK, ...)
@@ -38,10 +39,12 @@ Every command takes --help. Data-producing commands take --json.
 Exit codes: 0 success, 1 the operation failed, 2 bad command line.
 )";
 
-constexpr std::string_view kms_overview = R"(usage: skm kms <init|provision|serve|fetch> [options]
+constexpr std::string_view kms_overview =
+    R"(usage: skm kms <init|provision|inspect|serve|fetch> [options]
 
   kms init        create a community: KMS certificate XML and master secrets
   kms provision   issue KmsKeySet XML for one user, or for a list of users in parallel
+  kms inspect     explain and validate KMS documents (certificates, key sets, requests, errors)
   kms serve       the KMS as an HTTPS service (TS 33.180 Annex D, OAuth 2.0 bearer tokens)
   kms fetch       provision a client from a KMS over HTTPS (cert.xml, keyset.xml)
 
@@ -103,13 +106,15 @@ int run(std::span<char* const> args) {
   if (command == "uid") return skm::cli::run_uid(rest);
   if (command == "kms") {
 #ifdef SKM_WITH_KMS_SERVICE
-    static constexpr std::array<subcommand, 4> subs{{{"init", skm::cli::run_kms_init},
+    static constexpr std::array<subcommand, 5> subs{{{"init", skm::cli::run_kms_init},
                                                      {"provision", skm::cli::run_kms_provision},
+                                                     {"inspect", skm::cli::run_kms_inspect},
                                                      {"serve", skm::cli::run_kms_serve},
                                                      {"fetch", skm::cli::run_kms_fetch}}};
 #else
-    static constexpr std::array<subcommand, 2> subs{
-        {{"init", skm::cli::run_kms_init}, {"provision", skm::cli::run_kms_provision}}};
+    static constexpr std::array<subcommand, 3> subs{{{"init", skm::cli::run_kms_init},
+                                                     {"provision", skm::cli::run_kms_provision},
+                                                     {"inspect", skm::cli::run_kms_inspect}}};
 #endif
     return dispatch_group("kms", kms_overview, subs, rest);
   }

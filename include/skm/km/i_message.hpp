@@ -185,6 +185,8 @@ class community {
     if (!u) return detail::fail(i_message_error::identity_failed, describe(u.error()));
     return *u;
   }
+  /// The identity octets SAKKE and ECCSI use for a UID (the community's identity_convention).
+  [[nodiscard]] identifier identity_of(const uid& id) const { return values_.identity_of(id); }
 
  private:
   community(const community_public_values& v, sakke::kms_public_key<sakke_curve> z,
@@ -213,13 +215,13 @@ class period_keys {
     if (*expected != k.id)
       return detail::fail(i_message_error::bad_request,
                           "key set UID is not the UID of its URI and period");
-    auto signer = eccsi::signer<>::create(c.kpak(), k.id, k.ssk.span(), k.pvt);
+    auto signer = eccsi::signer<>::create(c.kpak(), c.identity_of(k.id), k.ssk.span(), k.pvt);
     if (!signer)
       return detail::fail(i_message_error::bad_request,
                           std::string("SSK/PVT invalid: ") + eccsi::describe(signer.error()));
     auto rsk = sakke::decode_rsk<sakke_curve>(k.rsk.span());
     if (!rsk) return detail::fail(i_message_error::bad_request, "RSK invalid: not a curve point");
-    auto receiver = sakke::receiver<sakke_curve>::create(c.z(), k.id, *rsk);
+    auto receiver = sakke::receiver<sakke_curve>::create(c.z(), c.identity_of(k.id), *rsk);
     ct::wipe_object(*rsk);  // the receiver keeps (and wipes) its own copy
     if (!receiver)
       return detail::fail(i_message_error::bad_request,
@@ -345,13 +347,14 @@ template <random_source Rng>
   rng.GenerateBlock(out.rand.data(), out.rand.size());
 
   // SAKKE payloads (the key is the SSV).
-  const auto encapsulated = sakke::encapsulate(theirs.z(), *their_uid, out.key.span());
+  const auto encapsulated =
+      sakke::encapsulate(theirs.z(), theirs.identity_of(*their_uid), out.key.span());
   if (!encapsulated)
     return detail::fail(i_message_error::encapsulation_failed,
                         sakke::describe(encapsulated.error()));
   std::optional<sakke_scheme::encapsulated_type> to_self;
   if (opt.sakke_to_self) {
-    const auto s = sakke::encapsulate(mine.z(), me.id(), out.key.span());
+    const auto s = sakke::encapsulate(mine.z(), mine.identity_of(me.id()), out.key.span());
     if (!s) return detail::fail(i_message_error::encapsulation_failed, sakke::describe(s.error()));
     to_self = *s;
   }
@@ -787,10 +790,11 @@ class i_message_receiver {
         return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
       return std::nullopt;
     }
-    if (const auto v = eccsi::verify(c.kpak(), id, range, signature); !v)
+    if (const auto v = eccsi::verify(c.kpak(), c.identity_of(id), range, signature); !v)
       return i_message_failure{i_message_error::signature_invalid, eccsi::describe(v.error())};
     if (options_.signer_cache_capacity == 0) return std::nullopt;
-    auto ctx = eccsi::signer_context<>::create(c.kpak(), id, pvt, options_.signer_precompute);
+    auto ctx = eccsi::signer_context<>::create(c.kpak(), c.identity_of(id), pvt,
+                                               options_.signer_precompute);
     if (!ctx)
       return std::nullopt;  // cannot happen for a PVT that just verified; nothing to cache then
     if (signers_.size() >= options_.signer_cache_capacity) signers_.erase(signers_.begin());

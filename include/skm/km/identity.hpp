@@ -19,6 +19,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -99,6 +100,38 @@ namespace detail {
 // TS 33.180 F.2.1 hashed UID
 
 using uid = std::array<std::uint8_t, 32>;
+
+/// Which octets SAKKE and ECCSI take as the identity of a UID. TS 33.180 F.2.1 and RFC 6509 use
+/// the 32 raw octets. One deployed KMS binds RSK and SSK/PVT to the UID's 64-character lowercase
+/// hex text instead; its users must then encapsulate, decapsulate, sign and verify with that text.
+/// It is a property of the community (stored with it), never guessed per message.
+enum class identity_convention { raw, hex_text };
+
+[[nodiscard]] constexpr const char* describe(identity_convention c) noexcept {
+  return c == identity_convention::hex_text ? "hex-text" : "raw";
+}
+
+/// "raw" or "hex-text" (the names used in files, JSON and on the command line).
+[[nodiscard]] constexpr std::optional<identity_convention> parse_identity_convention(
+    std::string_view s) noexcept {
+  if (s == "raw") return identity_convention::raw;
+  if (s == "hex-text") return identity_convention::hex_text;
+  return std::nullopt;
+}
+
+/// The identity octets of a UID under a convention (the UID is public: plain hex).
+[[nodiscard]] inline identifier identity_octets(std::span<const std::uint8_t> id,
+                                                identity_convention c) {
+  if (c == identity_convention::raw) return identifier(id.begin(), id.end());
+  static constexpr char digits[] = "0123456789abcdef";
+  identifier out;
+  out.reserve(2 * id.size());
+  for (std::uint8_t b : id) {
+    out.push_back(static_cast<std::uint8_t>(digits[b >> 4]));
+    out.push_back(static_cast<std::uint8_t>(digits[b & 15]));
+  }
+  return out;
+}
 
 /// The F.2.1 UID for (user URI, KMS URI, key period length, offset, period number).
 [[nodiscard]] inline result<uid, identity_error> mikey_sakke_uid(std::string_view user_uri,

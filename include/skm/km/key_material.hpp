@@ -94,6 +94,13 @@ struct community_public_values {
   std::uint64_t parameter_set = sakke_parameter_set;
   std::array<std::uint8_t, z_octets> z{};        ///< SAKKE KMS public key, 0x04 || x || y
   std::array<std::uint8_t, kpak_octets> kpak{};  ///< ECCSI KPAK, 0x04 || x || y
+  /// The identity octets SAKKE and ECCSI use for a UID in this community (identity.hpp).
+  identity_convention convention = identity_convention::raw;
+
+  /// What SAKKE and ECCSI take as the identity of `id` in this community.
+  [[nodiscard]] identifier identity_of(const uid& id) const {
+    return identity_octets(id, convention);
+  }
 
   [[nodiscard]] identity_context context_for(std::string_view user_uri) const noexcept {
     return {user_uri, kms_uri, schedule};
@@ -202,7 +209,7 @@ struct user_key_set {
   if (auto e = check_parameter_set(c.parameter_set)) return e;
   const auto expected = mikey_sakke_uid(k.user_uri, c.kms_uri, c.schedule, k.period);
   if (!expected || k.kms_uri != c.kms_uri || *expected != k.id) return key_error::bad_identifier;
-  return check_user_keys(c.z, c.kpak, k.id, k.rsk.span(), k.ssk.span(), k.pvt);
+  return check_user_keys(c.z, c.kpak, c.identity_of(k.id), k.rsk.span(), k.ssk.span(), k.pvt);
 }
 
 }  // namespace skm::km

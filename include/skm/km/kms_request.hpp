@@ -33,7 +33,6 @@
 namespace skm::km::xml {
 
 inline constexpr std::string_view kms_request_version = "1.1.0";
-inline constexpr std::string_view kms_response_version = "1.0.0";
 inline constexpr std::string_view kms_cert_cache_version = "1.0.0";
 
 struct kms_request {
@@ -103,6 +102,7 @@ inline void read_request(parse_state& st, pugi::xml_node n, kms_request& r) {
   child_walker w(st, n);
   r.user_uri = required_string(st, w.required("UserUri"));
   r.kms_uri = required_string(st, w.required("KmsUri"));
+  note_kms_uri_scheme(st, n, r.kms_uri);
   if (auto t = optional_time(st, w.required("Time"))) r.time = *t;
   r.client_id = optional_string(st, w.optional("ClientId"));
   r.device_id = optional_string(st, w.optional("DeviceId"));
@@ -120,6 +120,7 @@ inline kms_cert_cache read_cert_cache(parse_state& st, pugi::xml_node n) {
   kms_cert_cache c;
   if (!n || st.failed()) return c;
   check_attributes(st, n, {"Id", "Version", "CacheNum"});
+  check_xsi_type(st, n, {"KmsCertCacheType"});
   c.version = optional_version(st, n, kms_cert_cache_version);
   if (pugi::xml_attribute num = n.attribute("CacheNum"); num && !st.failed()) {
     c.cache_num = parse_u64(trim(num.value()));
@@ -151,7 +152,7 @@ void read_response_body(parse_state& st, const response_parts& parts, kms_respon
     out.body = read_kms_error(st, parts.error);
     return;
   }
-  check_attributes(st, parts.message, {});
+  check_attributes(st, parts.message, {"Id", "Version"});
   child_walker w(st, parts.message);
   const std::string_view kind = w.peek();
   const pugi::xml_node body = w.take_any();
@@ -214,8 +215,9 @@ inline void write_error(pugi::xml_node response, const kms_error& e) {
 }  // namespace detail
 
 /// A KmsRequest or SignedKmsRequest document (public content).
-[[nodiscard]] inline result<kms_request, xml_failure> parse_kms_request(std::string_view text) {
-  detail::parse_state st;
+[[nodiscard]] inline result<kms_request, xml_failure> parse_kms_request(
+    std::string_view text, const kms_parse_options& options = {}) {
+  detail::parse_state st(options);
   detail::parsed_document doc(text);
   kms_request out;
   std::optional<signed_wrapper> wrapper;
@@ -244,9 +246,9 @@ inline void write_error(pugi::xml_node response, const kms_error& e) {
 /// KMS's KmsError answer, returned as kms_response_kind::error (a document that is not
 /// well-formed or breaks the schema is the only failure).
 template <kms_key_checks V = curve_checks>
-[[nodiscard]] result<kms_response, xml_failure> parse_kms_response(std::string_view text,
-                                                                   const V& checks = {}) {
-  detail::parse_state st;
+[[nodiscard]] result<kms_response, xml_failure> parse_kms_response(
+    std::string_view text, const V& checks = {}, const kms_parse_options& options = {}) {
+  detail::parse_state st(options);
   detail::parsed_document doc(text);
   kms_response out;
   const pugi::xml_node root =
@@ -291,10 +293,7 @@ template <kms_key_checks V = curve_checks>
     if (const auto* c = std::get_if<kms_certificate>(&r.body)) {
       detail::write_certificate(b, st, detail::builder::element(message, "KmsInit"), *c);
     } else if (const auto* p = std::get_if<kms_key_prov>(&r.body)) {
-      detail::check_nonempty(st, "KmsKeyProv/@Version", p->version);
-      pugi::xml_node prov = detail::builder::element(message, "KmsKeyProv");
-      prov.append_attribute("Version") = p->version.c_str();
-      for (const auto& k : p->key_sets) detail::write_key_set(b, st, prov, k);
+      detail::write_key_prov(b, st, message, p->version, p->key_sets);
     } else {
       detail::write_cert_cache(b, st, message, std::get<kms_cert_cache>(r.body));
     }

@@ -59,6 +59,10 @@
 namespace skm::km::xml {
 
 inline constexpr std::string_view kms_namespace = "urn:3gpp:ns:mcsecKMSInterface:1.0";
+inline constexpr std::string_view kms_certificate_version = "1.1.0";
+inline constexpr std::string_view kms_key_set_version = "1.1.0";
+inline constexpr std::string_view kms_response_schema_version = "1.0.0";
+inline constexpr std::string_view kms_key_prov_schema_version = "1.0.0";
 inline constexpr std::string_view xmldsig_namespace = "http://www.w3.org/2000/09/xmldsig#";
 
 /// Octet lengths of the key values (parameter set 1 SAKKE points, P-256 points, P-256 scalars).
@@ -98,6 +102,7 @@ enum class xml_error {
   user_id_mismatch,            ///< UserID is not the identifier of (UserUri, KMS, period)
   unsupported_user_id_format,  ///< a UserIdFormat skm cannot recompute
   revoked,                     ///< the certificate or key set is marked revoked
+  outside_validity,            ///< used before its ValidFrom or after its ValidTo
 };
 
 [[nodiscard]] constexpr const char* describe(xml_error e) noexcept {
@@ -133,6 +138,7 @@ enum class xml_error {
       return "UserID is not the identifier of UserUri for this KMS and key period";
     case xml_error::unsupported_user_id_format: return "unsupported UserIdFormat";
     case xml_error::revoked: return "certificate or key set is revoked";
+    case xml_error::outside_validity: return "used outside its ValidFrom/ValidTo period";
   }
   return "unknown xml_error";
 }
@@ -291,6 +297,9 @@ static_assert(kms_key_checks<no_curve_checks>);
 /// P-256. A key set: RSK validation (RFC 6508 §6.1.2) and SSK/PVT validation (RFC 6507 §5.1.2)
 /// with the identifier recomputed from UserUri, the certificate and KeyPeriodNo.
 struct curve_checks {
+  /// The identity octets the community's keys are bound to (identity.hpp).
+  identity_convention convention = identity_convention::raw;
+
   [[nodiscard]] std::optional<std::string> check_certificate_keys(const kms_certificate& c) const {
     if (auto e = check_community_keys(c.parameter_set.value_or(sakke_parameter_set), c.pub_enc_key,
                                       c.pub_auth_key))
@@ -305,10 +314,23 @@ struct curve_checks {
     if (!id)
       return std::string("no identifier can be formed for UserUri with UserIdFormat ") +
              c.user_id_format;
-    if (auto e = check_user_keys(c.pub_enc_key, c.pub_auth_key, *id, k.user_decrypt_key.span(),
-                                 k.user_signing_key_ssk.span(), k.user_pub_token_pvt))
-      return std::string(describe(*e));
-    return std::nullopt;
+    auto check_as = [&](identity_convention conv) {
+      return check_user_keys(c.pub_enc_key, c.pub_auth_key, identity_octets(*id, conv),
+                             k.user_decrypt_key.span(), k.user_signing_key_ssk.span(),
+                             k.user_pub_token_pvt);
+    };
+    const auto e = check_as(convention);
+    if (!e) return std::nullopt;
+    // Say so when the keys belong to the other convention (never accepted silently).
+    const auto other = convention == identity_convention::raw ? identity_convention::hex_text
+                                                              : identity_convention::raw;
+    if ((*e == key_error::rsk_invalid || *e == key_error::ssk_invalid) && !check_as(other))
+      return std::string(describe(*e)) + "; the keys validate with the " + describe(other) +
+             " identity convention (" +
+             (other == identity_convention::hex_text ? "the UID's 64-character hex text"
+                                                     : "the 32 raw UID octets") +
+             " as identity): select that convention for this community to accept them";
+    return std::string(describe(*e));
   }
 };
 static_assert(kms_key_checks<curve_checks>);
@@ -396,10 +418,37 @@ namespace detail {
   return std::nullopt;
 }
 
+}  // namespace detail
+
+/// Explicit interop options for documents of deployed KMSs that break the schema. Off by default;
+/// each one is a risk (docs/key-management.md).
+struct kms_parse_options {
+  /// Rel-13 KmsResponse header order (KmsUri before UserUri), as one 2018 KMS wrote it.
+  bool rel13_order = false;
+  /// A vendor namespace read as if it were the KMS namespace (empty: none). Elements of every
+  /// other namespace stay extensions that are skipped.
+  std::string vendor_namespace;
+};
+
+namespace detail {
+
 /// Parser state: the first failure wins; later steps become no-ops. Notes collect what was
 /// accepted but is worth reporting (an unverified signature, a Version other than the schema's).
 class parse_state {
  public:
+  parse_state() = default;
+  explicit parse_state(kms_parse_options o) : options_(std::move(o)) {}
+
+  [[nodiscard]] const kms_parse_options& options() const noexcept { return options_; }
+  /// The KMS namespace, or the vendor namespace the options allow in its place.
+  [[nodiscard]] bool is_kms_namespace(std::string_view ns) {
+    if (ns == kms_namespace) return true;
+    if (options_.vendor_namespace.empty() || ns != options_.vendor_namespace) return false;
+    if (!vendor_noted_)
+      note("vendor namespace " + options_.vendor_namespace + " read as the KMS namespace");
+    vendor_noted_ = true;
+    return true;
+  }
   [[nodiscard]] bool failed() const noexcept { return failure_.has_value(); }
   void fail(xml_error code, std::string where, std::string detail = {}) {
     if (!failure_) failure_ = xml_failure{code, std::move(where), std::move(detail)};
@@ -414,6 +463,8 @@ class parse_state {
  private:
   std::optional<xml_failure> failure_;
   std::vector<std::string> notes_;
+  kms_parse_options options_;
+  bool vendor_noted_ = false;
 };
 
 [[nodiscard]] inline std::string path_of(pugi::xml_node n) {
@@ -492,7 +543,7 @@ class child_walker {
         st_.fail(xml_error::unbound_prefix, path_of(n));
         return {};
       }
-      if (*ns == kms_namespace) return n;
+      if (st_.is_kms_namespace(*ns)) return n;
       // A foreign-namespace extension: skipped.
     }
     return {};
@@ -513,6 +564,36 @@ inline void check_attributes(parse_state& st, pugi::xml_node n,
     for (auto al : allowed) ok = ok || al == name;
     if (!ok) st.fail(xml_error::unexpected_attribute, path_of(n) + "/@" + std::string(name));
   }
+}
+
+inline constexpr std::string_view xsi_namespace = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// The local name of an xsi:type attribute (its QName's prefix is dropped), or nullopt.
+[[nodiscard]] inline std::optional<std::string_view> xsi_type(pugi::xml_node n) {
+  for (pugi::xml_attribute a : n.attributes()) {
+    const std::string_view name = a.name();
+    const auto colon = name.find(':');
+    if (colon == std::string_view::npos || name.substr(colon + 1) != "type") continue;
+    const std::string decl = "xmlns:" + std::string(name.substr(0, colon));
+    for (pugi::xml_node p = n; p && p.type() == pugi::node_element; p = p.parent())
+      if (pugi::xml_attribute d = p.attribute(decl.c_str())) {
+        if (d.value() != xsi_namespace) break;
+        std::string_view v = trim(a.value());
+        if (const auto c = v.find(':'); c != std::string_view::npos) v.remove_prefix(c + 1);
+        return v;
+      }
+  }
+  return std::nullopt;
+}
+
+/// An xsi:type, if present, must be one of `allowed` (the schema's type or its derivations).
+inline void check_xsi_type(parse_state& st, pugi::xml_node n,
+                           std::initializer_list<std::string_view> allowed) {
+  const auto t = xsi_type(n);
+  if (!t || st.failed()) return;
+  for (auto al : allowed)
+    if (*t == al) return;
+  st.fail(xml_error::bad_attribute_value, path_of(n) + "/@xsi:type", std::string(*t));
 }
 
 /// The character content of a simple element (no child elements of any namespace).
@@ -597,7 +678,14 @@ inline void check_attributes(parse_state& st, pugi::xml_node n,
 inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool point,
                      std::span<std::uint8_t> out) {
   if (!n || st.failed()) return;
-  check_attributes(st, n, {});
+  check_attributes(st, n, {"Id"});
+  if (xsi_type(n) == std::optional<std::string_view>("EncKeyContentType")) {
+    st.fail(xml_error::encrypted_key_unsupported, path_of(n),
+            "encrypted with a transport key (EncKeyContentType); TrK decryption is not supported "
+            "yet");
+    return;
+  }
+  check_xsi_type(st, n, {"KeyContentType"});
   std::size_t total = 0;
   for (pugi::xml_node c : n.children()) {
     if (c.type() == pugi::node_element) {
@@ -654,19 +742,113 @@ inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool po
   return v;
 }
 
-/// Parses `text` in place in a wiping copy, so no stray copy of key text survives.
+/// XML 1.0 Char (§2.2): tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF.
+[[nodiscard]] constexpr bool is_xml_char(std::uint32_t c) noexcept {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+/// A character reference `&#…;` / `&#x…;` at text[pos]: its code point, or nullopt if malformed.
+[[nodiscard]] constexpr std::optional<std::uint32_t> char_reference(std::string_view text,
+                                                                    std::size_t pos) noexcept {
+  std::size_t i = pos + 2;
+  const bool hex = i < text.size() && text[i] == 'x';
+  if (hex) ++i;
+  std::uint32_t v = 0;
+  const std::size_t start = i;
+  for (; i < text.size() && text[i] != ';'; ++i) {
+    const char c = text[i];
+    int d = -1;
+    if (c >= '0' && c <= '9') d = c - '0';
+    if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f') d = (c | 0x20) - 'a' + 10;
+    if (d < 0 || v > 0x10FFFF) return std::nullopt;
+    v = v * (hex ? 16u : 10u) + static_cast<std::uint32_t>(d);
+  }
+  if (i == start || i == text.size()) return std::nullopt;
+  return v;
+}
+
+/// What pugixml does not check itself: raw control characters and character references to code
+/// points XML forbids (`&#0;`). Comments, CDATA sections and processing instructions are skipped
+/// for the references (their text is literal). Returns the problem, or empty.
+[[nodiscard]] inline std::string check_characters(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 && c != 0x9 && c != 0xA && c != 0xD)
+      return "control character " + std::to_string(c) + " at offset " + std::to_string(i);
+    if (c == '<') {
+      for (auto [open, close] :
+           {std::pair{"<!--", "-->"}, std::pair{"<![CDATA[", "]]>"}, std::pair{"<?", "?>"}})
+        if (text.substr(i).starts_with(open)) {
+          const auto end = text.find(close, i);
+          if (end == std::string_view::npos) return {};  // pugixml reports the truncation
+          for (std::size_t k = i; k < end; ++k)
+            if (static_cast<unsigned char>(text[k]) < 0x20 && !is_xml_space(text[k]))
+              return "control character at offset " + std::to_string(k);
+          i = end + std::string_view(close).size() - 1;
+          break;
+        }
+    } else if (c == '&' && i + 1 < text.size() && text[i + 1] == '#') {
+      const auto v = char_reference(text, i);
+      if (!v || !is_xml_char(*v))
+        return "character reference to a code point XML forbids at offset " + std::to_string(i);
+    }
+  }
+  return {};
+}
+
+/// The document level holds one element and nothing but comments and processing instructions
+/// around it (no DOCTYPE, no text); no element repeats an attribute.
+[[nodiscard]] inline std::string check_structure(const pugi::xml_document& doc) {
+  int elements = 0;
+  for (pugi::xml_node n : doc.children()) {
+    if (n.type() == pugi::node_doctype) return "a DOCTYPE is not allowed";
+    if (n.type() == pugi::node_element && ++elements > 1) return "a second root element";
+    if ((n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) && !trim(n.value()).empty())
+      return "text outside the root element";
+  }
+  if (elements == 0) return "no document element";
+  // Every element, iteratively (no recursion on attacker-controlled depth).
+  for (pugi::xml_node n = doc.document_element(); n;) {
+    for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute())
+      for (pugi::xml_attribute b = a.next_attribute(); b; b = b.next_attribute())
+        if (std::strcmp(a.name(), b.name()) == 0)
+          return "duplicate attribute " + std::string(a.name()) + " on " + n.name();
+    if (pugi::xml_node c = n.first_child()) {
+      n = c;
+      continue;
+    }
+    while (n && !n.next_sibling() && n != doc.document_element()) n = n.parent();
+    if (!n || n == doc.document_element()) break;
+    n = n.next_sibling();
+  }
+  return {};
+}
+
+/// Parses `text` in place in a wiping copy, so no stray copy of key text survives. Refuses what
+/// is not well-formed XML 1.0, including what pugixml lets through (see check_characters and
+/// check_structure).
 class parsed_document {
  public:
-  explicit parsed_document(std::string_view text)
-      : buffer_(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()),
-                                              text.size())) {
+  explicit parsed_document(std::string_view text) : buffer_(text.size() + 1) {
     if (text.empty()) {
       error_ = "empty document";
       return;
     }
+    std::memcpy(buffer_.span().data(), text.data(), text.size());
+    buffer_.span()[text.size()] = 0;  // the terminator pugixml needs in fragment mode
+    error_ = check_characters(text);
+    if (!error_.empty()) return;
+    // Fragment mode keeps text and further elements at the document level, so they can be
+    // refused; the DOCTYPE is kept for the same reason.
     const pugi::xml_parse_result r = doc_.load_buffer_inplace(
-        buffer_.span().data(), buffer_.size(), pugi::parse_default, pugi::encoding_utf8);
-    if (!r) error_ = std::string(r.description()) + " at offset " + std::to_string(r.offset);
+        buffer_.span().data(), buffer_.size(),
+        pugi::parse_default | pugi::parse_doctype | pugi::parse_fragment, pugi::encoding_utf8);
+    if (!r) {
+      error_ = std::string(r.description()) + " at offset " + std::to_string(r.offset);
+      return;
+    }
+    error_ = check_structure(doc_);
   }
   parsed_document(const parsed_document&) = delete;
   parsed_document& operator=(const parsed_document&) = delete;
@@ -706,7 +888,7 @@ class parsed_document {
     st.fail(xml_error::unbound_prefix, std::string(local_name(r)));
     return {};
   }
-  if (*ns != kms_namespace) {
+  if (!st.is_kms_namespace(*ns)) {
     st.fail(xml_error::wrong_namespace, std::string(local_name(r)), std::string(*ns));
     return {};
   }
@@ -733,12 +915,33 @@ class parsed_document {
 
 namespace detail {
 
+/// An optional Version attribute ("" when absent); a value other than the schema's is accepted
+/// and noted.
+[[nodiscard]] inline std::string optional_version(parse_state& st, pugi::xml_node n,
+                                                  std::string_view schema_value) {
+  const pugi::xml_attribute a = n.attribute("Version");
+  if (!a || st.failed()) return {};
+  std::string v(trim(a.value()));
+  if (v.empty())
+    st.fail(xml_error::empty_value, path_of(n) + "/@Version");
+  else if (v != schema_value)
+    st.note(path_of(n) + "/@Version is " + v + " (the schema fixes " + std::string(schema_value) +
+            ")");
+  return v;
+}
+
+/// A KmsUri with a scheme (`http://host:port`): accepted in a client role, reported.
+inline void note_kms_uri_scheme(parse_state& st, pugi::xml_node n, std::string_view kms_uri) {
+  if (!st.failed() && kms_uri.find("://") != std::string_view::npos)
+    st.note(path_of(n) + "/KmsUri has a scheme: " + std::string(kms_uri));
+}
+
 inline kms_certificate read_certificate(parse_state& st, pugi::xml_node n) {
   kms_certificate c;
   if (!n || st.failed()) return c;
   check_attributes(st, n, {"Id", "Version", "Role", "IsSecurityGateway"});
-  c.id = required_attribute(st, n, "Id");
-  c.version = required_attribute(st, n, "Version");
+  if (pugi::xml_attribute id = n.attribute("Id")) c.id = std::string(trim(id.value()));
+  c.version = optional_version(st, n, kms_certificate_version);
   const std::string role = required_attribute(st, n, "Role");
   if (!st.failed()) {
     if (role == "Root")
@@ -756,6 +959,7 @@ inline kms_certificate read_certificate(parse_state& st, pugi::xml_node n) {
   child_walker w(st, n);
   c.cert_uri = optional_string(st, w.optional("CertUri"));
   c.kms_uri = required_string(st, w.required("KmsUri"));
+  note_kms_uri_scheme(st, n, c.kms_uri);
   c.issuer = optional_string(st, w.optional("Issuer"), false);
   c.valid_from = optional_time(st, w.optional("ValidFrom"));
   c.valid_to = optional_time(st, w.optional("ValidTo"));
@@ -770,7 +974,7 @@ inline kms_certificate read_certificate(parse_state& st, pugi::xml_node n) {
   c.pub_auth_key = read_public_key(st, w.required("PubAuthKey"), eccsi_point_octets, true);
   if (pugi::xml_node ps = w.optional("ParameterSet")) c.parameter_set = required_u64(st, ps);
   if (pugi::xml_node list = w.optional("KmsDomainList"); list && !st.failed()) {
-    check_attributes(st, list, {});
+    check_attributes(st, list, {"Id"});
     child_walker lw(st, list);
     for (pugi::xml_node d : lw.repeated("KmsDomain"))
       c.kms_domains.push_back(required_string(st, d));
@@ -787,7 +991,7 @@ inline kms_certificate read_certificate(parse_state& st, pugi::xml_node n) {
 inline pugi::xml_node unwrap_signed(parse_state& st, pugi::xml_node wrapper, std::string_view inner,
                                     signed_wrapper& out) {
   if (!wrapper || st.failed()) return {};
-  check_attributes(st, wrapper, {"Id"});
+  check_attributes(st, wrapper, {"Id", "Version"});
   if (pugi::xml_attribute id = wrapper.attribute("Id")) out.id = std::string(trim(id.value()));
   child_walker w(st, wrapper);
   const pugi::xml_node x = w.required(inner);
@@ -816,21 +1020,6 @@ inline pugi::xml_node expect_root_maybe_signed(parse_state& st, const parsed_doc
   return inner;
 }
 
-/// An optional Version attribute ("" when absent); a value other than the schema's is accepted
-/// and noted.
-[[nodiscard]] inline std::string optional_version(parse_state& st, pugi::xml_node n,
-                                                  std::string_view schema_value) {
-  const pugi::xml_attribute a = n.attribute("Version");
-  if (!a || st.failed()) return {};
-  std::string v(trim(a.value()));
-  if (v.empty())
-    st.fail(xml_error::empty_value, path_of(n) + "/@Version");
-  else if (v != schema_value)
-    st.note(path_of(n) + "/@Version is " + v + " (the schema fixes " + std::string(schema_value) +
-            ")");
-  return v;
-}
-
 /// A KmsCertificate or a SignedKmsCertificate element.
 inline kms_certificate read_any_certificate(parse_state& st, pugi::xml_node n) {
   if (!n || st.failed()) return {};
@@ -844,8 +1033,8 @@ inline kms_certificate read_any_certificate(parse_state& st, pugi::xml_node n) {
 inline kms_key_set read_key_set(parse_state& st, pugi::xml_node n) {
   kms_key_set k;
   if (!n || st.failed()) return k;
-  check_attributes(st, n, {"Version"});
-  k.version = required_attribute(st, n, "Version");
+  check_attributes(st, n, {"Id", "Version"});
+  k.version = optional_version(st, n, kms_key_set_version);
   child_walker w(st, n);
   k.kms_uri = required_string(st, w.required("KmsUri"));
   k.cert_uri = optional_string(st, w.optional("CertUri"));
@@ -875,11 +1064,19 @@ struct response_parts {
 inline response_parts read_response_parts(parse_state& st, pugi::xml_node r,
                                           kms_response_header& h) {
   if (!r || st.failed()) return {};
-  check_attributes(st, r, {"Version"});
-  h.version = required_attribute(st, r, "Version");
+  check_attributes(st, r, {"Id", "Version"});
+  if (pugi::xml_attribute id = r.attribute("Id")) h.id = std::string(trim(id.value()));
+  h.version = optional_version(st, r, kms_response_schema_version);
   child_walker w(st, r);
-  h.user_uri = required_string(st, w.required("UserUri"));
-  h.kms_uri = required_string(st, w.required("KmsUri"));
+  if (st.options().rel13_order && w.peek() == "KmsUri") {
+    st.note(path_of(r) + ": Rel-13 element order (KmsUri before UserUri)");
+    h.kms_uri = required_string(st, w.required("KmsUri"));
+    h.user_uri = required_string(st, w.required("UserUri"));
+  } else {
+    h.user_uri = required_string(st, w.required("UserUri"));
+    h.kms_uri = required_string(st, w.required("KmsUri"));
+  }
+  note_kms_uri_scheme(st, r, h.kms_uri);
   const pugi::xml_node time = w.required("Time");
   if (auto t = optional_time(st, time)) h.time = *t;
   h.kms_id = optional_string(st, w.optional("KmsId"));
@@ -907,7 +1104,7 @@ inline response_parts read_response_parts(parse_state& st, pugi::xml_node r,
 inline kms_error read_kms_error(parse_state& st, pugi::xml_node err) {
   kms_error e;
   if (!err || st.failed()) return e;
-  check_attributes(st, err, {});
+  check_attributes(st, err, {"Id", "Version"});
   child_walker w(st, err);
   const pugi::xml_node code = w.required("ErrorCode");
   const std::string text = required_string(st, code);
@@ -944,7 +1141,7 @@ inline pugi::xml_node read_response(parse_state& st, pugi::xml_node r, kms_respo
 /// The single child of KmsMessage, which must be `kind`.
 inline pugi::xml_node message_body(parse_state& st, pugi::xml_node message, std::string_view kind) {
   if (!message || st.failed()) return {};
-  check_attributes(st, message, {});
+  check_attributes(st, message, {"Id", "Version"});
   child_walker w(st, message);
   const std::string_view got = w.peek();
   if (got.empty()) {
@@ -971,7 +1168,9 @@ inline void refuse_transport_keys(parse_state& st, pugi::xml_node parent, std::s
 /// KmsInit: one KmsCertificate or SignedKmsCertificate.
 inline kms_certificate read_init_body(parse_state& st, pugi::xml_node init) {
   if (!init || st.failed()) return {};
-  check_attributes(st, init, {});
+  check_attributes(st, init, {"Id", "Version"});
+  (void)optional_version(st, init, kms_response_schema_version);
+  check_xsi_type(st, init, {"KmsInitType", "KmsInitTkIkType"});
   child_walker w(st, init);
   const bool is_signed = w.peek() == "SignedKmsCertificate";
   kms_certificate c =
@@ -985,8 +1184,9 @@ inline kms_certificate read_init_body(parse_state& st, pugi::xml_node init) {
 inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, std::string& version,
                                std::vector<kms_key_set>& key_sets) {
   if (!prov || st.failed()) return;
-  check_attributes(st, prov, {"Version"});
-  version = required_attribute(st, prov, "Version");
+  check_attributes(st, prov, {"Id", "Version"});
+  check_xsi_type(st, prov, {"KmsKeyProvType", "KmsKeyProvTkIkType"});
+  version = optional_version(st, prov, kms_key_prov_schema_version);
   child_walker w(st, prov);
   for (pugi::xml_node ks : w.repeated("KmsKeySet")) key_sets.push_back(read_key_set(st, ks));
   refuse_transport_keys(st, prov, w.peek());
@@ -997,6 +1197,76 @@ inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, std::string
 
 // ---------------------------------------------------------------------------------------------
 // Validation of a key set against its community's certificate
+
+/// Base64 (RFC 4648, with or without padding) of a UserID. Public data: plain decoding.
+[[nodiscard]] inline std::optional<std::vector<std::uint8_t>> decode_base64_user_id(
+    std::string_view t) {
+  std::vector<std::uint8_t> out;
+  while (!t.empty() && t.back() == '=') t.remove_suffix(1);
+  out.clear();
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : t) {
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    if (c >= '0' && c <= '9') v = c - '0' + 52;
+    if (c == '+') v = 62;
+    if (c == '/') v = 63;
+    if (v < 0) return std::nullopt;
+    acc = acc << 6 | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>(acc >> bits));
+      acc &= (1u << bits) - 1;
+    }
+  }
+  if (out.empty() || acc != 0) return std::nullopt;
+  return out;
+}
+
+/// How a UserID text names the identifier: hex (either case), or base64 of its octets.
+enum class user_id_encoding { hex, base64, none };
+
+[[nodiscard]] inline user_id_encoding user_id_encoding_of(std::string_view text,
+                                                          std::span<const std::uint8_t> id) {
+  text = detail::trim(text);
+  std::vector<std::uint8_t> octets(id.size());
+  if (text.size() == 2 * id.size() && !detail::decode_hex_ct(text, octets) &&
+      std::equal(octets.begin(), octets.end(), id.begin(), id.end()))
+    return user_id_encoding::hex;
+  const auto b = decode_base64_user_id(text);
+  if (b && std::equal(b->begin(), b->end(), id.begin(), id.end())) return user_id_encoding::base64;
+  return user_id_encoding::none;
+}
+
+[[nodiscard]] inline bool user_id_matches(std::string_view text, std::span<const std::uint8_t> id) {
+  return user_id_encoding_of(text, id) != user_id_encoding::none;
+}
+
+/// Whether a certificate or key set may be used at `at` (ValidFrom <= at <= ValidTo, where
+/// given). Call it at the time of use; leaving it out is the explicit forensic override.
+template <class D>
+requires requires(const D& d) {
+  d.valid_from;
+  d.valid_to;
+}
+[[nodiscard]] std::optional<xml_failure> check_validity(const D& d, ntp_time at,
+                                                        std::string_view what) {
+  auto show = [](ntp_time t) {
+    const auto f = format_iso8601(t);
+    return f ? *f : std::string("?");
+  };
+  if (d.valid_from && at < *d.valid_from)
+    return xml_failure{
+        xml_error::outside_validity, std::string(what) + "/ValidFrom",
+        "not valid before " + show(*d.valid_from) + " (time of use " + show(at) + ")"};
+  if (d.valid_to && at > *d.valid_to)
+    return xml_failure{xml_error::outside_validity, std::string(what) + "/ValidTo",
+                       "expired " + show(*d.valid_to) + " (time of use " + show(at) + ")"};
+  return std::nullopt;
+}
 
 /// Checks a key set against the certificate: same KMS (and certificate, if both name one),
 /// neither revoked, UserID equal to the identifier recomputed with `format` (compared as hex,
@@ -1022,14 +1292,7 @@ template <identity_format F, kms_key_checks V = curve_checks>
     return xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID", describe(id.error())};
   const secret_bytes hex = detail::encode_hex_ct(*id);
   const std::string_view expected = hex.as_text().substr(0, 2 * id->size());
-  bool same = expected.size() == k.user_id.size();
-  for (std::size_t i = 0; same && i < expected.size(); ++i) {
-    const char c = k.user_id[i] >= 'A' && k.user_id[i] <= 'F'
-                       ? static_cast<char>(k.user_id[i] - 'A' + 'a')
-                       : k.user_id[i];
-    same = expected[i] == c;
-  }
-  if (!same)
+  if (!user_id_matches(k.user_id, *id))
     return xml_failure{xml_error::user_id_mismatch, "KmsKeySet/UserID",
                        k.user_id + ", computed " + std::string(expected)};
   if (auto why = checks.check_key_set_keys(k, c))
@@ -1062,12 +1325,13 @@ template <kms_key_checks V = curve_checks>
 
 /// A KmsResponse carrying KmsInit with the KMS certificate.
 template <kms_key_checks V = curve_checks>
-[[nodiscard]] result<kms_init_response, xml_failure> parse_kms_init(std::string_view text,
-                                                                    const V& checks = {}) {
-  detail::parse_state st;
+[[nodiscard]] result<kms_init_response, xml_failure> parse_kms_init(
+    std::string_view text, const V& checks = {}, const kms_parse_options& options = {}) {
+  detail::parse_state st(options);
   detail::parsed_document doc(text);
   kms_init_response out;
-  const pugi::xml_node root = detail::expect_root(st, doc, "KmsResponse");
+  std::optional<signed_wrapper> wrapper;
+  const pugi::xml_node root = detail::expect_root_maybe_signed(st, doc, "KmsResponse", wrapper);
   const pugi::xml_node message = detail::read_response(st, root, out.header);
   out.certificate = detail::read_init_body(st, detail::message_body(st, message, "KmsInit"));
   if (!st.failed())
@@ -1079,11 +1343,14 @@ template <kms_key_checks V = curve_checks>
 
 /// A stand-alone KmsCertificate document.
 template <kms_key_checks V = curve_checks>
-[[nodiscard]] result<kms_certificate, xml_failure> parse_kms_certificate(std::string_view text,
-                                                                         const V& checks = {}) {
-  detail::parse_state st;
+[[nodiscard]] result<kms_certificate, xml_failure> parse_kms_certificate(
+    std::string_view text, const V& checks = {}, const kms_parse_options& options = {}) {
+  detail::parse_state st(options);
   detail::parsed_document doc(text);
-  kms_certificate c = detail::read_certificate(st, detail::expect_root(st, doc, "KmsCertificate"));
+  std::optional<signed_wrapper> wrapper;
+  kms_certificate c = detail::read_certificate(
+      st, detail::expect_root_maybe_signed(st, doc, "KmsCertificate", wrapper));
+  c.signed_by = wrapper;
   if (!st.failed())
     if (auto why = checks.check_certificate_keys(c))
       st.fail(xml_error::invalid_key, "KmsCertificate", *why);
@@ -1094,11 +1361,12 @@ template <kms_key_checks V = curve_checks>
 /// A KmsResponse carrying KmsKeyProv. Without a certificate only the structure and the key
 /// encodings are checked; use the overload below (or validate_key_set) before using the keys.
 [[nodiscard]] inline result<kms_key_prov_response, xml_failure> parse_kms_key_prov(
-    std::string_view text) {
-  detail::parse_state st;
+    std::string_view text, const kms_parse_options& options = {}) {
+  detail::parse_state st(options);
   detail::parsed_document doc(text);
   kms_key_prov_response out;
-  const pugi::xml_node root = detail::expect_root(st, doc, "KmsResponse");
+  std::optional<signed_wrapper> wrapper;
+  const pugi::xml_node root = detail::expect_root_maybe_signed(st, doc, "KmsResponse", wrapper);
   const pugi::xml_node message = detail::read_response(st, root, out.header);
   detail::read_key_prov_body(st, detail::message_body(st, message, "KmsKeyProv"),
                              out.key_prov_version, out.key_sets);
@@ -1109,8 +1377,9 @@ template <kms_key_checks V = curve_checks>
 /// A KmsKeyProv response whose every key set is validated against `cert` (validate_key_set).
 template <kms_key_checks V = curve_checks>
 [[nodiscard]] result<kms_key_prov_response, xml_failure> parse_kms_key_prov(
-    std::string_view text, const kms_certificate& cert, const V& checks = {}) {
-  auto parsed = parse_kms_key_prov(text);
+    std::string_view text, const kms_certificate& cert, const V& checks = {},
+    const kms_parse_options& options = {}) {
+  auto parsed = parse_kms_key_prov(text, options);
   if (!parsed) return parsed;
   for (std::size_t i = 0; i < parsed->key_sets.size(); ++i) {
     if (auto f = validate_key_set(parsed->key_sets[i], cert, checks)) {
@@ -1229,8 +1498,6 @@ inline void check_point(parse_state& st, std::string where, std::span<const std:
 
 inline void write_certificate(builder& b, parse_state& st, pugi::xml_node parent,
                               const kms_certificate& c) {
-  check_nonempty(st, "KmsCertificate/@Id", c.id);
-  check_nonempty(st, "KmsCertificate/@Version", c.version);
   check_nonempty(st, "KmsCertificate/KmsUri", c.kms_uri);
   check_nonempty(st, "KmsCertificate/UserIdFormat", c.user_id_format);
   if (c.user_key_period == 0)
@@ -1243,8 +1510,8 @@ inline void write_certificate(builder& b, parse_state& st, pugi::xml_node parent
     if (!c.signed_by->id.empty()) parent.append_attribute("Id") = c.signed_by->id.c_str();
   }
   pugi::xml_node n = builder::element(parent, "KmsCertificate");
-  n.append_attribute("Id") = c.id.c_str();
-  n.append_attribute("Version") = c.version.c_str();
+  if (!c.id.empty()) n.append_attribute("Id") = c.id.c_str();
+  if (!c.version.empty()) n.append_attribute("Version") = c.version.c_str();
   n.append_attribute("Role") = c.role == kms_role::root ? "Root" : "External";
   if (c.is_security_gateway)
     n.append_attribute("IsSecurityGateway") = *c.is_security_gateway ? "true" : "false";
@@ -1273,7 +1540,6 @@ inline void write_certificate(builder& b, parse_state& st, pugi::xml_node parent
 
 inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
                           const kms_key_set& k) {
-  check_nonempty(st, "KmsKeySet/@Version", k.version);
   check_nonempty(st, "KmsKeySet/KmsUri", k.kms_uri);
   check_nonempty(st, "KmsKeySet/UserUri", k.user_uri);
   check_nonempty(st, "KmsKeySet/UserID", k.user_id);
@@ -1283,7 +1549,7 @@ inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
   check_point(st, "KmsKeySet/UserPubTokenPVT", k.user_pub_token_pvt, eccsi_point_octets);
   if (st.failed()) return;
   pugi::xml_node n = builder::element(parent, "KmsKeySet");
-  n.append_attribute("Version") = k.version.c_str();
+  if (!k.version.empty()) n.append_attribute("Version") = k.version.c_str();
   builder::text(n, "KmsUri", k.kms_uri);
   builder::optional_text(n, "CertUri", k.cert_uri);
   builder::optional_text(n, "Issuer", k.issuer);
@@ -1296,6 +1562,14 @@ inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
   b.key(n, "UserDecryptKey", k.user_decrypt_key.span(), true);
   b.key(n, "UserSigningKeySSK", k.user_signing_key_ssk.span(), true);
   b.key(n, "UserPubTokenPVT", k.user_pub_token_pvt, false);
+}
+
+/// KmsKeyProv (Version omitted when empty) with its key sets.
+inline void write_key_prov(builder& b, parse_state& st, pugi::xml_node message,
+                           const std::string& version, const std::vector<kms_key_set>& key_sets) {
+  pugi::xml_node prov = builder::element(message, "KmsKeyProv");
+  if (!version.empty()) prov.append_attribute("Version") = version.c_str();
+  for (const auto& k : key_sets) write_key_set(b, st, prov, k);
 }
 
 /// The document element `name` in the KMS namespace, inside a Signed… wrapper when asked.
@@ -1317,13 +1591,12 @@ inline pugi::xml_node open_root(builder& b, const char* name,
 inline pugi::xml_node write_response_header(builder& b, parse_state& st,
                                             const kms_response_header& h,
                                             const std::optional<signed_wrapper>& wrapper = {}) {
-  check_nonempty(st, "KmsResponse/@Version", h.version);
   check_nonempty(st, "KmsResponse/UserUri", h.user_uri);
   check_nonempty(st, "KmsResponse/KmsUri", h.kms_uri);
   check_nonempty(st, "KmsResponse/ClientReqUrl", h.client_req_url);
   pugi::xml_node r = open_root(b, "KmsResponse", wrapper);
   if (!h.id.empty()) r.append_attribute("Id") = h.id.c_str();
-  r.append_attribute("Version") = h.version.c_str();
+  if (!h.version.empty()) r.append_attribute("Version") = h.version.c_str();
   builder::text(r, "UserUri", h.user_uri);
   builder::text(r, "KmsUri", h.kms_uri);
   builder::time(r, "Time", h.time, st);
@@ -1370,10 +1643,7 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
   detail::parse_state st;
   detail::builder b;
   pugi::xml_node message = detail::write_response(b, st, r.header);
-  detail::check_nonempty(st, "KmsKeyProv/@Version", r.key_prov_version);
-  pugi::xml_node prov = detail::builder::element(message, "KmsKeyProv");
-  prov.append_attribute("Version") = r.key_prov_version.c_str();
-  for (const auto& k : r.key_sets) detail::write_key_set(b, st, prov, k);
+  detail::write_key_prov(b, st, message, r.key_prov_version, r.key_sets);
   if (st.failed()) return unexpected{st.failure()};
   return b.save();
 }
@@ -1414,7 +1684,7 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 /// The community values of a certificate. Only UserIdFormat "2" with parameter set 1 (or none
 /// given) is accepted; the keys are validated with curve_checks.
 [[nodiscard]] inline result<community_public_values, xml_failure> community_from_certificate(
-    const kms_certificate& c) {
+    const kms_certificate& c, identity_convention convention = identity_convention::raw) {
   if (c.user_id_format != mikey_sakke_uid_format::user_id_format)
     return unexpected{xml_failure{xml_error::unsupported_user_id_format,
                                   "KmsCertificate/UserIdFormat", c.user_id_format}};
@@ -1430,6 +1700,7 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
   v.kms_uri = c.kms_uri;
   v.schedule = c.schedule();
   v.parameter_set = c.parameter_set.value_or(sakke_parameter_set);
+  v.convention = convention;
   std::copy(c.pub_enc_key.begin(), c.pub_enc_key.end(), v.z.begin());
   std::copy(c.pub_auth_key.begin(), c.pub_auth_key.end(), v.kpak.begin());
   return v;

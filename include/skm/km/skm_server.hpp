@@ -128,6 +128,10 @@ class skm_server {
   }
 
   [[nodiscard]] const community_public_values& public_values() const noexcept { return public_; }
+
+  /// The identity octets this KMS binds keys to (identity.hpp): a property of the community,
+  /// chosen once before any key set is issued and published with the public values.
+  void set_identity_convention(identity_convention c) noexcept { public_.convention = c; }
   [[nodiscard]] const sakke::kms_public_key<sakke_curve>& sakke_public_key() const noexcept {
     return sakke_.public_key();
   }
@@ -159,12 +163,13 @@ class skm_server {
       issue_check check = issue_check::receiver_side) const {
     const auto id = mikey_sakke_uid(user_uri, public_.kms_uri, public_.schedule, period);
     if (!id) return unexpected{kms_error::bad_user_uri};
-    auto rsk = sakke_.issue_rsk(*id);
+    const identifier identity = public_.identity_of(*id);  // the community's convention
+    auto rsk = sakke_.issue_rsk(identity);
     if (!rsk)
       return unexpected{rsk.error() == sakke::sakke_error::bad_identifier
                             ? kms_error::bad_user_uri
                             : kms_error::identifier_unusable};
-    auto pair = eccsi_.issue(*id, rng);
+    auto pair = eccsi_.issue(identity, rng);
     if (!pair) {
       ct::wipe_object(*rsk);
       return unexpected{kms_error::issuing_failed};
@@ -188,7 +193,7 @@ class skm_server {
       auto decoded = sakke::decode_rsk<sakke_curve>(out.rsk.span());
       const bool rsk_ok = decoded.has_value();
       if (decoded) ct::wipe_object(*decoded);
-      if (!rsk_ok || check_ssk_pvt(eccsi_.kpak(), out.id, out.ssk.span(), out.pvt))
+      if (!rsk_ok || check_ssk_pvt(eccsi_.kpak(), identity, out.ssk.span(), out.pvt))
         return unexpected{kms_error::self_check_failed};
     }
     return out;
@@ -201,8 +206,9 @@ class skm_server {
   [[nodiscard]] std::optional<kms_error> check_key_set(const user_key_set& k) const {
     const auto id = mikey_sakke_uid(k.user_uri, public_.kms_uri, public_.schedule, k.period);
     if (k.kms_uri != public_.kms_uri || !id || *id != k.id) return kms_error::self_check_failed;
-    if (check_rsk(sakke_.public_key().point_value(), k.id, k.rsk.span()) ||
-        check_ssk_pvt(eccsi_.kpak(), k.id, k.ssk.span(), k.pvt))
+    const identifier identity = public_.identity_of(k.id);
+    if (check_rsk(sakke_.public_key().point_value(), identity, k.rsk.span()) ||
+        check_ssk_pvt(eccsi_.kpak(), identity, k.ssk.span(), k.pvt))
       return kms_error::self_check_failed;
     return std::nullopt;
   }

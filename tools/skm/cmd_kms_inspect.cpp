@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// skm kms inspect: what a KMS document is, every field, and the result of every validation.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "skm/km/key_material.hpp"
+#include "skm/km/kms_request.hpp"
+
+namespace skm::cli {
+
+namespace {
+
+constexpr std::string_view help =
+    R"(usage: skm kms inspect FILE... [--json] [--convention raw|hex-text] [--cert FILE]
+                       [--date ISO-8601 | --time NTP_SECONDS] [--ignore-validity]
+                       [--rel13-order] [--vendor-namespace URI]
+
+Explains TS 33.180 Annex D documents: KmsCertificate (alone, in KmsInit or in a KmsCertCache),
+KmsKeyProv key sets, KmsRequest and KmsError answers, signed wrappers included. For each:
+what it is, every field, the key period of each key set with its UTC start and end, and the
+result of every check: Z and KPAK on their curves, each RSK (RFC 6508 6.1.2), each SSK/PVT
+(RFC 6507 5.1.2), UserID = the UID recomputed for UserUri and KeyPeriodNo, ValidFrom/ValidTo.
+
+Key sets are checked against the certificate given with --cert, or one of the FILEs before
+them with the same KmsUri.
+
+  --convention C       identity octets the keys are bound to: raw (the 32 UID octets, the
+                       standard; default) or hex-text (the UID's 64-character hex text, as one
+                       deployed KMS does)
+  --cert FILE          the KMS certificate (KmsInit or KmsCertificate) for the key sets
+  --date, --time       the time of use for ValidFrom/ValidTo (default: now)
+  --ignore-validity    do not check ValidFrom/ValidTo (forensic use)
+  --rel13-order        accept the Rel-13 KmsResponse order (KmsUri before UserUri)
+  --vendor-namespace U read namespace U as the KMS namespace
+  --json               a JSON array, one object per certificate, key set, request or error
+
+Exit status: 0 when every document parses and validates, 1 otherwise.
+)";
+
+/// One inspected item: a certificate, a key set, a request, an error answer, a cache.
+struct item {
+  std::string file;
+  std::string kind;
+  std::string kms_uri;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::vector<std::pair<std::string, bool>> checks;  ///< check name, passed
+  std::vector<std::string> errors;
+  std::vector<std::string> notes;
+  bool key_set = false;
+  std::string user_uri, uid;
+  std::uint64_t period = 0;
+
+  void check(std::string name, std::optional<std::string> failure) {
+    checks.emplace_back(name, !failure);
+    if (failure) errors.push_back(name + ": " + *failure);
+  }
+  [[nodiscard]] bool valid() const { return errors.empty(); }
+};
+
+struct settings {
+  km::identity_convention convention = km::identity_convention::raw;
+  std::optional<km::ntp_time> at;  ///< none: validity not checked
+  km::xml::kms_parse_options options;
+};
+
+std::string optional_text(const std::optional<std::string>& s) { return s ? *s : "(none)"; }
+std::string optional_time(const std::optional<km::ntp_time>& t) { return t ? iso(*t) : "(none)"; }
+
+item inspect_certificate(const std::string& file, const std::string& kind,
+                         const km::xml::kms_certificate& c, const settings& s) {
+  item it{file, kind, c.kms_uri, {}, {}, {}, {}, false, {}, {}, 0};
+  it.fields = {{"Id", c.id},
+               {"Version", c.version},
+               {"Role", c.role == km::xml::kms_role::root ? "Root" : "External"},
+               {"CertUri", optional_text(c.cert_uri)},
+               {"KmsUri", c.kms_uri},
+               {"Issuer", optional_text(c.issuer)},
+               {"ValidFrom", optional_time(c.valid_from)},
+               {"ValidTo", optional_time(c.valid_to)},
+               {"UserIdFormat", c.user_id_format},
+               {"UserKeyPeriod", std::to_string(c.user_key_period)},
+               {"UserKeyOffset", std::to_string(c.user_key_offset)},
+               {"PubEncKey (Z)", to_hex(c.pub_enc_key)},
+               {"PubAuthKey (KPAK)", to_hex(c.pub_auth_key)},
+               {"ParameterSet", c.parameter_set ? std::to_string(*c.parameter_set) : "(none)"}};
+  if (c.signed_by)
+    it.notes.push_back(c.signed_by->signature_present
+                           ? "SignedKmsCertificate: signature NOT verified"
+                           : "SignedKmsCertificate without signature");
+  it.check("Z and KPAK on their curves, parameter set",
+           km::xml::curve_checks{}.check_certificate_keys(c));
+  it.check("not revoked",
+           c.revoked.value_or(false) ? std::optional<std::string>("revoked") : std::nullopt);
+  if (s.at)
+    if (auto f = km::xml::check_validity(c, *s.at, "KmsCertificate"))
+      it.check("ValidFrom/ValidTo", f->message());
+  return it;
+}
+
+/// The separate checks of a key set against its certificate.
+void check_key_set(item& it, const km::xml::kms_key_set& k, const km::xml::kms_certificate& c,
+                   const settings& s) {
+  const auto id = km::xml::key_set_identifier(k, c);
+  it.check("KmsUri is the certificate's",
+           k.kms_uri == c.kms_uri ? std::nullopt
+                                  : std::optional<std::string>(k.kms_uri + " vs " + c.kms_uri));
+  if (!id) {
+    it.check("UserID", "no identifier for UserIdFormat " + c.user_id_format);
+    return;
+  }
+  it.uid = to_hex(*id);
+  it.check("UserID is the UID of UserUri and KeyPeriodNo",
+           km::xml::user_id_matches(k.user_id, *id)
+               ? std::nullopt
+               : std::optional<std::string>(k.user_id + ", computed " + it.uid));
+  const auto identity = km::identity_octets(*id, s.convention);
+  const auto z = km::decode_z(c.pub_enc_key);
+  const auto kpak = km::decode_kpak(c.pub_auth_key);
+  auto show = [](std::optional<km::key_error> e) {
+    return e ? std::optional<std::string>(km::describe(*e)) : std::nullopt;
+  };
+  if (z && k.user_decrypt_key.size() == km::rsk_octets)
+    it.check("RSK (RFC 6508 6.1.2)", show(km::check_rsk(*z, identity, k.user_decrypt_key.span())));
+  else
+    it.check("RSK (RFC 6508 6.1.2)", "Z or the RSK cannot be decoded");
+  if (kpak)
+    it.check("SSK/PVT (RFC 6507 5.1.2)",
+             show(km::check_ssk_pvt(*kpak, identity, k.user_signing_key_ssk.span(),
+                                    k.user_pub_token_pvt)));
+  else
+    it.check("SSK/PVT (RFC 6507 5.1.2)", "KPAK cannot be decoded");
+  if (auto f = km::xml::validate_key_set(k, c, km::xml::curve_checks{s.convention}))
+    if (f->code == km::xml::xml_error::invalid_key) it.notes.push_back(f->message());
+  it.check("not revoked", k.revoked.value_or(false) || c.revoked.value_or(false)
+                              ? std::optional<std::string>("revoked")
+                              : std::nullopt);
+  if (s.at)
+    if (auto f = km::xml::check_validity(k, *s.at, "KmsKeySet"))
+      it.check("ValidFrom/ValidTo", f->message());
+}
+
+item inspect_key_set(const std::string& file, const km::xml::kms_key_set& k,
+                     const km::xml::kms_certificate* cert, const settings& s) {
+  item it{file, "key-set", k.kms_uri, {}, {}, {}, {}, true, k.user_uri, {}, k.key_period_no};
+  it.fields = {{"Version", k.version},
+               {"KmsUri", k.kms_uri},
+               {"CertUri", optional_text(k.cert_uri)},
+               {"UserUri", k.user_uri},
+               {"UserID", k.user_id},
+               {"ValidFrom", optional_time(k.valid_from)},
+               {"ValidTo", optional_time(k.valid_to)},
+               {"KeyPeriodNo", std::to_string(k.key_period_no)},
+               {"UserPubTokenPVT", to_hex(k.user_pub_token_pvt)}};
+  if (!cert) {
+    it.errors.push_back("no certificate with KmsUri " + k.kms_uri + " (give --cert FILE)");
+    return it;
+  }
+  const auto start = km::key_period_start(k.key_period_no, cert->schedule());
+  const auto end = km::key_period_start(k.key_period_no + 1, cert->schedule());
+  it.fields.emplace_back("key period start (UTC)", start ? iso(*start) : "(out of range)");
+  it.fields.emplace_back("key period end (UTC)", end ? iso(*end) : "(out of range)");
+  check_key_set(it, k, *cert, s);
+  return it;
+}
+
+void inspect_response(const std::string& file, const km::xml::kms_response& r,
+                      std::vector<km::xml::kms_certificate>& certs, const settings& s,
+                      std::vector<item>& out) {
+  using namespace km::xml;
+  if (const auto* c = std::get_if<kms_certificate>(&r.body)) {
+    certs.push_back(*c);
+    out.push_back(inspect_certificate(file, "certificate", *c, s));
+  } else if (const auto* p = std::get_if<kms_key_prov>(&r.body)) {
+    for (const auto& k : p->key_sets) {
+      const kms_certificate* cert = nullptr;
+      for (const auto& c : certs)
+        if (c.kms_uri == k.kms_uri) cert = &c;
+      out.push_back(inspect_key_set(file, k, cert, s));
+    }
+  } else if (const auto* cache = std::get_if<kms_cert_cache>(&r.body)) {
+    for (const auto& c : cache->certificates) {
+      out.push_back(inspect_certificate(file, "cached-certificate", c, s));
+      out.back().fields.emplace_back(
+          "CacheNum", cache->cache_num ? std::to_string(*cache->cache_num) : "(none)");
+    }
+  } else if (const kms_error* e = r.error()) {
+    item it{file, "error", r.header.kms_uri, {}, {}, {}, {}, false, {}, {}, 0};
+    it.fields = {{"ErrorCode", std::to_string(e->code)}, {"ErrorMsg", optional_text(e->message)}};
+    out.push_back(it);
+  }
+  for (auto& it : out)
+    if (it.file == file) it.notes.insert(it.notes.end(), r.notes.begin(), r.notes.end());
+}
+
+void inspect_file(const std::string& file, std::vector<km::xml::kms_certificate>& certs,
+                  const settings& s, std::vector<item>& out) {
+  using namespace km::xml;
+  const std::string text = read_file(file);
+  const no_curve_checks structure;  // the curve checks are reported one by one
+  auto response = parse_kms_response(text, structure, s.options);
+  if (response) return inspect_response(file, *response, certs, s, out);
+  if (response.error().code == xml_error::wrong_root_element) {
+    if (auto c = parse_kms_certificate(text, structure, s.options)) {
+      certs.push_back(*c);
+      out.push_back(inspect_certificate(file, "certificate", *c, s));
+      return;
+    }
+    if (auto r = parse_kms_request(text, s.options)) {
+      item it{file, "request", r->kms_uri, {}, {}, {}, {}, false, r->user_uri, {}, 0};
+      it.fields = {{"UserUri", r->user_uri},
+                   {"KmsUri", r->kms_uri},
+                   {"Time", iso(r->time)},
+                   {"ClientId", optional_text(r->client_id)},
+                   {"DeviceId", optional_text(r->device_id)},
+                   {"ClientReqUrl", r->client_req_url},
+                   {"ClientError", optional_text(r->client_error)}};
+      const auto target = r->target();
+      it.check("ClientReqUrl is a KMS request URL",
+               target ? std::nullopt
+                      : std::optional<std::string>(km::kms_url::describe(target.error())));
+      it.notes = r->notes;
+      out.push_back(it);
+      return;
+    }
+  }
+  item bad{file, "unreadable", {}, {}, {}, {}, {}, false, {}, {}, 0};
+  bad.errors.push_back(response.error().message());
+  out.push_back(bad);
+}
+
+void print_text(const std::vector<item>& items, const settings& s) {
+  for (const auto& it : items) {
+    std::cout << it.file << ": " << it.kind << (it.valid() ? " (valid)" : " (INVALID)") << "\n";
+    if (it.key_set) std::cout << "  identity convention   " << describe(s.convention) << "\n";
+    for (const auto& [k, v] : it.fields) std::cout << "  " << k << ": " << v << "\n";
+    for (const auto& [name, ok] : it.checks)
+      std::cout << "  [" << (ok ? "ok" : "FAIL") << "] " << name << "\n";
+    for (const auto& e : it.errors) std::cout << "  error: " << e << "\n";
+    for (const auto& n : it.notes) std::cout << "  note: " << n << "\n";
+  }
+}
+
+void print_json(const std::vector<item>& items, const settings& s) {
+  json j;
+  j.begin_array();
+  for (const auto& it : items) {
+    j.begin_object().field("file", it.file).field("kind", it.kind).field("kms_uri", it.kms_uri);
+    j.field("valid", it.valid());
+    if (it.key_set) {
+      j.field("user_uri", it.user_uri).field("key_period_no", it.period).field("uid", it.uid);
+      j.field("identity_convention", describe(s.convention));
+    }
+    j.key("fields").begin_object();
+    for (const auto& [k, v] : it.fields) j.field(k, v);
+    j.end_object().key("checks").begin_object();
+    for (const auto& [name, ok] : it.checks) j.field(name, ok);
+    j.end_object().key("errors").begin_array();
+    for (const auto& e : it.errors) j.string(e);
+    j.end_array().key("notes").begin_array();
+    for (const auto& n : it.notes) j.string(n);
+    j.end_array().end_object();
+  }
+  j.end_array();
+  std::cout << j.text() << "\n";
+}
+
+}  // namespace
+
+int run_kms_inspect(std::span<char* const> args) {
+  const arguments a(args,
+                    {{"json", false},
+                     {"convention"},
+                     {"cert"},
+                     {"date"},
+                     {"time"},
+                     {"ignore-validity", false},
+                     {"rel13-order", false},
+                     {"vendor-namespace"}},
+                    "kms inspect");
+  if (a.help()) {
+    std::cout << help;
+    return exit_ok;
+  }
+  if (a.positional().empty()) throw a.error("give at least one FILE");
+  settings s;
+  if (auto c = a.value("convention")) {
+    const auto conv = km::parse_identity_convention(*c);
+    if (!conv) throw a.error("--convention must be raw or hex-text, not '" + *c + "'");
+    s.convention = *conv;
+  }
+  if (a.flag("ignore-validity") && (a.has("date") || a.has("time")))
+    throw a.error("--ignore-validity and a time of use exclude each other");
+  if (!a.flag("ignore-validity")) s.at = time_argument(a, "time", "date", now());
+  s.options.rel13_order = a.flag("rel13-order");
+  s.options.vendor_namespace = a.value("vendor-namespace").value_or("");
+  std::vector<km::xml::kms_certificate> certs;
+  std::vector<item> items;
+  if (auto cert_file = a.value("cert")) {
+    std::vector<item> ignored;
+    inspect_file(*cert_file, certs, s, ignored);
+    if (certs.empty()) throw failure("--cert " + *cert_file + " holds no KMS certificate");
+  }
+  for (const auto& file : a.positional()) inspect_file(file, certs, s, items);
+  if (a.flag("json"))
+    print_json(items, s);
+  else
+    print_text(items, s);
+  for (const auto& it : items)
+    if (!it.valid()) return exit_failure;
+  return exit_ok;
+}
+
+}  // namespace skm::cli
