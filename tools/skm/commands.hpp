@@ -11,6 +11,10 @@ int run_uid(std::span<char* const> args);
 int run_kms_init(std::span<char* const> args);
 int run_kms_provision(std::span<char* const> args);
 int run_kms_inspect(std::span<char* const> args);
+#ifdef SKM_WITH_KMS_SERVICE
+int run_kms_serve(std::span<char* const> args);  // cmd_kms_serve.cpp
+int run_kms_fetch(std::span<char* const> args);  // cmd_kms_fetch.cpp
+#endif
 int run_imsg_create(std::span<char* const> args);
 int run_imsg_open(std::span<char* const> args);
 int run_imsg_dump(std::span<char* const> args);

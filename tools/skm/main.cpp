@@ -47,6 +47,13 @@ constexpr std::array commands{
     command{"kms", "inspect",
             "explain and validate KMS documents (certificates, key sets, requests, errors)",
             skm::cli::run_kms_inspect},
+#ifdef SKM_WITH_KMS_SERVICE
+    command{"kms", "serve",
+            "the KMS as an HTTPS service (TS 33.180 Annex D, OAuth 2.0 bearer tokens)",
+            skm::cli::run_kms_serve},
+    command{"kms", "fetch", "provision a client from a KMS over HTTPS (cert.xml, keyset.xml)",
+            skm::cli::run_kms_fetch},
+#endif
     command{"imsg", "create", "build and sign an I_MESSAGE carrying a key (PCK, GMK, CSK, ...)",
             skm::cli::run_imsg_create},
     command{"imsg", "open", "verify and open an I_MESSAGE; the key, its IDs and the SRTP keys",

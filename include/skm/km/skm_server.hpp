@@ -14,6 +14,18 @@
 //
 // The XML forms (KmsCertificate, KmsKeySet) are in kms_xml.hpp: make_certificate(public_values(),
 // …) and make_key_set(issued set).
+//
+// Stateless issuing (issue_deterministic): RFC 6507 only asks that v be secret and unpredictable.
+// A KMS that derives v from a secret and the UID, as RFC 6979 derives an ECDSA nonce, returns the
+// same key set however often it is asked, and so does every replica holding the same master
+// secrets, with nothing to store or synchronise:
+//
+//   K_v = HMAC-SHA256(KSAK, "skm kms v-derivation key")        (at construction; wiped at the end)
+//   v   = RFC 6507 draw (as issue()) from HMAC_DRBG-SHA256(entropy K_v, nonce UID,
+//                                                          personalization "skm kms v for ECCSI")
+//
+// UID already binds user URI, KMS URI and key period, so each (user, period) gets its own v; an
+// observer without K_v cannot predict it (HMAC as a PRF), and K_v reveals nothing of the KSAK.
 #pragma once
 
 #include <array>
@@ -23,6 +35,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include <cryptopp/drbg.h>
+#include <cryptopp/hmac.h>
+#include <cryptopp/sha.h>
 
 #include "skm/common/random.hpp"
 #include "skm/common/result.hpp"
@@ -197,6 +213,21 @@ class skm_server {
     return std::nullopt;
   }
 
+  /// The key set of `user_uri` for `period` with v derived from the master secrets and the UID
+  /// (see the top of this file): repeated calls, and every replica with the same master secrets,
+  /// return the identical key set. Checked as issue() checks.
+  [[nodiscard]] result<user_key_set, kms_error> issue_deterministic(
+      std::string_view user_uri, std::uint64_t period,
+      issue_check check = issue_check::receiver_side) const {
+    const auto id = mikey_sakke_uid(user_uri, public_.kms_uri, public_.schedule, period);
+    if (!id) return unexpected{kms_error::bad_user_uri};
+    static constexpr std::string_view personalization = "skm kms v for ECCSI";
+    CryptoPP::HMAC_DRBG<CryptoPP::SHA256, 16, 32> drbg(
+        v_key_.data(), v_key_.size(), id->data(), id->size(),
+        reinterpret_cast<const CryptoPP::byte*>(personalization.data()), personalization.size());
+    return issue(user_uri, period, drbg, check);
+  }
+
   /// The key set for the period containing `t`.
   template <random_source Rng>
   [[nodiscard]] result<user_key_set, kms_error> issue_at(
@@ -215,6 +246,16 @@ class skm_server {
     public_.parameter_set = config.parameter_set;
     public_.z = sakke_.public_key().encode();
     public_.kpak = eccsi_.kpak().bytes();
+    derive_v_key();
+  }
+
+  void derive_v_key() {
+    static constexpr std::string_view label = "skm kms v-derivation key";
+    auto ksak = eccsi_.export_ksak();
+    CryptoPP::HMAC<CryptoPP::SHA256> mac(ksak.data(), ksak.size());
+    ct::wipe(ksak.data(), ksak.size());
+    mac.Update(reinterpret_cast<const CryptoPP::byte*>(label.data()), label.size());
+    mac.Final(v_key_.data());
   }
 
   [[nodiscard]] static bool config_ok(const community_config& c) noexcept {
@@ -226,6 +267,7 @@ class skm_server {
   sakke::kms<sakke_curve> sakke_;
   eccsi::kms<> eccsi_;
   community_public_values public_;
+  secret_array<32> v_key_;  ///< K_v: keys the derivation of v in issue_deterministic
 };
 
 }  // namespace skm::km
