@@ -63,7 +63,8 @@ struct suite {
   static constexpr std::size_t max_attempts = 16;  ///< retries for degenerate random values
 
   static_assert(Hash::digest_size == N, "RFC 6507 §4.1: the hash outputs N = ceil(n/8) octets");
-  static_assert(Curve::cofactor == 1, "ECCSI here assumes a prime-order curve (E(F_p) = <G>)");
+  static_assert(ec::cofactor_is_one<Curve>(),
+                "ECCSI here assumes a prime-order curve (E(F_p) = <G>)");
   static_assert(qfield::bits <= 8 * N + 1,
                 "s' or q - s' must fit N octets (RFC 6507 §5.2.1 step 6)");
 
