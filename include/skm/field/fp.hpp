@@ -72,9 +72,9 @@ class fp {
 
   // ---- Montgomery constants, all derived from the modulus ----
   static constexpr limb_t m_inv = montgomery::neg_inverse_mod_2_64(modulus.limb[0]);
-  static constexpr uint_type r1 = montgomery::r_mod(modulus);                      // R mod p
-  static constexpr uint_type r2 = montgomery::shift_mod(r1, 64 * limbs, modulus);  // R^2 mod p
-  static constexpr uint_type r3 = [] {                                             // R^3 mod p
+  static constexpr uint_type r1 = montgomery::r_mod(modulus);              // R mod p
+  static constexpr uint_type r2 = montgomery::r2_mod(r1, modulus, m_inv);  // R^2 mod p
+  static constexpr uint_type r3 = [] {                                     // R^3 mod p
     uint_type out;
     montgomery::mul_cios(out, r2, r2, modulus, m_inv);  // R^2 R^2 / R
     return out;
