@@ -22,6 +22,7 @@ deferred carries cannot change them). Straight-line code, fixed addresses: const
 
 Usage: python3 scripts/gen_montmul_x86_64.py 16 > include/skm/field/kernels/montmul16_x86_64.hpp
        python3 scripts/gen_montmul_x86_64.py 16 adx > include/skm/field/kernels/montmul16_adx_x86_64.hpp
+       (and 8 adx, 12 adx: montmul8_adx_x86_64.hpp, montmul12_adx_x86_64.hpp)
 """
 import sys
 

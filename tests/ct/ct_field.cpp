@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../support/ct_marks.hpp"
+#include "../support/wide_moduli.hpp"
 #include "skm/curves/p256.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/ext/fp2.hpp"
@@ -29,6 +30,17 @@ namespace {
 
 using skm::test::declassify;
 using skm::test::secret;
+
+template <auto Modulus>
+struct wide_field_params {
+  static constexpr auto modulus = Modulus;
+};
+/// 8, 12, 24 and 32 limbs: under valgrind the dispatch takes the portable kernels (its CPUID
+/// hides ADX), so check_field proves them; the 8/12-limb ADX kernels are called directly below.
+using field8 = fp<wide_field_params<test::p8>>;
+using field12 = fp<wide_field_params<test::p12>>;
+using field24 = fp<wide_field_params<test::p24>>;
+using field32 = fp<wide_field_params<test::p32>>;
 
 int failures = 0;
 void check(bool ok, const char* field, const char* what) {
@@ -124,6 +136,25 @@ void check_field(const char* name, std::mt19937_64& rng) {
   }
 }
 
+/// The 16-limb portable kernels (CPUs without BMI2, non-x86) called directly with secret
+/// operands: under valgrind on x86 the dispatch takes the MULX kernel instead.
+void check_portable16(std::mt19937_64& rng) {
+  using F = curves::sakke_param_set_1::base_field;
+  for (int round = 0; round < 3; ++round) {
+    const F a_pub = random_element<F>(rng), b_pub = random_element<F>(rng);
+    const auto xy = (a_pub * b_pub).montgomery_form(), xx = a_pub.square().montgomery_form();
+    auto a = a_pub.montgomery_form(), b = b_pub.montgomery_form();
+    F::uint_type r_mul, r_sqr;
+    secret(a);
+    secret(b);
+    montgomery::mul_cios(r_mul, a, b, F::modulus, F::m_inv);
+    montgomery::sqr_portable(r_sqr, a, F::modulus, F::m_inv);
+    declassify(r_mul);
+    declassify(r_sqr);
+    check(r_mul == xy && r_sqr == xx, "set 1 p", "portable kernels");
+  }
+}
+
 #if defined(__x86_64__)
 /// Whether the host processor has ADX. Read from /proc/cpuinfo: under valgrind the CPUID
 /// instruction is emulated and hides ADX, although valgrind executes ADCX/ADOX.
@@ -133,6 +164,27 @@ bool host_has_adx() {
   while (cpuinfo >> word)
     if (word == "adx") return true;
   return false;
+}
+
+/// The generated 8- and 12-limb ADX kernels called directly with secret operands.
+template <class F>
+void check_wide_adx_kernels(const char* name, std::mt19937_64& rng) {
+  for (int round = 0; round < 3; ++round) {
+    const F a_pub = random_element<F>(rng), b_pub = random_element<F>(rng);
+    typename F::uint_type xy, xx;
+    montgomery::mul_cios(xy, a_pub.montgomery_form(), b_pub.montgomery_form(), F::modulus,
+                         F::m_inv);
+    montgomery::sqr_portable(xx, a_pub.montgomery_form(), F::modulus, F::m_inv);
+    auto a = a_pub.montgomery_form(), b = b_pub.montgomery_form();
+    typename F::uint_type r_mul, r_sqr;
+    secret(a);
+    secret(b);
+    montgomery::mul_adx(r_mul, a, b, F::modulus, F::m_inv);
+    montgomery::sqr_adx(r_sqr, a, F::modulus, F::m_inv);
+    declassify(r_mul);
+    declassify(r_sqr);
+    check(r_mul == xy && r_sqr == xx, name, "ADX kernels");
+  }
 }
 
 /// The generated ADX kernels (16-limb, and P-256's own) called directly (dispatch never picks
@@ -153,6 +205,8 @@ void check_adx_kernels(std::mt19937_64& rng) {
     declassify(r_sqr);
     check(r_mul == xy && r_sqr == xx, "set 1 p", "ADX kernels");
   }
+  check_wide_adx_kernels<field8>("512-bit p", rng);
+  check_wide_adx_kernels<field12>("768-bit p", rng);
   using G = curves::p256::base_field;
   for (int round = 0; round < 3; ++round) {
     const G a_pub = random_element<G>(rng), b_pub = random_element<G>(rng);
@@ -192,6 +246,11 @@ int main(int argc, char** argv) {
   check_field<curves::p256::scalar_field>("P-256 n", rng);
   check_field<curves::sakke_param_set_1::base_field>("set 1 p", rng);
   check_field<curves::sakke_param_set_1::scalar_field>("set 1 q", rng);
+  check_field<field8>("512-bit p (8 limbs)", rng);
+  check_field<field12>("768-bit p (12 limbs)", rng);
+  check_field<field24>("1536-bit p (24 limbs)", rng);
+  check_field<field32>("2048-bit p (32 limbs)", rng);
+  check_portable16(rng);
 #if defined(__x86_64__)
   if (host_has_adx())
     check_adx_kernels(rng);

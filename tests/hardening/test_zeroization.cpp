@@ -382,3 +382,128 @@ TEST_CASE("zeroization: km secret_array, secret_bytes, user_key_set, kms_secrets
   CHECK_FALSE(srv.buffer_holds_secret);
   CHECK_FALSE(srv.freed_holds_secret());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The dead stack: after a secret-bearing top-level operation returns, the stack below the
+// caller (the frames of the operation and of everything it called) must not hold a secret.
+// The operation is called through a function of the test's (as an application would call it),
+// then the stack below the calling frame is copied at once (into a
+// buffer allocated before the call, so nothing else runs in between); the secrets, computed
+// afterwards from the public output and the test's own keys, are then searched in the copy.
+
+namespace {
+
+constexpr std::size_t dead_stack_bytes = 256 * 1024;
+
+/// Copy the `out.size()` octets of stack directly below this function's own frame marker.
+[[gnu::noinline]] void snapshot_dead_stack(std::vector<std::uint8_t>& out) {
+  volatile std::uint8_t marker = 0;
+  const auto top = reinterpret_cast<std::uintptr_t>(&marker);
+  const auto* below = reinterpret_cast<const volatile std::uint8_t*>(top - out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = below[i];
+}
+
+/// A function that leaves its secret in its dead frame (the control).
+[[gnu::noinline]] void leave_on_stack(const std::array<std::uint8_t, 32>& secret) {
+  volatile std::uint8_t copy[4096];
+  for (std::size_t i = 0; i < sizeof copy; ++i) copy[i] = secret[i % secret.size()];
+}
+
+/// The operations as an application calls them: from a function of its own, whose frame dies too.
+template <class Signer, class Rng>
+[[gnu::noinline]] auto sign_once(const Signer& signer, std::span<const std::uint8_t> message,
+                                 Rng& rng) {
+  return signer.sign(message, rng);
+}
+template <class Receiver>
+[[gnu::noinline]] auto decapsulate_once(const Receiver& rec, std::span<const std::uint8_t> data) {
+  return rec.decapsulate(data);
+}
+template <class Key, class Point>
+[[gnu::noinline]] auto decapsulate_cold_once(const Key& kms, const Point& rsk,
+                                             std::span<const std::uint8_t> data) {
+  return skm::sakke::decapsulate(kms, bytes_of(id_text), rsk, data);
+}
+
+/// A field element's fingerprints: its Montgomery limbs, canonical limbs and big-endian octets.
+template <class F>
+void add_element(std::vector<fingerprint>& fps, const F& x) {
+  add_fingerprints(fps, x);
+  add_fingerprints(fps, x.to_uint());
+  add_fingerprints(fps, x.to_bytes());
+}
+
+}  // namespace
+
+TEST_CASE("zeroization harness: a secret left in a dead frame is found",
+          "[hardening][zeroization][dead-stack][security-2]") {
+  std::array<std::uint8_t, 32> s;
+  fixed_rng rng{2};
+  rng.GenerateBlock(s.data(), s.size());
+  std::vector<fingerprint> fps;
+  add_fingerprints(fps, s);
+  std::vector<std::uint8_t> stack(dead_stack_bytes);
+  leave_on_stack(s);
+  snapshot_dead_stack(stack);
+  REQUIRE(contains_fingerprint(stack.data(), stack.size(), fps));
+}
+
+TEST_CASE("zeroization: the dead stack after ECCSI sign holds no j, HE + r SSK or its inverse",
+          "[hardening][zeroization][dead-stack][security-2]") {
+  using suite = skm::eccsi::suite<skm::curves::p256, skm::sha256>;
+  fixed_rng rng{0x51};
+  const auto kms = skm::eccsi::kms<>::generate(rng).value();
+  const auto kp = kms.issue(bytes_of(id_text), rng).value();
+  const auto signer =
+      skm::eccsi::signer<>::create(kms.kpak(), bytes_of(id_text), kp.ssk, kp.pvt).value();
+  const auto message = bytes_of("a message to sign");
+  std::vector<std::uint8_t> stack(dead_stack_bytes);
+  for (int round = 0; round < 3; ++round) {
+    const auto sig = sign_once(signer, message, rng);
+    snapshot_dead_stack(stack);
+    REQUIRE(sig.has_value());
+    // t = HE + r SSK, s = t^-1 j (P-256: s' always fits, never negated), so j = s t
+    const std::span<const std::uint8_t> r(sig->data(), suite::N),
+        s(sig->data() + suite::N, suite::N);
+    const auto he = suite::hash_he(signer.hs(), r, message);
+    const qfield t =
+        qfield::reduce_bytes(he) + qfield::reduce_bytes(r) * qfield::from_bytes(kp.ssk).value();
+    const qfield j = qfield::from_bytes(s).value() * t;
+    std::vector<fingerprint> secrets;
+    add_element(secrets, t);
+    add_element(secrets, t.inverse());
+    add_element(secrets, j);
+    CHECK_FALSE(contains_fingerprint(stack.data(), stack.size(), secrets));
+  }
+}
+
+TEST_CASE("zeroization: the dead stack after SAKKE decapsulation holds no SSV, mask or r",
+          "[hardening][zeroization][dead-stack][security-2]") {
+  using S = skm::sakke::scheme<set1>;
+  const auto& keys = sakke_keys::get();
+  const auto rec =
+      skm::sakke::receiver<set1>::create(keys.kms.public_key(), bytes_of(id_text), keys.rsk)
+          .value();
+  fixed_rng rng{0x5e};
+  std::vector<std::uint8_t> stack(dead_stack_bytes);
+  for (int path = 0; path < 2; ++path) {  // the receiver's tables, then the cold function
+    const auto e =
+        skm::sakke::encapsulate_random(keys.kms.public_key(), bytes_of(id_text), rng).value();
+    const auto ssv = path == 0 ? rec.decapsulate(e.data)
+                               : skm::sakke::decapsulate(keys.kms.public_key(), bytes_of(id_text),
+                                                         keys.rsk, e.data);
+    snapshot_dead_stack(stack);
+    REQUIRE(ssv.has_value());
+    REQUIRE(*ssv == e.ssv);
+    std::vector<fingerprint> secrets;
+    add_fingerprints(secrets, *ssv);
+    S::ssv_type mask;
+    for (std::size_t i = 0; i < S::ssv_bytes; ++i)
+      mask[i] = static_cast<std::uint8_t>(e.data[S::point_bytes + i] ^ (*ssv)[i]);
+    add_fingerprints(secrets, mask);
+    const auto r = S::derive_r(*ssv, bytes_of(id_text));
+    add_fingerprints(secrets, r);
+    INFO("path " << (path == 0 ? "receiver::decapsulate" : "cold decapsulate"));
+    CHECK_FALSE(contains_fingerprint(stack.data(), stack.size(), secrets));
+  }
+}

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "skm/common/result.hpp"
 #include "skm/ec/point.hpp"
@@ -53,6 +54,23 @@ enum class subgroup_check {
   require,  ///< long-lived keys (KMS public keys, RSKs): [q]P == O when the cofactor is not 1
 };
 
+/// Whether a curve's cofactor h = #E(F_p) / q is 1. `Curve::cofactor` may be any unsigned
+/// integer type or an skm::uint<M> of any width: SAKKE sets with a short q have a cofactor of
+/// hundreds of bits. It is public and used only here, to decide whether a subgroup check is
+/// needed (the check itself multiplies by q, never by h).
+template <class Curve>
+[[nodiscard]] constexpr bool cofactor_is_one() noexcept {
+  using cofactor_type = std::remove_cvref_t<decltype(Curve::cofactor)>;
+  if constexpr (std::is_integral_v<cofactor_type>) {
+    static_assert(std::is_unsigned_v<cofactor_type>, "the cofactor is a positive integer");
+    static_assert(Curve::cofactor != 0, "the cofactor is a positive integer");
+    return Curve::cofactor == 1;
+  } else {
+    static_assert(!Curve::cofactor.is_zero().declassify(), "the cofactor is a positive integer");
+    return Curve::cofactor == cofactor_type::from_u64(1);
+  }
+}
+
 template <class Curve>
 inline constexpr std::size_t encoded_point_size = 1 + 2 * curve_facts<Curve>::coordinate_bytes;
 
@@ -75,7 +93,7 @@ template <class Curve>
                                                                 subgroup_check check) {
   if (p.infinity.declassify()) return unexpected{point_error::identity};
   if (!on_curve(p).declassify()) return unexpected{point_error::not_on_curve};
-  if constexpr (Curve::cofactor != 1) {
+  if constexpr (!cofactor_is_one<Curve>()) {
     if (check == subgroup_check::require && !in_subgroup_vartime(p))
       return unexpected{point_error::not_in_subgroup};
   } else {

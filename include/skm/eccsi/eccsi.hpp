@@ -37,6 +37,7 @@
 #include "skm/common/ct.hpp"
 #include "skm/common/random.hpp"
 #include "skm/common/result.hpp"
+#include "skm/common/stack_scrub.hpp"
 #include "skm/curves/p256.hpp"
 #include "skm/ec/ec.hpp"
 #include "skm/eccsi/error.hpp"
@@ -63,7 +64,8 @@ struct suite {
   static constexpr std::size_t max_attempts = 16;  ///< retries for degenerate random values
 
   static_assert(Hash::digest_size == N, "RFC 6507 §4.1: the hash outputs N = ceil(n/8) octets");
-  static_assert(Curve::cofactor == 1, "ECCSI here assumes a prime-order curve (E(F_p) = <G>)");
+  static_assert(ec::cofactor_is_one<Curve>(),
+                "ECCSI here assumes a prime-order curve (E(F_p) = <G>)");
   static_assert(qfield::bits <= 8 * N + 1,
                 "s' or q - s' must fit N octets (RFC 6507 §5.2.1 step 6)");
 
@@ -367,9 +369,23 @@ class signer {
 
   /// §5.2.1 with j drawn from `rng`: J = [j]G, r = Jx, HE = hash(HS || r || M),
   /// s' = (HE + r SSK)^-1 j mod q (a fresh j when HE + r SSK = 0), s = s' or q - s' if s' does
-  /// not fit N octets; j erased. Output r || s || PVT.
+  /// not fit N octets; j erased. Output r || s || PVT. The steps run in their own frame, and the
+  /// stack they used is scrubbed afterwards: j, (HE + r SSK)^-1 and the intermediate values of
+  /// [j]G each yield the SSK together with the signature (common/stack_scrub.hpp).
   template <random_source Rng>
   [[nodiscard]] result<typename suite_type::signature, error> sign(
+      std::span<const std::uint8_t> message, Rng& rng) const {
+    auto out = sign_steps(message, rng);
+    ct::scrub_stack<sign_stack_bytes>();
+    return out;
+  }
+
+ private:
+  /// Stack scrubbed after sign(): above the deepest the steps reach (measured by the test).
+  static constexpr std::size_t sign_stack_bytes = 64 * 1024;
+
+  template <random_source Rng>
+  [[gnu::noinline]] result<typename suite_type::signature, error> sign_steps(
       std::span<const std::uint8_t> message, Rng& rng) const {
     for (std::size_t attempt = 0; attempt < suite_type::max_attempts; ++attempt) {
       auto j = suite_type::draw_nonzero(rng);
@@ -387,9 +403,11 @@ class signer {
         ct::wipe_object(t);
         continue;
       }
-      qfield s = ec::inverse_blinded(t, rng) * *j;  // t^-1 through a random blinding factor
+      qfield t_inv = ec::inverse_blinded(t, rng);  // t^-1 through a random blinding factor
+      qfield s = t_inv * *j;
       ct::wipe_object(*j);
       ct::wipe_object(t);
+      ct::wipe_object(t_inv);
       if constexpr (qfield::bits > 8 * N) {
         // s' may not fit N octets: use q - s' then (step 6)
         const auto s_int = s.to_uint();
@@ -405,7 +423,6 @@ class signer {
     return unexpected{error::retries_exhausted};
   }
 
- private:
   signer() = default;
 
   qfield ssk_;

@@ -3,7 +3,8 @@
 //
 // Params is a small struct with `static constexpr auto modulus = skm::hex<Bits>("...")`.
 // Optionally it may set `static constexpr bool use_gmp = true/false` to force the run-time
-// multiplication kernel (by default: unrolled C++ up to 6 limbs, GMP mpn above), or bring its own
+// multiplication kernel (GMP mpn or unrolled CIOS; by default unrolled CIOS up to 6 limbs, above
+// that the fastest constant-time kernel for the limb count and CPU), or bring its own
 // Montgomery kernel for a special prime: `using kernel = K;` where K has constexpr static
 // `mul(out, a, b)` and `sqr(out, a)` computing a*b*R^-1 mod p (see field/kernels/).
 //
@@ -71,9 +72,9 @@ class fp {
 
   // ---- Montgomery constants, all derived from the modulus ----
   static constexpr limb_t m_inv = montgomery::neg_inverse_mod_2_64(modulus.limb[0]);
-  static constexpr uint_type r1 = montgomery::r_mod(modulus);                      // R mod p
-  static constexpr uint_type r2 = montgomery::shift_mod(r1, 64 * limbs, modulus);  // R^2 mod p
-  static constexpr uint_type r3 = [] {                                             // R^3 mod p
+  static constexpr uint_type r1 = montgomery::r_mod(modulus);              // R mod p
+  static constexpr uint_type r2 = montgomery::r2_mod(r1, modulus, m_inv);  // R^2 mod p
+  static constexpr uint_type r3 = [] {                                     // R^3 mod p
     uint_type out;
     montgomery::mul_cios(out, r2, r2, modulus, m_inv);  // R^2 R^2 / R
     return out;
@@ -89,17 +90,21 @@ class fp {
 
   static constexpr bool has_custom_kernel = requires { typename Params::kernel; };
   static constexpr bool params_choose_kernel = requires { Params::use_gmp; };
-  static constexpr bool use_gmp = [] {
+  /// Params::use_gmp = true forces GMP's mpn (for comparisons: GMP branches on operand data above
+  /// its Toom thresholds, so it is not the default anywhere); use_gmp = false forces the unrolled
+  /// CIOS kernel. By default up to 6 limbs multiply with the unrolled CIOS kernel; above, the
+  /// kernel is picked at run time, once per process: for 16 limbs on x86-64 AVX-512 IFMA (mul and
+  /// sqr), else ADX (mul and sqr), else MULX; everywhere else (other limb counts, CPUs without
+  /// BMI2, non-x86) the portable constant-time kernels (unrolled CIOS multiplication, squaring by
+  /// half products plus a separate reduction).
+  static constexpr bool gmp_forced = [] {
     if constexpr (params_choose_kernel) {
       return static_cast<bool>(Params::use_gmp);
     } else {
-      return limbs > 6;
+      return false;
     }
   }();
-  /// Params::use_gmp = true forces GMP's mpn even where the faster kernels would serve. Those are
-  /// picked at run time, once per process: AVX-512 IFMA (mul and sqr), else ADX (mul and sqr),
-  /// else MULX, else GMP's mpn.
-  static constexpr bool gmp_forced = params_choose_kernel && use_gmp;
+  static constexpr bool cios_chosen = params_choose_kernel ? !gmp_forced : limbs <= 6;
 #if defined(SKM_HAVE_IFMA_KERNELS)
   /// The modulus in the IFMA kernels' radix 2^52 (16-limb moduli only; unused otherwise).
   static constexpr auto ifma_modulus = [] {
@@ -269,18 +274,18 @@ class fp {
     fp r;
     if constexpr (has_custom_kernel) {
       Params::kernel::sqr(r.m_, m_);
-    } else if (!std::is_constant_evaluated() && use_gmp) {
-      if (!gmp_forced && montgomery::ifma_kernel_available<limbs>()) {
-        ifma_sqr(r.m_, m_);
-      } else if (!gmp_forced && montgomery::adx_kernel_available<limbs>()) {
-        montgomery::sqr_adx(r.m_, m_, modulus, m_inv);
-      } else if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
-        montgomery::mul_bmi2(r.m_, m_, m_, modulus, m_inv);
-      } else {
-        montgomery::sqr_gmp(r.m_, m_, modulus, m_inv);
-      }
-    } else {
+    } else if (std::is_constant_evaluated() || cios_chosen) {
       montgomery::mul_cios(r.m_, m_, m_, modulus, m_inv);
+    } else if constexpr (gmp_forced) {
+      montgomery::sqr_gmp(r.m_, m_, modulus, m_inv);
+    } else if (montgomery::ifma_kernel_available<limbs>()) {
+      ifma_sqr(r.m_, m_);
+    } else if (montgomery::adx_kernel_available<limbs>()) {
+      montgomery::sqr_adx(r.m_, m_, modulus, m_inv);
+    } else if (montgomery::bmi2_kernel_available<limbs>()) {
+      montgomery::mul_bmi2(r.m_, m_, m_, modulus, m_inv);
+    } else {
+      montgomery::sqr_portable(r.m_, m_, modulus, m_inv);
     }
     return r;
   }
@@ -442,12 +447,16 @@ class fp {
     uint_type t;
     if constexpr (has_custom_kernel) {
       Params::kernel::mul(t, v, uint_type::from_u64(1));
-    } else if (!std::is_constant_evaluated() && use_gmp) {
+    } else if (std::is_constant_evaluated() || cios_chosen) {
+      montgomery::mul_cios(t, v, uint_type::from_u64(1), modulus, m_inv);
+    } else {
       std::array<limb_t, 2 * limbs> wide{};
       for (std::size_t i = 0; i < limbs; ++i) wide[i] = v.limb[i];
-      montgomery::redc_gmp(t, wide.data(), modulus, m_inv);
-    } else {
-      montgomery::mul_cios(t, v, uint_type::from_u64(1), modulus, m_inv);
+      if constexpr (gmp_forced) {
+        montgomery::redc_gmp(t, wide.data(), modulus, m_inv);
+      } else {
+        montgomery::redc_portable(t, wide, modulus, m_inv);
+      }
     }
     fp r;
     mont_mul(r.m_, t, r3);
@@ -457,16 +466,16 @@ class fp {
   static constexpr void mont_mul(uint_type& out, const uint_type& a, const uint_type& b) noexcept {
     if constexpr (has_custom_kernel) {
       Params::kernel::mul(out, a, b);
-    } else if (!std::is_constant_evaluated() && use_gmp) {
-      if (!gmp_forced && montgomery::ifma_kernel_available<limbs>()) {
-        ifma_mul(out, a, b);
-      } else if (!gmp_forced && montgomery::adx_kernel_available<limbs>()) {
-        montgomery::mul_adx(out, a, b, modulus, m_inv);
-      } else if (!gmp_forced && montgomery::bmi2_kernel_available<limbs>()) {
-        montgomery::mul_bmi2(out, a, b, modulus, m_inv);
-      } else {
-        montgomery::mul_gmp(out, a, b, modulus, m_inv);
-      }
+    } else if (std::is_constant_evaluated() || cios_chosen) {
+      montgomery::mul_cios(out, a, b, modulus, m_inv);
+    } else if constexpr (gmp_forced) {
+      montgomery::mul_gmp(out, a, b, modulus, m_inv);
+    } else if (montgomery::ifma_kernel_available<limbs>()) {
+      ifma_mul(out, a, b);
+    } else if (montgomery::adx_kernel_available<limbs>()) {
+      montgomery::mul_adx(out, a, b, modulus, m_inv);
+    } else if (montgomery::bmi2_kernel_available<limbs>()) {
+      montgomery::mul_bmi2(out, a, b, modulus, m_inv);
     } else {
       montgomery::mul_cios(out, a, b, modulus, m_inv);
     }

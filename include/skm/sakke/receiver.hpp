@@ -34,6 +34,7 @@
 
 #include "skm/common/ct.hpp"
 #include "skm/common/result.hpp"
+#include "skm/common/stack_scrub.hpp"
 #include "skm/pairing/line_table.hpp"
 #include "skm/pairing/tate.hpp"
 #include "skm/sakke/common.hpp"
@@ -72,12 +73,16 @@ template <class Curve>
 
 namespace detail {
 
-/// The receiver steps shared by the cold and the warm path. PairWith(R) returns <RSK, R>;
-/// MulI(r) returns [r]I in Jacobian form.
+/// Stack scrubbed after a decapsulation: above the deepest the steps reach (measured by
+/// tests/hardening/test_zeroization.cpp).
+inline constexpr std::size_t decapsulate_stack_bytes = 64 * 1024;
+
+/// The receiver steps shared by the cold and the warm path, in their own frame (see
+/// decapsulate_core). PairWith(R) returns <RSK, R>; MulI(r) returns [r]I in Jacobian form.
 template <class Curve, class PairWith, class MulI>
-[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate_core(
-    std::span<const std::uint8_t> data, std::span<const std::uint8_t> id, PairWith&& pair_with,
-    MulI&& mul_i) {
+[[gnu::noinline]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate_steps(
+    std::span<const std::uint8_t> data, std::span<const std::uint8_t> id, PairWith& pair_with,
+    MulI& mul_i) {
   using S = scheme<Curve>;
   if (data.size() != S::encapsulated_bytes) return unexpected{sakke_error::decapsulation_failed};
   const auto r_point =
@@ -100,7 +105,20 @@ template <class Curve, class PairWith, class MulI>
     ct::wipe(ssv.data(), ssv.size());
     return unexpected{sakke_error::decapsulation_failed};
   }
-  return ssv;
+  result<typename S::ssv_type, sakke_error> out{ssv};
+  ct::wipe(ssv.data(), ssv.size());
+  return out;
+}
+
+/// The receiver steps, then a scrub of the stack they used: w = <RSK, R>, the mask and r each
+/// yield the SSV (common/stack_scrub.hpp).
+template <class Curve, class PairWith, class MulI>
+[[nodiscard]] result<typename scheme<Curve>::ssv_type, sakke_error> decapsulate_core(
+    std::span<const std::uint8_t> data, std::span<const std::uint8_t> id, PairWith&& pair_with,
+    MulI&& mul_i) {
+  auto out = decapsulate_steps<Curve>(data, id, pair_with, mul_i);
+  ct::scrub_stack<decapsulate_stack_bytes>();
+  return out;
 }
 
 }  // namespace detail
