@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "files.hpp"
 #include "skm/common/ct.hpp"
 #include "skm/kms_service/client.hpp"
 
@@ -41,13 +42,16 @@ ready for 'skm imsg create/open --cert DIR/cert.xml --keyset DIR/keyset.xml'.
   --client-cert FILE   PEM client certificate for mutual TLS (with --client-key)
   --client-key FILE    its PEM private key
   --out-dir DIR        where to write (created if missing)
+  --force              replace cert.xml, keyset.xml and certcache.xml if they exist (never a
+                       symlink, directory or device)
 )";
 
+/// An access token is a few KiB at most; the file is read into a wiping buffer (it is a secret).
+constexpr std::size_t max_token_file = 64 * 1024;
+
 std::string read_token(const std::string& path) {
-  std::string text = read_file(path);
-  const auto t = trim(text);
-  std::string token(t);
-  ct::wipe(text.data(), text.size());
+  const auto text = read_secret_file(path, max_token_file, "token file");
+  std::string token(trim(text.view()));
   if (token.empty()) throw failure(path + " holds no token");
   if (token.find_first_of(" \t\r\n") != std::string::npos)
     throw failure(path + " must hold exactly one token");
@@ -66,7 +70,8 @@ int run_kms_fetch(std::span<char* const> args) {
                      {"cert-cache", false},
                      {"client-cert"},
                      {"client-key"},
-                     {"out-dir"}},
+                     {"out-dir"},
+                     {"force", false}},
                     "kms fetch");
   if (a.help()) {
     std::cout << fetch_help;
@@ -97,9 +102,10 @@ int run_kms_fetch(std::span<char* const> args) {
   if (!got) throw failure(got.error());
   make_directory(out_dir);
   const std::string dir = out_dir.back() == '/' ? out_dir : out_dir + "/";
-  write_file(dir + "cert.xml", got->certificate_xml, false);
-  write_file(dir + "keyset.xml", got->key_prov_xml.as_text(), true);
-  if (got->cert_cache_xml) write_file(dir + "certcache.xml", *got->cert_cache_xml, false);
+  const auto policy = a.flag("force") ? replace::with_force : replace::never;
+  write_file(dir + "cert.xml", got->certificate_xml, 0644, policy);
+  write_file(dir + "keyset.xml", got->key_prov_xml.as_text(), 0600, policy);
+  if (got->cert_cache_xml) write_file(dir + "certcache.xml", *got->cert_cache_xml, 0644, policy);
   std::cout << "KMS " << got->certificate.kms_uri << ": " << dir << "cert.xml\n";
   for (const auto& k : got->key_prov.key_sets)
     std::cout << "key set of " << k.user_uri << " for key period " << k.key_period_no << ": " << dir

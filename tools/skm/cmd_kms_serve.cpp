@@ -12,6 +12,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "files.hpp"
 #include "skm/kms_service/config.hpp"
 #include "skm/kms_service/handler.hpp"
 #include "skm/kms_service/https_server.hpp"
@@ -22,6 +23,9 @@ namespace skm::cli {
 namespace {
 
 namespace ks = skm::kms_service;
+
+/// Bound of the JWKS and servers files (public configuration, a few KiB in practice).
+constexpr std::size_t max_config_file = 1024 * 1024;
 
 constexpr std::string_view serve_help =
     R"(usage: skm kms serve --dir DIR --listen HOST:PORT --tls-cert FILE --tls-key FILE
@@ -92,7 +96,7 @@ std::pair<std::string, std::uint16_t> listen_argument(const arguments& a) {
 }
 
 ks::jwt_verifier make_jwt_verifier(const arguments& a, const std::string& kms_uri) {
-  auto keys = ks::parse_jwks(read_file(a.required("jwks")));
+  auto keys = ks::parse_jwks(read_file(a.required("jwks"), max_config_file, "JWKS file"));
   if (!keys) throw failure(a.required("jwks") + ": " + keys.error());
   ks::jwt_policy p;
   p.issuer = a.required("issuer");
@@ -141,7 +145,7 @@ ks::service_config make_service_config(const arguments& a) {
   else if (check != "consistency")
     throw a.error("--check must be consistency or receiver-side");
   if (const auto f = a.value("servers")) {
-    auto d = ks::parse_servers_file(read_file(*f));
+    auto d = ks::parse_servers_file(read_file(*f, max_config_file, "servers file"));
     if (!d) throw failure(*f + ": " + d.error());
     c.delegations = std::move(*d);
   }
@@ -233,7 +237,7 @@ int run_kms_serve(std::span<char* const> args) {
     if (!ec) server.stop();
   });
   if (const auto f = a.value("port-file"))
-    write_file(*f, std::to_string(server.port()) + "\n", false);
+    write_file(*f, std::to_string(server.port()) + "\n", 0644, replace::with_force);
   std::fprintf(stderr, "skm kms serve: %s on https://%s:%u (%llu threads)\n",
                community.server.public_values().kms_uri.c_str(), host.c_str(),
                static_cast<unsigned>(server.port()), static_cast<unsigned long long>(threads));
