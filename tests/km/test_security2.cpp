@@ -827,7 +827,9 @@ TEST_CASE("security-2: legacy IWF messages with the SRTP-ID map, behind the rece
     const auto s = send(alice_uri, bob_uri, t0);
     auto x = with_legacy_hdr(s, 1, alice);
     const auto sakke_at = [&] {
-      for (const auto& e : mk::parse_message(x).value().payloads())
+      // Keep the parsed message alive: the loop's range is a member of it.
+      const auto parsed = mk::parse_message(x).value();
+      for (const auto& e : parsed.payloads())
         if (e.type == mk::payload_type::sakke) return e.offset + e.raw.size() - 1;
       return std::size_t{0};
     }();
