@@ -20,6 +20,7 @@
 #include <cstring>
 #include <new>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -27,6 +28,9 @@
 
 #include "skm/eccsi/eccsi.hpp"
 #include "skm/km/key_material.hpp"
+#if defined(SKM_TEST_WITH_XML)
+#include "skm/km/kms_xml.hpp"
+#endif
 #include "skm/km/secret.hpp"
 #include "skm/km/skm_server.hpp"
 #include "skm/pairing/line_table.hpp"
@@ -425,6 +429,16 @@ template <class Key, class Point>
   return skm::sakke::decapsulate_with_unvalidated_rsk(kms, bytes_of(id_text), rsk, data);
 }
 
+template <class Kms, class Rng>
+[[gnu::noinline]] auto eccsi_issue_once(const Kms& kms, std::span<const std::uint8_t> id,
+                                        Rng& rng) {
+  return kms.issue(id, rng);
+}
+template <class Kms>
+[[gnu::noinline]] auto sakke_issue_once(const Kms& kms, std::span<const std::uint8_t> id) {
+  return kms.issue_rsk(id);
+}
+
 /// A field element's fingerprints: its Montgomery limbs, canonical limbs and big-endian octets.
 template <class F>
 void add_element(std::vector<fingerprint>& fps, const F& x) {
@@ -448,8 +462,9 @@ TEST_CASE("zeroization harness: a secret left in a dead frame is found",
   REQUIRE(contains_fingerprint(stack.data(), stack.size(), fps));
 }
 
-TEST_CASE("zeroization: the dead stack after ECCSI sign holds no j, HE + r SSK or its inverse",
-          "[hardening][zeroization][dead-stack][security-2]") {
+TEST_CASE(
+    "zeroization: the dead stack after ECCSI sign holds no j, r SSK, HE + r SSK or its inverse",
+    "[hardening][zeroization][dead-stack][security-2]") {
   using suite = skm::eccsi::suite<skm::curves::p256, skm::sha256>;
   fixed_rng rng{0x51};
   const auto kms = skm::eccsi::kms<>::generate(rng).value();
@@ -469,10 +484,13 @@ TEST_CASE("zeroization: the dead stack after ECCSI sign holds no j, HE + r SSK o
     const qfield t =
         qfield::reduce_bytes(he) + qfield::reduce_bytes(r) * qfield::from_bytes(kp.ssk).value();
     const qfield j = qfield::from_bytes(s).value() * t;
+    const qfield ssk = qfield::from_bytes(kp.ssk).value();
     std::vector<fingerprint> secrets;
     add_element(secrets, t);
     add_element(secrets, t.inverse());
     add_element(secrets, j);
+    add_element(secrets, ssk);
+    add_element(secrets, qfield::reduce_bytes(r) * ssk);  // r SSK: with the public r, the SSK
     CHECK_FALSE(contains_fingerprint(stack.data(), stack.size(), secrets));
   }
 }
@@ -507,3 +525,101 @@ TEST_CASE("zeroization: the dead stack after SAKKE decapsulation holds no SSV, m
     CHECK_FALSE(contains_fingerprint(stack.data(), stack.size(), secrets));
   }
 }
+
+TEST_CASE("zeroization: the dead stack after ECCSI issuing holds no v nor the SSK",
+          "[hardening][zeroization][dead-stack][security-2]") {
+  using suite = skm::eccsi::suite<skm::curves::p256, skm::sha256>;
+  fixed_rng rng{0x1e};
+  const auto kms = skm::eccsi::kms<>::generate(rng).value();
+  const qfield ksak = qfield::from_bytes(kms.export_ksak()).value();
+  std::vector<std::uint8_t> stack(dead_stack_bytes);
+  for (int round = 0; round < 3; ++round) {
+    const auto kp = eccsi_issue_once(kms, bytes_of(id_text), rng);
+    snapshot_dead_stack(stack);
+    REQUIRE(kp.has_value());
+    // SSK = KSAK + HS v, so v = (SSK - KSAK) HS^-1: with the SSK, v yields the KSAK.
+    const auto hs = suite::hash_hs(kms.kpak().bytes(), bytes_of(id_text), kp->pvt);
+    const qfield ssk = qfield::from_bytes(kp->ssk).value();
+    const qfield v = (ssk - ksak) * qfield::reduce_bytes(hs).inverse();
+    std::vector<fingerprint> secrets;
+    add_element(secrets, v);
+    add_element(secrets, ssk);
+    CHECK_FALSE(contains_fingerprint(stack.data(), stack.size(), secrets));
+  }
+}
+
+TEST_CASE("zeroization: the dead stack after RSK issuing holds no (b + z)^-1",
+          "[hardening][zeroization][dead-stack][security-2]") {
+  using S = skm::sakke::scheme<set1>;
+  const auto& keys = sakke_keys::get();
+  const Fq1 z = Fq1::from_bytes(keys.kms.export_master_secret()).value();
+  std::vector<std::uint8_t> stack(dead_stack_bytes);
+  for (const std::string_view id :
+       {std::string_view(id_text), std::string_view("bob@example.org")}) {
+    const auto rsk = sakke_issue_once(keys.kms, bytes_of(id));
+    snapshot_dead_stack(stack);
+    REQUIRE(rsk.has_value());
+    // RSK = [(b + z)^-1]P: b + z and its inverse each yield z with the public b.
+    const Fq1 sum = Fq1::reduce(S::identifier_value(bytes_of(id)).value()) + z;
+    std::vector<fingerprint> secrets;
+    add_element(secrets, sum);
+    add_element(secrets, sum.inverse());
+    INFO("identifier " << id);
+    CHECK_FALSE(contains_fingerprint(stack.data(), stack.size(), secrets));
+  }
+}
+
+#if defined(SKM_TEST_WITH_XML)
+namespace {
+[[gnu::noinline]] auto write_key_prov_once(const skm::km::xml::kms_key_prov_response& r) {
+  return skm::km::xml::write_kms_key_prov(r);
+}
+
+/// The fingerprints of a key written as lower-case hex text, as the document holds it.
+void add_hex_fingerprints(std::vector<fingerprint>& out, std::span<const std::uint8_t> key) {
+  const auto hex = skm::km::xml::detail::encode_hex_ct(key);
+  const auto text = hex.as_text().substr(0, 2 * key.size());
+  for (std::size_t i = 0; i + 8 <= text.size(); i += 8) {
+    fingerprint f;
+    std::memcpy(f.data(), text.data() + i, 8);
+    out.push_back(f);
+  }
+}
+}  // namespace
+
+TEST_CASE("zeroization: the dead stack after writing a KmsKeyProv document holds no key hex",
+          "[hardening][zeroization][dead-stack][security-2]") {
+  const auto& keys = sakke_keys::get();
+  fixed_rng rng{0x3d};
+  const auto eccsi_kms = skm::eccsi::kms<>::generate(rng).value();
+  const auto kp = eccsi_kms.issue(bytes_of(id_text), rng).value();
+  const auto rsk_bytes = skm::ec::encode_uncompressed(keys.rsk).value();
+  skm::km::user_key_set u;
+  u.user_uri = "sip:alice@example.org";
+  u.kms_uri = "kms.example.org";
+  u.period = 1;
+  u.id.fill(0x5a);
+  u.rsk = skm::km::secret_array<skm::km::rsk_octets>(
+      std::span<const std::uint8_t, skm::km::rsk_octets>(rsk_bytes));
+  u.ssk = skm::km::secret_array<skm::km::ssk_octets>(
+      std::span<const std::uint8_t, skm::km::ssk_octets>(kp.ssk));
+  u.pvt = kp.pvt;
+  skm::km::xml::kms_key_prov_response r;
+  r.header.user_uri = u.user_uri;
+  r.header.kms_uri = "kms.example.org";
+  r.header.time = skm::km::ntp_time{3'976'000'000, 0};  // 2025-12-30
+  r.header.client_req_url = "https://kms.example.org/keymanagement/identity/v1/keyprov";
+  r.key_sets.push_back(skm::km::xml::make_key_set(u));
+  std::vector<fingerprint> secrets;
+  add_hex_fingerprints(secrets, rsk_bytes);
+  add_hex_fingerprints(secrets, kp.ssk);
+  std::vector<std::uint8_t> stack(dead_stack_bytes);
+  const auto doc = write_key_prov_once(r);
+  snapshot_dead_stack(stack);
+  INFO((doc.has_value() ? std::string() : doc.error().message()));
+  REQUIRE(doc.has_value());
+  // The control: the document itself holds the hex, so the fingerprints are the right ones.
+  REQUIRE(contains_fingerprint(doc->span().data(), doc->span().size(), secrets));
+  CHECK_FALSE(contains_fingerprint(stack.data(), stack.size(), secrets));
+}
+#endif

@@ -561,6 +561,32 @@ class ProcessTests(unittest.TestCase):
             self.assertEqual(status, 200)
             with self.assertRaises((ssl.SSLError, ConnectionResetError, BrokenPipeError, OSError)):
                 s.request(BASE + "/init", token)
+            # skm kms fetch: with the client certificate it is served; without, the server refuses
+            # the handshake; a certificate without its key, or the wrong key, is a usage error.
+            token_file = WORLD.path("mtls.token")
+            with open(token_file, "w") as f:
+                f.write(token + "\n")
+            fetch = [SKM, "kms", "fetch", "--url", s.url, "--token-file", token_file,
+                     "--ca", WORLD.path("ca.pem")]
+            out = WORLD.path("fetched-mtls")
+            r = run(fetch + ["--out-dir", out, "--client-cert", WORLD.path("client.pem"),
+                             "--client-key", WORLD.path("client.key")])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(os.path.exists(os.path.join(out, "keyset.xml")))
+            r = run(fetch + ["--out-dir", WORLD.path("fetched-mtls-none")])
+            self.assertEqual(r.returncode, 1)
+            self.assertFalse(os.path.exists(WORLD.path("fetched-mtls-none/keyset.xml")))
+            r = run(fetch + ["--out-dir", WORLD.path("fetched-mtls-half"),
+                             "--client-cert", WORLD.path("client.pem")])
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--client-cert and --client-key go together", r.stderr)
+            r = run(fetch + ["--out-dir", WORLD.path("fetched-mtls-wrong"),
+                             "--client-cert", WORLD.path("client.pem"),
+                             "--client-key", WORLD.path("server.key")])
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("cannot load the client certificate and key", r.stderr)
+            self.assertFalse(os.path.exists(WORLD.path("fetched-mtls-wrong/keyset.xml")))
+            self.assertNotIn(token, r.stderr)
         finally:
             self.assertEqual(s.stop(), 0)
 

@@ -223,10 +223,24 @@ class kms {
   }
 
   /// §5.1.1: v random in [1, q-1]; PVT = [v]G; HS = hash(G || KPAK || ID || PVT);
-  /// SSK = (KSAK + HS v) mod q; a fresh v when SSK or HS is 0 mod q; v erased.
+  /// SSK = (KSAK + HS v) mod q; a fresh v when SSK or HS is 0 mod q; v erased. The steps run in
+  /// their own frame and the stack they used is scrubbed afterwards: v and the intermediate
+  /// values of [v]G together with the SSK yield the KSAK (common/stack_scrub.hpp).
   template <random_source Rng>
   [[nodiscard]] result<key_pair<Curve, Hash>, error> issue(std::span<const std::uint8_t> id,
                                                            Rng& rng) const {
+    auto out = issue_steps(id, rng);
+    ct::scrub_stack<issue_stack_bytes>();
+    return out;
+  }
+
+ private:
+  /// Stack scrubbed after issue(): above the deepest the steps reach (measured by the test).
+  static constexpr std::size_t issue_stack_bytes = 64 * 1024;
+
+  template <random_source Rng>
+  [[gnu::noinline]] result<key_pair<Curve, Hash>, error> issue_steps(
+      std::span<const std::uint8_t> id, Rng& rng) const {
     for (std::size_t attempt = 0; attempt < suite_type::max_attempts; ++attempt) {
       auto v = suite_type::draw_nonzero(rng);
       if (!v) break;
@@ -248,7 +262,6 @@ class kms {
     return unexpected{error::retries_exhausted};
   }
 
- private:
   explicit kms(const qfield& ksak) : ksak_(ksak), kpak_(suite_type::mul_generator(ksak)) {}
 
   qfield ksak_;

@@ -51,6 +51,7 @@
 
 #include "skm/common/ct.hpp"
 #include "skm/common/result.hpp"
+#include "skm/common/stack_scrub.hpp"
 #include "skm/km/identity.hpp"
 #include "skm/km/key_material.hpp"
 #include "skm/km/secret.hpp"
@@ -1454,8 +1455,21 @@ class builder {
     if (secret) secret_nodes_.push_back(t);
   }
 
-  /// Serialise into a wiping buffer of the exact size (two passes: count, then write).
+  /// Serialise into a wiping buffer of the exact size (two passes: count, then write). pugixml
+  /// formats through a buffer on the stack, which holds the key hex after the writing frames
+  /// die: that stack is scrubbed (common/stack_scrub.hpp).
   [[nodiscard]] secret_bytes save() {
+    auto out = save_steps();
+    ct::scrub_stack<save_stack_bytes>();
+    return out;
+  }
+
+ private:
+  /// Above pugixml's output buffer and the frames of its writer (checked by
+  /// tests/hardening/test_zeroization.cpp).
+  static constexpr std::size_t save_stack_bytes = 32 * 1024;
+
+  [[gnu::noinline]] secret_bytes save_steps() {
     struct counter : pugi::xml_writer {
       std::size_t n = 0;
       void write(const void*, std::size_t size) override { n += size; }
@@ -1476,7 +1490,6 @@ class builder {
     return out;
   }
 
- private:
   pugi::xml_document doc_;
   std::vector<pugi::xml_node> secret_nodes_;
 };

@@ -31,7 +31,7 @@ class secret_array {
   }
   secret_array(const secret_array& o) noexcept : bytes_(o.bytes_) {}
   secret_array& operator=(const secret_array& o) noexcept {
-    bytes_ = o.bytes_;
+    if (this != &o) bytes_ = o.bytes_;
     return *this;
   }
   ~secret_array() { ct::wipe(bytes_.data(), N); }

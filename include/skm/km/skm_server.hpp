@@ -109,7 +109,7 @@ class skm_server {
       auto sakke_kms = sakke::kms<sakke_curve>::generate(rng);
       auto eccsi_kms = eccsi::kms<>::generate(rng);
       if (!eccsi_kms) return unexpected{kms_error::issuing_failed};
-      return skm_server(std::move(config), std::move(sakke_kms), std::move(*eccsi_kms));
+      return skm_server(std::move(config), sakke_kms, *eccsi_kms);
     } catch (const std::runtime_error&) {  // a broken random source (see fp::random)
       return unexpected{kms_error::issuing_failed};
     }
@@ -124,7 +124,7 @@ class skm_server {
     if (!sakke_kms) return unexpected{kms_error::bad_master_secret};
     auto eccsi_kms = eccsi::kms<>::from_ksak(ksak);
     if (!eccsi_kms) return unexpected{kms_error::bad_master_secret};
-    return skm_server(std::move(config), std::move(*sakke_kms), std::move(*eccsi_kms));
+    return skm_server(std::move(config), *sakke_kms, *eccsi_kms);
   }
 
   [[nodiscard]] const community_public_values& public_values() const noexcept { return public_; }
@@ -223,7 +223,7 @@ class skm_server {
     if (!id) return unexpected{kms_error::bad_user_uri};
     static constexpr std::string_view personalization = "skm kms v for ECCSI";
     CryptoPP::HMAC_DRBG<CryptoPP::SHA256, 16, 32> drbg(
-        v_key_.data(), v_key_.size(), id->data(), id->size(),
+        v_key_.data(), v_key_.span().size(), id->data(), id->size(),
         reinterpret_cast<const CryptoPP::byte*>(personalization.data()), personalization.size());
     return issue(user_uri, period, drbg, check);
   }
@@ -239,8 +239,9 @@ class skm_server {
   }
 
  private:
-  skm_server(community_config config, sakke::kms<sakke_curve> s, eccsi::kms<> e)
-      : sakke_(std::move(s)), eccsi_(std::move(e)) {
+  // The schemes' KMS objects are copied (they wipe their secrets and have no moving form).
+  skm_server(community_config config, const sakke::kms<sakke_curve>& s, const eccsi::kms<>& e)
+      : sakke_(s), eccsi_(e) {
     public_.kms_uri = std::move(config.kms_uri);
     public_.schedule = config.schedule;
     public_.parameter_set = config.parameter_set;

@@ -15,9 +15,11 @@
 //     A GMS is listed with the group URIs it manages; an MCX server with its own URI.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -31,6 +33,7 @@
 #include "skm/common/ct.hpp"
 #include "skm/common/result.hpp"
 #include "skm/km/kms_xml.hpp"
+#include "skm/km/secret.hpp"
 #include "skm/km/skm_server.hpp"
 
 namespace skm::kms_service {
@@ -88,10 +91,31 @@ namespace detail {
   return out;
 }
 
-struct wiped_text {
-  std::string text;
-  ~wiped_text() { ct::wipe(text.data(), text.size()); }
-};
+/// A secret file's content, read with read(2) straight into a wiping buffer: no stream buffer
+/// (an ifstream's filebuf is freed unwiped) and no intermediate string ever holds it. The file
+/// is opened without following a symbolic link; nullopt when it cannot be read or exceeds
+/// `max_octets`.
+[[nodiscard]] inline std::optional<km::secret_bytes> read_secret_file(const std::string& path,
+                                                                      std::size_t max_octets) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  km::secret_bytes buffer(max_octets + 1);
+  std::size_t used = 0;
+  bool ok = true;
+  while (used < buffer.size()) {
+    const ::ssize_t n = ::read(fd, buffer.span().data() + used, buffer.size() - used);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ok = false;
+      break;
+    }
+    used += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (!ok || used > max_octets) return std::nullopt;
+  return km::secret_bytes(buffer.span().first(used));
+}
 
 struct wiped_octets {
   std::optional<std::vector<std::uint8_t>> v;
@@ -126,18 +150,17 @@ struct wiped_octets {
   if (!values) return unexpected{cert_path + ": " + values.error().message()};
   if (auto bad = check_secrets_file_mode(secrets_path)) return unexpected{*bad};
 
-  detail::wiped_text content;
-  if (auto t = detail::read_text_file(secrets_path, 1 << 16))
-    content.text = std::move(*t);
-  else
-    return unexpected{secrets_path + " cannot be read"};
+  const auto content = detail::read_secret_file(secrets_path, 1 << 16);
+  if (!content) return unexpected{secrets_path + " cannot be read"};
+  const std::string_view text(reinterpret_cast<const char*>(content->span().data()),
+                              content->size());
   std::string kms_uri;
   detail::wiped_octets z, ksak;
   bool ok = true;
   std::size_t pos = 0;
-  while (pos < content.text.size()) {
-    const auto end = std::min(content.text.find('\n', pos), content.text.size());
-    const auto line = km::xml::detail::trim(std::string_view(content.text).substr(pos, end - pos));
+  while (pos < text.size()) {
+    const auto end = std::min(text.find('\n', pos), text.size());
+    const auto line = km::xml::detail::trim(text.substr(pos, end - pos));
     pos = end + 1;
     if (line.empty() || line.front() == '#') continue;
     const auto space = line.find(' ');

@@ -101,53 +101,89 @@ inline void dump_sakke_fields(dump_writer& w, int indent, const sakke_payload& s
   w.line(indent, "SAKKE data", hex(s.data));
 }
 
-inline void dump_payload(dump_writer& w, const payload_entry& e) {
-  std::string title = e.type == payload_type::hdr ? "HDR (Common Header)" : name(e.type);
-  const char* kind = nullptr;  // the role or extension type, shown in the heading as Wireshark does
-  if (const auto* i = e.get<idr_payload>()) kind = name(i->role);
-  if (const auto* g = e.get<general_ext_payload>()) kind = name(g->type);
-  if (kind != nullptr) title += std::string(" (") + kind + ")";
-  w.heading(0, title + ", offset " + std::to_string(e.offset) + ", " +
-                   std::to_string(e.raw.size()) + " bytes");
-  if (const auto* h = e.get<hdr_payload>()) {
-    w.line(1, "Version", std::to_string(h->version));
-    w.line(1, "Data type", enum_text(h->data_type));
-    w.line(1, "Next payload", next_text(e.next));
-    w.line(1, "V", h->v ? "1 (response expected)" : "0 (no response expected)");
-    w.line(1, "PRF func", enum_text(h->prf));
-    w.line(1, "CSB ID", hex_number(h->csb_id, 8));
-    w.line(1, "#CS", std::to_string(h->cs_count));
-    w.line(1, "CS ID map type", enum_text(h->map_type));
-    std::size_t i = 0;
-    for (const auto s : h->srtp_ids()) {
-      w.heading(1, "SRTP-ID entry " + std::to_string(++i));
-      w.line(2, "Policy no", std::to_string(s.policy_no));
-      w.line(2, "SSRC", hex_number(s.ssrc, 8));
-      w.line(2, "ROC", std::to_string(s.roc));
-    }
-    for (const auto g : h->generic_ids()) {
-      w.heading(1, "GENERIC-ID entry " + std::to_string(++i));
-      w.line(2, "CS ID", std::to_string(g.cs_id));
-      w.line(2, "Prot type", enum_text(g.prot));
-      w.line(2, "S", g.s ? "1" : "0");
-      w.line(2, "#P", std::to_string(g.policies.size()));
-      std::string ps;
-      for (const auto p : g.policies) ps += (ps.empty() ? "" : " ") + std::to_string(p);
-      w.line(2, "Policies", ps.empty() ? "(none)" : ps);
-      w.line(2, "Session Data Length", std::to_string(g.session_data.size()));
-      if (g.prot == prot_type::srtp && !g.session_data.empty()) {
-        w.line(3, "SSRC", hex_number(g.ssrc(), 8));
-        if (g.roc()) w.line(3, "ROC", std::to_string(*g.roc()));
-        if (g.seq()) w.line(3, "SEQ", std::to_string(*g.seq()));
-      } else if (!g.session_data.empty()) {
-        w.line(2, "Session Data", hex(g.session_data));
-      }
-      w.line(2, "SPI Length", std::to_string(g.spi.size()));
-      if (!g.spi.empty()) w.line(2, "SPI", hex(g.spi));
-    }
-    return;
+inline void dump_generic_id(dump_writer& w, std::size_t n, const generic_id_entry& g) {
+  w.heading(1, "GENERIC-ID entry " + std::to_string(n));
+  w.line(2, "CS ID", std::to_string(g.cs_id));
+  w.line(2, "Prot type", enum_text(g.prot));
+  w.line(2, "S", g.s ? "1" : "0");
+  w.line(2, "#P", std::to_string(g.policies.size()));
+  std::string ps;
+  for (const auto p : g.policies) ps += (ps.empty() ? "" : " ") + std::to_string(p);
+  w.line(2, "Policies", ps.empty() ? "(none)" : ps);
+  w.line(2, "Session Data Length", std::to_string(g.session_data.size()));
+  if (g.prot == prot_type::srtp && !g.session_data.empty()) {
+    w.line(3, "SSRC", hex_number(g.ssrc(), 8));
+    if (g.roc()) w.line(3, "ROC", std::to_string(*g.roc()));
+    if (g.seq()) w.line(3, "SEQ", std::to_string(*g.seq()));
+  } else if (!g.session_data.empty()) {
+    w.line(2, "Session Data", hex(g.session_data));
   }
-  if (e.type != payload_type::sign) w.line(1, "Next payload", next_text(e.next));
+  w.line(2, "SPI Length", std::to_string(g.spi.size()));
+  if (!g.spi.empty()) w.line(2, "SPI", hex(g.spi));
+}
+
+inline void dump_hdr(dump_writer& w, const payload_entry& e, const hdr_payload& h) {
+  w.line(1, "Version", std::to_string(h.version));
+  w.line(1, "Data type", enum_text(h.data_type));
+  w.line(1, "Next payload", next_text(e.next));
+  w.line(1, "V", h.v ? "1 (response expected)" : "0 (no response expected)");
+  w.line(1, "PRF func", enum_text(h.prf));
+  w.line(1, "CSB ID", hex_number(h.csb_id, 8));
+  w.line(1, "#CS", std::to_string(h.cs_count));
+  w.line(1, "CS ID map type", enum_text(h.map_type));
+  std::size_t i = 0;
+  for (const auto s : h.srtp_ids()) {
+    w.heading(1, "SRTP-ID entry " + std::to_string(++i));
+    w.line(2, "Policy no", std::to_string(s.policy_no));
+    w.line(2, "SSRC", hex_number(s.ssrc, 8));
+    w.line(2, "ROC", std::to_string(s.roc));
+  }
+  for (const auto g : h.generic_ids()) dump_generic_id(w, ++i, g);
+}
+
+inline void dump_sp(dump_writer& w, const sp_payload& sp) {
+  w.line(1, "Policy no", std::to_string(sp.policy_no));
+  w.line(1, "Prot type", enum_text(sp.prot));
+  w.line(1, "Policy param length", std::to_string(sp.params.size()));
+  for (const auto p : sp.parameters()) {
+    const bool srtp = sp.prot == prot_type::srtp;
+    const char* n = srtp ? name(static_cast<srtp_param>(p.type)) : nullptr;
+    std::string value = p.byte_value() ? std::to_string(*p.byte_value()) : hex(p.value);
+    const char* vn = srtp && p.byte_value()
+                         ? srtp_value_name(static_cast<srtp_param>(p.type), *p.byte_value())
+                         : nullptr;
+    if (vn != nullptr) value += std::string(" (") + vn + ")";
+    w.line(1,
+           std::string(n != nullptr ? n : "Parameter") + " (type " + std::to_string(p.type) + ")",
+           value);
+  }
+}
+
+inline void dump_general_ext(dump_writer& w, const general_ext_payload& g) {
+  w.line(1, "Type", enum_text(g.type));
+  w.line(1, "Length", std::to_string(g.data.size()));
+  if (auto inner = g.sakke_to_self(); g.type == ext_type::sakke_to_self && inner) {
+    w.heading(1, "Embedded SAKKE payload");
+    dump_sakke_fields(w, 2, *inner);
+  } else {
+    w.line(1, "Data", hex(g.data));
+  }
+}
+
+inline void dump_sign(dump_writer& w, const sign_payload& sg) {
+  w.line(1, "S type", enum_text(sg.type));
+  w.line(1, "Signature len", std::to_string(sg.signature.size()));
+  if (sg.type == sign_type::eccsi && sg.signature.size() == 129) {
+    w.line(1, "r", hex(sg.signature.first(32)));
+    w.line(1, "s", hex(sg.signature.subspan(32, 32)));
+    w.line(1, "PVT", hex(sg.signature.subspan(64)));
+  } else {
+    w.line(1, "Signature", hex(sg.signature));
+  }
+}
+
+/// The payloads with a handful of fields each: T, RAND, IDR, ID, CERT, KEMAC, V, ERR.
+inline void dump_simple_fields(dump_writer& w, const payload_entry& e) {
   if (const auto* t = e.get<t_payload>()) {
     w.line(1, "TS type", enum_text(t->type));
     const bool wide = ts_value_size(t->type) == 8u;
@@ -170,43 +206,6 @@ inline void dump_payload(dump_writer& w, const payload_entry& e) {
     w.line(1, "Cert Type", std::to_string(c->type));
     w.line(1, "Cert len", std::to_string(c->data.size()));
     w.line(1, "Certificate", hex(c->data));
-  } else if (const auto* sp = e.get<sp_payload>()) {
-    w.line(1, "Policy no", std::to_string(sp->policy_no));
-    w.line(1, "Prot type", enum_text(sp->prot));
-    w.line(1, "Policy param length", std::to_string(sp->params.size()));
-    for (const auto p : sp->parameters()) {
-      const bool srtp = sp->prot == prot_type::srtp;
-      const char* n = srtp ? name(static_cast<srtp_param>(p.type)) : nullptr;
-      std::string value = p.byte_value() ? std::to_string(*p.byte_value()) : hex(p.value);
-      const char* vn = srtp && p.byte_value()
-                           ? srtp_value_name(static_cast<srtp_param>(p.type), *p.byte_value())
-                           : nullptr;
-      if (vn != nullptr) value += std::string(" (") + vn + ")";
-      w.line(1,
-             std::string(n != nullptr ? n : "Parameter") + " (type " + std::to_string(p.type) + ")",
-             value);
-    }
-  } else if (const auto* s = e.get<sakke_payload>()) {
-    dump_sakke_fields(w, 1, *s);
-  } else if (const auto* g = e.get<general_ext_payload>()) {
-    w.line(1, "Type", enum_text(g->type));
-    w.line(1, "Length", std::to_string(g->data.size()));
-    if (auto inner = g->sakke_to_self(); g->type == ext_type::sakke_to_self && inner) {
-      w.heading(1, "Embedded SAKKE payload");
-      dump_sakke_fields(w, 2, *inner);
-    } else {
-      w.line(1, "Data", hex(g->data));
-    }
-  } else if (const auto* sg = e.get<sign_payload>()) {
-    w.line(1, "S type", enum_text(sg->type));
-    w.line(1, "Signature len", std::to_string(sg->signature.size()));
-    if (sg->type == sign_type::eccsi && sg->signature.size() == 129) {
-      w.line(1, "r", hex(sg->signature.first(32)));
-      w.line(1, "s", hex(sg->signature.subspan(32, 32)));
-      w.line(1, "PVT", hex(sg->signature.subspan(64)));
-    } else {
-      w.line(1, "Signature", hex(sg->signature));
-    }
   } else if (const auto* k = e.get<kemac_payload>()) {
     w.line(1, "Encr alg", enum_text(k->encr_alg));
     w.line(1, "Encr data len", std::to_string(k->encr_data.size()));
@@ -222,6 +221,23 @@ inline void dump_payload(dump_writer& w, const payload_entry& e) {
            std::to_string(er->error_no) + " (" + (n != nullptr ? n : "unknown") + ")");
     w.line(1, "Reserved", hex_number(er->reserved, 4));
   }
+}
+
+inline void dump_payload(dump_writer& w, const payload_entry& e) {
+  std::string title = e.type == payload_type::hdr ? "HDR (Common Header)" : name(e.type);
+  const char* kind = nullptr;  // the role or extension type, shown in the heading as Wireshark does
+  if (const auto* i = e.get<idr_payload>()) kind = name(i->role);
+  if (const auto* g = e.get<general_ext_payload>()) kind = name(g->type);
+  if (kind != nullptr) title += std::string(" (") + kind + ")";
+  w.heading(0, title + ", offset " + std::to_string(e.offset) + ", " +
+                   std::to_string(e.raw.size()) + " bytes");
+  if (const auto* h = e.get<hdr_payload>()) return dump_hdr(w, e, *h);
+  if (e.type != payload_type::sign) w.line(1, "Next payload", next_text(e.next));
+  if (const auto* sp = e.get<sp_payload>()) return dump_sp(w, *sp);
+  if (const auto* s = e.get<sakke_payload>()) return dump_sakke_fields(w, 1, *s);
+  if (const auto* g = e.get<general_ext_payload>()) return dump_general_ext(w, *g);
+  if (const auto* sg = e.get<sign_payload>()) return dump_sign(w, *sg);
+  dump_simple_fields(w, e);
 }
 
 }  // namespace detail

@@ -12,6 +12,7 @@
 #include "skm/common/ct.hpp"
 #include "skm/common/random.hpp"
 #include "skm/common/result.hpp"
+#include "skm/common/stack_scrub.hpp"
 #include "skm/sakke/common.hpp"
 
 namespace skm::sakke {
@@ -59,8 +60,21 @@ class kms {
 
   /// RSK for identifier b: [(b + z)^-1 mod q]P, with a blinded inversion (a random multiple of
   /// b + z is inverted, so the fast inversion sees nothing of it) and a constant-time fixed-base
-  /// multiplication. b + z = 0 mod q has no inverse and is refused.
+  /// multiplication. b + z = 0 mod q has no inverse and is refused. The steps run in their own
+  /// frame and the stack they used is scrubbed afterwards: (b + z)^-1 and the intermediate values
+  /// of its multiplication yield z (common/stack_scrub.hpp).
   [[nodiscard]] result<point, sakke_error> issue_rsk(std::span<const std::uint8_t> id) const {
+    auto out = issue_rsk_steps(id);
+    ct::scrub_stack<issue_stack_bytes>();
+    return out;
+  }
+
+ private:
+  /// Stack scrubbed after issue_rsk(): above the deepest the steps reach (measured by the test).
+  static constexpr std::size_t issue_stack_bytes = 64 * 1024;
+
+  [[gnu::noinline]] result<point, sakke_error> issue_rsk_steps(
+      std::span<const std::uint8_t> id) const {
     const auto b = S::identifier_value(id);
     if (!b) return unexpected{b.error()};
     Fq sum = Fq::reduce(*b) + z_;
@@ -75,7 +89,6 @@ class kms {
     return rsk;
   }
 
- private:
   explicit kms(const Fq& z) : z_(z), public_(compute_public(z)) {}
 
   [[nodiscard]] static kms_public_key<Curve> compute_public(const Fq& z) {
