@@ -364,3 +364,99 @@ TEST_CASE("the security extension end to end: encrypted, signed, verified, valid
   REQUIRE_FALSE(got.has_value());
   REQUIRE(got.error().find("key failed validation") != std::string::npos);
 }
+
+TEST_CASE("key files and names", "[trk]") {
+  REQUIRE(transport_key_name(12, "user@example.org") == "tk.12.user@example.org");
+  REQUIRE(integrity_key_name(1, "sip:a@b") == "ik.1.sip:a@b");
+  const auto text = format_key_file(trk);
+  const auto back = parse_key_file(text.as_text()).value();
+  REQUIRE(back.name == trk.name);
+  REQUIRE(to_hex(back.key.span()) == to_hex(trk.key.span()));
+  REQUIRE_FALSE(parse_key_file("no-key").has_value());
+  REQUIRE_FALSE(parse_key_file(" 00").has_value());
+  REQUIRE_FALSE(parse_key_file("tk.1.a " + std::string(62, '0')).has_value());
+  REQUIRE_FALSE(parse_key_file("tk.1.a " + std::string(63, '0') + "g").has_value());
+}
+
+TEST_CASE("rotation: NewTransportKey and NewIntegrityKey under the current TrK", "[trk]") {
+  const named_key trk2 = make_key(transport_key_name(2, "sip:alice@streamwide.com"), 0x99);
+  const named_key ink2 = make_key(integrity_key_name(2, "sip:alice@streamwide.com"), 0x33);
+  user_security_keys server{trk, ink};
+  user_security_keys client{trk, ink};
+  kms_key_prov_response r = key_prov_response();
+  r.new_transport_key = carry(trk2);
+  r.new_integrity_key = carry(ink2);
+  protection p;
+  p.sign = sign_with::ink;
+  p.encrypt = encrypt_with::rfc5649;
+  const auto text = write_secured_kms_key_prov(r, server, p).value();
+  const std::string doc(text.as_text());
+  REQUIRE(doc.find("<xenc:CarriedKeyName>" + trk2.name + "</xenc:CarriedKeyName>") !=
+          std::string::npos);
+  REQUIRE(doc.find(to_hex(trk2.key.span())) == std::string::npos);
+  const auto got = read_secured_kms_key_prov(doc, vendor_certificate(), client).value();
+  REQUIRE(got.body.new_transport_key->name == trk2.name);
+  REQUIRE(got.decrypted.size() == 5);
+  REQUIRE(install_carried_keys(client, got.body));
+  REQUIRE(client.trk->name == trk2.name);
+  REQUIRE(to_hex(client.trk->key.span()) == to_hex(trk2.key.span()));
+  REQUIRE(client.ink->name == ink2.name);
+  // The next response uses the new keys; the old ones no longer verify or decrypt it.
+  server = user_security_keys{trk2, ink2};
+  const auto next = write_secured_kms_key_prov(key_prov_response(), server, p).value();
+  REQUIRE(read_secured_kms_key_prov(next.as_text(), vendor_certificate(), client).has_value());
+  REQUIRE_FALSE(
+      read_secured_kms_key_prov(next.as_text(), vendor_certificate(), user_security_keys{trk, ink})
+          .has_value());
+
+  SECTION("a NewTransportKey wrapped under the wrong key is refused") {
+    named_key other = trk;  // same name, other key: the server's TrK is not the client's
+    other.key.span()[3] ^= 0x40;
+    protection unsigned_p;
+    unsigned_p.encrypt = encrypt_with::rfc5649;
+    const auto bad =
+        write_secured_kms_key_prov(r, user_security_keys{other, std::nullopt}, unsigned_p).value();
+    // Only the carried keys under the wrong key: splice them into a good document.
+    const std::string bad_doc(bad.as_text());
+    const auto good =
+        write_secured_kms_key_prov(r, user_security_keys{trk, std::nullopt}, unsigned_p).value();
+    std::string mixed(good.as_text());
+    const auto from = bad_doc.find("<NewTransportKey");
+    const auto to = bad_doc.find("</NewTransportKey>") + 18;
+    const auto gfrom = mixed.find("<NewTransportKey");
+    const auto gto = mixed.find("</NewTransportKey>") + 18;
+    mixed.replace(gfrom, gto - gfrom, bad_doc.substr(from, to - from));
+    expectation lax;
+    lax.require_signature = false;
+    const auto refused = read_secured_kms_key_prov(mixed, vendor_certificate(),
+                                                   user_security_keys{trk, std::nullopt}, lax);
+    REQUIRE_FALSE(refused.has_value());
+    REQUIRE(refused.error().find("NewTransportKey") != std::string::npos);
+    REQUIRE(refused.error().find("unwrap failed") != std::string::npos);
+    REQUIRE(read_secured_kms_key_prov(good.as_text(), vendor_certificate(),
+                                      user_security_keys{trk, std::nullopt}, lax)
+                .has_value());
+  }
+  SECTION("carried keys are never written or accepted in the clear, and must be named") {
+    REQUIRE_FALSE(write_kms_key_prov(r).has_value());
+    std::string clear = replace_once(
+        doc, "</KmsKeyProv>",
+        "<NewTransportKey>" + std::string(64, 'a') + "</NewTransportKey></KmsKeyProv>");
+    expectation lax;
+    lax.require_signature = false;
+    protection enc_only;
+    enc_only.encrypt = encrypt_with::rfc5649;
+    kms_key_prov_response plain_r = key_prov_response();
+    const auto base = write_secured_kms_key_prov(plain_r, server, enc_only).value();
+    clear = replace_once(
+        std::string(base.as_text()), "</KmsKeyProv>",
+        "<NewTransportKey>" + std::string(64, 'a') + "</NewTransportKey></KmsKeyProv>");
+    const auto e = read_secured_kms_key_prov(clear, vendor_certificate(), server, lax);
+    REQUIRE_FALSE(e.has_value());
+    REQUIRE(e.error().find("must be encrypted") != std::string::npos);
+    kms_key_prov_response unnamed = key_prov_response();
+    unnamed.new_transport_key = carry(trk2);
+    unnamed.new_transport_key->name.clear();
+    REQUIRE_FALSE(write_secured_kms_key_prov(unnamed, server, enc_only).has_value());
+  }
+}

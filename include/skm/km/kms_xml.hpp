@@ -249,10 +249,20 @@ struct kms_init_response {
   kms_certificate certificate;
 };
 
+/// A key carried in NewTransportKey / NewIntegrityKey (TS 33.180 D.3.5): always an
+/// EncKeyContentType wrapped under the current TrK, named by CarriedKeyName.
+struct carried_key {
+  std::string name;  ///< CarriedKeyName, e.g. tk.2.sip:alice@example.org
+  secret_bytes key;  ///< 32 octets
+};
+inline constexpr std::size_t carried_key_octets = 32;
+
 struct kms_key_prov_response {
   kms_response_header header;
   std::string key_prov_version = "1.0.0";
   std::vector<kms_key_set> key_sets;
+  std::optional<carried_key> new_transport_key;  ///< KmsKeyProvTkIkType only
+  std::optional<carried_key> new_integrity_key;  ///< KmsKeyProvTkIkType only
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -789,30 +799,32 @@ inline void check_xsi_type(parse_state& st, pugi::xml_node n,
 
 /// An EncKeyContentType key: its EncryptedKey goes to the decryptor of the options, whose
 /// plaintext lands in `out` (exactly `len` octets).
-inline void read_encrypted_key_into(parse_state& st, pugi::xml_node n, std::size_t len, bool point,
-                                    std::span<std::uint8_t> out) {
+inline encrypted_key_text read_encrypted_key_into(parse_state& st, pugi::xml_node n,
+                                                  std::size_t len, bool point,
+                                                  std::span<std::uint8_t> out) {
   if (!st.options().decrypt_keys) {
     st.fail(xml_error::encrypted_key_unsupported, path_of(n),
             "encrypted with a transport key (EncKeyContentType) and no transport key given");
-    return;
+    return {};
   }
   const pugi::xml_node ek = only_child(st, n, xmlenc_namespace, "EncryptedKey");
-  if (st.failed()) return;
-  const encrypted_key_text text = read_encrypted_key(st, ek);
-  if (st.failed()) return;
+  if (st.failed()) return {};
+  encrypted_key_text text = read_encrypted_key(st, ek);
+  if (st.failed()) return text;
   const std::string where = path_of(n);
   auto plain = st.options().decrypt_keys(key_decrypt_request{where, text, len, point});
   if (!plain) {
     st.fail(xml_error::key_decryption_failed, where, plain.error());
-    return;
+    return text;
   }
   if (plain->size() != len) {
     st.fail(xml_error::wrong_key_length, where,
             "decrypted key of " + std::to_string(plain->size()) + " octets");
-    return;
+    return text;
   }
   std::copy(plain->span().begin(), plain->span().end(), out.begin());
   if (point && out[0] != 0x04) st.fail(xml_error::bad_point_encoding, where);
+  return text;
 }
 
 /// A key element: hexBinary of exactly `len` octets, decoded in constant time; `point` adds the
@@ -822,7 +834,7 @@ inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool po
   if (!n || st.failed()) return;
   check_attributes(st, n, {"Id"});
   if (xsi_type(n) == std::optional<std::string_view>("EncKeyContentType")) {
-    read_encrypted_key_into(st, n, len, point, out);
+    (void)read_encrypted_key_into(st, n, len, point, out);
     return;
   }
   check_xsi_type(st, n, {"KeyContentType"});
@@ -1320,17 +1332,49 @@ inline kms_certificate read_init_body(parse_state& st, pugi::xml_node init) {
   return c;
 }
 
-/// KmsKeyProv: Version, 0..n KmsKeySet.
-inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, std::string& version,
-                               std::vector<kms_key_set>& key_sets) {
+/// NewTransportKey / NewIntegrityKey: an EncKeyContentType of 32 octets with CarriedKeyName
+/// (a key in the clear is refused: it would travel unprotected).
+[[nodiscard]] inline std::optional<carried_key> read_carried_key(parse_state& st,
+                                                                 pugi::xml_node n) {
+  if (!n || st.failed()) return std::nullopt;
+  check_attributes(st, n, {"Id"});
+  if (xsi_type(n) != std::optional<std::string_view>("EncKeyContentType")) {
+    st.fail(xml_error::bad_attribute_value, path_of(n) + "/@xsi:type",
+            "a new transport or integrity key must be encrypted (EncKeyContentType)");
+    return std::nullopt;
+  }
+  carried_key k{{}, secret_bytes(carried_key_octets)};
+  k.name = read_encrypted_key_into(st, n, carried_key_octets, false, k.key.span()).carried_key_name;
+  if (!st.failed() && k.name.empty())
+    st.fail(xml_error::missing_element, path_of(n) + "/EncryptedKey/CarriedKeyName");
+  if (st.failed()) return std::nullopt;
+  return k;
+}
+
+/// KmsKeyProv: Version, 0..n KmsKeySet, NewTransportKey?, NewIntegrityKey?.
+inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, kms_key_prov_response& out) {
   if (!prov || st.failed()) return;
   check_attributes(st, prov, {"Id", "Version"});
   check_xsi_type(st, prov, {"KmsKeyProvType", "KmsKeyProvTkIkType"});
-  version = optional_version(st, prov, kms_key_prov_schema_version);
+  out.key_prov_version = optional_version(st, prov, kms_key_prov_schema_version);
   child_walker w(st, prov);
-  for (pugi::xml_node ks : w.repeated("KmsKeySet")) key_sets.push_back(read_key_set(st, ks));
-  refuse_transport_keys(st, prov, w.peek());
+  for (pugi::xml_node ks : w.repeated("KmsKeySet")) out.key_sets.push_back(read_key_set(st, ks));
+  out.new_transport_key = read_carried_key(st, w.optional("NewTransportKey"));
+  out.new_integrity_key = read_carried_key(st, w.optional("NewIntegrityKey"));
   w.finish();
+}
+
+/// KmsKeyProv for readers without carried keys (kms_request.hpp): a NewTransportKey or
+/// NewIntegrityKey is refused rather than dropped.
+inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, std::string& version,
+                               std::vector<kms_key_set>& key_sets) {
+  kms_key_prov_response r;
+  read_key_prov_body(st, prov, r);
+  if (!st.failed() && (r.new_transport_key || r.new_integrity_key))
+    st.fail(xml_error::unsupported_message, path_of(prov),
+            "transport/integrity keys are read by parse_kms_key_prov only");
+  version = std::move(r.key_prov_version);
+  key_sets = std::move(r.key_sets);
 }
 
 }  // namespace detail
@@ -1509,8 +1553,7 @@ template <kms_key_checks V = curve_checks>
   std::optional<signed_wrapper> wrapper;
   const pugi::xml_node root = detail::expect_root_maybe_signed(st, doc, "KmsResponse", wrapper);
   const pugi::xml_node message = detail::read_response(st, root, out.header);
-  detail::read_key_prov_body(st, detail::message_body(st, message, "KmsKeyProv"),
-                             out.key_prov_version, out.key_sets);
+  detail::read_key_prov_body(st, detail::message_body(st, message, "KmsKeyProv"), out);
   if (st.failed()) return unexpected{st.failure()};
   return out;
 }
@@ -1746,12 +1789,43 @@ inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
   write_key(b, st, n, "UserPubTokenPVT", k.user_pub_token_pvt, false, true);
 }
 
-/// KmsKeyProv (Version omitted when empty) with its key sets.
+/// NewTransportKey / NewIntegrityKey: only ever written encrypted, with CarriedKeyName.
+inline void write_carried_key(builder& b, parse_state& st, pugi::xml_node prov, const char* name,
+                              const std::optional<carried_key>& k) {
+  if (!k || st.failed()) return;
+  const std::string where = std::string("KmsKeyProv/") + name;
+  check_length(st, where, k->key.size(), carried_key_octets);
+  check_nonempty(st, where + "/CarriedKeyName", k->name);
+  if (!b.encryptor() && !st.failed())
+    st.fail(xml_error::encrypted_key_unsupported, where,
+            "a new transport or integrity key is only sent encrypted under the current TrK");
+  if (st.failed()) return;
+  auto e = b.encryptor()(name, k->key.span(), false);
+  if (!e) {
+    st.fail(xml_error::key_decryption_failed, where, e.error());
+    return;
+  }
+  e->carried_key_name = k->name;
+  write_encrypted_key(st, prov, name, *e);
+}
+
+/// KmsKeyProv (Version omitted when empty) with its key sets and carried keys.
+inline void write_key_prov(builder& b, parse_state& st, pugi::xml_node message,
+                           const kms_key_prov_response& r) {
+  pugi::xml_node prov = builder::element(message, "KmsKeyProv");
+  if (!r.key_prov_version.empty()) prov.append_attribute("Version") = r.key_prov_version.c_str();
+  for (const auto& k : r.key_sets) write_key_set(b, st, prov, k);
+  write_carried_key(b, st, prov, "NewTransportKey", r.new_transport_key);
+  write_carried_key(b, st, prov, "NewIntegrityKey", r.new_integrity_key);
+}
+
+/// KmsKeyProv without carried keys (kms_request.hpp).
 inline void write_key_prov(builder& b, parse_state& st, pugi::xml_node message,
                            const std::string& version, const std::vector<kms_key_set>& key_sets) {
-  pugi::xml_node prov = builder::element(message, "KmsKeyProv");
-  if (!version.empty()) prov.append_attribute("Version") = version.c_str();
-  for (const auto& k : key_sets) write_key_set(b, st, prov, k);
+  kms_key_prov_response r;
+  r.key_prov_version = version;
+  for (const auto& k : key_sets) r.key_sets.push_back(k);
+  write_key_prov(b, st, message, r);
 }
 
 /// The document element `name` in the KMS namespace, inside a Signed… wrapper when asked.
@@ -1826,7 +1900,7 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
   detail::builder b;
   b.set_encryptor(options.encrypt_keys);
   pugi::xml_node message = detail::write_response(b, st, r.header);
-  detail::write_key_prov(b, st, message, r.key_prov_version, r.key_sets);
+  detail::write_key_prov(b, st, message, r);
   if (st.failed()) return unexpected{st.failure()};
   return b.save();
 }

@@ -135,4 +135,28 @@ read_secured_kms_key_prov(std::string_view text, const km::xml::kms_certificate&
   return out;
 }
 
+/// Key rotation on the client: the TrK/InK a verified response carried (NewTransportKey /
+/// NewIntegrityKey, unwrapped with the current TrK) replace the current ones, for the next
+/// request on. Call it only with a response read by read_secured_kms_key_prov. Returns false
+/// (and installs nothing) when a carried key is not 32 octets.
+[[nodiscard]] inline bool install_carried_keys(user_security_keys& keys,
+                                               const km::xml::kms_key_prov_response& r) {
+  for (const auto* c : {&r.new_transport_key, &r.new_integrity_key})
+    if (*c && (*c)->key.size() != shared_key_octets) return false;
+  auto to_named = [](const km::xml::carried_key& c) {
+    named_key k;
+    k.name = c.name;
+    std::copy_n(c.key.span().begin(), shared_key_octets, k.key.span().begin());
+    return k;
+  };
+  if (r.new_transport_key) keys.trk = to_named(*r.new_transport_key);
+  if (r.new_integrity_key) keys.ink = to_named(*r.new_integrity_key);
+  return true;
+}
+
+/// Key rotation on the server: a new key to send, wrapped under the current TrK.
+[[nodiscard]] inline km::xml::carried_key carry(const named_key& k) {
+  return {k.name, km::secret_bytes(std::span<const std::uint8_t>(k.key.span()))};
+}
+
 }  // namespace skm::kms_security

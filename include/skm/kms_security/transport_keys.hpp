@@ -40,6 +40,40 @@ struct named_key {
   km::secret_array<shared_key_octets> key;
 };
 
+/// skm's key names: tk.<n>.<user> for the n-th TrK of a user (TS 33.180 examples), and
+/// ik.<n>.<user> for its InK (the specification names no pattern for the InK).
+[[nodiscard]] inline std::string transport_key_name(std::uint64_t n, std::string_view user) {
+  return "tk." + std::to_string(n) + "." + std::string(user);
+}
+[[nodiscard]] inline std::string integrity_key_name(std::uint64_t n, std::string_view user) {
+  return "ik." + std::to_string(n) + "." + std::string(user);
+}
+
+/// A key file (the out-of-band provisioning of the first TrK, and where a client keeps the
+/// keys it is sent): one line "<name> <64 hex digits>", the name without spaces.
+[[nodiscard]] inline result<named_key, std::string> parse_key_file(std::string_view text) {
+  const auto space = text.find(' ');
+  if (space == 0 || space == std::string_view::npos)
+    return unexpected{std::string("a key file holds one line: <name> <64 hex digits>")};
+  named_key k;
+  k.name = std::string(text.substr(0, space));
+  const std::string_view hex = km::xml::detail::trim(text.substr(space + 1));
+  if (hex.size() != 2 * shared_key_octets ||
+      km::xml::detail::decode_hex_ct(hex, k.key.span()).has_value())
+    return unexpected{"the key of '" + k.name + "' is not 64 hex digits"};
+  return k;
+}
+
+[[nodiscard]] inline km::secret_bytes format_key_file(const named_key& k) {
+  const km::secret_bytes hex = km::xml::detail::encode_hex_ct(k.key.span());
+  km::secret_bytes out(k.name.size() + 2 + 2 * shared_key_octets);
+  auto it = std::copy(k.name.begin(), k.name.end(), out.span().begin());
+  *it++ = ' ';
+  it = std::copy_n(hex.span().begin(), 2 * shared_key_octets, it);
+  *it = '\n';
+  return out;
+}
+
 enum class key_element_wrap { rfc5649, rfc3394_stripped };
 enum class cipher_value_encoding { hex, base64 };
 
