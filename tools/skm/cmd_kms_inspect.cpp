@@ -9,6 +9,9 @@
 #include "files.hpp"
 #include "skm/km/key_material.hpp"
 #include "skm/km/kms_request.hpp"
+#ifdef SKM_WITH_KMS_SECURITY
+#include "skm/kms_security/secured_documents.hpp"
+#endif
 
 namespace skm::cli {
 
@@ -18,6 +21,7 @@ constexpr std::string_view help =
     R"(usage: skm kms inspect FILE... [--json] [--convention raw|hex-text] [--cert FILE]
                        [--date ISO-8601 | --time NTP_SECONDS] [--ignore-validity]
                        [--rel13-order] [--vendor-namespace URI]
+                       [--trk FILE] [--ink FILE] [--wrap rfc5649|rfc3394-stripped]
 
 Explains TS 33.180 Annex D documents: KmsCertificate (alone, in KmsInit or in a KmsCertCache),
 KmsKeyProv key sets, KmsRequest and KmsError answers, signed wrappers included. For each:
@@ -36,7 +40,15 @@ them with the same KmsUri.
   --ignore-validity    do not check ValidFrom/ValidTo (forensic use)
   --rel13-order        accept the Rel-13 KmsResponse order (KmsUri before UserUri)
   --vendor-namespace U read namespace U as the KMS namespace
+  --trk FILE           the user's transport key (a key file: "<name> <64 hex digits>"):
+                       verifies signatures by this key and decrypts EncKeyContentType keys
+  --ink FILE           the user's integrity key: verifies signatures by this key
+  --wrap W             how encrypted keys are wrapped: rfc5649 (default; padding, whole
+                       element) or rfc3394-stripped (points without their 04 prefix)
   --json               a JSON array, one object per certificate, key set, request or error
+
+With --trk or --ink a Signed... document must carry exactly one valid signature by a key given
+(HMAC-SHA256, TS 33.180 D.1); only the signed element is then inspected.
 
 Exit status: 0 when every document parses and validates, 1 otherwise.
 )";
@@ -65,6 +77,10 @@ struct settings {
   km::identity_convention convention = km::identity_convention::raw;
   std::optional<km::ntp_time> at;  ///< none: validity not checked
   km::xml::kms_parse_options options;
+#ifdef SKM_WITH_KMS_SECURITY
+  kms_security::user_security_keys keys;
+  kms_security::key_element_wrap wrap = kms_security::key_element_wrap::rfc5649;
+#endif
 };
 
 std::string optional_text(const std::optional<std::string>& s) { return s ? *s : "(none)"; }
@@ -196,12 +212,80 @@ void inspect_response(const std::string& file, const km::xml::kms_response& r,
     if (it.file == file) it.notes.insert(it.notes.end(), r.notes.begin(), r.notes.end());
 }
 
+void inspect_text(const std::string& file, std::string_view text,
+                  std::vector<km::xml::kms_certificate>& certs, const settings& s,
+                  std::vector<item>& out);
+
+#ifdef SKM_WITH_KMS_SECURITY
+/// "KmsResponse" for a document whose element is SignedKmsResponse (by its first tag; the
+/// verification parses properly and fails closed), else empty.
+std::string signed_inner(std::string_view text) {
+  std::size_t lt = text.find('<');
+  while (lt != std::string_view::npos && lt + 1 < text.size() &&
+         (text[lt + 1] == '?' || text[lt + 1] == '!'))
+    lt = text.find('<', lt + 1);
+  if (lt == std::string_view::npos) return {};
+  std::string_view name = text.substr(lt + 1);
+  name = name.substr(0, name.find_first_of(" \t\r\n/>"));
+  if (const auto colon = name.find(':'); colon != std::string_view::npos)
+    name.remove_prefix(colon + 1);
+  for (std::string_view inner : {"KmsResponse", "KmsCertificate", "KmsRequest"})
+    if (name.size() == 6 + inner.size() && name.starts_with("Signed") && name.ends_with(inner))
+      return std::string(inner);
+  return {};
+}
+
+/// With --trk/--ink: verifies a signed document and inspects only its signed element, with the
+/// TrK decrypting encrypted keys; the security results become notes of the file's items.
+void inspect_file_secured(const std::string& file, std::string_view text,
+                          std::vector<km::xml::kms_certificate>& certs, const settings& s,
+                          std::vector<item>& out) {
+  using namespace kms_security;
+  settings local = s;
+  auto log = std::make_shared<decryption_log>();
+  if (s.keys.trk) local.options.decrypt_keys = make_key_decryptor(*s.keys.trk, s.wrap, log);
+  std::vector<std::string> notes;
+  km::secret_bytes verified;
+  if (const std::string inner = signed_inner(text); !inner.empty()) {
+    std::vector<named_key> keys;
+    for (const auto* k : {&s.keys.ink, &s.keys.trk})
+      if (*k) keys.push_back(**k);
+    auto v = verify_kms_signature(text, inner, keys);
+    if (!v) {
+      item bad{file, "unverified", {}, {}, {}, {}, {}, false, {}, {}, 0};
+      bad.errors.push_back("XML signature: " + v.error());
+      out.push_back(bad);
+      return;
+    }
+    notes.push_back("XML signature verified: HMAC-SHA256 with " + v->key_name + ", " +
+                    std::string(uri_of(v->c14n)) + ", Reference to " + v->signed_element);
+    verified = std::move(v->canonical);
+    text = verified.as_text();
+  }
+  const std::size_t first = out.size();
+  inspect_text(file, text, certs, local, out);
+  for (const auto& r : *log)
+    notes.push_back(r.where + ": decrypted with " + r.key_name + " (kw-aes256, " +
+                    describe(r.flavour) + ", " + describe(r.encoding) + " CipherValue)");
+  for (std::size_t i = first; i < out.size(); ++i)
+    out[i].notes.insert(out[i].notes.end(), notes.begin(), notes.end());
+}
+#endif
+
 void inspect_file(const std::string& file, std::vector<km::xml::kms_certificate>& certs,
                   const settings& s, std::vector<item>& out) {
-  using namespace km::xml;
   // Key-set documents hold secrets: read into a wiping buffer, bounded like every XML input.
   const auto secret = read_secret_file(file, max_xml_file, "KMS document");
-  const std::string_view text = secret.view();
+#ifdef SKM_WITH_KMS_SECURITY
+  if (s.keys.trk || s.keys.ink) return inspect_file_secured(file, secret.view(), certs, s, out);
+#endif
+  inspect_text(file, secret.view(), certs, s, out);
+}
+
+void inspect_text(const std::string& file, std::string_view text,
+                  std::vector<km::xml::kms_certificate>& certs, const settings& s,
+                  std::vector<item>& out) {
+  using namespace km::xml;
   const no_curve_checks structure;  // the curve checks are reported one by one
   auto response = parse_kms_response(text, structure, s.options);
   if (response) return inspect_response(file, *response, certs, s, out);
@@ -270,6 +354,32 @@ void print_json(const std::vector<item>& items, const settings& s) {
   std::cout << j.text() << "\n";
 }
 
+/// --trk, --ink, --wrap.
+void security_arguments(const arguments& a, settings& s) {
+#ifdef SKM_WITH_KMS_SECURITY
+  auto key = [&](const char* option) -> std::optional<kms_security::named_key> {
+    const auto file = a.value(option);
+    if (!file) return std::nullopt;
+    const auto text = read_secret_file(*file, 4096, "key file");
+    auto k = kms_security::parse_key_file(text.view());
+    if (!k) throw failure(*file + ": " + k.error());
+    return std::move(*k);
+  };
+  s.keys.trk = key("trk");
+  s.keys.ink = key("ink");
+  if (const auto w = a.value("wrap")) {
+    if (*w == "rfc3394-stripped")
+      s.wrap = kms_security::key_element_wrap::rfc3394_stripped;
+    else if (*w != "rfc5649")
+      throw a.error("--wrap must be rfc5649 or rfc3394-stripped, not '" + *w + "'");
+  }
+#else
+  if (a.has("trk") || a.has("ink") || a.has("wrap"))
+    throw failure("this skm was built without the KMS security extension (libxml2, xmlsec1)");
+  (void)s;
+#endif
+}
+
 }  // namespace
 
 int run_kms_inspect(std::span<char* const> args) {
@@ -281,7 +391,10 @@ int run_kms_inspect(std::span<char* const> args) {
                      {"time"},
                      {"ignore-validity", false},
                      {"rel13-order", false},
-                     {"vendor-namespace"}},
+                     {"vendor-namespace"},
+                     {"trk"},
+                     {"ink"},
+                     {"wrap"}},
                     "kms inspect");
   if (a.help()) {
     std::cout << help;
@@ -299,6 +412,7 @@ int run_kms_inspect(std::span<char* const> args) {
   if (!a.flag("ignore-validity")) s.at = time_argument(a, "time", "date", now());
   s.options.rel13_order = a.flag("rel13-order");
   s.options.vendor_namespace = a.value("vendor-namespace").value_or("");
+  security_arguments(a, s);
   std::vector<km::xml::kms_certificate> certs;
   std::vector<item> items;
   if (auto cert_file = a.value("cert")) {

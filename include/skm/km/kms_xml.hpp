@@ -41,6 +41,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -104,6 +105,7 @@ enum class xml_error {
   unsupported_user_id_format,  ///< a UserIdFormat skm cannot recompute
   revoked,                     ///< the certificate or key set is marked revoked
   outside_validity,            ///< used before its ValidFrom or after its ValidTo
+  key_decryption_failed,       ///< an xenc:EncryptedKey the key decryptor refused
 };
 
 [[nodiscard]] constexpr const char* describe(xml_error e) noexcept {
@@ -140,6 +142,7 @@ enum class xml_error {
     case xml_error::unsupported_user_id_format: return "unsupported UserIdFormat";
     case xml_error::revoked: return "certificate or key set is revoked";
     case xml_error::outside_validity: return "used outside its ValidFrom/ValidTo period";
+    case xml_error::key_decryption_failed: return "encrypted key could not be decrypted";
   }
   return "unknown xml_error";
 }
@@ -247,11 +250,60 @@ struct kms_init_response {
   kms_certificate certificate;
 };
 
+/// A key carried in NewTransportKey / NewIntegrityKey (TS 33.180 D.3.5): always an
+/// EncKeyContentType wrapped under the current TrK, named by CarriedKeyName.
+struct carried_key {
+  std::string name;  ///< CarriedKeyName, e.g. tk.2.sip:alice@example.org
+  secret_bytes key;  ///< 32 octets
+};
+inline constexpr std::size_t carried_key_octets = 32;
+
 struct kms_key_prov_response {
   kms_response_header header;
   std::string key_prov_version = "1.0.0";
   std::vector<kms_key_set> key_sets;
+  std::optional<carried_key> new_transport_key;  ///< KmsKeyProvTkIkType only
+  std::optional<carried_key> new_integrity_key;  ///< KmsKeyProvTkIkType only
 };
+
+// ---------------------------------------------------------------------------------------------
+// The transport-key hooks (EncKeyContentType). This layer only moves the text of an
+// xenc:EncryptedKey; the key wrap itself (OpenSSL) lives in skm/kms_security/, which supplies
+// these callbacks, so that a user of the plain documents does not pull in OpenSSL.
+//
+//   <UserDecryptKey xsi:type="EncKeyContentType">
+//     <xenc:EncryptedKey>
+//       <xenc:EncryptionMethod Algorithm="…xmlenc#kw-aes256"/>
+//       <ds:KeyInfo><ds:KeyName>tk.1.alice@example.org</ds:KeyName></ds:KeyInfo>
+//       <xenc:CipherData><xenc:CipherValue>hex or base64</xenc:CipherValue></xenc:CipherData>
+//       <xenc:CarriedKeyName>…</xenc:CarriedKeyName>        (NewTransportKey/NewIntegrityKey)
+//     </xenc:EncryptedKey>
+//   </UserDecryptKey>
+
+inline constexpr std::string_view xmlenc_namespace = "http://www.w3.org/2001/04/xmlenc#";
+
+/// The text fields of one xenc:EncryptedKey (all public).
+struct encrypted_key_text {
+  std::string algorithm;         ///< EncryptionMethod/@Algorithm
+  std::string key_name;          ///< KeyInfo/KeyName: the wrapping key ("" = none given)
+  std::string cipher_value;      ///< CipherData/CipherValue, trimmed
+  std::string carried_key_name;  ///< CarriedKeyName ("" = none)
+};
+
+/// What a key decryptor is asked: the element (path), its EncryptedKey, and the plaintext shape
+/// the element needs (`octets`; `point` = an uncompressed point 04||x||y).
+struct key_decrypt_request {
+  std::string_view where;
+  const encrypted_key_text& encrypted;
+  std::size_t octets;
+  bool point;
+};
+
+/// Returns exactly `octets` octets of key, or a reason (reported as key_decryption_failed).
+using key_decryptor = std::function<result<secret_bytes, std::string>(const key_decrypt_request&)>;
+/// Wraps the plaintext key of `element` (`point` as above); returns the EncryptedKey fields.
+using key_encryptor = std::function<result<encrypted_key_text, std::string>(
+    std::string_view element, std::span<const std::uint8_t> plain, bool point)>;
 
 // ---------------------------------------------------------------------------------------------
 // The key-validation hook
@@ -429,6 +481,16 @@ struct kms_parse_options {
   /// A vendor namespace read as if it were the KMS namespace (empty: none). Elements of every
   /// other namespace stay extensions that are skipped.
   std::string vendor_namespace;
+  /// Decrypts EncKeyContentType keys (skm/kms_security/ supplies one); without it such keys are
+  /// refused with encrypted_key_unsupported.
+  key_decryptor decrypt_keys;
+};
+
+/// Options of the writers.
+struct kms_write_options {
+  /// When set, every key element of a key set is written as EncKeyContentType (an
+  /// xenc:EncryptedKey) with what this returns; the plaintext never enters the DOM.
+  key_encryptor encrypt_keys;
 };
 
 namespace detail {
@@ -674,16 +736,106 @@ inline void check_xsi_type(parse_state& st, pugi::xml_node n,
   return *t;
 }
 
+/// The single element child of `n` named `name` in namespace `ns`; fails on others.
+[[nodiscard]] inline pugi::xml_node only_child(parse_state& st, pugi::xml_node n,
+                                               std::string_view ns, std::string_view name) {
+  pugi::xml_node found;
+  for (pugi::xml_node c : n.children()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+      if (!trim(c.value()).empty()) st.fail(xml_error::unexpected_text, path_of(n));
+      continue;
+    }
+    if (c.type() != pugi::node_element) continue;
+    if (local_name(c) != name || namespace_of(c) != ns || found) {
+      st.fail(xml_error::unexpected_element, path_of(c), "expected one " + std::string(name));
+      return {};
+    }
+    found = c;
+  }
+  if (!found && !st.failed())
+    st.fail(xml_error::missing_element, path_of(n) + "/" + std::string(name));
+  return st.failed() ? pugi::xml_node{} : found;
+}
+
+/// The fields of an xenc:EncryptedKey: EncryptionMethod, KeyInfo/KeyName?, CipherData/
+/// CipherValue, CarriedKeyName?, in that order; anything else (EncryptionProperties,
+/// ReferenceList, other KeyInfo children) is refused rather than ignored.
+[[nodiscard]] inline encrypted_key_text read_encrypted_key(parse_state& st, pugi::xml_node ek) {
+  encrypted_key_text out;
+  std::string_view expect[] = {"EncryptionMethod", "KeyInfo", "CipherData", "CarriedKeyName"};
+  std::size_t next = 0;
+  for (pugi::xml_node c : ek.children()) {
+    if (st.failed()) return out;
+    if (c.type() == pugi::node_pcdata && !trim(c.value()).empty())
+      st.fail(xml_error::unexpected_text, path_of(ek));
+    if (c.type() != pugi::node_element) continue;
+    const std::string_view name = local_name(c);
+    while (next < std::size(expect) && expect[next] != name) ++next;
+    const auto ns = namespace_of(c);
+    const bool ok = next < std::size(expect) &&
+                    ns == (name == "KeyInfo" ? xmldsig_namespace : xmlenc_namespace);
+    if (!ok) {
+      st.fail(xml_error::unexpected_element, path_of(c), "in xenc:EncryptedKey");
+      return out;
+    }
+    ++next;
+    if (name == "EncryptionMethod") {
+      out.algorithm = std::string(trim(c.attribute("Algorithm").value()));
+      if (c.first_child()) st.fail(xml_error::unexpected_element, path_of(c), "parameters");
+    } else if (name == "KeyInfo") {
+      out.key_name = trim(text_of(st, only_child(st, c, xmldsig_namespace, "KeyName")));
+    } else if (name == "CipherData") {
+      out.cipher_value = trim(text_of(st, only_child(st, c, xmlenc_namespace, "CipherValue")));
+    } else {
+      out.carried_key_name = trim(text_of(st, c));
+    }
+  }
+  if (st.failed()) return out;
+  if (out.algorithm.empty())
+    st.fail(xml_error::missing_attribute, path_of(ek) + "/EncryptionMethod/@Algorithm");
+  else if (out.cipher_value.empty())
+    st.fail(xml_error::missing_element, path_of(ek) + "/CipherData/CipherValue");
+  return out;
+}
+
+/// An EncKeyContentType key: its EncryptedKey goes to the decryptor of the options, whose
+/// plaintext lands in `out` (exactly `len` octets).
+inline encrypted_key_text read_encrypted_key_into(parse_state& st, pugi::xml_node n,
+                                                  std::size_t len, bool point,
+                                                  std::span<std::uint8_t> out) {
+  if (!st.options().decrypt_keys) {
+    st.fail(xml_error::encrypted_key_unsupported, path_of(n),
+            "encrypted with a transport key (EncKeyContentType) and no transport key given");
+    return {};
+  }
+  const pugi::xml_node ek = only_child(st, n, xmlenc_namespace, "EncryptedKey");
+  if (st.failed()) return {};
+  encrypted_key_text text = read_encrypted_key(st, ek);
+  if (st.failed()) return text;
+  const std::string where = path_of(n);
+  auto plain = st.options().decrypt_keys(key_decrypt_request{where, text, len, point});
+  if (!plain) {
+    st.fail(xml_error::key_decryption_failed, where, plain.error());
+    return text;
+  }
+  if (plain->size() != len) {
+    st.fail(xml_error::wrong_key_length, where,
+            "decrypted key of " + std::to_string(plain->size()) + " octets");
+    return text;
+  }
+  std::copy(plain->span().begin(), plain->span().end(), out.begin());
+  if (point && out[0] != 0x04) st.fail(xml_error::bad_point_encoding, where);
+  return text;
+}
+
 /// A key element: hexBinary of exactly `len` octets, decoded in constant time; `point` adds the
-/// 0x04 prefix check. An element child means an encrypted key.
+/// 0x04 prefix check. EncKeyContentType goes to the key decryptor.
 inline void read_key(parse_state& st, pugi::xml_node n, std::size_t len, bool point,
                      std::span<std::uint8_t> out) {
   if (!n || st.failed()) return;
   check_attributes(st, n, {"Id"});
   if (xsi_type(n) == std::optional<std::string_view>("EncKeyContentType")) {
-    st.fail(xml_error::encrypted_key_unsupported, path_of(n),
-            "encrypted with a transport key (EncKeyContentType); TrK decryption is not supported "
-            "yet");
+    (void)read_encrypted_key_into(st, n, len, point, out);
     return;
   }
   check_xsi_type(st, n, {"KeyContentType"});
@@ -1181,17 +1333,49 @@ inline kms_certificate read_init_body(parse_state& st, pugi::xml_node init) {
   return c;
 }
 
-/// KmsKeyProv: Version, 0..n KmsKeySet.
-inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, std::string& version,
-                               std::vector<kms_key_set>& key_sets) {
+/// NewTransportKey / NewIntegrityKey: an EncKeyContentType of 32 octets with CarriedKeyName
+/// (a key in the clear is refused: it would travel unprotected).
+[[nodiscard]] inline std::optional<carried_key> read_carried_key(parse_state& st,
+                                                                 pugi::xml_node n) {
+  if (!n || st.failed()) return std::nullopt;
+  check_attributes(st, n, {"Id"});
+  if (xsi_type(n) != std::optional<std::string_view>("EncKeyContentType")) {
+    st.fail(xml_error::bad_attribute_value, path_of(n) + "/@xsi:type",
+            "a new transport or integrity key must be encrypted (EncKeyContentType)");
+    return std::nullopt;
+  }
+  carried_key k{{}, secret_bytes(carried_key_octets)};
+  k.name = read_encrypted_key_into(st, n, carried_key_octets, false, k.key.span()).carried_key_name;
+  if (!st.failed() && k.name.empty())
+    st.fail(xml_error::missing_element, path_of(n) + "/EncryptedKey/CarriedKeyName");
+  if (st.failed()) return std::nullopt;
+  return k;
+}
+
+/// KmsKeyProv: Version, 0..n KmsKeySet, NewTransportKey?, NewIntegrityKey?.
+inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, kms_key_prov_response& out) {
   if (!prov || st.failed()) return;
   check_attributes(st, prov, {"Id", "Version"});
   check_xsi_type(st, prov, {"KmsKeyProvType", "KmsKeyProvTkIkType"});
-  version = optional_version(st, prov, kms_key_prov_schema_version);
+  out.key_prov_version = optional_version(st, prov, kms_key_prov_schema_version);
   child_walker w(st, prov);
-  for (pugi::xml_node ks : w.repeated("KmsKeySet")) key_sets.push_back(read_key_set(st, ks));
-  refuse_transport_keys(st, prov, w.peek());
+  for (pugi::xml_node ks : w.repeated("KmsKeySet")) out.key_sets.push_back(read_key_set(st, ks));
+  out.new_transport_key = read_carried_key(st, w.optional("NewTransportKey"));
+  out.new_integrity_key = read_carried_key(st, w.optional("NewIntegrityKey"));
   w.finish();
+}
+
+/// KmsKeyProv for readers without carried keys (kms_request.hpp): a NewTransportKey or
+/// NewIntegrityKey is refused rather than dropped.
+inline void read_key_prov_body(parse_state& st, pugi::xml_node prov, std::string& version,
+                               std::vector<kms_key_set>& key_sets) {
+  kms_key_prov_response r;
+  read_key_prov_body(st, prov, r);
+  if (!st.failed() && (r.new_transport_key || r.new_integrity_key))
+    st.fail(xml_error::unsupported_message, path_of(prov),
+            "transport/integrity keys are read by parse_kms_key_prov only");
+  version = std::move(r.key_prov_version);
+  key_sets = std::move(r.key_sets);
 }
 
 }  // namespace detail
@@ -1370,8 +1554,7 @@ template <kms_key_checks V = curve_checks>
   std::optional<signed_wrapper> wrapper;
   const pugi::xml_node root = detail::expect_root_maybe_signed(st, doc, "KmsResponse", wrapper);
   const pugi::xml_node message = detail::read_response(st, root, out.header);
-  detail::read_key_prov_body(st, detail::message_body(st, message, "KmsKeyProv"),
-                             out.key_prov_version, out.key_sets);
+  detail::read_key_prov_body(st, detail::message_body(st, message, "KmsKeyProv"), out);
   if (st.failed()) return unexpected{st.failure()};
   return out;
 }
@@ -1421,6 +1604,9 @@ class builder {
   }
 
   pugi::xml_document& doc() { return doc_; }
+  /// The key encryptor of the writer's options (may be empty).
+  void set_encryptor(key_encryptor e) { encryptor_ = std::move(e); }
+  [[nodiscard]] const key_encryptor& encryptor() const noexcept { return encryptor_; }
 
   static pugi::xml_node element(pugi::xml_node parent, const char* name) {
     return parent.append_child(name);
@@ -1492,6 +1678,7 @@ class builder {
 
   pugi::xml_document doc_;
   std::vector<pugi::xml_node> secret_nodes_;
+  key_encryptor encryptor_;
 };
 
 inline void check_length(parse_state& st, std::string where, std::size_t got, std::size_t want) {
@@ -1552,6 +1739,43 @@ inline void write_certificate(builder& b, parse_state& st, pugi::xml_node parent
   }
 }
 
+/// An EncKeyContentType element: the encryptor's xenc:EncryptedKey (the plaintext stays out of
+/// the DOM).
+inline void write_encrypted_key(parse_state& st, pugi::xml_node parent, const char* name,
+                                const encrypted_key_text& e) {
+  pugi::xml_node n = builder::element(parent, name);
+  n.append_attribute("xmlns:xsi") = std::string(xsi_namespace).c_str();
+  n.append_attribute("xsi:type") = "EncKeyContentType";
+  pugi::xml_node ek = builder::element(n, "xenc:EncryptedKey");
+  ek.append_attribute("xmlns:xenc") = std::string(xmlenc_namespace).c_str();
+  builder::element(ek, "xenc:EncryptionMethod").append_attribute("Algorithm") = e.algorithm.c_str();
+  if (!e.key_name.empty()) {
+    pugi::xml_node ki = builder::element(ek, "ds:KeyInfo");
+    ki.append_attribute("xmlns:ds") = std::string(xmldsig_namespace).c_str();
+    builder::text(ki, "ds:KeyName", e.key_name);
+  }
+  builder::text(builder::element(ek, "xenc:CipherData"), "xenc:CipherValue", e.cipher_value);
+  if (!e.carried_key_name.empty()) builder::text(ek, "xenc:CarriedKeyName", e.carried_key_name);
+  if (e.algorithm.empty() || e.cipher_value.empty())
+    st.fail(xml_error::empty_value, path_of(n), "the key encryptor returned no ciphertext");
+}
+
+/// A key element in hex, or encrypted when the builder has a key encryptor.
+inline void write_key(builder& b, parse_state& st, pugi::xml_node parent, const char* name,
+                      std::span<const std::uint8_t> k, bool secret, bool point) {
+  if (st.failed()) return;
+  if (!b.encryptor()) {
+    b.key(parent, name, k, secret);
+    return;
+  }
+  auto e = b.encryptor()(name, k, point);
+  if (!e) {
+    st.fail(xml_error::key_decryption_failed, path_of(parent) + "/" + name, e.error());
+    return;
+  }
+  write_encrypted_key(st, parent, name, *e);
+}
+
 inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
                           const kms_key_set& k) {
   check_nonempty(st, "KmsKeySet/KmsUri", k.kms_uri);
@@ -1573,17 +1797,48 @@ inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
   builder::time(n, "ValidTo", k.valid_to, st);
   builder::number(n, "KeyPeriodNo", k.key_period_no);
   builder::boolean(n, "Revoked", k.revoked);
-  b.key(n, "UserDecryptKey", k.user_decrypt_key.span(), true);
-  b.key(n, "UserSigningKeySSK", k.user_signing_key_ssk.span(), true);
-  b.key(n, "UserPubTokenPVT", k.user_pub_token_pvt, false);
+  write_key(b, st, n, "UserDecryptKey", k.user_decrypt_key.span(), true, true);
+  write_key(b, st, n, "UserSigningKeySSK", k.user_signing_key_ssk.span(), true, false);
+  write_key(b, st, n, "UserPubTokenPVT", k.user_pub_token_pvt, false, true);
 }
 
-/// KmsKeyProv (Version omitted when empty) with its key sets.
+/// NewTransportKey / NewIntegrityKey: only ever written encrypted, with CarriedKeyName.
+inline void write_carried_key(builder& b, parse_state& st, pugi::xml_node prov, const char* name,
+                              const std::optional<carried_key>& k) {
+  if (!k || st.failed()) return;
+  const std::string where = std::string("KmsKeyProv/") + name;
+  check_length(st, where, k->key.size(), carried_key_octets);
+  check_nonempty(st, where + "/CarriedKeyName", k->name);
+  if (!b.encryptor() && !st.failed())
+    st.fail(xml_error::encrypted_key_unsupported, where,
+            "a new transport or integrity key is only sent encrypted under the current TrK");
+  if (st.failed()) return;
+  auto e = b.encryptor()(name, k->key.span(), false);
+  if (!e) {
+    st.fail(xml_error::key_decryption_failed, where, e.error());
+    return;
+  }
+  e->carried_key_name = k->name;
+  write_encrypted_key(st, prov, name, *e);
+}
+
+/// KmsKeyProv (Version omitted when empty) with its key sets and carried keys.
+inline void write_key_prov(builder& b, parse_state& st, pugi::xml_node message,
+                           const kms_key_prov_response& r) {
+  pugi::xml_node prov = builder::element(message, "KmsKeyProv");
+  if (!r.key_prov_version.empty()) prov.append_attribute("Version") = r.key_prov_version.c_str();
+  for (const auto& k : r.key_sets) write_key_set(b, st, prov, k);
+  write_carried_key(b, st, prov, "NewTransportKey", r.new_transport_key);
+  write_carried_key(b, st, prov, "NewIntegrityKey", r.new_integrity_key);
+}
+
+/// KmsKeyProv without carried keys (kms_request.hpp).
 inline void write_key_prov(builder& b, parse_state& st, pugi::xml_node message,
                            const std::string& version, const std::vector<kms_key_set>& key_sets) {
-  pugi::xml_node prov = builder::element(message, "KmsKeyProv");
-  if (!version.empty()) prov.append_attribute("Version") = version.c_str();
-  for (const auto& k : key_sets) write_key_set(b, st, prov, k);
+  kms_key_prov_response r;
+  r.key_prov_version = version;
+  for (const auto& k : key_sets) r.key_sets.push_back(k);
+  write_key_prov(b, st, message, r);
 }
 
 /// The document element `name` in the KMS namespace, inside a Signed… wrapper when asked.
@@ -1653,11 +1908,12 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 /// The KmsResponse/KmsKeyProv document. It holds RSKs and SSKs, so it comes back in a wiping
 /// buffer (`as_text()` views it); send it only over a confidential, authenticated channel.
 [[nodiscard]] inline result<secret_bytes, xml_failure> write_kms_key_prov(
-    const kms_key_prov_response& r) {
+    const kms_key_prov_response& r, const kms_write_options& options = {}) {
   detail::parse_state st;
   detail::builder b;
+  b.set_encryptor(options.encrypt_keys);
   pugi::xml_node message = detail::write_response(b, st, r.header);
-  detail::write_key_prov(b, st, message, r.key_prov_version, r.key_sets);
+  detail::write_key_prov(b, st, message, r);
   if (st.failed()) return unexpected{st.failure()};
   return b.save();
 }
