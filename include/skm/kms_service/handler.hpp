@@ -72,7 +72,7 @@ struct request_record {
   std::string subject;                 ///< the identity asked for (keyprov) or KMS URI (cert)
   std::vector<std::uint64_t> periods;  ///< key periods issued
   std::string error;                   ///< why the request failed, when it did
-  request_ids ids;                     ///< ClientId, DeviceId of the KmsRequest body
+  request_ids ids{};                   ///< ClientId, DeviceId of the KmsRequest body
   bool revoked = false;                ///< a key period asked for was revoked
 };
 
