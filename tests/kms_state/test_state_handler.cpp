@@ -125,7 +125,7 @@ struct stateful_service {
   [[nodiscard]] std::uint64_t period() const { return kms.server.period_at(now).value(); }
 
   void revoke(st::revocation_kind kind, const std::string& value, std::uint64_t from = 0) {
-    REQUIRE(store->revoke({kind, value, from, 1, "test"}).value());
+    REQUIRE(store->revoke({kind, value, from, 1, "test"}).has_value());
   }
 };
 

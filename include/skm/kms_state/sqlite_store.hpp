@@ -140,16 +140,25 @@ class sqlite_store final : public store {
 
   [[nodiscard]] outcome<bool> revoke(const revocation& r) override {
     const std::lock_guard lock(mutex_);
-    auto q =
-        use("INSERT INTO revocations(kind, value, from_period, revoked_at_ms, reason) "
-            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(kind, value) DO UPDATE SET "
-            "from_period = excluded.from_period, revoked_at_ms = excluded.revoked_at_ms, "
-            "reason = excluded.reason");
-    q.text(1, kind_name(r.kind)).text(2, r.value).integer(3, as_signed(r.from_period));
-    q.integer(4, r.revoked_at_ms).text(5, r.reason);
-    (void)q.step();
-    if (q.failed()) return failure(q);
-    return sqlite3_changes(db_.get()) > 0;
+    return in_transaction<bool>([&]() -> outcome<bool> {
+      bool fresh = true;
+      {
+        auto q = use("SELECT 1 FROM revocations WHERE kind = ?1 AND value = ?2");
+        q.text(1, kind_name(r.kind)).text(2, r.value);
+        fresh = !q.step();
+        if (q.failed()) return failure(q);
+      }
+      auto q =
+          use("INSERT INTO revocations(kind, value, from_period, revoked_at_ms, reason) "
+              "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(kind, value) DO UPDATE SET "
+              "from_period = excluded.from_period, revoked_at_ms = excluded.revoked_at_ms, "
+              "reason = excluded.reason");
+      q.text(1, kind_name(r.kind)).text(2, r.value).integer(3, as_signed(r.from_period));
+      q.integer(4, r.revoked_at_ms).text(5, r.reason);
+      (void)q.step();
+      if (q.failed()) return failure(q);
+      return fresh;
+    });
   }
 
   [[nodiscard]] outcome<bool> unrevoke(revocation_kind kind, const std::string& value) override {

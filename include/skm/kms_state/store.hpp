@@ -128,7 +128,8 @@ class store {
   /// The schema version the database is at (migrations run when the store opens).
   [[nodiscard]] virtual outcome<int> schema_version() = 0;
 
-  /// Adds or replaces the revocation of (kind, value).
+  /// Adds or replaces the revocation of (kind, value); true when it is new, false when it
+  /// replaced one.
   [[nodiscard]] virtual outcome<bool> revoke(const revocation& r) = 0;
   /// Removes it; false when there was none.
   [[nodiscard]] virtual outcome<bool> unrevoke(revocation_kind kind, const std::string& value) = 0;
