@@ -7,6 +7,10 @@
 //   THROUGHPUT op=kms_keyprov_https threads=<client threads> per_s=<requests/s> p99_ms=<…>
 // and what each stage costs on one thread:
 //   STAGE op=<jwt_verify_es256|issue_two_key_sets|write_keyprov_xml|handler_keyprov> us=<…>
+// With `--state sqlite` (a fresh file in a temporary directory) or `--state postgresql://…` (an
+// empty database) the handler has the KMS state attached: every request is checked against the
+// revocations and writes its audit record before answering; the lines then carry state=<backend>
+// and one more stage, STAGE op=audit_append state=<backend> us=<…> (one record, committed).
 #include <cryptopp/asn.h>
 #include <cryptopp/eccrypto.h>
 #include <cryptopp/hmac.h>
@@ -28,6 +32,12 @@
 #include <vector>
 
 #include "skm/kms_service/https_server.hpp"
+#ifdef SKM_BENCH_KMS_STATE
+#include "skm/kms_state/sqlite_store.hpp"
+#ifdef SKM_WITH_POSTGRES
+#include "skm/kms_state/postgres_store.hpp"
+#endif
+#endif
 #include "skm/kms_service/jwt_access.hpp"
 
 namespace {
@@ -204,9 +214,47 @@ void print_stages(const ks::community& community, const ks::jwt_token_verifier& 
   std::printf("STAGE op=handler_keyprov us=%.1f\n", handler_us);
 }
 
+#ifdef SKM_BENCH_KMS_STATE
+/// The store of `--state` (sqlite: a file in `dir`; postgresql://…), or none.
+std::unique_ptr<skm::kms_state::store> open_bench_state(const std::string& which,
+                                                        const std::filesystem::path& dir) {
+  if (which.empty()) return nullptr;
+  if (which == "sqlite") {
+    auto s = skm::kms_state::sqlite_store::open((dir / "kms-state.sqlite").string());
+    if (!s) fail(s.error());
+    return std::move(*s);
+  }
+#ifdef SKM_WITH_POSTGRES
+  auto s = skm::kms_state::postgres_store::open(which);
+  if (!s) fail(s.error());
+  return std::move(*s);
+#else
+  fail("built without PostgreSQL");
+#endif
+}
+
+/// One committed audit record, averaged.
+void print_audit_stage(skm::kms_state::store& s) {
+  skm::kms_state::audit_record r;
+  r.identity = r.subject = "sip:stage@bench";
+  r.endpoint = "keyprov";
+  r.periods = {1, 2};
+  r.status = 200;
+  r.result = "ok";
+  r.replica = "bench";
+  constexpr int n = 200;
+  const auto t0 = clock_type::now();
+  for (int i = 0; i < n; ++i)
+    if (!s.append_audit(r)) fail("audit append");
+  const double us = std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / n;
+  std::printf("STAGE op=audit_append state=%s us=%.1f\n", std::string(s.backend()).c_str(), us);
+}
+#endif
+
 /// One THROUGHPUT line: `client_threads` clients, 2000 requests, each a different identity.
+/// `state_label`: " state=<backend>" when a state is attached, else empty.
 void print_throughput(std::uint16_t port, const std::string& ca, token_minter& idms,
-                      std::size_t client_threads) {
+                      std::size_t client_threads, const std::string& state_label) {
   constexpr std::size_t per_connection = 20, total = 2000;
   const std::size_t per_thread = total / client_threads;
   std::vector<std::string> request_tokens;
@@ -234,15 +282,18 @@ void print_throughput(std::uint16_t port, const std::string& ca, token_minter& i
   std::sort(all.begin(), all.end());
   const double p99 = all[std::min(all.size() - 1, all.size() * 99 / 100)];
   std::printf(
-      "THROUGHPUT op=kms_keyprov_https threads=%zu per_s=%.1f p99_ms=%.2f "
+      "THROUGHPUT op=kms_keyprov_https%s threads=%zu per_s=%.1f p99_ms=%.2f "
       "(%zu requests, %zu handshakes, %zu resumed)\n",
-      client_threads, static_cast<double>(all.size()) / seconds, p99, all.size(), handshakes,
-      resumed);
+      state_label.c_str(), client_threads, static_cast<double>(all.size()) / seconds, p99,
+      all.size(), handshakes, resumed);
 }
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  std::string state_option;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--state") state_option = argv[i + 1];
   const auto dir =
       std::filesystem::temp_directory_path() / ("skm-bench-kms-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -263,6 +314,17 @@ int main() {
   ks::service_config config;
   config.rate_per_second = 0;
   ks::kms_handler handler(community, tokens, config);
+  std::string state_label;
+#ifdef SKM_BENCH_KMS_STATE
+  const auto state = open_bench_state(state_option, dir);
+  if (state) {
+    handler.attach_state(*state, {ks::revoked_answer::key_set, "bench"});
+    state_label = " state=" + std::string(state->backend());
+    print_audit_stage(*state);
+  }
+#else
+  if (!state_option.empty()) fail("built without the KMS state");
+#endif
   print_stages(community, tokens, handler, idms);
 
   ks::https_server https(handler, ks::make_server_tls({cert, key, ""}), ks::server_limits{},
@@ -272,7 +334,7 @@ int main() {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::thread serving([&] { https.run(cores); });
   for (const std::size_t client_threads : {std::size_t{2}, std::size_t{8}})
-    print_throughput(https.port(), cert, idms, client_threads);
+    print_throughput(https.port(), cert, idms, client_threads, state_label);
   https.stop();
   serving.join();
   std::filesystem::remove_all(dir);

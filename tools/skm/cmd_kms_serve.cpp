@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // skm kms serve: the SKM-S of a community directory as an HTTPS service (TS 33.180 Annex D),
 // kms_handler behind https_server, access tokens checked by jwt_token_verifier.
+#include <array>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
@@ -17,6 +18,11 @@
 #include "skm/kms_service/handler.hpp"
 #include "skm/kms_service/https_server.hpp"
 #include "skm/kms_service/jwt_access.hpp"
+#ifdef SKM_WITH_KMS_STATE
+#include <unistd.h>
+
+#include "state_db.hpp"
+#endif
 
 namespace skm::cli {
 
@@ -71,7 +77,23 @@ stderr (never a key or token). SIGTERM or SIGINT: finish requests in progress an
   --check MODE            consistency (default) or receiver-side: how much each issued key
                           set is checked before it leaves (see 'skm kms provision --help')
   --port-file FILE        write the bound port number to FILE once listening
-)";
+)"
+#ifdef SKM_WITH_KMS_STATE
+    R"(
+The KMS state (revocations, the audit trail, the certificate cache; see 'skm kms revoke',
+'skm kms audit', 'skm kms certcache'): every KMS request is checked against the revocations
+and leaves one audit record before its answer leaves; a state database that fails gives 503
+with KmsError until it is back.
+
+  --db URL                the state: postgresql://… (replicas sharing one state) or
+                          sqlite:PATH (default: DIR/kms-state.sqlite, created when missing)
+  --stateless             no state: no revocation, no audit, certcache empty
+  --revoked-answer A      key-set (default): revoked periods as KmsKeySet with Revoked true
+                          and no usable key; error: left out, KmsError 403 when none is left
+  --replica-id NAME       this server in the audit trail (default HOSTNAME:PID)
+)"
+#endif
+    ;
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -191,16 +213,70 @@ class access_log {
   std::mutex mutex_;
 };
 
+#ifdef SKM_WITH_KMS_STATE
+/// The state of --db (or DIR/kms-state.sqlite) attached to the handler; none with --stateless.
+std::unique_ptr<kms_state::store> attach_state(const arguments& a, ks::kms_handler& handler) {
+  if (a.flag("stateless")) {
+    if (a.has("db") || a.has("revoked-answer") || a.has("replica-id"))
+      throw a.error("--stateless excludes --db, --revoked-answer and --replica-id");
+    return nullptr;
+  }
+  ks::state_options o;
+  const auto answer = a.value("revoked-answer").value_or("key-set");
+  if (answer == "error")
+    o.answer = ks::revoked_answer::error;
+  else if (answer != "key-set")
+    throw a.error("--revoked-answer must be key-set or error");
+  if (const auto id = a.value("replica-id")) {
+    o.replica = *id;
+  } else {
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+    o.replica = std::string(host.data()) + ":" + std::to_string(::getpid());
+  }
+  auto store = open_state(a.value("db"), a.required("dir"));
+  handler.attach_state(*store, std::move(o));
+  return store;
+}
+#endif
+
 }  // namespace
 
 int run_kms_serve(std::span<char* const> args) {
-  const arguments a(
-      args, {{"dir"},        {"listen"},          {"tls-cert"}, {"tls-key"},      {"client-ca"},
-             {"jwks"},       {"issuer"},          {"audience"}, {"alg"},          {"skew"},
-             {"scope"},      {"identity-claim"},  {"servers"},  {"time-window"},  {"rate"},
-             {"burst"},      {"max-connections"}, {"threads"},  {"read-timeout"}, {"idle-timeout"},
-             {"body-limit"}, {"header-limit"},    {"check"},    {"port-file"}},
-      "kms serve");
+  const arguments a(args,
+                    {
+                        {"dir"},
+                        {"listen"},
+                        {"tls-cert"},
+                        {"tls-key"},
+                        {"client-ca"},
+                        {"jwks"},
+                        {"issuer"},
+                        {"audience"},
+                        {"alg"},
+                        {"skew"},
+                        {"scope"},
+                        {"identity-claim"},
+                        {"servers"},
+                        {"time-window"},
+                        {"rate"},
+                        {"burst"},
+                        {"max-connections"},
+                        {"threads"},
+                        {"read-timeout"},
+                        {"idle-timeout"},
+                        {"body-limit"},
+                        {"header-limit"},
+                        {"check"},
+                        {"port-file"},
+#ifdef SKM_WITH_KMS_STATE
+                        {"db"},
+                        {"stateless", false},
+                        {"revoked-answer"},
+                        {"replica-id"},
+#endif
+                    },
+                    "kms serve");
   if (a.help()) {
     std::cout << serve_help;
     return exit_ok;
@@ -216,6 +292,9 @@ int run_kms_serve(std::span<char* const> args) {
   const ks::jwt_token_verifier tokens(
       make_jwt_verifier(a, community.server.public_values().kms_uri), make_access_policy(a));
   ks::kms_handler handler(community, tokens, make_service_config(a));
+#ifdef SKM_WITH_KMS_STATE
+  const auto state = attach_state(a, handler);  // outlives the server, which uses it
+#endif
   ks::tls_files tls{a.required("tls-cert"), a.required("tls-key"),
                     a.value("client-ca").value_or("")};
   std::shared_ptr<ks::net::ssl::context> tls_context;

@@ -15,6 +15,13 @@ int run_kms_inspect(std::span<char* const> args);
 int run_kms_serve(std::span<char* const> args);  // cmd_kms_serve.cpp
 int run_kms_fetch(std::span<char* const> args);  // cmd_kms_fetch.cpp
 #endif
+#ifdef SKM_WITH_KMS_STATE
+int run_kms_revoke(std::span<char* const> args);       // cmd_kms_state.cpp
+int run_kms_unrevoke(std::span<char* const> args);     // cmd_kms_state.cpp
+int run_kms_revocations(std::span<char* const> args);  // cmd_kms_state.cpp
+int run_kms_audit(std::span<char* const> args);        // cmd_kms_state.cpp
+int run_kms_certcache(std::span<char* const> args);    // cmd_kms_state.cpp
+#endif
 int run_imsg_create(std::span<char* const> args);
 int run_imsg_open(std::span<char* const> args);
 int run_imsg_dump(std::span<char* const> args);

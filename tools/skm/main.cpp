@@ -54,6 +54,18 @@ constexpr std::array commands{
     command{"kms", "fetch", "provision a client from a KMS over HTTPS (cert.xml, keyset.xml)",
             skm::cli::run_kms_fetch},
 #endif
+#ifdef SKM_WITH_KMS_STATE
+    command{"kms", "revoke",
+            "revoke a user URI (from a key period on), a device, a client or the community",
+            skm::cli::run_kms_revoke},
+    command{"kms", "unrevoke", "remove a revocation", skm::cli::run_kms_unrevoke},
+    command{"kms", "revocations", "list the revocations in the KMS state",
+            skm::cli::run_kms_revocations},
+    command{"kms", "audit", "the audit trail of provisioning requests, by URI and time range",
+            skm::cli::run_kms_audit},
+    command{"kms", "certcache", "add, remove or list other KMSs' certificates (CacheNum)",
+            skm::cli::run_kms_certcache},
+#endif
     command{"imsg", "create", "build and sign an I_MESSAGE carrying a key (PCK, GMK, CSK, ...)",
             skm::cli::run_imsg_create},
     command{"imsg", "open", "verify and open an I_MESSAGE; the key, its IDs and the SRTP keys",

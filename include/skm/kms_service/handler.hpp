@@ -49,6 +49,7 @@
 #include "skm/kms_service/auth.hpp"
 #include "skm/kms_service/config.hpp"
 #include "skm/kms_service/metrics.hpp"
+#include "skm/kms_service/state.hpp"
 
 namespace skm::kms_service {
 
@@ -71,6 +72,8 @@ struct request_record {
   std::string subject;                 ///< the identity asked for (keyprov) or KMS URI (cert)
   std::vector<std::uint64_t> periods;  ///< key periods issued
   std::string error;                   ///< why the request failed, when it did
+  request_ids ids{};                   ///< ClientId, DeviceId of the KmsRequest body
+  bool revoked = false;                ///< a key period asked for was revoked
 };
 
 struct http_response {
@@ -139,6 +142,10 @@ class kms_handler {
         config_(std::move(config)),
         limiter_(config_.rate_per_second, config_.rate_burst, config_.rate_max_identities) {}
 
+  /// Revocations, the audit trail and the certificate cache from `s` (state.hpp), which must
+  /// outlive the handler. Without it the handler is stateless (no revocation, no audit).
+  void attach_state(kms_state::store& s, state_options o) { state_.emplace(s, std::move(o)); }
+
   [[nodiscard]] service_metrics& metrics() noexcept { return metrics_; }
   [[nodiscard]] const service_config& config() const noexcept { return config_; }
 
@@ -147,6 +154,8 @@ class kms_handler {
   [[nodiscard]] http_response handle(const http_request& req, km::ntp_time now) {
     const auto start = std::chrono::steady_clock::now();
     http_response r = dispatch(req, now);
+    if (state_ && r.record.kind != endpoint::healthz && r.record.kind != endpoint::metrics)
+      r = audited(std::move(r), now);
     metrics_.count(r.record.kind, r.status);
     metrics_.request_microseconds.fetch_add(
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -183,19 +192,28 @@ class kms_handler {
       r.headers.emplace_back("Retry-After", "1");
       return r;
     }
+    request_ids ids;
     if (!trim_body(req.body).empty()) {
-      if (auto bad = check_request_body(req.body, *t, identity, now)) {
+      if (auto bad = check_request_body(req.body, *t, identity, now, ids)) {
         auto r = kms_failure(kind, bad->first, bad->second, now, identity);
+        r.record.ids = std::move(ids);
         return r;
       }
     }
-    switch (t->kind) {
+    http_response r = answer(*t, identity, ids, now);
+    r.record.ids = std::move(ids);
+    return r;
+  }
+
+  [[nodiscard]] http_response answer(const target& t, const std::string& identity,
+                                     const request_ids& ids, km::ntp_time now) {
+    switch (t.kind) {
       case km::kms_url::request_kind::init: return init(identity, now);
-      case km::kms_url::request_kind::key_prov: return key_prov(*t, identity, now);
-      case km::kms_url::request_kind::cert_cache: return cert_cache(*t, identity, now);
-      case km::kms_url::request_kind::cert: return cert(*t, identity, now);
+      case km::kms_url::request_kind::key_prov: return key_prov(t, identity, ids, now);
+      case km::kms_url::request_kind::cert_cache: return cert_cache(t, identity, now);
+      case km::kms_url::request_kind::cert: return cert(t, identity, now);
     }
-    return kms_failure(kind, 404, "unknown request", now, identity);
+    return kms_failure(endpoint::other, 404, "unknown request", now, identity);
   }
 
   // --- authentication ---------------------------------------------------------------------
@@ -266,9 +284,10 @@ class kms_handler {
   /// The KmsRequest checks; a failure is (HTTP status, reason).
   [[nodiscard]] std::optional<std::pair<int, std::string>> check_request_body(
       std::string_view body, const target& path_target, const std::string& identity,
-      km::ntp_time now) const {
+      km::ntp_time now, request_ids& ids) const {
     const auto r = km::xml::parse_kms_request(body);
     if (!r) return std::pair{400, "the body is not a KmsRequest: " + r.error().message()};
+    ids = {r->client_id, r->device_id};
     if (r->kms_uri != kms_uri()) return std::pair{400, "KmsUri " + r->kms_uri + " is not this KMS"};
     const auto named = r->target();
     if (!named || !(*named == path_target))
@@ -298,16 +317,18 @@ class kms_handler {
     return h;
   }
 
-  [[nodiscard]] http_response init(const std::string& identity, km::ntp_time now) const {
-    return certificate_answer(endpoint::init, community_.certificate, identity, now,
-                              target{km::kms_url::request_kind::init, {}, {}, {}});
+  [[nodiscard]] http_response init(const std::string& identity, km::ntp_time now) {
+    const target t{km::kms_url::request_kind::init, {}, {}, {}};
+    if (state_) return state_init(identity, now, t);
+    return certificate_answer(endpoint::init, community_.certificate, identity, now, t);
   }
 
-  [[nodiscard]] http_response cert(const target& t, const std::string& identity,
-                                   km::ntp_time now) const {
+  [[nodiscard]] http_response cert(const target& t, const std::string& identity, km::ntp_time now) {
     const std::string& wanted = *t.identity;
+    if (wanted == kms_uri() && state_) return state_init(identity, now, t, endpoint::cert);
     if (wanted == kms_uri())
       return certificate_answer(endpoint::cert, community_.certificate, identity, now, t);
+    if (state_) return state_cert(t, identity, now);
     for (const auto& c : config_.external_certificates)
       if (c.kms_uri == wanted) return certificate_answer(endpoint::cert, c, identity, now, t);
     return kms_failure(endpoint::cert, 404, "no certificate of KMS " + wanted, now, identity);
@@ -325,7 +346,8 @@ class kms_handler {
   }
 
   [[nodiscard]] http_response cert_cache(const target& t, const std::string& identity,
-                                         km::ntp_time now) const {
+                                         km::ntp_time now) {
+    if (state_) return state_cert_cache(t, identity, now);
     km::xml::kms_cert_cache cache;
     cache.cache_num = config_.cert_cache_number;
     if (!t.cache_num || *t.cache_num < config_.cert_cache_number)
@@ -342,7 +364,7 @@ class kms_handler {
   }
 
   [[nodiscard]] http_response key_prov(const target& t, const std::string& identity,
-                                       km::ntp_time now) {
+                                       const request_ids& ids, km::ntp_time now) {
     const std::string subject = t.identity.value_or(identity);
     if (!may_fetch(identity, subject)) {
       auto r = kms_failure(endpoint::keyprov, 403, "not authorized for the key sets of this URI",
@@ -361,10 +383,34 @@ class kms_handler {
       if (!p) return kms_failure(endpoint::keyprov, 500, km::describe(p.error()), now, identity);
       periods = {*p, *p + 1};  // the next one too: clients roll over without a gap
     }
+    kms_state::revocation_match revoked;
+    if (state_) {
+      auto m = state_->match(subject, kms_uri(), ids);
+      if (!m) return unavailable(endpoint::keyprov, m.error(), now, identity);
+      revoked = std::move(*m);
+    }
+    const bool any_revoked = std::any_of(periods.begin(), periods.end(),
+                                         [&](std::uint64_t p) { return revoked.revoked(p); });
+    if (any_revoked && state_->options().answer == revoked_answer::error) {
+      std::erase_if(periods, [&](std::uint64_t p) { return revoked.revoked(p); });
+      if (periods.empty()) {
+        auto r = kms_failure(endpoint::keyprov, 403, "the key sets of this URI are revoked", now,
+                             identity);
+        r.record.subject = subject;
+        r.record.revoked = true;
+        return r;
+      }
+    }
     km::xml::kms_key_prov_response doc;
     doc.header = header(identity, now, t);
     const auto& schedule = server.public_values().schedule;
     for (const auto period : periods) {
+      if (revoked.revoked(period)) {
+        auto set = revoked_key_set(subject, server.public_values(), period);
+        if (!set) return kms_failure(endpoint::keyprov, 400, set.error(), now, identity);
+        doc.key_sets.push_back(std::move(*set));
+        continue;
+      }
       const auto k = server.issue_deterministic(subject, period, config_.check);
       if (!k) {
         const int status = k.error() == km::kms_error::bad_user_uri ? 400 : 500;
@@ -381,8 +427,77 @@ class kms_handler {
     metrics_.key_sets_issued.fetch_add(periods.size(), std::memory_order_relaxed);
     auto r = xml_answer(endpoint::keyprov, 200, text->as_text(), identity);
     r.record.subject = subject;
+    r.record.revoked = any_revoked;
     r.record.periods = std::move(periods);
     return r;
+  }
+
+  // --- the state (state.hpp): revocations, audit, certificate cache ------------------------
+
+  /// The answer once its audit record is written; 503 (the answer, keys and all, dropped)
+  /// when it cannot be.
+  [[nodiscard]] http_response audited(http_response r, km::ntp_time now) {
+    kms_state::audit_record a;
+    a.identity = r.record.identity;
+    a.subject = r.record.subject;
+    a.client_id = r.record.ids.client_id;
+    a.device_id = r.record.ids.device_id;
+    a.endpoint = std::string(endpoint_name(r.record.kind));
+    a.periods = r.record.periods;
+    a.status = r.status;
+    a.result = r.record.revoked ? "revoked" : r.status == 200 ? "ok" : r.record.error;
+    const auto failed = state_->audit(std::move(a));
+    if (!failed) return r;
+    auto u = unavailable(r.record.kind, "the audit record cannot be written: " + *failed, now,
+                         r.record.identity);
+    u.record.subject = r.record.subject;
+    u.record.ids = r.record.ids;
+    return u;
+  }
+
+  /// 503 with KmsError: the state database failed; the client may retry.
+  [[nodiscard]] http_response unavailable(endpoint kind, const std::string& why, km::ntp_time now,
+                                          const std::string& identity) const {
+    auto r = kms_failure(kind, 503, "the KMS state is unavailable", now, identity);
+    r.record.error = why;  // the database's reason goes to the log, not to the client
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+
+  /// This KMS's certificate, Revoked true once the community is revoked.
+  [[nodiscard]] http_response state_init(const std::string& identity, km::ntp_time now,
+                                         const target& t, endpoint kind = endpoint::init) {
+    const auto revoked = state_->community_revoked(kms_uri());
+    if (!revoked) return unavailable(kind, revoked.error(), now, identity);
+    if (!*revoked) return certificate_answer(kind, community_.certificate, identity, now, t);
+    km::xml::kms_certificate c = community_.certificate;
+    c.revoked = true;
+    return certificate_answer(kind, c, identity, now, t);
+  }
+
+  [[nodiscard]] http_response state_cert(const target& t, const std::string& identity,
+                                         km::ntp_time now) {
+    const auto cache = state_->cert_cache();
+    if (!cache) return unavailable(endpoint::cert, cache.error(), now, identity);
+    for (const auto& c : (*cache)->certificates)
+      if (c.kms_uri == *t.identity) return certificate_answer(endpoint::cert, c, identity, now, t);
+    return kms_failure(endpoint::cert, 404, "no certificate of KMS " + *t.identity, now, identity);
+  }
+
+  /// The whole cache when the client's number is older (or absent), else none: KmsCertCache
+  /// has no way to say "removed", so a delta could not tell a client what to drop.
+  [[nodiscard]] http_response state_cert_cache(const target& t, const std::string& identity,
+                                               km::ntp_time now) {
+    const auto cache = state_->cert_cache();
+    if (!cache) return unavailable(endpoint::certcache, cache.error(), now, identity);
+    km::xml::kms_cert_cache doc;
+    doc.cache_num = (*cache)->cache_num;
+    if (!t.cache_num || *t.cache_num != (*cache)->cache_num)
+      doc.certificates = (*cache)->certificates;
+    const auto text = km::xml::write_kms_cert_cache(header(identity, now, t), doc);
+    if (!text)
+      return kms_failure(endpoint::certcache, 500, "cannot write the cache", now, identity);
+    return xml_answer(endpoint::certcache, 200, *text, identity);
   }
 
   // --- plumbing ---------------------------------------------------------------------------
@@ -460,6 +575,7 @@ class kms_handler {
   service_config config_;
   rate_limiter limiter_;
   service_metrics metrics_;
+  std::optional<service_state> state_;
 };
 
 }  // namespace skm::kms_service
