@@ -160,7 +160,9 @@ struct group {
 
 /// What a new GMK carries in its key parameters.
 struct gmk_settings {
-  std::vector<std::string> group_ids;  ///< the groups it serves (at least one)
+  /// The groups it serves; none: the key parameters name no group (a member's store then needs
+  /// the group from elsewhere, group_key_store::accept's fallback).
+  std::vector<std::string> group_ids;
   std::optional<ntp_time> activation;  ///< from when members transmit with it; none: at once
   std::optional<ntp_time> expiry;      ///< none: no expiry
   std::string text;                    ///< free text (E.6.5)
@@ -183,7 +185,7 @@ class gmk {
   /// A GMK with a given key and GMK-ID (e.g. restored from the GMS's store).
   [[nodiscard]] static result<gmk, gms_error> from_key(std::span<const std::uint8_t> key, sk_id id,
                                                        const gmk_settings& s) {
-    if (key.size() != 16 || id.purpose() != key_purpose::gmk || s.group_ids.empty())
+    if (key.size() != 16 || id.purpose() != key_purpose::gmk)
       return unexpected{gms_error::bad_request};
     if (s.expiry && s.activation && *s.expiry <= *s.activation)
       return unexpected{gms_error::bad_request};
