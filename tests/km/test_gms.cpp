@@ -468,3 +468,35 @@ TEST_CASE("gms: revoked status, and keys the store refuses", "[gms]") {
   CHECK(tiny.accept(r.process(one_message(g, uri, make_gmk({"grp"})), now).value()).error() ==
         gms::gms_error::store_full);
 }
+
+TEST_CASE("gms: batched SAKKE encapsulation gives exactly the single encapsulations", "[gms]") {
+  // SAKKE encapsulation is deterministic in (SSV, identifier): the batch, which reads each shared
+  // table once per batch, must give the same octets as one encapsulation at a time.
+  const auto& c = kms_a().c;
+  const auto period = c.period_at(now).value();
+  std::vector<identifier> ids;
+  for (std::size_t i = 0; i < 9; ++i)
+    ids.push_back(c.identity_of(c.uid_of(member_uri(i), period).value()));
+  ids[4].clear();  // an unusable identifier in the middle of the batch
+  std::vector<std::span<const std::uint8_t>> spans(ids.begin(), ids.end());
+  const auto key = make_gmk({"grp"});
+  const auto batch = skm::sakke::encapsulate_batch(c.z(), spans, key.key());
+  REQUIRE(batch.size() == ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto single = skm::sakke::encapsulate(c.z(), spans[i], key.key());
+    REQUIRE(batch[i].has_value() == single.has_value());
+    if (single) CHECK(*batch[i] == *single);
+  }
+  CHECK(batch[4].error() == skm::sakke::sakke_error::bad_identifier);
+  // A wrong SSV length fails every entry; an empty batch is empty.
+  const auto short_ssv = skm::sakke::encapsulate_batch(c.z(), spans, key.key().first(15));
+  for (const auto& e : short_ssv) CHECK(e.error() == skm::sakke::sakke_error::bad_ssv_length);
+  CHECK(skm::sakke::encapsulate_batch(c.z(), {}, key.key()).empty());
+  // A precomputed payload needs its key.
+  auto sender = keys_for(kms_a(), gms_uri);
+  i_message_options o;
+  o.purpose = key_purpose::gmk;
+  o.encapsulated = *batch[0];
+  CHECK(create_i_message(sender, c, member_uri(0), c, now, o, rng()).error().code ==
+        i_message_error::bad_request);
+}

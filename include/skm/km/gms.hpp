@@ -325,13 +325,25 @@ class server {
     std::atomic<std::size_t> next{0};
     std::size_t done = 0;
     std::mutex progress_lock;
+    const std::size_t n = members.size();
     auto work = [&] {
       os_random rng;  // one per worker: no shared state between threads
-      for (std::size_t i = next.fetch_add(1); i < members.size(); i = next.fetch_add(1)) {
-        out.members[i] = one_member(**me, members[i], now, opt, rng);
-        if (!options.progress) continue;
-        const std::lock_guard lock(progress_lock);
-        options.progress(++done, members.size());
+      for (std::size_t i = next.fetch_add(batch); i < n; i = next.fetch_add(batch)) {
+        const auto chunk = members.subspan(i, std::min(batch, n - i));
+        std::vector<std::optional<sakke_scheme::encapsulated_type>> sealed;
+        try {
+          sealed = encapsulate_chunk(chunk, key, now);
+        } catch (...) {
+          sealed.clear();  // out of memory: each member is then encapsulated on its own
+        }
+        for (std::size_t j = 0; j < chunk.size(); ++j) {
+          i_message_options o = opt;
+          if (j < sealed.size()) o.encapsulated = sealed[j];
+          out.members[i + j] = one_member(**me, chunk[j], now, o, rng);
+          if (!options.progress) continue;
+          const std::lock_guard lock(progress_lock);
+          options.progress(++done, n);
+        }
       }
     };
     run_workers(worker_count(options.threads, members.size()), work);
@@ -423,6 +435,36 @@ class server {
     for (const auto& c : communities_)
       if (c.kms_uri() == kms_uri) return &c;
     return nullptr;
+  }
+
+  /// Members encapsulated together (sakke::encapsulate_batch): each shared table (P, Z, g) is
+  /// read once per batch instead of once per member.
+  static constexpr std::size_t batch = 8;
+
+  /// The SAKKE data of the GMK for each member of `chunk` whose UID can be formed, batched per
+  /// community; none for the others (their message then fails with the reason, in one_member).
+  [[nodiscard]] std::vector<std::optional<sakke_scheme::encapsulated_type>> encapsulate_chunk(
+      std::span<const member> chunk, const gmk& key, ntp_time now) const {
+    std::vector<std::optional<sakke_scheme::encapsulated_type>> out(chunk.size());
+    for (const auto& c : communities_) {
+      const auto period = c.period_at(now);
+      if (!period) continue;
+      std::vector<identifier> ids;
+      std::vector<std::size_t> at;
+      for (std::size_t j = 0; j < chunk.size(); ++j) {
+        if (find_community(chunk[j].kms_uri) != &c) continue;
+        const auto u = c.uid_of(chunk[j].uri, *period);
+        if (!u) continue;
+        ids.push_back(c.identity_of(*u));
+        at.push_back(j);
+      }
+      if (ids.empty()) continue;
+      std::vector<std::span<const std::uint8_t>> spans(ids.begin(), ids.end());
+      const auto sealed = sakke::encapsulate_batch(c.z(), spans, key.key());
+      for (std::size_t i = 0; i < at.size(); ++i)
+        if (sealed[i]) out[at[i]] = *sealed[i];
+    }
+    return out;
   }
 
   /// One member's message; every failure (including an exception) stays with that member.

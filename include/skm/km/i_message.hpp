@@ -299,6 +299,11 @@ struct i_message_options {
   /// Send the ECCSI signature in canonical form, s <= (q - 1) / 2 (eccsi::canonical_s), for
   /// receivers that require it (receiver_options::require_canonical_s).
   bool canonical_s = false;
+  /// The SAKKE data (R || H) of `key` to the responder's UID for the key period of the message
+  /// time, computed beforehand (sakke::encapsulate_batch, as gms::server does for a group); none:
+  /// encapsulated here. Only with a given `key`; the caller answers for the match (a mismatch
+  /// gives a message no receiver opens).
+  std::optional<sakke_scheme::encapsulated_type> encapsulated{};
 };
 
 /// The message and what the initiator keeps.
@@ -362,8 +367,12 @@ template <random_source Rng>
 [[nodiscard]] result<sealed_key, i_message_failure> seal_key(
     const i_message& out, const period_keys& me, const community& mine, const community& theirs,
     const uid& their_uid, const i_message_options& opt, Rng& rng) {
+  if (opt.encapsulated && opt.key.empty())
+    return fail(i_message_error::bad_request, "a precomputed SAKKE payload needs its key");
   const auto encapsulated =
-      sakke::encapsulate(theirs.z(), theirs.identity_of(their_uid), out.key.span());
+      opt.encapsulated
+          ? result<sakke_scheme::encapsulated_type, sakke::sakke_error>(*opt.encapsulated)
+          : sakke::encapsulate(theirs.z(), theirs.identity_of(their_uid), out.key.span());
   if (!encapsulated)
     return fail(i_message_error::encapsulation_failed, sakke::describe(encapsulated.error()));
   sealed_key sealed{*encapsulated, std::nullopt, std::nullopt};
