@@ -190,7 +190,7 @@ TEST_CASE("gms: every member of a large group opens its message and recovers the
 
   // Each member's own receiver (its key set issued and checked, its SAKKE tables built) opens
   // its message; the receivers are built on two threads (Catch2 checks stay on this one).
-  std::vector<std::optional<result<received_key, i_message_failure>>> opened(large_group);
+  std::vector<std::optional<skm::result<received_key, i_message_failure>>> opened(large_group);
   {
     std::atomic<std::size_t> next{0};
     auto work = [&] {
