@@ -29,7 +29,7 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 COMMANDS = [
     ["demo"], ["uid"], ["kms", "init"], ["kms", "provision"],
-    ["imsg", "create"], ["imsg", "open"], ["imsg", "dump"],
+    ["imsg", "create"], ["imsg", "open"], ["imsg", "dump"], ["gms", "rekey"],
 ]
 
 # The vendor I_MESSAGE (specs/vectors/mcx-pck-example.md).
@@ -1158,6 +1158,131 @@ class ConvenienceTests(CliCase):
         self.assertIn("--allow-stale", complete("skm", "imsg", "open", "--al"))
         self.assertEqual(complete("skm", "kms", "provision", "--period", "n"), ["next"])
         self.assertEqual(complete("skm", "imsg", "create", "--purpose", "Mu"), ["MuSiK"])
+
+
+class GmsTests(CliCase):
+    """skm gms rekey end to end: a group file with members of two communities and unusable
+    members, DIR/<n>.mikey and index.json, every message opened by its member with imsg open."""
+
+    @classmethod
+    def setUpClass(cls):
+        set_up_community(cls, "kms.gms.example.org", "gms.example.org")
+        cls.other = os.path.join(cls.tmp.name, "other")
+        code, _, err = run("kms", "init", "--kms-uri", "kms.other.example.org", "--dir", cls.other)
+        assert code == 0, err
+        cls.other_cert = os.path.join(cls.other, "kms-cert.xml")
+        cls.gms_keys = os.path.join(cls.tmp.name, "gms.xml")
+        code, _, err = run("kms", "provision", "--dir", cls.dir, "--uri", "sip:gms@gms.example.org", "--out", cls.gms_keys)
+        assert code == 0, err
+        cls.dave = os.path.join(cls.tmp.name, "dave.xml")
+        code, _, err = run("kms", "provision", "--dir", cls.other, "--uri", "sip:dave@other.example.org", "--out", cls.dave)
+        assert code == 0, err
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def group_file(self, text):
+        fd, path = tempfile.mkstemp(dir=self.tmp.name, suffix=".group")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return path
+
+    def rekey(self, group, out_dir, *extra, code=0):
+        args = ["gms", "rekey", "--cert", self.cert, "--keyset", self.gms_keys, "--group", group,
+                "--out-dir", out_dir, "--member-cert", self.other_cert, "--threads", "2", "--json", *extra]
+        got, out, err = run(*args)
+        self.assertEqual(got, code, err)
+        return json.loads(out)
+
+    def test_rekey_end_to_end(self):
+        group = self.group_file(
+            "# the group\n"
+            "group-id sip:group-7@gms.example.org\n"
+            "group-id group-7-alias\n"
+            "sip:alice@gms.example.org\n"
+            "  sip:bob@gms.example.org   # trailing comment\n"
+            "\n"
+            "sip:dave@other.example.org kms.other.example.org\n"
+            "sip:eve@nowhere.example.org kms.nowhere.example.org\n")
+        out_dir = os.path.join(self.tmp.name, "rekey1")
+        summary = self.rekey(group, out_dir, "--activate", "2030-01-01T00:00:00Z", "--text", "weekly", code=1)
+        self.assertFalse(summary["ok"])
+        self.assertEqual((summary["members"], summary["delivered"], summary["failed"]), (4, 3, 1))
+        self.assertEqual(summary["failures"][0]["uri"], "sip:eve@nowhere.example.org")
+        self.assertIn("kms.nowhere.example.org", summary["failures"][0]["error"])
+        with open(os.path.join(out_dir, "index.json")) as f:
+            index = json.load(f)
+        self.assertEqual(index["gmk_id"], summary["gmk_id"])
+        self.assertEqual(index["group_ids"], ["sip:group-7@gms.example.org", "group-7-alias"])
+        self.assertEqual(index["activation_time"], "2030-01-01T00:00:00Z")
+        members = index["members"]
+        self.assertEqual([m["uri"] for m in members],
+                         ["sip:alice@gms.example.org", "sip:bob@gms.example.org", "sip:dave@other.example.org",
+                          "sip:eve@nowhere.example.org"])
+        self.assertNotIn("file", members[3])
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(out_dir, "gmk")).st_mode), 0o600)
+        with open(os.path.join(out_dir, "gmk")) as f:
+            gmk = dict(line.split() for line in f.read().splitlines())
+        self.assertEqual(gmk["gmk-id"], summary["gmk_id"])
+        self.assertFalse(os.path.exists(os.path.join(out_dir, "4.mikey")))
+        keysets = [self.keys["alice"], self.keys["bob"], self.dave]
+        certs = [self.cert, self.cert, self.other_cert]
+        for n, (member, keyset, cert) in enumerate(zip(members[:3], keysets, certs)):
+            self.assertEqual(member["file"], f"{n + 1}.mikey")
+            args = ["imsg", "open", "--cert", cert, "--keyset", keyset, "--json"]
+            if cert != self.cert:
+                args += ["--from-cert", self.cert]
+            got = self.json_ok(*args, "@" + os.path.join(out_dir, member["file"]))
+            self.assertEqual(got["purpose"], "GMK")
+            self.assertEqual(got["key"], gmk["key"])
+            self.assertEqual(got["gmk_id"], index["gmk_id"])
+            self.assertEqual(got["guk_id"], member["guk_id"])
+            self.assertEqual(got["initiator"], "sip:gms@gms.example.org")
+            self.assertEqual(got["group_ids"], index["group_ids"])
+            self.assertEqual(got["activation_time"], "2030-01-01T00:00:00Z")
+            self.assertEqual(got["status"], "pending")
+            self.assertEqual(got["key_parameters"]["text"], b"weekly".hex())
+        # A second run into the same directory is refused unless --force; with it, a new GMK.
+        self.fails(1, "gms", "rekey", "--cert", self.cert, "--keyset", self.gms_keys, "--group", group,
+                   "--out-dir", out_dir, "--member-cert", self.other_cert, contains="already exists")
+        again = self.rekey(group, out_dir, "--force", code=1)
+        self.assertNotEqual(again["gmk_id"], summary["gmk_id"])
+
+    def test_all_served_and_text_summary(self):
+        group = self.group_file("sip:alice@gms.example.org\nsip:bob@gms.example.org\n")
+        out_dir = os.path.join(self.tmp.name, "rekey2")
+        out, err = self.ok("gms", "rekey", "--cert", self.cert, "--keyset", self.gms_keys, "--group", group,
+                           "--out-dir", out_dir, "--threads", "1")
+        self.assertIn("2 of 2 rekeyed", out)
+        self.assertEqual(err, "")  # no progress bar when stderr is not a terminal
+        got = self.json_ok("imsg", "open", "--cert", self.cert, "--keyset", self.keys["bob"], "--json",
+                           "@" + os.path.join(out_dir, "2.mikey"))
+        self.assertEqual(got["status"], "active")
+        self.assertEqual(got["group_ids"], [])
+        self.assertIsNone(got["activation_time"])
+
+    def test_unusable_members_and_bad_input(self):
+        group = self.group_file("sip:alice@gms.example.org\nsip:bad\x01uri@gms.example.org\n")
+        out_dir = os.path.join(self.tmp.name, "rekey3")
+        summary = self.rekey(group, out_dir, code=1)
+        self.assertEqual((summary["delivered"], summary["failed"]), (1, 1))
+        self.assertIn("control character", summary["failures"][0]["error"])
+        base = ["gms", "rekey", "--cert", self.cert, "--keyset", self.gms_keys, "--out-dir", os.path.join(self.tmp.name, "x")]
+        self.fails(1, *base, "--group", self.group_file("# nobody\n"), contains="lists no member")
+        self.fails(1, *base, "--group", self.group_file("a b c\n"), contains="not more")
+        self.fails(1, *base, "--group", self.group_file("group-id\n"), contains="'group-id' needs one group ID")
+        self.fails(1, *base, "--group", os.path.join(self.tmp.name, "missing"))
+        ok_group = self.group_file("sip:alice@gms.example.org\n")
+        self.fails(2, *base, "--group", ok_group, "--threads", "0", contains="--threads must be 1..256")
+        self.fails(2, *base, "--group", ok_group, "--activate", "2030-01-02", "--expire", "2030-01-01",
+                   contains="--expire must be after --activate")
+        self.fails(2, "gms", "rekey", "--cert", self.cert, "--keyset", self.gms_keys, "--group", ok_group,
+                   contains="--out-dir is required")
+        # The GMS holds no key set for a time far outside its key period.
+        self.fails(1, *base, "--group", ok_group, "--time", "2000-01-01", contains="cannot sign")
+
+
 
 
 class ManPageTests(CliCase):

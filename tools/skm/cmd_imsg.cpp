@@ -5,8 +5,10 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "key_files.hpp"
 #include "skm/common/ct.hpp"
 #include "skm/common/random.hpp"
+#include "skm/km/gms.hpp"
 #include "skm/km/i_message.hpp"
 #include "skm/km/kms_xml.hpp"
 #include "srtp.hpp"
@@ -100,14 +102,10 @@ Interop options (off by default; each accepts messages the specifications reject
 MESSAGE: 'mikey BASE64', an 'a=key-mgmt:mikey ...' line, bare base64, hex, or @FILE (@-: stdin).
 )";
 
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Files
-
-/// A community from KmsResponse/KmsInit or a bare KmsCertificate, keys validated.
-struct community_file {
-  km::xml::kms_certificate certificate;
-  km::community community;
-};
 
 community_file load_certificate(const std::string& path) {
   // Structure here; the keys are validated by community_from_certificate (and community::create).
@@ -151,6 +149,8 @@ std::vector<km::period_keys> load_key_sets(const std::string& path, const commun
   }
   return out;
 }
+
+namespace {
 
 std::string periods_of(const std::vector<km::period_keys>& keys) {
   std::string s;
@@ -371,6 +371,9 @@ km::i_message_receiver make_receiver(const arguments& a, receiver_setup& s,
 km::receiver_options receiver_arguments(const arguments& a) {
   km::receiver_options options;
   options.accept_signature_without_sign_header = a.flag("accept-signature-without-sign-header");
+  // A revoked key is reported ("status": "revoked", a warning), not refused: a GMS's
+  // revocation message is opened to see which key it revokes.
+  options.deliver_revoked_keys = true;
   if (const auto n = a.value("key-period-tolerance")) {
     if (*n != "0" && *n != "1")
       throw a.error("--key-period-tolerance must be 0 or 1, not '" + std::string(*n) + "'");
@@ -424,6 +427,37 @@ void open_json_key_fields(json& j, const opened& o) {
   }
 }
 
+/// The key's lifecycle from its key parameters: "revoked", "pending" (its activation time is
+/// after the message's opening time), or "active".
+std::string_view key_status(const km::received_key& k) {
+  return k.revoked ? "revoked" : k.active ? "active" : "pending";
+}
+
+/// The group IDs the key parameters carry (km/gms.hpp); empty when there are none.
+std::vector<std::string> carried_group_ids(const km::received_key& k) {
+  if (!k.parameters) return {};
+  auto ids = km::gms::decode_group_ids(k.parameters->further);
+  if (!ids)
+    throw failure(std::string("I_MESSAGE key parameters: ") + km::gms::describe(ids.error()));
+  return std::move(*ids);
+}
+
+/// "status", "activation_time", "expiry_time" (ISO 8601 or null) and "group_ids".
+void open_json_lifecycle(json& j, const km::received_key& k) {
+  j.field("status", key_status(k));
+  for (const auto& [name, t] :
+       {std::pair{"activation_time", k.activation_time}, std::pair{"expiry_time", k.expiry_time}}) {
+    j.key(name);
+    if (t)
+      j.string(iso(*t));
+    else
+      j.null();
+  }
+  j.key("group_ids").begin_array();
+  for (const auto& id : carried_group_ids(k)) j.string(id);
+  j.end_array();
+}
+
 void print_opened_json(const opened& o) {
   const auto& k = o.k;
   json j;
@@ -439,6 +473,7 @@ void print_opened_json(const opened& o) {
   if (k.purpose == km::key_purpose::gmk)
     j.field("guk_id", hex32(k.csb_id.value())).field("gmk_id", hex32(k.key_id.value()));
   open_json_key_fields(j, o);
+  open_json_lifecycle(j, k);
   srtp_json(j, o.srtp);
   j.end_object();
   std::cout << j.text() << "\n";
@@ -484,6 +519,16 @@ void print_opened_text(const opened& o) {
         << k.parameters->status << ", text '"
         << terminal_safe(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()))
         << "'\n";
+    out << "key status    " << key_status(k);
+    if (k.activation_time) out << ", active from " << iso(*k.activation_time);
+    if (k.expiry_time) out << ", expires " << iso(*k.expiry_time);
+    out << "\n";
+    const auto groups = carried_group_ids(k);
+    if (!groups.empty()) {
+      out << "group IDs    ";
+      for (const auto& g : groups) out << " " << terminal_safe(g);
+      out << "\n";
+    }
   }
   srtp_text(out, o.srtp, k.purpose);
 }
@@ -562,6 +607,8 @@ int run_imsg_open(std::span<char* const> args) {
                        k->purpose, k->key_id,     k->cs_ids};
   o.srtp = derive_sessions(in, request);
   if (!fresh.fresh) std::cerr << "skm: warning: " << fresh.why << "; opened (--allow-stale)\n";
+  if (k->revoked)
+    std::cerr << "skm: warning: the key parameters mark this key REVOKED; never use it\n";
   if (a.flag("json"))
     print_opened_json(o);
   else

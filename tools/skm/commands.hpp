@@ -27,5 +27,6 @@ int run_imsg_open(std::span<char* const> args);
 int run_imsg_dump(std::span<char* const> args);
 int run_imsg_keys(std::span<char* const> args);
 int run_demo(std::span<char* const> args);
+int run_gms_rekey(std::span<char* const> args);  // cmd_gms.cpp
 
 }  // namespace skm::cli

@@ -74,6 +74,9 @@ constexpr std::array commands{
             skm::cli::run_imsg_dump},
     command{"imsg", "keys", "SRTP master keys, salts and MKIs of a message from a known key",
             skm::cli::run_imsg_keys},
+    command{"gms", "rekey",
+            "a new GMK for a whole group: one I_MESSAGE per member, in parallel, with an index",
+            skm::cli::run_gms_rekey},
 };
 
 std::string full_name(const command& c) {

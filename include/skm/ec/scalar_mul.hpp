@@ -11,6 +11,7 @@
 // negated with a mask.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -309,6 +310,25 @@ class fixed_base_table {
       acc = w < fast_windows ? add_not_equal(acc, e) : add(acc, e);
     }
     return acc;
+  }
+
+  /// [k_j]B for several secret scalars, each computed exactly as mul() does (constant time in
+  /// every k_j), but window by window across the batch: one row of the table serves every
+  /// scalar while it is in the cache, so a batch of n reads the table once instead of n times.
+  /// out[j] = [ks[j]]B for j < min(ks.size(), out.size()).
+  void mul_batch(std::span<const scalar> ks, std::span<jacobian> out) const noexcept {
+    const std::size_t fast_windows = base_has_order_q_ ? first_unsafe_window : 0;  // public
+    const std::size_t n = std::min(ks.size(), out.size());
+    for (std::size_t j = 0; j < n; ++j) out[j] = identity<Curve>();
+    if (empty()) return;
+    for (std::size_t w = 0; w < windows; ++w)
+      for (std::size_t j = 0; j < n; ++j) {
+        const auto digit = detail::booth_digit<W>(ks[j], w);
+        affine e =
+            detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
+        e.y = Curve::base_field::select(digit.negative, -e.y, e.y);
+        out[j] = w < fast_windows ? add_not_equal(out[j], e) : add(out[j], e);
+      }
   }
 
   /// The first window i with 2^(W i) (2^(W-1) + 1) > q (see mul()).

@@ -299,6 +299,11 @@ struct i_message_options {
   /// Send the ECCSI signature in canonical form, s <= (q - 1) / 2 (eccsi::canonical_s), for
   /// receivers that require it (receiver_options::require_canonical_s).
   bool canonical_s = false;
+  /// The SAKKE data (R || H) of `key` to the responder's UID for the key period of the message
+  /// time, computed beforehand (sakke::encapsulate_batch, as gms::server does for a group); none:
+  /// encapsulated here. Only with a given `key`; the caller answers for the match (a mismatch
+  /// gives a message no receiver opens).
+  std::optional<sakke_scheme::encapsulated_type> encapsulated{};
 };
 
 /// The message and what the initiator keeps.
@@ -362,8 +367,12 @@ template <random_source Rng>
 [[nodiscard]] result<sealed_key, i_message_failure> seal_key(
     const i_message& out, const period_keys& me, const community& mine, const community& theirs,
     const uid& their_uid, const i_message_options& opt, Rng& rng) {
+  if (opt.encapsulated && opt.key.empty())
+    return fail(i_message_error::bad_request, "a precomputed SAKKE payload needs its key");
   const auto encapsulated =
-      sakke::encapsulate(theirs.z(), theirs.identity_of(their_uid), out.key.span());
+      opt.encapsulated
+          ? result<sakke_scheme::encapsulated_type, sakke::sakke_error>(*opt.encapsulated)
+          : sakke::encapsulate(theirs.z(), theirs.identity_of(their_uid), out.key.span());
   if (!encapsulated)
     return fail(i_message_error::encapsulation_failed, sakke::describe(encapsulated.error()));
   sealed_key sealed{*encapsulated, std::nullopt, std::nullopt};
@@ -561,6 +570,9 @@ struct received_key {
   std::optional<ntp_time> activation_time;
   std::optional<ntp_time> expiry_time;  ///< from the key parameters (an expired key is refused)
   bool active = true;
+  /// The key parameters mark the key revoked (only under receiver_options::deliver_revoked_keys;
+  /// otherwise such a message is refused with key_revoked). Never use such a key.
+  bool revoked = false;
   bool has_sakke_to_self = false;
 };
 
@@ -607,6 +619,10 @@ struct receiver_options {
   /// map is absent (the GMK-ID still comes from the GUK-ID and the key), and the crypto sessions
   /// are named by position only.
   bool accept_srtp_id_map = false;
+  /// Deliver a key whose key parameters mark it revoked (received_key::revoked, active false)
+  /// instead of refusing it with key_revoked: for a group key store (km/gms.hpp) that must learn
+  /// which GMK-ID the key server revoked. The key itself must then never be used.
+  bool deliver_revoked_keys = false;
 };
 
 /// Who a hidden initiator (IDRuidi) may be, for one call of i_message_receiver::process(). The
@@ -995,8 +1011,8 @@ class i_message_receiver {
 
   /// The key-parameters extension: decrypted, its key type the CSB ID's purpose, the key not
   /// revoked (status) nor expired at `now`; the activation time decides received_key::active.
-  [[nodiscard]] static failure read_key_parameters(const mikey::message_view& m, ntp_time now,
-                                                   received_key& out) {
+  [[nodiscard]] failure read_key_parameters(const mikey::message_view& m, ntp_time now,
+                                            received_key& out) const {
     out.has_sakke_to_self = m.extension(mikey::ext_type::sakke_to_self) != nullptr;
     const auto* kp = m.extension(mikey::ext_type::key_parameters);
     if (kp == nullptr) return std::nullopt;
@@ -1005,15 +1021,19 @@ class i_message_receiver {
     if (p->key_type != static_cast<std::uint8_t>(out.purpose))
       return i_message_failure{i_message_error::key_parameters_invalid,
                                "key type differs from the CSB ID purpose"};
-    if (is_revoked(*p))
-      return i_message_failure{i_message_error::key_revoked, "status " + std::to_string(p->status)};
+    if (is_revoked(*p)) {
+      if (!options_.deliver_revoked_keys)
+        return i_message_failure{i_message_error::key_revoked,
+                                 "status " + std::to_string(p->status)};
+      out.revoked = true;
+    }
     out.expiry_time = key_parameter_time(p->expiry_time);
     if (out.expiry_time && *out.expiry_time <= now)
       return i_message_failure{
           i_message_error::key_expired,
           "expiry " + std::to_string(out.expiry_time->seconds) + " (NTP seconds) is not after now"};
     out.activation_time = key_parameter_time(p->activation_time);
-    out.active = !out.activation_time || *out.activation_time <= now;
+    out.active = !out.revoked && (!out.activation_time || *out.activation_time <= now);
     out.parameters = std::move(*p);
     return std::nullopt;
   }

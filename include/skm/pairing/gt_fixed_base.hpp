@@ -10,6 +10,7 @@
 // neither the digits nor the memory addresses depend on r (r reveals the SSV in SAKKE).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -75,6 +76,32 @@ class gt_fixed_base {
       v = fp2<Fp>{v.re - v.im * t, v.im + v.re * t};
     }
     return gt(v);
+  }
+
+  /// base^(ks[j]) for several secret exponents, each exactly as pow() computes it (constant
+  /// time in every exponent), window by window across the batch so that each row of the table
+  /// is read once for the whole batch. out[j] for j < min(ks.size(), out.size()).
+  template <std::size_t M>
+  void pow_batch(std::span<const uint<M>> ks, std::span<gt> out) const {
+    const std::size_t n = std::min(ks.size(), out.size());
+    std::vector<fp2<Fp>> v(n, fp2<Fp>::one());
+    for (std::size_t w = 0; w < windows; ++w)
+      for (std::size_t j = 0; j < n; ++j) {
+        const limb_t bits = window_bits(ks[j], static_cast<std::ptrdiff_t>(W * w) - 1);
+        const ct::choice negative = ct::choice::from_bit(bits >> W);
+        const limb_t d = (bits >> 1) + (bits & 1);
+        const limb_t magnitude = ct::select(negative, (limb_t{1} << W) - d, d);
+        Fp t;
+        for (std::size_t i = 0; i < per_window; ++i) {
+          const ct::choice hit =
+              ct::choice::from_mask(ct::zero_mask(static_cast<limb_t>(i + 1) ^ magnitude));
+          t = Fp::select(hit, entries_[w * per_window + i], t);
+        }
+        t = Fp::select(negative, -t, t);
+        v[j] = fp2<Fp>{v[j].re - v[j].im * t, v[j].im + v[j].re * t};
+      }
+    for (std::size_t j = 0; j < n; ++j) out[j] = gt(v[j]);
+    ct::wipe(v.data(), v.size() * sizeof(fp2<Fp>));
   }
 
   /// base^k as its canonical F_p value (one constant-time inversion).

@@ -3,6 +3,7 @@
 // identifiers, and the KMS public values with their precomputations.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -192,6 +193,23 @@ class kms_public_key {
     // I = O would need b = -z mod q; such an identifier has no RSK and nobody can receive on it.
     if (ec::is_identity(i).declassify()) return unexpected{sakke_error::identifier_not_invertible};
     return ec::to_affine_vartime(i);
+  }
+
+  /// mul_identity_point for several (r, b) pairs at once: each table is read once for the
+  /// batch (ec::fixed_base_table::mul_batch). out[j] = [r_j]([b_j]P + Z).
+  void mul_identity_points(std::span<const typename S::scalar> r,
+                           std::span<const typename S::scalar> b,
+                           std::span<ec::jacobian_point<Curve>> out) const {
+    using Fq = typename S::Fq;
+    const std::size_t n = std::min({r.size(), b.size(), out.size()});
+    std::vector<typename S::scalar> rb(n);
+    for (std::size_t j = 0; j < n; ++j) rb[j] = (Fq::reduce(r[j]) * Fq::reduce(b[j])).to_uint();
+    std::vector<ec::jacobian_point<Curve>> rz(n);
+    S::p_table().mul_batch(rb, out.first(n));
+    table_->mul_batch(r.first(n), rz);
+    for (std::size_t j = 0; j < n; ++j) out[j] = ec::add(out[j], rz[j]);
+    ct::wipe(rb.data(), rb.size() * sizeof(typename S::scalar));
+    ct::wipe(rz.data(), rz.size() * sizeof(ec::jacobian_point<Curve>));
   }
 
   /// [r]([b]P + Z) = [r b mod q]P + [r]Z for a secret r, constant time in r.
