@@ -240,6 +240,38 @@ std::unique_ptr<kms_state::store> attach_state(const arguments& a, ks::kms_handl
 }
 #endif
 
+/// TLS, the listening socket and the worker threads, until SIGTERM or SIGINT.
+void serve_until_stopped(const arguments& a, ks::kms_handler& handler, const std::string& kms_uri,
+                         const std::string& host, std::uint16_t port, std::uint64_t threads) {
+  ks::tls_files tls{a.required("tls-cert"), a.required("tls-key"),
+                    a.value("client-ca").value_or("")};
+  std::shared_ptr<ks::net::ssl::context> tls_context;
+  try {
+    tls_context = ks::make_server_tls(tls);
+  } catch (const std::runtime_error& e) {
+    throw failure(e.what());
+  }
+  access_log log;
+  ks::https_server server(handler, tls_context, make_limits(a), std::ref(log),
+                          [] { return now(); });
+  try {
+    server.listen(host, port);
+  } catch (const std::exception& e) {
+    throw failure("cannot listen on " + a.required("listen") + ": " + e.what());
+  }
+  boost::asio::signal_set signals(server.io_context(), SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (!ec) server.stop();
+  });
+  if (const auto f = a.value("port-file"))
+    write_file(*f, std::to_string(server.port()) + "\n", 0644, replace::with_force);
+  std::fprintf(stderr, "skm kms serve: %s on https://%s:%u (%llu threads)\n", kms_uri.c_str(),
+               host.c_str(), static_cast<unsigned>(server.port()),
+               static_cast<unsigned long long>(threads));
+  server.run(static_cast<std::size_t>(threads));
+  std::fprintf(stderr, "skm kms serve: stopped\n");
+}
+
 }  // namespace
 
 int run_kms_serve(std::span<char* const> args) {
@@ -295,33 +327,7 @@ int run_kms_serve(std::span<char* const> args) {
 #ifdef SKM_WITH_KMS_STATE
   const auto state = attach_state(a, handler);  // outlives the server, which uses it
 #endif
-  ks::tls_files tls{a.required("tls-cert"), a.required("tls-key"),
-                    a.value("client-ca").value_or("")};
-  std::shared_ptr<ks::net::ssl::context> tls_context;
-  try {
-    tls_context = ks::make_server_tls(tls);
-  } catch (const std::runtime_error& e) {
-    throw failure(e.what());
-  }
-  access_log log;
-  ks::https_server server(handler, tls_context, make_limits(a), std::ref(log),
-                          [] { return now(); });
-  try {
-    server.listen(host, port);
-  } catch (const std::exception& e) {
-    throw failure("cannot listen on " + a.required("listen") + ": " + e.what());
-  }
-  boost::asio::signal_set signals(server.io_context(), SIGTERM, SIGINT);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (!ec) server.stop();
-  });
-  if (const auto f = a.value("port-file"))
-    write_file(*f, std::to_string(server.port()) + "\n", 0644, replace::with_force);
-  std::fprintf(stderr, "skm kms serve: %s on https://%s:%u (%llu threads)\n",
-               community.server.public_values().kms_uri.c_str(), host.c_str(),
-               static_cast<unsigned>(server.port()), static_cast<unsigned long long>(threads));
-  server.run(static_cast<std::size_t>(threads));
-  std::fprintf(stderr, "skm kms serve: stopped\n");
+  serve_until_stopped(a, handler, community.server.public_values().kms_uri, host, port, threads);
   return exit_ok;  // the community (and its master secrets) is wiped as it goes out of scope
 }
 
