@@ -3,15 +3,11 @@
 // statuses, RFC 6750 answers, keyprov (current + next period, or the period of the path's time)
 // parsed back and validated against the certificate, delegation, request bodies, rate limit,
 // metrics. Tokens are real ES256 JWTs checked by jwt_token_verifier.
-#include <cryptopp/asn.h>
-#include <cryptopp/eccrypto.h>
-#include <cryptopp/oids.h>
-#include <cryptopp/osrng.h>
-#include <cryptopp/sha.h>
 
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "handler_fixture.hpp"
 #include "skm/kms_service/handler.hpp"
 #include "skm/kms_service/jwt_access.hpp"
 
@@ -21,53 +17,19 @@ using namespace skm;
 using namespace skm::kms_service;
 using json = nlohmann::json;
 
-constexpr std::int64_t unix_now = 1800000000;
+constexpr std::int64_t unix_now = test::handler_unix_now;
 const km::ntp_time now = km::from_unix_seconds(unix_now).value();
 constexpr std::string_view base = "/keymanagement/identity/v1";
 
-struct idms {
-  CryptoPP::AutoSeededRandomPool rng;
-  CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PrivateKey key;
-  idms() { key.Initialize(rng, CryptoPP::ASN1::secp256r1()); }
-
-  [[nodiscard]] std::string jwks() const {
-    CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey pub;
-    key.MakePublicKey(pub);
-    std::string x(32, '\0'), y(32, '\0');
-    pub.GetPublicElement().x.Encode(reinterpret_cast<CryptoPP::byte*>(x.data()), 32);
-    pub.GetPublicElement().y.Encode(reinterpret_cast<CryptoPP::byte*>(y.data()), 32);
-    const json k{
-        {"kty", "EC"}, {"crv", "P-256"}, {"x", base64url_encode(x)}, {"y", base64url_encode(y)}};
-    return json{{"keys", json::array({k})}}.dump();
-  }
-
-  [[nodiscard]] std::string token(const std::string& who,
-                                  const std::string& scope = "3gpp:mc:ptt_key_management_service") {
-    const json claims{
-        {"iss", "idms"}, {"exp", unix_now + 600}, {"scope", scope}, {"mcptt_id", who}};
-    const std::string input =
-        base64url_encode(R"({"alg":"ES256"})") + "." + base64url_encode(claims.dump());
-    CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Signer s(key);
-    std::string sig(s.MaxSignatureLength(), '\0');
-    sig.resize(s.SignMessage(rng, reinterpret_cast<const CryptoPP::byte*>(input.data()),
-                             input.size(), reinterpret_cast<CryptoPP::byte*>(sig.data())));
-    return input + "." + base64url_encode(sig);
-  }
-};
+using test::idms;
 
 struct service {
   idms issuer;
-  community kms = make_community();
+  community kms = test::make_community("kms.example.org");
   jwt_token_verifier tokens{jwt_verifier(parse_jwks(issuer.jwks()).value(), policy()),
                             access_policy{}, [] { return unix_now; }};
   kms_handler handler{kms, tokens, config()};
 
-  static community make_community() {
-    os_random rng;
-    auto s = km::skm_server::generate({"kms.example.org", {86400, 0}}, rng).value();
-    auto cert = km::xml::make_certificate(s.public_values(), "kms.example.org.root");
-    return community{std::move(cert), std::move(s)};
-  }
   static jwt_policy policy() {
     jwt_policy p;
     p.issuer = "idms";

@@ -7,15 +7,12 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include <cryptopp/eccrypto.h>
-#include <cryptopp/oids.h>
-#include <cryptopp/osrng.h>
-#include <cryptopp/sha.h>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "../kms_service/handler_fixture.hpp"
 #include "skm/kms_service/handler.hpp"
 #include "skm/kms_service/jwt_access.hpp"
 #include "skm/kms_state/sqlite_store.hpp"
@@ -27,48 +24,13 @@ using namespace skm::kms_service;
 namespace st = skm::kms_state;
 using json = nlohmann::json;
 
-constexpr std::int64_t unix_now = 1800000000;
+constexpr std::int64_t unix_now = test::handler_unix_now;
 const km::ntp_time now = km::from_unix_seconds(unix_now).value();
 const std::string base = "/keymanagement/identity/v1";
 const std::string alice = "sip:alice@example.org";
 
-struct idms {
-  CryptoPP::AutoSeededRandomPool rng;
-  CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PrivateKey key;
-  idms() { key.Initialize(rng, CryptoPP::ASN1::secp256r1()); }
-
-  [[nodiscard]] std::string jwks() const {
-    CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey pub;
-    key.MakePublicKey(pub);
-    std::string x(32, '\0'), y(32, '\0');
-    pub.GetPublicElement().x.Encode(reinterpret_cast<CryptoPP::byte*>(x.data()), 32);
-    pub.GetPublicElement().y.Encode(reinterpret_cast<CryptoPP::byte*>(y.data()), 32);
-    const json k{
-        {"kty", "EC"}, {"crv", "P-256"}, {"x", base64url_encode(x)}, {"y", base64url_encode(y)}};
-    return json{{"keys", json::array({k})}}.dump();
-  }
-
-  [[nodiscard]] std::string token(const std::string& who) {
-    const json claims{{"iss", "idms"},
-                      {"exp", unix_now + 600},
-                      {"scope", "3gpp:mc:ptt_key_management_service"},
-                      {"mcptt_id", who}};
-    const std::string input =
-        base64url_encode(R"({"alg":"ES256"})") + "." + base64url_encode(claims.dump());
-    CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Signer s(key);
-    std::string sig(s.MaxSignatureLength(), '\0');
-    sig.resize(s.SignMessage(rng, reinterpret_cast<const CryptoPP::byte*>(input.data()),
-                             input.size(), reinterpret_cast<CryptoPP::byte*>(sig.data())));
-    return input + "." + base64url_encode(sig);
-  }
-};
-
-community make_community(const std::string& uri) {
-  os_random rng;
-  auto s = km::skm_server::generate({uri, {86400, 0}}, rng).value();
-  auto cert = km::xml::make_certificate(s.public_values(), uri + ".root");
-  return community{std::move(cert), std::move(s)};
-}
+using test::idms;
+using test::make_community;
 
 struct temp_db {
   std::filesystem::path dir;
