@@ -289,16 +289,21 @@ struct divmod_result {
 template <std::size_t N, std::size_t M>
 [[nodiscard]] constexpr divmod_result<N, M> divmod_vartime(const uint<N>& a, const uint<M>& d) {
   if (d.is_zero().declassify()) throw std::domain_error("skm::divmod_vartime: division by zero");
-  constexpr std::size_t W = M + 1;  // the running remainder stays below 2d
-  const uint<W> dw = d.template resize<W>();
-  uint<W> rem;
+  // Shift-and-subtract from d aligned under a's top bit: one step per quotient bit, so that the
+  // compile-time constants (p+1 = 4q: three steps) cost the compiler little.
+  constexpr std::size_t W = (N > M ? N : M) + 1;
+  uint<W> rem = a.template resize<W>();
   divmod_result<N, M> out;
-  for (std::size_t i = a.bit_length_vartime(); i-- > 0;) {
-    rem = rem << 1;
-    if (a.bit(i)) rem.limb[0] |= 1;
-    if (rem >= dw) {
-      rem = rem - dw;
-      out.quotient.set_bit(i);
+  const std::size_t a_bits = a.bit_length_vartime(), d_bits = d.bit_length_vartime();
+  if (a_bits >= d_bits) {
+    const std::size_t top = a_bits - d_bits;  // the quotient has at most top + 1 bits
+    uint<W> aligned = d.template resize<W>() << top;
+    for (std::size_t i = top + 1; i-- > 0;) {
+      if (rem >= aligned) {
+        rem = rem - aligned;
+        out.quotient.set_bit(i);
+      }
+      aligned = aligned >> 1;
     }
   }
   out.remainder = rem.template resize<M>();
@@ -332,20 +337,21 @@ template <std::size_t Bits>
 [[nodiscard]] constexpr uint<(Bits + 63) / 64> hex(std::string_view s) {
   using result_type = uint<(Bits + 63) / 64>;
   if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
+  // Each digit goes straight to its nibble, from the last digit up: one pass of cheap steps, so
+  // that the 1024-bit curve constants cost the compiler little in every translation unit.
   result_type r;
-  std::size_t digits = 0;
-  for (char c : s) {
+  std::size_t digits = 0;       // digits read
+  std::size_t significant = 0;  // bit length of the value so far, counted from the last digit
+  for (std::size_t i = s.size(); i-- > 0;) {
+    const char c = s[i];
     if (detail::is_hex_space(c)) continue;
     const int d = detail::hex_digit(c);
     if (d < 0) throw std::invalid_argument("skm::hex: not a hexadecimal digit");
-    // The new value r*16 + d must still fit in Bits bits.
-    const std::size_t width =
-        r.bit_length_vartime() == 0
-            ? static_cast<std::size_t>(std::bit_width(static_cast<unsigned>(d)))
-            : r.bit_length_vartime() + 4;
-    if (width > Bits) throw std::out_of_range("skm::hex: value does not fit the requested width");
-    r = r << 4;
-    r.limb[0] |= static_cast<limb_t>(d);
+    if (d != 0)
+      significant = 4 * digits + static_cast<std::size_t>(std::bit_width(static_cast<unsigned>(d)));
+    if (significant > Bits)
+      throw std::out_of_range("skm::hex: value does not fit the requested width");
+    if (d != 0) r.limb[digits / 16] |= static_cast<limb_t>(d) << (4 * (digits % 16));
     ++digits;
   }
   if (digits == 0) throw std::invalid_argument("skm::hex: no digits");
