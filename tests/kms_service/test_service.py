@@ -135,9 +135,10 @@ class World:
 
 
 class Server:
-    """One `skm kms serve` process."""
+    """One `skm kms serve` process (`preexec_fn`: run in the child before exec, e.g. to set a
+    resource limit)."""
 
-    def __init__(self, world, *extra, directory=None):
+    def __init__(self, world, *extra, directory=None, preexec_fn=None):
         self.world = world
         port_file = tempfile.mktemp(dir=world.dir, suffix=".port")
         self.stderr_path = tempfile.mktemp(dir=world.dir, suffix=".log")
@@ -147,7 +148,8 @@ class Server:
                 "--tls-cert", world.path("server.pem"), "--tls-key", world.path("server.key"),
                 "--jwks", world.jwks, "--issuer", ISSUER, "--alg", "ES256,RS256",
                 "--servers", world.servers_file, "--threads", "2", *extra]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.stderr)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.stderr,
+                                     preexec_fn=preexec_fn)
         deadline = time.time() + 30
         while time.time() < deadline:
             if os.path.exists(port_file) and read(port_file).strip():

@@ -4,7 +4,7 @@ SQLite (the community directory) or in a throwaway PostgreSQL cluster this scrip
 (initdb into a temporary directory as an unprivileged user, a Unix socket in that directory, no
 TCP, stopped and removed at the end), the admin commands (`skm kms revoke`, `audit`,
 `certcache`) changing and reading it, and faults: kill -9 under load, the database stopped under
-load.
+load, the SQLite file at a size limit (RLIMIT_FSIZE: a full disk) under load.
 
 usage: test_state_service.py SKM_BINARY GROUP [TEST_KMS_STATE_BINARY]
 GROUP: SqliteTests, PostgresTests or FaultTests. Exit 77 (Meson: skipped) when PostgreSQL's
@@ -15,8 +15,10 @@ import glob
 import json
 import os
 import pwd
+import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -334,9 +336,85 @@ class PostgresTests(unittest.TestCase):
         self.assertIn("the audit record cannot be written", server.log())
 
 
+def file_size_limit(limit_bytes):
+    """A preexec_fn: writes past `limit_bytes` in any file fail (RLIMIT_FSIZE), the unprivileged
+    stand-in for a full disk. SIGXFSZ is left at its default action (subprocess restores it),
+    which would end the process: skm itself ignores it, so the write fails with EFBIG."""
+    def apply():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+    return apply
+
+
+def integrity_check(path):
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA integrity_check").fetchall()
+    finally:
+        db.close()
+
+
 class FaultTests(unittest.TestCase):
     """kill -9 under load: every request answered 200 has its audit record; revocations and
-    the certificate cache are intact after the restart; the file passes integrity_check."""
+    the certificate cache are intact after the restart; the file passes integrity_check. A full
+    disk under load: 503 with a KmsError, never a 200 without its record, no crash, an intact
+    file afterwards."""
+
+    def test_full_disk_under_load(self):
+        d = fresh_community("full-disk-community")
+        db_path = os.path.join(d, "kms-state.sqlite")
+        # 512 KiB: the fresh file and its write-ahead log take a few dozen KiB; each committed
+        # audit record appends at least one 4 KiB page to the log, so the limit is reached after
+        # some dozens of requests. The server's log (stderr) stays far below it.
+        limit = 512 * 1024
+        server = Server(WORLD, "--rate", "0", directory=d, preexec_fn=file_size_limit(limit))
+        ok, statuses = [], []
+
+        def client(n):
+            for i in range(60):
+                who = f"sip:disk-{n}-{i}@example.org"
+                status, _, body = server.request(BASE + "/keyprov", WORLD.token(who))
+                statuses.append(status)
+                if status == 200:
+                    ok.append(who)
+                elif status == 503:
+                    self.assertEqual(kms_error(body)[0], 503)
+
+        try:
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:
+                for f in [pool.submit(client, n) for n in range(4)]:
+                    f.result()
+            self.assertIsNone(server.proc.poll(), server.log()[-2000:])  # no crash
+            # A writing admin command under the same limit: a clear error, exit status 1.
+            r = run([SKM, "kms", "revoke", "--dir", d, "--uri", "sip:never@example.org"],
+                    timeout=60, preexec_fn=file_size_limit(limit))
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("File too large", r.stderr)
+        finally:
+            self.assertEqual(server.stop(), 0, server.log()[-2000:])
+        log = server.log()
+        self.assertIn(200, statuses)
+        self.assertIn(503, statuses, "the size limit was never reached")
+        self.assertTrue(set(statuses) <= {200, 503}, statuses)
+        self.assertIn("the audit record cannot be written", log)
+        self.assertIn("File too large", log)  # the reason, not only "disk I/O error"
+
+        # Without the limit: the file is intact, every 200 has its record, nothing half-written.
+        self.assertEqual(integrity_check(db_path), [("ok",)])
+        audited = {r["subject"] for r in json.loads(
+            skm("kms", "audit", "--dir", d, "--json").stdout)["records"] if r["status"] == 200}
+        self.assertEqual([w for w in ok if w not in audited], [])
+        self.assertEqual(json.loads(skm("kms", "revocations", "--dir", d,
+                                        "--json").stdout)["revocations"], [])
+        server = Server(WORLD, "--rate", "0", directory=d)
+        try:
+            status, _, _ = server.request(BASE + "/keyprov", WORLD.token("sip:after@example.org"))
+            self.assertEqual(status, 200)
+        finally:
+            server.stop()
+        self.assertIn("sip:after@example.org", {r["subject"] for r in json.loads(
+            skm("kms", "audit", "--dir", d, "--uri", "sip:after@example.org",
+                "--json").stdout)["records"]})
+        self.assertEqual(integrity_check(db_path), [("ok",)])
 
     def test_kill_9_under_load(self):
         d = fresh_community("fault-community")

@@ -5,6 +5,7 @@
 #include <malloc.h>
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -226,6 +227,9 @@ void xml_deallocate(void* p) {
 
 int main(int argc, char** argv) {
   pugi::set_memory_management_functions(xml_allocate, xml_deallocate);
+  // A write past a file-size limit (RLIMIT_FSIZE) then fails with EFBIG and is reported like a
+  // full disk, instead of SIGXFSZ ending the process (a server mid-request, a half-written file).
+  (void)std::signal(SIGXFSZ, SIG_IGN);
   const auto args =
       std::span<char* const>(argv + 1, static_cast<std::size_t>(argc > 0 ? argc - 1 : 0));
   const bool as_json = wants_json(args);

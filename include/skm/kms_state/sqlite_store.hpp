@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -40,6 +42,21 @@ struct sqlite_options {
 };
 
 namespace detail {
+
+/// SQLite's message for the connection's last error, with the operating system's reason for an
+/// I/O failure: "disk I/O error" alone does not tell an operator that the file hit a size limit
+/// ("disk I/O error (File too large)") or the disk is full. `os_errno`: errno right after the
+/// failed call (sqlite3_system_errno is often 0 after a failed write: SQLite reads errno for it
+/// only later, on some paths, when other calls have overwritten it).
+[[nodiscard]] inline std::string error_message(sqlite3* db, int os_errno) {
+  std::string out = sqlite3_errmsg(db);
+  const int primary = sqlite3_extended_errcode(db) & 0xff;
+  const int system = os_errno != 0 ? os_errno : sqlite3_system_errno(db);
+  if ((primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN) &&
+      system != 0)
+    out += " (" + std::generic_category().message(system) + ")";
+  return out;
+}
 
 struct sqlite_closer {
   void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
@@ -79,13 +96,17 @@ class sqlite_use {
   /// true: a row is ready; false: done. An error sets failed().
   [[nodiscard]] bool step() {
     if (!ok_) return false;
+    errno = 0;
     const int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) ok_ = false;
+    if (rc != SQLITE_DONE) {
+      ok_ = false;
+      os_errno_ = errno;
+    }
     return false;
   }
   [[nodiscard]] bool failed() const noexcept { return !ok_; }
-  [[nodiscard]] std::string error() const { return sqlite3_errmsg(db_); }
+  [[nodiscard]] std::string error() const { return error_message(db_, os_errno_); }
 
   [[nodiscard]] std::int64_t column_integer(int col) const { return sqlite3_column_int64(s_, col); }
   [[nodiscard]] std::string column_text(int col) const {
@@ -103,6 +124,7 @@ class sqlite_use {
   sqlite3* db_;
   sqlite3_stmt* s_;
   bool ok_;
+  int os_errno_ = 0;
 };
 
 }  // namespace detail
@@ -353,11 +375,12 @@ class sqlite_store final : public store {
   /// Runs SQL without results (configuration, migrations, transactions).
   [[nodiscard]] std::optional<std::string> exec(const std::string& sql) {
     char* message = nullptr;
+    errno = 0;
     if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK)
       return std::nullopt;
-    std::string why = message != nullptr ? message : sqlite3_errmsg(db_.get());
-    sqlite3_free(message);
-    return why;
+    const int os_errno = errno;
+    sqlite3_free(message);  // the same text as error_message's, without the system's reason
+    return detail::error_message(db_.get(), os_errno);
   }
 
   /// `body` inside BEGIN (IMMEDIATE by default: a writer takes the lock up front, so two
