@@ -23,38 +23,23 @@ struct signed_digits {
 };
 
 namespace detail {
-/// v += x 2^pos (mod 2^(64 N)) for x < 2^63; the carry stops early (a constant-expression helper
-/// for public values: the recoding below runs in every translation unit that pairs).
+/// v += x 2^pos, or v -= x 2^pos, mod 2^(64 N), for x < 2^63; the carry or borrow stops early (a
+/// constant-expression helper for public values: the recoding below runs in every translation
+/// unit that pairs).
 template <std::size_t N>
-constexpr void add_at(uint<N>& v, limb_t x, std::size_t pos) noexcept {
+constexpr void add_at(uint<N>& v, limb_t x, std::size_t pos, bool subtract = false) noexcept {
   const std::size_t first = pos / 64;
   const uint128_t shifted = static_cast<uint128_t>(x) << (pos % 64);
-  const std::array<limb_t, 2> addend = {static_cast<limb_t>(shifted),
-                                        static_cast<limb_t>(shifted >> 64)};
-  limb_t carry = 0;
+  const std::array<limb_t, 2> operand = {static_cast<limb_t>(shifted),
+                                         static_cast<limb_t>(shifted >> 64)};
+  limb_t carry = 0;  // or borrow
   for (std::size_t j = first; j < N; ++j) {
-    const limb_t add = j - first < 2 ? addend[j - first] : 0;
-    const uint128_t s = static_cast<uint128_t>(v.limb[j]) + add + carry;
-    v.limb[j] = static_cast<limb_t>(s);
-    carry = static_cast<limb_t>(s >> 64);
+    const limb_t o = j - first < 2 ? operand[j - first] : 0;
+    const uint128_t r = subtract ? static_cast<uint128_t>(v.limb[j]) - o - carry
+                                 : static_cast<uint128_t>(v.limb[j]) + o + carry;
+    v.limb[j] = static_cast<limb_t>(r);
+    carry = static_cast<limb_t>(r >> 64) & 1;
     if (carry == 0 && j > first) break;
-  }
-}
-
-/// v -= x 2^pos (mod 2^(64 N)) for x < 2^63; the borrow stops early.
-template <std::size_t N>
-constexpr void subtract_at(uint<N>& v, limb_t x, std::size_t pos) noexcept {
-  const std::size_t first = pos / 64;
-  const uint128_t shifted = static_cast<uint128_t>(x) << (pos % 64);
-  const std::array<limb_t, 2> subtrahend = {static_cast<limb_t>(shifted),
-                                            static_cast<limb_t>(shifted >> 64)};
-  limb_t borrow = 0;
-  for (std::size_t j = first; j < N; ++j) {
-    const limb_t sub = j - first < 2 ? subtrahend[j - first] : 0;
-    const uint128_t d = static_cast<uint128_t>(v.limb[j]) - sub - borrow;
-    v.limb[j] = static_cast<limb_t>(d);
-    borrow = static_cast<limb_t>(d >> 64) & 1;
-    if (borrow == 0 && j > first) break;
   }
 }
 
@@ -92,7 +77,7 @@ template <std::size_t MaxLen, std::size_t N>
       detail::add_at(k, static_cast<limb_t>(-d), i);
     } else {
       d = static_cast<int>(m);
-      detail::subtract_at(k, static_cast<limb_t>(d), i);
+      detail::add_at(k, static_cast<limb_t>(d), i, /*subtract=*/true);
     }
     out.digit[i] = static_cast<std::int8_t>(d);
     ++out.nonzero;
