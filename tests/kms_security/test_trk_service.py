@@ -341,6 +341,28 @@ class RotationTests(Base):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not held here", r.stderr)
 
+    def test_carried_key_installed_even_when_outputs_fail(self):
+        # The KMS uses the new key once it sent it: the client installs it before writing its
+        # outputs, so an output that cannot be written does not lose the key.
+        user = "sip:gina@example.org"
+        device = WORLD.path("gina.trk")
+        self.assertEqual(trk("new", "--trk-dir", TRK_DIR, "--user", user, "--out",
+                             device).returncode, 0)
+        self.assertEqual(trk("rotate", "--trk-dir", TRK_DIR, "--user", user).returncode, 0)
+        out = WORLD.path("f-gina")
+        shutil.rmtree(out, ignore_errors=True)
+        os.mkdir(out)
+        with open(os.path.join(out, "keyset.xml"), "w") as f:
+            f.write("in the way\n")
+        r = run([SKM, "kms", "fetch", "--url", SERVER.url, "--token-file", self.token_file(user),
+                 "--ca", WORLD.path("ca.pem"), "--out-dir", out, "--trk", device])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(key_of(device)[0], "tk.2." + user)
+        r = run([SKM, "kms", "fetch", "--url", SERVER.url, "--token-file", self.token_file(user),
+                 "--ca", WORLD.path("ca.pem"), "--out-dir", out, "--trk", device, "--force"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("new transport key", r.stdout)
+
     def test_rotation_under_the_wrong_key_is_refused(self):
         user = "sip:frank@example.org"
         device = WORLD.path("frank.trk")

@@ -202,6 +202,10 @@ int run_kms_fetch(std::span<char* const> args) {
 #endif
   const auto got = kms_service::provision(o, what, now());
   if (!got) throw failure(got.error());
+#ifdef SKM_WITH_KMS_SECURITY
+  // First: the KMS uses a carried key from now on, whatever happens to the files below.
+  if (keys) install_carried_keys(a, got->key_prov);
+#endif
   make_directory(out_dir);
   const std::string dir = out_dir.back() == '/' ? out_dir : out_dir + "/";
   const auto policy = a.flag("force") ? replace::with_force : replace::never;
@@ -209,7 +213,6 @@ int run_kms_fetch(std::span<char* const> args) {
 #ifdef SKM_WITH_KMS_SECURITY
   if (keys) {
     write_file(dir + "keyset.xml", plain_key_sets(got->key_prov).as_text(), 0600, policy);
-    install_carried_keys(a, got->key_prov);
   } else {
     write_file(dir + "keyset.xml", got->key_prov_xml.as_text(), 0600, policy);
   }

@@ -166,8 +166,7 @@ class key_directory {
   /// The keys of `user`: nothing held is not an error (both optional, numbers 0).
   [[nodiscard]] result<user_key_files, std::string> load(std::string_view user) const {
     if (!valid_key_user(user)) return unexpected{std::string("this URI cannot own key files")};
-    std::unique_ptr<DIR, detail::dir_closer> dir(
-        ::opendir(path_.c_str()));  // NOLINT(cppcoreguidelines-owning-memory)
+    std::unique_ptr<DIR, detail::dir_closer> dir(::opendir(path_.c_str()));
     if (!dir) return unexpected{path_ + " cannot be listed"};
     struct best {
       std::uint64_t n = 0;

@@ -115,8 +115,8 @@ class trk_protector final : public response_protector {
   std::mutex mutex_;
 };
 
-/// The client side: verification before parsing, key elements unwrapped with the TrK.
-/// `keys` must outlive `o`'s use (the hooks share it).
+/// The client side: verification before parsing (an unsigned answer is refused), key elements
+/// unwrapped with the TrK. The hooks share `keys`.
 inline void use_transport_keys(client_options& o,
                                std::shared_ptr<const kms_security::user_security_keys> keys,
                                kms_security::key_element_wrap wrap) {
