@@ -47,7 +47,7 @@ sec::named_key fresh_key(sec::key_kind kind, std::uint64_t n, const std::string&
   sec::named_key k;
   k.name = sec::key_file_name(kind, n, user);
   os_random rng;
-  rng.GenerateBlock(k.key.span().data(), k.key.size());
+  rng.GenerateBlock(k.key.data(), sec::shared_key_octets);
   return k;
 }
 

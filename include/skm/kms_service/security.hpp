@@ -118,7 +118,7 @@ class trk_protector final : public response_protector {
 /// The client side: verification before parsing (an unsigned answer is refused), key elements
 /// unwrapped with the TrK. The hooks share `keys`.
 inline void use_transport_keys(client_options& o,
-                               std::shared_ptr<const kms_security::user_security_keys> keys,
+                               const std::shared_ptr<const kms_security::user_security_keys>& keys,
                                kms_security::key_element_wrap wrap) {
   o.verify = [keys](std::string_view text) -> result<km::secret_bytes, std::string> {
     std::optional<kms_security::verified_document> signature;
