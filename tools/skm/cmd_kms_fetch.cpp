@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // skm kms fetch: provisioning over the wire (the SKM-C side of TS 33.180 Annex D), through
 // skm::kms_service::provision.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli.hpp"
@@ -8,6 +11,9 @@
 #include "files.hpp"
 #include "skm/common/ct.hpp"
 #include "skm/kms_service/client.hpp"
+#ifdef SKM_WITH_KMS_SECURITY
+#include "skm/kms_service/security.hpp"
+#endif
 
 namespace skm::cli {
 
@@ -44,7 +50,26 @@ ready for 'skm imsg create/open --cert DIR/cert.xml --keyset DIR/keyset.xml'.
   --out-dir DIR        where to write (created if missing)
   --force              replace cert.xml, keyset.xml and certcache.xml if they exist (never a
                        symlink, directory or device)
-)";
+)"
+#ifdef SKM_WITH_KMS_SECURITY
+    R"(
+The security extension (TS 33.180 D.1, D.3.5): with --trk every answer must be signed, by the
+InK when --ink is given and the KMS signs with it, else by the TrK; only the verified element
+is used, and key material wrapped under the TrK is unwrapped. An unsigned answer, a signature
+by another key, or one that does not verify is refused and nothing is written. keyset.xml is
+written with the keys in the clear (mode 0600) for 'skm imsg'. A NewTransportKey /
+NewIntegrityKey in the answer replaces the key in FILE (atomically, mode 0600): the next
+fetch uses it.
+
+  --trk FILE           the user's transport key, "<name> <64 hex digits>" (from the KMS
+                       operator, 'skm kms trk new --out'); owner-only (mode 0600 or 0400)
+  --ink FILE           the user's integrity key (same format); a new InK sent without --ink is
+                       written to the --trk FILE's name with ".ink" appended
+  --wrap rfc5649|rfc3394-stripped
+                       how the KMS wraps key elements (default rfc5649; never guessed)
+)"
+#endif
+    ;
 
 /// An access token is a few KiB at most; the file is read into a wiping buffer (it is a secret).
 constexpr std::size_t max_token_file = 64 * 1024;
@@ -58,20 +83,94 @@ std::string read_token(const std::string& path) {
   return token;
 }
 
+#ifdef SKM_WITH_KMS_SECURITY
+namespace sec = skm::kms_security;
+
+/// A client key file: a regular file of this user without group/other bits, read into a
+/// wiping buffer.
+sec::named_key read_client_key(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) throw failure(path + " cannot be read");
+  if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
+    throw failure(path + " must be a file of this user with mode 0600 or 0400");
+  const auto text = read_secret_file(path, 4096, "key file");
+  auto k = sec::parse_key_file(text.view());
+  if (!k) throw failure(path + ": " + k.error());
+  return std::move(*k);
+}
+
+/// --trk, --ink, --wrap: the hooks of the security extension; the keys held, or none.
+std::shared_ptr<const sec::user_security_keys> security_options(const arguments& a,
+                                                                kms_service::client_options& o) {
+  if (!a.has("trk")) {
+    if (a.has("ink") || a.has("wrap")) throw a.error("--ink and --wrap need --trk");
+    return nullptr;
+  }
+  auto keys = std::make_shared<sec::user_security_keys>();
+  keys->trk = read_client_key(a.required("trk"));
+  if (const auto f = a.value("ink")) keys->ink = read_client_key(*f);
+  auto wrap = sec::key_element_wrap::rfc5649;
+  if (const auto w = a.value("wrap")) {
+    if (*w == "rfc3394-stripped")
+      wrap = sec::key_element_wrap::rfc3394_stripped;
+    else if (*w != "rfc5649")
+      throw a.error("--wrap must be rfc5649 or rfc3394-stripped");
+  }
+  kms_service::use_transport_keys(o, keys, wrap);
+  return keys;
+}
+
+/// Installs the keys a verified answer carried (the next fetch uses them).
+void install_carried_keys(const arguments& a, const km::xml::kms_key_prov_response& r) {
+  sec::user_security_keys installed;
+  if (!sec::install_carried_keys(installed, r))
+    throw failure("the KMS sent a new transport or integrity key that is not 256 bits");
+  if (installed.trk) {
+    write_file(a.required("trk"), sec::format_key_file(*installed.trk).as_text(), 0600,
+               replace::with_force);
+    std::cout << "new transport key " << installed.trk->name << ": " << a.required("trk") << "\n";
+  }
+  if (installed.ink) {
+    const auto path = a.value("ink").value_or(a.required("trk") + ".ink");
+    write_file(path, sec::format_key_file(*installed.ink).as_text(), 0600, replace::with_force);
+    std::cout << "new integrity key " << installed.ink->name << ": " << path << "\n";
+  }
+}
+
+/// keyset.xml for 'skm imsg': the verified key sets, their keys in the clear.
+km::secret_bytes plain_key_sets(const km::xml::kms_key_prov_response& r) {
+  km::xml::kms_key_prov_response plain;
+  plain.header = r.header;
+  plain.header.id.clear();
+  plain.key_prov_version = r.key_prov_version;
+  plain.key_sets = r.key_sets;
+  auto text = km::xml::write_kms_key_prov(plain);
+  if (!text) throw failure("cannot write the key sets: " + text.error().message());
+  return std::move(*text);
+}
+#endif
+
 }  // namespace
 
 int run_kms_fetch(std::span<char* const> args) {
   const arguments a(args,
-                    {{"url"},
-                     {"token-file"},
-                     {"ca"},
-                     {"uri"},
-                     {"at"},
-                     {"cert-cache", false},
-                     {"client-cert"},
-                     {"client-key"},
-                     {"out-dir"},
-                     {"force", false}},
+                    {
+                        {"url"},
+                        {"token-file"},
+                        {"ca"},
+                        {"uri"},
+                        {"at"},
+                        {"cert-cache", false},
+                        {"client-cert"},
+                        {"client-key"},
+                        {"out-dir"},
+                        {"force", false},
+#ifdef SKM_WITH_KMS_SECURITY
+                        {"trk"},
+                        {"ink"},
+                        {"wrap"},
+#endif
+                    },
                     "kms fetch");
   if (a.help()) {
     std::cout << fetch_help;
@@ -98,13 +197,28 @@ int run_kms_fetch(std::span<char* const> args) {
   }
   what.cert_cache = a.flag("cert-cache");
 
+#ifdef SKM_WITH_KMS_SECURITY
+  const auto keys = security_options(a, o);
+#endif
   const auto got = kms_service::provision(o, what, now());
   if (!got) throw failure(got.error());
+#ifdef SKM_WITH_KMS_SECURITY
+  // First: the KMS uses a carried key from now on, whatever happens to the files below.
+  if (keys) install_carried_keys(a, got->key_prov);
+#endif
   make_directory(out_dir);
   const std::string dir = out_dir.back() == '/' ? out_dir : out_dir + "/";
   const auto policy = a.flag("force") ? replace::with_force : replace::never;
   write_file(dir + "cert.xml", got->certificate_xml, 0644, policy);
+#ifdef SKM_WITH_KMS_SECURITY
+  if (keys) {
+    write_file(dir + "keyset.xml", plain_key_sets(got->key_prov).as_text(), 0600, policy);
+  } else {
+    write_file(dir + "keyset.xml", got->key_prov_xml.as_text(), 0600, policy);
+  }
+#else
   write_file(dir + "keyset.xml", got->key_prov_xml.as_text(), 0600, policy);
+#endif
   if (got->cert_cache_xml) write_file(dir + "certcache.xml", *got->cert_cache_xml, 0644, policy);
   std::cout << "KMS " << got->certificate.kms_uri << ": " << dir << "cert.xml\n";
   for (const auto& k : got->key_prov.key_sets)

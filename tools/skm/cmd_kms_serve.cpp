@@ -23,6 +23,9 @@
 
 #include "state_db.hpp"
 #endif
+#ifdef SKM_WITH_KMS_SECURITY
+#include "skm/kms_service/security.hpp"
+#endif
 
 namespace skm::cli {
 
@@ -91,6 +94,21 @@ with KmsError until it is back.
   --revoked-answer A      key-set (default): revoked periods as KmsKeySet with Revoked true
                           and no usable key; error: left out, KmsError 403 when none is left
   --replica-id NAME       this server in the audit trail (default HOSTNAME:PID)
+)"
+#endif
+#ifdef SKM_WITH_KMS_SECURITY
+    R"(
+The security extension (TS 33.180 D.1, D.3.5; see 'skm kms trk --help'): each caller's
+answers are signed with its integrity key (InK) or transport key (TrK) and its key material is
+wrapped under its TrK; a pending rotation is carried in its next keyprov answer. Error answers
+are not signed.
+
+  --trk-dir DIR           per-user keys tk.<n>.<user> / ik.<n>.<user> (mode 0700, files 0600)
+  --sign ink|trk|none     ink (default): the InK when the user has one, else the TrK
+  --encrypt rfc5649|rfc3394-stripped|none
+                          how key elements are wrapped (default rfc5649; none: in the clear)
+  --cipher-value hex|base64  the CipherValue encoding (default hex)
+  --plain-without-trk     answer users without a TrK unprotected (default: 403)
 )"
 #endif
     ;
@@ -240,6 +258,45 @@ std::unique_ptr<kms_state::store> attach_state(const arguments& a, ks::kms_handl
 }
 #endif
 
+#ifdef SKM_WITH_KMS_SECURITY
+/// The protector of --trk-dir attached to the handler; none without --trk-dir.
+std::unique_ptr<ks::trk_protector> attach_protector(const arguments& a, ks::kms_handler& handler) {
+  namespace sec = kms_security;
+  const auto dir_path = a.value("trk-dir");
+  if (!dir_path) {
+    if (a.has("sign") || a.has("encrypt") || a.has("cipher-value") || a.has("plain-without-trk"))
+      throw a.error("--sign, --encrypt, --cipher-value and --plain-without-trk need --trk-dir");
+    return nullptr;
+  }
+  auto dir = sec::key_directory::open(*dir_path);
+  if (!dir) throw failure(dir.error());
+  ks::trk_service_options o;
+  const auto sign = a.value("sign").value_or("ink");
+  if (sign == "trk")
+    o.sign = sec::sign_with::trk;
+  else if (sign == "none")
+    o.sign = sec::sign_with::none;
+  else if (sign != "ink")
+    throw a.error("--sign must be ink, trk or none");
+  const auto encrypt = a.value("encrypt").value_or("rfc5649");
+  if (encrypt == "rfc3394-stripped")
+    o.encrypt = sec::encrypt_with::rfc3394_stripped;
+  else if (encrypt == "none")
+    o.encrypt = sec::encrypt_with::none;
+  else if (encrypt != "rfc5649")
+    throw a.error("--encrypt must be rfc5649, rfc3394-stripped or none");
+  const auto encoding = a.value("cipher-value").value_or("hex");
+  if (encoding == "base64")
+    o.encoding = sec::cipher_value_encoding::base64;
+  else if (encoding != "hex")
+    throw a.error("--cipher-value must be hex or base64");
+  o.plain_without_trk = a.flag("plain-without-trk");
+  auto p = std::make_unique<ks::trk_protector>(std::move(*dir), o);
+  handler.attach_protector(*p);
+  return p;
+}
+#endif
+
 /// TLS, the listening socket and the worker threads, until SIGTERM or SIGINT.
 void serve_until_stopped(const arguments& a, ks::kms_handler& handler, const std::string& kms_uri,
                          const std::string& host, std::uint16_t port, std::uint64_t threads) {
@@ -307,6 +364,13 @@ int run_kms_serve(std::span<char* const> args) {
                         {"revoked-answer"},
                         {"replica-id"},
 #endif
+#ifdef SKM_WITH_KMS_SECURITY
+                        {"trk-dir"},
+                        {"sign"},
+                        {"encrypt"},
+                        {"cipher-value"},
+                        {"plain-without-trk", false},
+#endif
                     },
                     "kms serve");
   if (a.help()) {
@@ -326,6 +390,9 @@ int run_kms_serve(std::span<char* const> args) {
   ks::kms_handler handler(community, tokens, make_service_config(a));
 #ifdef SKM_WITH_KMS_STATE
   const auto state = attach_state(a, handler);  // outlives the server, which uses it
+#endif
+#ifdef SKM_WITH_KMS_SECURITY
+  const auto protector = attach_protector(a, handler);  // likewise
 #endif
   serve_until_stopped(a, handler, community.server.public_values().kms_uri, host, port, threads);
   return exit_ok;  // the community (and its master secrets) is wiped as it goes out of scope

@@ -15,6 +15,9 @@ int run_kms_inspect(std::span<char* const> args);
 int run_kms_serve(std::span<char* const> args);  // cmd_kms_serve.cpp
 int run_kms_fetch(std::span<char* const> args);  // cmd_kms_fetch.cpp
 #endif
+#ifdef SKM_WITH_KMS_SECURITY
+int run_kms_trk(std::span<char* const> args);  // cmd_kms_trk.cpp
+#endif
 #ifdef SKM_WITH_KMS_STATE
 int run_kms_revoke(std::span<char* const> args);       // cmd_kms_state.cpp
 int run_kms_unrevoke(std::span<char* const> args);     // cmd_kms_state.cpp

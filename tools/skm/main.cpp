@@ -55,6 +55,10 @@ constexpr std::array commands{
     command{"kms", "fetch", "provision a client from a KMS over HTTPS (cert.xml, keyset.xml)",
             skm::cli::run_kms_fetch},
 #endif
+#ifdef SKM_WITH_KMS_SECURITY
+    command{"kms", "trk", "new and rotated transport/integrity keys of users (serve --trk-dir)",
+            skm::cli::run_kms_trk},
+#endif
 #ifdef SKM_WITH_KMS_STATE
     command{"kms", "revoke",
             "revoke a user URI (from a key period on), a device, a client or the community",

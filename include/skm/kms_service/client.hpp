@@ -27,6 +27,7 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,11 @@ struct client_options {
   std::string client_key;
   std::chrono::milliseconds timeout{30000};  ///< per request
   std::size_t max_response_octets = 4 << 20;
+  /// The security extension's hooks (kms_service/security.hpp fills them): `verify` turns an
+  /// answer into the octets to parse (a signed answer's verified element; an error refuses it),
+  /// `parse` decrypts EncKeyContentType keys. Empty: answers are parsed as received.
+  std::function<result<km::secret_bytes, std::string>(std::string_view)> verify;
+  km::xml::kms_parse_options parse;
 
   ~client_options() { ct::wipe(token.data(), token.size()); }
 };
@@ -58,9 +64,9 @@ struct provision_request {
 };
 
 struct provisioned {
-  std::string certificate_xml;  ///< the KmsResponse/KmsInit document as received
+  std::string certificate_xml;  ///< the KmsResponse/KmsInit document (its verified octets)
   km::xml::kms_certificate certificate;
-  km::secret_bytes key_prov_xml;  ///< the KmsResponse/KmsKeyProv document as received
+  km::secret_bytes key_prov_xml;  ///< the KmsResponse/KmsKeyProv document (verified octets)
   km::xml::kms_key_prov_response key_prov;
   std::optional<std::string> cert_cache_xml;
 };
@@ -204,6 +210,57 @@ class connection {
   return why;
 }
 
+/// The octets to parse of a 200 answer: through the verify hook when there is one.
+[[nodiscard]] inline result<km::secret_bytes, std::string> answer_octets(const client_options& o,
+                                                                         const std::string& path,
+                                                                         std::string_view body) {
+  if (!o.verify)
+    return km::secret_bytes(
+        std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  auto v = o.verify(body);
+  if (!v) return unexpected{path + ": " + v.error()};
+  return v;
+}
+
+}  // namespace client_detail
+
+namespace client_detail {
+
+/// The keyprov answer at `path`: verified, parsed with every key checked, for the URI asked for
+/// and covering the time asked for.
+[[nodiscard]] inline std::optional<std::string> fetch_key_prov(connection& c,
+                                                               const client_options& options,
+                                                               const provision_request& what,
+                                                               km::ntp_time now, provisioned& out) {
+  km::kms_url::request_target t{km::kms_url::request_kind::key_prov, what.uri, {}, {}};
+  if (what.at) {
+    if (!what.uri) return std::string("a time in the request needs the URI too");
+    t.ntp_wire = km::to_ntp_wire(*what.at);
+  }
+  const std::string prov_path = km::kms_url::path(t);
+  auto prov = c.post(prov_path);
+  if (!prov) return prov.error();
+  if (prov->status != 200) return refusal(prov_path, *prov);
+  auto octets = answer_octets(options, prov_path, prov->body);
+  if (!octets) return octets.error();
+  auto parsed = km::xml::parse_kms_key_prov(octets->as_text(), out.certificate,
+                                            km::xml::curve_checks{}, options.parse);
+  if (!parsed) return "the key sets: " + parsed.error().message();
+  if (parsed->key_sets.empty()) return std::string("the KMS sent no key set");
+  const std::string& user = parsed->key_sets.front().user_uri;
+  const km::ntp_time when = what.at.value_or(now);
+  bool covered = false;
+  for (const auto& k : parsed->key_sets) {
+    if (k.user_uri != user || (what.uri && k.user_uri != *what.uri))
+      return "the KMS sent a key set for " + k.user_uri + ", not the URI asked for";
+    covered = covered || km::xml::key_set_covers(k, out.certificate, when);
+  }
+  if (!covered) return std::string("no key set covers the time asked for");
+  out.key_prov_xml = std::move(*octets);
+  out.key_prov = std::move(*parsed);
+  return std::nullopt;
+}
+
 }  // namespace client_detail
 
 /// Fetches and validates the KMS certificate and the key sets `what` names (see the top).
@@ -221,45 +278,26 @@ class connection {
   auto init = c.post(init_path);
   if (!init) return unexpected{init.error()};
   if (init->status != 200) return unexpected{cd::refusal(init_path, *init)};
-  const auto cert = km::xml::parse_kms_init(init->body);  // Z and KPAK validated
+  const auto init_octets = cd::answer_octets(options, init_path, init->body);
+  if (!init_octets) return unexpected{init_octets.error()};
+  const auto cert = km::xml::parse_kms_init(init_octets->as_text());  // Z and KPAK validated
   if (!cert) return unexpected{"the KMS certificate: " + cert.error().message()};
-  out.certificate_xml = init->body;
+  out.certificate_xml = std::string(init_octets->as_text());
   out.certificate = cert->certificate;
 
-  km::kms_url::request_target t{km::kms_url::request_kind::key_prov, what.uri, {}, {}};
-  if (what.at) {
-    if (!what.uri) return unexpected{std::string("a time in the request needs the URI too")};
-    t.ntp_wire = km::to_ntp_wire(*what.at);
-  }
-  const std::string prov_path = km::kms_url::path(t);
-  auto prov = c.post(prov_path);
-  if (!prov) return unexpected{prov.error()};
-  if (prov->status != 200) return unexpected{cd::refusal(prov_path, *prov)};
-  auto parsed = km::xml::parse_kms_key_prov(prov->body, out.certificate);  // every key checked
-  if (!parsed) return unexpected{"the key sets: " + parsed.error().message()};
-  if (parsed->key_sets.empty()) return unexpected{std::string("the KMS sent no key set")};
-  const std::string& user = parsed->key_sets.front().user_uri;
-  const km::ntp_time when = what.at.value_or(now);
-  bool covered = false;
-  for (const auto& k : parsed->key_sets) {
-    if (k.user_uri != user || (what.uri && k.user_uri != *what.uri))
-      return unexpected{"the KMS sent a key set for " + k.user_uri + ", not the URI asked for"};
-    covered = covered || km::xml::key_set_covers(k, out.certificate, when);
-  }
-  if (!covered) return unexpected{std::string("no key set covers the time asked for")};
-  out.key_prov_xml = km::secret_bytes(
-      std::span(reinterpret_cast<const std::uint8_t*>(prov->body.data()), prov->body.size()));
-  out.key_prov = std::move(*parsed);
+  if (auto e = cd::fetch_key_prov(c, options, what, now, out)) return unexpected{*e};
 
   if (what.cert_cache) {
     const std::string cache_path = std::string(km::kms_url::base_path) + "/certcache";
     auto cache = c.post(cache_path);
     if (!cache) return unexpected{cache.error()};
     if (cache->status != 200) return unexpected{cd::refusal(cache_path, *cache)};
-    const auto r = km::xml::parse_kms_response(cache->body);  // certificates validated
+    const auto octets = cd::answer_octets(options, cache_path, cache->body);
+    if (!octets) return unexpected{octets.error()};
+    const auto r = km::xml::parse_kms_response(octets->as_text());  // certificates validated
     if (!r || r->kind() != km::xml::kms_response_kind::cert_cache)
       return unexpected{std::string("the certificate cache is not a KmsCertCache")};
-    out.cert_cache_xml = cache->body;
+    out.cert_cache_xml = std::string(octets->as_text());
   }
   return out;
 }

@@ -49,6 +49,7 @@
 #include "skm/kms_service/auth.hpp"
 #include "skm/kms_service/config.hpp"
 #include "skm/kms_service/metrics.hpp"
+#include "skm/kms_service/protection.hpp"
 #include "skm/kms_service/state.hpp"
 
 namespace skm::kms_service {
@@ -145,6 +146,10 @@ class kms_handler {
   /// Revocations, the audit trail and the certificate cache from `s` (state.hpp), which must
   /// outlive the handler. Without it the handler is stateless (no revocation, no audit).
   void attach_state(kms_state::store& s, state_options o) { state_.emplace(s, std::move(o)); }
+
+  /// Signed answers and wrapped key material (protection.hpp; kms_service/security.hpp is the
+  /// TS 33.180 one); `p` must outlive the handler. Error answers (KmsError) stay unsigned.
+  void attach_protector(response_protector& p) noexcept { protector_ = &p; }
 
   [[nodiscard]] service_metrics& metrics() noexcept { return metrics_; }
   [[nodiscard]] const service_config& config() const noexcept { return config_; }
@@ -310,6 +315,7 @@ class kms_handler {
   [[nodiscard]] km::xml::kms_response_header header(const std::string& user_uri, km::ntp_time now,
                                                     const target& t) const {
     km::xml::kms_response_header h;
+    if (protector_) h.id = std::string(protected_response_id);
     h.user_uri = user_uri;
     h.kms_uri = kms_uri();
     h.time = now;
@@ -342,7 +348,7 @@ class kms_handler {
     answer.certificate = c;
     const auto doc = km::xml::write_kms_init(answer);
     if (!doc) return kms_failure(kind, 500, "cannot write the certificate", now, identity);
-    return xml_answer(kind, 200, *doc, identity);
+    return protected_answer(kind, *doc, identity, now);
   }
 
   [[nodiscard]] http_response cert_cache(const target& t, const std::string& identity,
@@ -354,7 +360,7 @@ class kms_handler {
       cache.certificates = config_.external_certificates;
     const auto doc = km::xml::write_kms_cert_cache(header(identity, now, t), cache);
     if (!doc) return kms_failure(endpoint::certcache, 500, "cannot write the cache", now, identity);
-    return xml_answer(endpoint::certcache, 200, *doc, identity);
+    return protected_answer(endpoint::certcache, *doc, identity, now);
   }
 
   [[nodiscard]] bool may_fetch(const std::string& identity, const std::string& subject) const {
@@ -421,14 +427,44 @@ class kms_handler {
       if (const auto to = km::key_period_start(period + 1, schedule)) set.valid_to = *to;
       doc.key_sets.push_back(std::move(set));
     }
-    const auto text = km::xml::write_kms_key_prov(doc);
-    if (!text)
-      return kms_failure(endpoint::keyprov, 500, "cannot write the key sets", now, identity);
+    auto text = write_key_prov(doc, identity);
+    if (!text) {
+      auto r = protection_refused(endpoint::keyprov, text.error(), now, identity);
+      r.record.subject = subject;
+      return r;
+    }
     metrics_.key_sets_issued.fetch_add(periods.size(), std::memory_order_relaxed);
     auto r = xml_answer(endpoint::keyprov, 200, text->as_text(), identity);
     r.record.subject = subject;
     r.record.revoked = any_revoked;
     r.record.periods = std::move(periods);
+    return r;
+  }
+
+  /// The KmsKeyProv document, through the protector when one is attached.
+  [[nodiscard]] result<km::secret_bytes, protection_failure> write_key_prov(
+      km::xml::kms_key_prov_response& doc, const std::string& identity) {
+    if (protector_) return protector_->key_prov(identity, doc);
+    auto text = km::xml::write_kms_key_prov(doc);
+    if (!text) return unexpected{protection_failure{500, "cannot write the key sets", {}}};
+    return std::move(*text);
+  }
+
+  /// A 200 answer of public content, signed for `identity` when a protector is attached.
+  [[nodiscard]] http_response protected_answer(endpoint kind, std::string_view text,
+                                               const std::string& identity,
+                                               km::ntp_time now) const {
+    if (!protector_) return xml_answer(kind, 200, text, identity);
+    const auto signed_text = protector_->other(identity, text);
+    if (!signed_text) return protection_refused(kind, signed_text.error(), now, identity);
+    return xml_answer(kind, 200, *signed_text, identity);
+  }
+
+  [[nodiscard]] http_response protection_refused(endpoint kind, const protection_failure& f,
+                                                 km::ntp_time now,
+                                                 const std::string& identity) const {
+    auto r = kms_failure(kind, f.status, f.reason, now, identity);
+    if (!f.detail.empty()) r.record.error += ": " + f.detail;
     return r;
   }
 
@@ -497,7 +533,7 @@ class kms_handler {
     const auto text = km::xml::write_kms_cert_cache(header(identity, now, t), doc);
     if (!text)
       return kms_failure(endpoint::certcache, 500, "cannot write the cache", now, identity);
-    return xml_answer(endpoint::certcache, 200, *text, identity);
+    return protected_answer(endpoint::certcache, *text, identity, now);
   }
 
   // --- plumbing ---------------------------------------------------------------------------
@@ -576,6 +612,7 @@ class kms_handler {
   rate_limiter limiter_;
   service_metrics metrics_;
   std::optional<service_state> state_;
+  response_protector* protector_ = nullptr;
 };
 
 }  // namespace skm::kms_service
