@@ -32,6 +32,7 @@
 
 #include "skm/common/result.hpp"
 #include "skm/km/secret.hpp"
+#include "skm/km/secret_file.hpp"
 #include "skm/kms_security/secured_documents.hpp"
 #include "skm/kms_security/transport_keys.hpp"
 
@@ -118,19 +119,13 @@ struct fd_closer {
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) return unexpected{file + " is not a file"};
   if (!owner_only(st))
     return unexpected{file + " must belong to the service's user with mode 0600 or 0400"};
-  constexpr std::size_t limit = 4096;
-  km::secret_bytes buffer(limit + 1);
-  std::size_t used = 0;
-  while (used < buffer.size()) {
-    const ::ssize_t n = ::read(f.fd, buffer.span().data() + used, buffer.size() - used);
-    if (n == 0) break;
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return unexpected{file + " cannot be read"};
-    used += static_cast<std::size_t>(n);
-  }
-  if (used > limit) return unexpected{file + " is too large for a key file"};
-  auto k =
-      parse_key_file(std::string_view(reinterpret_cast<const char*>(buffer.span().data()), used));
+  auto content = km::read_secret_descriptor(f.fd, 4096);
+  if (!content)
+    return unexpected{file + (content.error() == km::secret_read_error::too_large
+                                  ? " is too large for a key file"
+                                  : " cannot be read")};
+  auto k = parse_key_file(
+      std::string_view(reinterpret_cast<const char*>(content->span().data()), content->size()));
   if (!k) return unexpected{file + ": " + k.error()};
   const std::string_view expected =
       std::string_view(file).ends_with(pending_suffix)

@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -34,6 +33,7 @@
 #include "skm/common/result.hpp"
 #include "skm/km/kms_xml.hpp"
 #include "skm/km/secret.hpp"
+#include "skm/km/secret_file.hpp"
 #include "skm/km/skm_server.hpp"
 
 namespace skm::kms_service {
@@ -91,30 +91,17 @@ namespace detail {
   return out;
 }
 
-/// A secret file's content, read with read(2) straight into a wiping buffer: no stream buffer
-/// (an ifstream's filebuf is freed unwiped) and no intermediate string ever holds it. The file
-/// is opened without following a symbolic link; nullopt when it cannot be read or exceeds
-/// `max_octets`.
+/// A secret file's content, read with read(2) straight into a wiping buffer
+/// (km/secret_file.hpp). The file is opened without following a symbolic link; nullopt when it
+/// cannot be read or exceeds `max_octets`.
 [[nodiscard]] inline std::optional<km::secret_bytes> read_secret_file(const std::string& path,
                                                                       std::size_t max_octets) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  km::secret_bytes buffer(max_octets + 1);
-  std::size_t used = 0;
-  bool ok = true;
-  while (used < buffer.size()) {
-    const ::ssize_t n = ::read(fd, buffer.span().data() + used, buffer.size() - used);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ok = false;
-      break;
-    }
-    used += static_cast<std::size_t>(n);
-  }
+  auto content = km::read_secret_descriptor(fd, max_octets);
   ::close(fd);
-  if (!ok || used > max_octets) return std::nullopt;
-  return km::secret_bytes(buffer.span().first(used));
+  if (!content) return std::nullopt;
+  return std::move(*content);
 }
 
 struct wiped_octets {
