@@ -79,9 +79,11 @@ class Base(unittest.TestCase):
             f.write(WORLD.token(user))
         return path
 
-    def fetch(self, user, out, *extra, server=None):
+    def fetch(self, user, out, *extra, server=None, fresh=True):
+        """skm kms fetch into WORLD/out, emptied first unless fresh is False."""
         s = server or SERVER
-        shutil.rmtree(WORLD.path(out), ignore_errors=True)
+        if fresh:
+            shutil.rmtree(WORLD.path(out), ignore_errors=True)
         return run([SKM, "kms", "fetch", "--url", s.url, "--token-file", self.token_file(user),
                     "--ca", WORLD.path("ca.pem"), "--out-dir", WORLD.path(out), *extra])
 
@@ -354,12 +356,10 @@ class RotationTests(Base):
         os.mkdir(out)
         with open(os.path.join(out, "keyset.xml"), "w") as f:
             f.write("in the way\n")
-        r = run([SKM, "kms", "fetch", "--url", SERVER.url, "--token-file", self.token_file(user),
-                 "--ca", WORLD.path("ca.pem"), "--out-dir", out, "--trk", device])
+        r = self.fetch(user, "f-gina", "--trk", device, fresh=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertEqual(key_of(device)[0], "tk.2." + user)
-        r = run([SKM, "kms", "fetch", "--url", SERVER.url, "--token-file", self.token_file(user),
-                 "--ca", WORLD.path("ca.pem"), "--out-dir", out, "--trk", device, "--force"])
+        r = self.fetch(user, "f-gina", "--trk", device, "--force", fresh=False)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("new transport key", r.stdout)
 
