@@ -589,6 +589,32 @@ TEST_CASE("builder rules", "[mikey][builder]") {
   }
 }
 
+TEST_CASE("dump dates NTP timestamps by the RFC 4330 era rule", "[mikey][dump]") {
+  using detail::ntp_date;
+  using detail::ntp_era_extended;
+  // Era 0 (top bit set) from 1968-01-20 to the wrap in 2036, era 1 (top bit clear) after it.
+  CHECK(ntp_date(ntp_era_extended(0x80000000u)) == "1968-01-20 03:14:08 UTC");
+  CHECK(ntp_date(ntp_era_extended(2208988800u - 1)) == "1969-12-31 23:59:59 UTC");
+  CHECK(ntp_date(ntp_era_extended(2208988800u)) == "1970-01-01 00:00:00 UTC");
+  CHECK(ntp_date(ntp_era_extended(0xFFFFFFFFu)) == "2036-02-07 06:28:15 UTC");
+  CHECK(ntp_date(ntp_era_extended(0)) == "2036-02-07 06:28:16 UTC");
+  CHECK(ntp_date(ntp_era_extended(0x02791DC0u)) == "2037-06-01 12:00:00 UTC");
+  CHECK(ntp_date(ntp_era_extended(0x7FFFFFFFu)) == "2104-02-26 09:42:23 UTC");
+  // In a dump: an NTP-UTC T payload dated 2037 (era 1 on the wire).
+  const auto dated = [](const t_payload& t) {
+    const std::array<std::uint8_t, 16> r{};
+    message_builder b;
+    b.add(hdr_payload{}).add(t).add(rand_payload{r}).add(sakke_payload{1, 2, r});
+    REQUIRE(b.begin_signature(sign_type::eccsi, r.size()));
+    const auto bytes = b.finish_signature(r);
+    REQUIRE(bytes);
+    return dump(parse_ok(*bytes));
+  };
+  CHECK(
+      dated(t_payload{ts_type::ntp_utc, 0x02791DC0'00000000u}).find("(2037-06-01 12:00:00 UTC)") !=
+      std::string::npos);
+}
+
 TEST_CASE("dump shows every payload and field", "[mikey][dump]") {
   const auto bytes = vendor_bytes();
   const auto m = parse_ok(bytes);

@@ -47,13 +47,22 @@ inline std::string id_text(bytes_view b) {
   return "\"" + std::string(b.begin(), b.end()) + "\"";
 }
 
-/// NTP seconds (since 1900-01-01) as a UTC date, for NTP values from 1970 to 2036.
-inline std::string ntp_date(std::uint32_t ntp_seconds) {
-  constexpr std::uint32_t unix_epoch = 2208988800u;  // 1970-01-01 in NTP seconds
-  if (ntp_seconds < unix_epoch) return "before 1970";
-  const std::uint64_t t = ntp_seconds - unix_epoch;
+/// The 32-bit seconds field of an NTP timestamp, era-extended by the fixed rule of RFC 4330 §3
+/// (a set top bit is era 0, 1968–2036; a clear one era 1, 2036–2104): a dump has no clock to take
+/// the nearest era from, and without the rule every date after February 2036 would read as 1900.
+[[nodiscard]] constexpr std::uint64_t ntp_era_extended(std::uint32_t ntp_seconds) noexcept {
+  return (ntp_seconds & 0x80000000u) != 0 ? ntp_seconds
+                                          : std::uint64_t{ntp_seconds} + (std::uint64_t{1} << 32);
+}
+
+/// Seconds since 1900-01-01 (era-extended) as a UTC date, "YYYY-MM-DD hh:mm:ss UTC".
+inline std::string ntp_date(std::uint64_t ntp_seconds) {
+  constexpr std::int64_t unix_epoch = 2208988800;  // 1970-01-01 in NTP seconds
+  const std::int64_t t = static_cast<std::int64_t>(ntp_seconds) - unix_epoch;  // may be < 0
+  const std::int64_t days = (t >= 0 ? t : t - 86399) / 86400;                  // floor
+  const std::int64_t sod = t - days * 86400;
   // Days to civil date (proleptic Gregorian), after H. Hinnant's days_from_civil inverse.
-  const std::int64_t z = static_cast<std::int64_t>(t / 86400) + 719468;
+  const std::int64_t z = days + 719468;  // >= 0 for every date after 0000-03-01
   const std::int64_t era = z / 146097;
   const std::int64_t doe = z - era * 146097;
   const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -63,11 +72,8 @@ inline std::string ntp_date(std::uint32_t ntp_seconds) {
   const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   const auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-  const std::uint64_t sod = t % 86400;
-  return std::to_string(y) + "-" + two(m) + "-" + two(d) + " " +
-         two(static_cast<std::int64_t>(sod / 3600)) + ":" +
-         two(static_cast<std::int64_t>(sod / 60 % 60)) + ":" +
-         two(static_cast<std::int64_t>(sod % 60)) + " UTC";
+  return std::to_string(y) + "-" + two(m) + "-" + two(d) + " " + two(sod / 3600) + ":" +
+         two(sod / 60 % 60) + ":" + two(sod % 60) + " UTC";
 }
 
 struct dump_writer {
@@ -188,7 +194,7 @@ inline void dump_simple_fields(dump_writer& w, const payload_entry& e) {
     w.line(1, "TS type", enum_text(t->type));
     const bool wide = ts_value_size(t->type) == 8u;
     std::string v = hex_number(t->value, wide ? 16 : 8);
-    if (t->type != ts_type::counter) v += " (" + ntp_date(t->ntp_seconds()) + ")";
+    if (t->type != ts_type::counter) v += " (" + ntp_date(ntp_era_extended(t->ntp_seconds())) + ")";
     w.line(1, "TS value", v);
   } else if (const auto* r = e.get<rand_payload>()) {
     w.line(1, "RAND len", std::to_string(r->rand.size()));
