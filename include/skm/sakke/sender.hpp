@@ -175,6 +175,9 @@ encapsulate_batch(const kms_public_key<Curve>& kms,
   }
   std::vector<typename S::scalar> r, b;
   std::vector<std::size_t> at;  // the identifiers that are usable, by position
+  r.reserve(ids.size());  // no reallocation: a moved-from buffer of secret r would be freed unwiped
+  b.reserve(ids.size());
+  at.reserve(ids.size());
   for (std::size_t j = 0; j < ids.size(); ++j) {
     const auto bj = S::identifier_value(ids[j]);
     if (!bj) continue;  // out[j] stays bad_identifier
