@@ -10,6 +10,8 @@
 #include "skm/bigint/bytes.hpp"
 #include "skm/bigint/uint.hpp"
 
+namespace test_bigint {
+
 using namespace skm;
 using skm::test::from_mpz;
 using skm::test::to_mpz;
@@ -120,3 +122,5 @@ TEST_CASE("bigint: fixed-length big-endian octets", "[bigint]") {
   const std::vector<std::uint8_t> nine(9, 0);
   REQUIRE(from_bytes_be<1>(nine).error() == bytes_error::too_long);
 }
+
+}  // namespace test_bigint

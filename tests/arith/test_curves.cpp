@@ -6,6 +6,8 @@
 #include "skm/curves/p256.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 
+namespace test_curves {
+
 using namespace skm;
 using skm::test::to_mpz;
 
@@ -48,3 +50,5 @@ TEST_CASE("curves: RFC 6509 parameter set 1 traits", "[curves]") {
   // lg(q) > 2n (RFC 6508 §2.1)
   REQUIRE(mpz_sizeinbase(q.get_mpz_t(), 2) > 2 * C::n_bits);
 }
+
+}  // namespace test_curves

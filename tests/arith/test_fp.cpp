@@ -16,6 +16,8 @@
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/field/fp.hpp"
 
+namespace test_fp {
+
 using namespace skm;
 using skm::test::element;
 using skm::test::from_mpz;
@@ -561,3 +563,5 @@ TEST_CASE("fp: random elements are in range, and a broken source is an error, no
   REQUIRE_THROWS_AS(p256::base_field::random(ones), std::runtime_error);  // 2^256 - 1 >= p, always
   REQUIRE_THROWS_AS(set1::scalar_field::random(ones), std::runtime_error);
 }
+
+}  // namespace test_fp

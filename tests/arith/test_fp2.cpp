@@ -7,6 +7,8 @@
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/ext/fp2.hpp"
 
+namespace test_fp2 {
+
 using namespace skm;
 using skm::test::element;
 using skm::test::from_mpz;
@@ -84,3 +86,5 @@ TEST_CASE("fp2/PF_p over P-256's field", "[fp2]") { fp2_suite<curves::p256::base
 TEST_CASE("fp2/PF_p over parameter set 1's field", "[fp2]") {
   fp2_suite<curves::sakke_param_set_1::base_field>(22, 2000);
 }
+
+}  // namespace test_fp2

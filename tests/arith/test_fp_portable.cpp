@@ -16,6 +16,8 @@
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/field/fp.hpp"
 
+namespace test_fp_portable {
+
 using namespace skm;
 using skm::test::element;
 using skm::test::from_mpz;
@@ -168,3 +170,5 @@ TEST_CASE("portable Montgomery kernels, 16 limbs (CPUs without BMI2, non-x86), a
   direct_kernels(curves::sakke_param_set_1::p, 161);
   direct_kernels(below_power<16>(0x15f), 162);  // any odd modulus: Montgomery does not need a prime
 }
+
+}  // namespace test_fp_portable

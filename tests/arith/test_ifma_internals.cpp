@@ -14,6 +14,8 @@
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/field/fp.hpp"
 
+namespace test_ifma_internals {
+
 #if defined(SKM_HAVE_IFMA_KERNELS)
 
 using namespace skm;
@@ -175,3 +177,5 @@ TEST_CASE("ifma internals: not built for this target", "[.][cpu-ifma]") {
 }
 
 #endif
+
+}  // namespace test_ifma_internals

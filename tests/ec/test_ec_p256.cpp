@@ -13,6 +13,8 @@
 #include "skm/curves/p256.hpp"
 #include "skm/ec/ec.hpp"
 
+namespace test_ec_p256 {
+
 namespace {
 
 using curve = skm::curves::p256;
@@ -435,3 +437,5 @@ TEST_CASE("P-256 multi-scalar multiplication with a wide-window base table", "[e
                                               std::array<scalar, 1>{curve::q - a}))
             .declassify());
 }
+
+}  // namespace test_ec_p256

@@ -12,6 +12,8 @@
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/ec/ec.hpp"
 
+namespace test_ec_set1 {
+
 namespace {
 
 using curve = skm::curves::sakke_param_set_1;
@@ -170,3 +172,5 @@ TEST_CASE("set 1: batch conversion with identities", "[ec][ec-set1]") {
   for (std::size_t i = 0; i < pts.size(); ++i)
     CHECK(ec::ct_equal(out[i], ec::to_affine_vartime(pts[i])).declassify());
 }
+
+}  // namespace test_ec_set1

@@ -15,6 +15,8 @@
 #include "skm/ec/ec.hpp"
 #include "skm/field/fp.hpp"
 
+namespace test_ec_shapes {
+
 namespace {
 
 /// SEC 2 secp256k1: y^2 = x^3 + 7.
@@ -130,3 +132,5 @@ TEST_CASE("secp256k1 (a = 0) against Crypto++", "[ec][ec-shapes]") { check_curve
 TEST_CASE("brainpoolP256r1 (generic a) against Crypto++", "[ec][ec-shapes]") {
   check_curve<brainpool_p256r1>();
 }
+
+}  // namespace test_ec_shapes

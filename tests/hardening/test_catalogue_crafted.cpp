@@ -27,6 +27,8 @@
 #include "skm/km/skm_server.hpp"
 #include "skm/sakke/sakke.hpp"
 
+namespace test_catalogue_crafted {
+
 namespace {
 
 using namespace skm::km;
@@ -437,3 +439,5 @@ TEST_CASE("SKM-S: a UID with no RSK, and the self-check of key sets", "[hardenin
   REQUIRE(server.issue("sip:alice@example.org", period, rng(), issue_check::consistency).error() ==
           kms_error::identifier_unusable);
 }
+
+}  // namespace test_catalogue_crafted

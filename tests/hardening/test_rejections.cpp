@@ -17,6 +17,8 @@
 #include "skm/km/mikey_prf.hpp"
 #include "skm/km/skm_server.hpp"
 
+namespace test_rejections {
+
 namespace {
 
 using namespace skm::km;
@@ -154,3 +156,5 @@ TEST_CASE("a random source stuck at zero is an error, not a hang", "[hardening][
   REQUIRE_FALSE(s.has_value());
   REQUIRE(s.error() == kms_error::issuing_failed);
 }
+
+}  // namespace test_rejections

@@ -18,6 +18,8 @@
 #include "skm/km/srtp_kdf.hpp"
 #include "skm/km/time.hpp"
 
+namespace test_derivation {
+
 using namespace skm::km;
 using skm::km::test::hex_bytes;
 using skm::km::test::to_hex;
@@ -297,3 +299,5 @@ TEST_CASE("replay guard: window, cache, expiry, capacity", "[replay]") {
   REQUIRE(g3.accept(now, rand, now) == replay_verdict::fresh);
   REQUIRE(std::string(describe(replay_verdict::replayed)).find("replay") != std::string::npos);
 }
+
+}  // namespace test_derivation

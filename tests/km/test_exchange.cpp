@@ -19,6 +19,8 @@
 #include "skm/mikey/sdp.hpp"
 #include "vendor_vectors.hpp"
 
+namespace test_exchange {
+
 using namespace skm::km;
 using skm::km::test::hex_bytes;
 using skm::km::test::to_hex;
@@ -778,3 +780,5 @@ TEST_CASE("key-parameters extension: protect, unprotect, rejections", "[km][exch
   REQUIRE(decode_key_parameters(hex_bytes("010000000100000000000000000000000105")).error() ==
           key_parameters_error::truncated);
 }
+
+}  // namespace test_exchange

@@ -17,6 +17,8 @@
 #include "skm/km/i_message.hpp"
 #include "skm/km/skm_server.hpp"
 
+namespace test_i_message_interop {
+
 using namespace skm::km;
 using skm::km::test::to_hex;
 
@@ -371,3 +373,5 @@ TEST_CASE("interop: two key periods off stays rejected; tolerance above 1 is cla
     REQUIRE(far.replay().size() == 0);
   }
 }
+
+}  // namespace test_i_message_interop

@@ -13,6 +13,8 @@
 #include "skm/km/key_id.hpp"
 #include "skm/km/time.hpp"
 
+namespace test_identity {
+
 using namespace skm::km;
 using skm::result;
 using skm::km::test::hex_bytes;
@@ -425,3 +427,5 @@ TEST_CASE("GUK-ID derivation and GMK-ID recovery", "[key_id]") {
   REQUIRE(derive_guk_id(gmk_id, {}, "sip:bob@example.org").error() == key_id_error::bad_key);
   REQUIRE(derive_guk_id(gmk_id, gmk, std::string(70000, 'x')).error() == key_id_error::bad_key);
 }
+
+}  // namespace test_identity

@@ -13,6 +13,8 @@
 #include "km_test_util.hpp"
 #include "skm/km/kms_xml.hpp"
 
+namespace test_kms_xml {
+
 using namespace skm::km;
 using namespace skm::km::xml;
 using skm::km::test::hex_bytes;
@@ -776,3 +778,5 @@ TEST_CASE("constant-time hex helpers agree with a plain decoder", "[kms_xml]") {
   REQUIRE_FALSE(xml::detail::decode_hex_ct(hex.as_text().substr(0, 512), back).has_value());
   REQUIRE(back == all);
 }
+
+}  // namespace test_kms_xml

@@ -13,6 +13,8 @@
 #include "skm/km/kms_request.hpp"
 #include "skm/km/skm_server.hpp"
 
+namespace test_kms_xml_hex_text {
+
 using namespace skm::km;
 using namespace skm::km::xml;
 using skm::km::test::to_hex;
@@ -185,3 +187,5 @@ TEST_CASE("two users of a hex-text community exchange I_MESSAGEs both ways, GMK 
     REQUIRE_FALSE(skm::eccsi::verify(pub.kpak(), alice.id(), range, sig).has_value());
   }
 }
+
+}  // namespace test_kms_xml_hex_text

@@ -11,6 +11,8 @@
 #include "skm/km/kms_request.hpp"
 #include "vendor_vectors.hpp"
 
+namespace test_kms_xml_interop {
+
 using namespace skm::km;
 using namespace skm::km::xml;
 using skm::km::test::hex_bytes;
@@ -338,3 +340,5 @@ TEST_CASE("ValidFrom / ValidTo at the time of use", "[kms-xml-interop]") {
   kms_key_set undated;
   REQUIRE_FALSE(check_validity(undated, ntp_time{}, "KmsKeySet"));
 }
+
+}  // namespace test_kms_xml_interop

@@ -12,6 +12,8 @@
 #include "skm/km/kms_url.hpp"
 #include "vendor_vectors.hpp"
 
+namespace test_kms_xml_requests {
+
 using namespace skm::km;
 using namespace skm::km::xml;
 using skm::km::test::hex_bytes;
@@ -419,3 +421,5 @@ TEST_CASE("parse_kms_response: KmsInit and KmsKeyProv, signed responses, unknown
       parse_kms_response(replace_once(no_body, "<KmsCertCache Version=\"1.0.0\" />", "")),
       xml_error::missing_element, "KmsMessage/KmsInit");
 }
+
+}  // namespace test_kms_xml_requests

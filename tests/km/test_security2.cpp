@@ -36,6 +36,8 @@
 #include "skm/km/i_message.hpp"
 #include "skm/km/skm_server.hpp"
 
+namespace test_security2 {
+
 using namespace skm::km;
 using skm::km::test::to_hex;
 namespace mk = skm::mikey;
@@ -867,3 +869,5 @@ TEST_CASE("security-2: legacy IWF messages with the SRTP-ID map, behind the rece
     REQUIRE(gk->form == message_form::legacy_srtp_id);
   }
 }
+
+}  // namespace test_security2

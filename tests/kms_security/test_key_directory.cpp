@@ -13,6 +13,8 @@
 
 #include "skm/kms_security/key_directory.hpp"
 
+namespace test_key_directory {
+
 namespace {
 
 namespace sec = skm::kms_security;
@@ -136,3 +138,5 @@ TEST_CASE("key directory: refusals", "[trk]") {
     REQUIRE_FALSE(sec::key_directory::open(d.path + "/file"));
   }
 }
+
+}  // namespace test_key_directory

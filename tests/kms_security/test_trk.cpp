@@ -12,6 +12,8 @@
 #include "skm/kms_security/secured_documents.hpp"
 #include "trk_fixtures.hpp"
 
+namespace test_trk {
+
 using namespace skm::kms_security;
 using namespace skm::kms_security::test;
 
@@ -460,3 +462,5 @@ TEST_CASE("rotation: NewTransportKey and NewIntegrityKey under the current TrK",
     REQUIRE_FALSE(write_secured_kms_key_prov(unnamed, server, enc_only).has_value());
   }
 }
+
+}  // namespace test_trk

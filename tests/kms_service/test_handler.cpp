@@ -11,6 +11,8 @@
 #include "skm/kms_service/handler.hpp"
 #include "skm/kms_service/jwt_access.hpp"
 
+namespace test_handler {
+
 namespace {
 
 using namespace skm;
@@ -187,3 +189,5 @@ TEST_CASE("handler: per-identity rate limit and metrics", "[kms-service]") {
   CHECK_FALSE(small.allow("c"));  // table full of identities that have not refilled
   CHECK_FALSE(small.allow("a"));
 }
+
+}  // namespace test_handler

@@ -17,6 +17,8 @@
 
 #include "skm/kms_service/jwt_access.hpp"
 
+namespace test_jwt {
+
 namespace {
 
 using namespace skm::kms_service;
@@ -353,3 +355,5 @@ TEST_CASE("access tokens: scope in both 3GPP generations, identity claims", "[jw
   c["exp"] = now - 3600;
   CHECK(sv.verify(idms.sign({}, c)).error().code == bearer_error::invalid_token);
 }
+
+}  // namespace test_jwt

@@ -8,6 +8,8 @@
 
 #include "skm/km/skm_server.hpp"
 
+namespace test_stateless {
+
 namespace {
 
 using namespace skm;
@@ -58,3 +60,5 @@ TEST_CASE("stateless issuing: identical key sets across requests and replicas", 
   // Bad input is refused as by issue().
   CHECK(a.issue_deterministic("", period).error() == kms_error::bad_user_uri);
 }
+
+}  // namespace test_stateless

@@ -15,6 +15,8 @@
 #include "skm/kms_state/postgres_store.hpp"
 #include "store_contract.hpp"
 
+namespace test_postgres_store {
+
 namespace ks = skm::kms_state;
 
 namespace {
@@ -101,3 +103,5 @@ TEST_CASE("postgres store: an unreachable server is a clear error", "[.][kms-sta
   REQUIRE_FALSE(s);
   CHECK(s.error().find("cannot connect to the state database") != std::string::npos);
 }
+
+}  // namespace test_postgres_store

@@ -18,6 +18,8 @@
 #include "skm/kms_state/sqlite_store.hpp"
 #include "store_contract.hpp"
 
+namespace test_sqlite_store {
+
 namespace ks = skm::kms_state;
 
 namespace {
@@ -236,3 +238,5 @@ TEST_CASE("sqlite store: a full database fails cleanly and stays intact", "[kms-
   CHECK(bigger->append_audit(r).value() > 0);
   CHECK(bigger->integrity_check().value() == "ok");
 }
+
+}  // namespace test_sqlite_store

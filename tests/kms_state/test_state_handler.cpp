@@ -17,6 +17,8 @@
 #include "skm/kms_service/jwt_access.hpp"
 #include "skm/kms_state/sqlite_store.hpp"
 
+namespace test_state_handler {
+
 namespace {
 
 using namespace skm;
@@ -326,3 +328,5 @@ TEST_CASE("state handler: a full database gives 503 and stays intact", "[kms-sta
   CHECK(s.store->audit({}).value().size() == static_cast<std::size_t>(ok));
   CHECK(s.store->integrity_check().value() == "ok");
 }
+
+}  // namespace test_state_handler

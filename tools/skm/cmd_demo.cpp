@@ -22,7 +22,7 @@ namespace skm::cli {
 
 namespace {
 
-constexpr std::string_view help = R"(usage: skm demo [--no-dump] [--hide-ids]
+constexpr std::string_view demo_help = R"(usage: skm demo [--no-dump] [--hide-ids]
 
 Runs the MIKEY-SAKKE key distribution of TS 33.180 end to end, in memory, with built-in
 defaults and no files, and checks every result:
@@ -159,20 +159,20 @@ client_keys provision(narrator& n, const km::skm_server& kms, const km::xml::kms
   return std::move(*keys);
 }
 
-struct srtp_text {
+struct srtp_summary {
   std::string key, salt, mki;
-  friend bool operator==(const srtp_text&, const srtp_text&) = default;
+  friend bool operator==(const srtp_summary&, const srtp_summary&) = default;
 };
 
 template <class M>
-srtp_text srtp_of(const M& m, std::uint8_t cs_id, km::key_purpose purpose, km::sk_id key_id) {
+srtp_summary srtp_of(const M& m, std::uint8_t cs_id, km::key_purpose purpose, km::sk_id key_id) {
   const auto s = km::session_keys(m, cs_id);
   if (!s) throw failure(std::string("SRTP derivation: ") + km::describe(s.error()));
   return {to_hex(s->key.span()), to_hex(s->salt.span()),
           to_hex(km::mki(purpose, key_id, m.csb_id))};
 }
 
-void show_srtp(narrator& n, const std::string& who, std::uint8_t cs_id, const srtp_text& s) {
+void show_srtp(narrator& n, const std::string& who, std::uint8_t cs_id, const srtp_summary& s) {
   n.line(who + " SRTP (CS " + std::to_string(cs_id) + "): master key " + s.key + ", master salt " +
          s.salt + ", MKI " + s.mki);
 }
@@ -358,7 +358,7 @@ void add_keys(km::i_message_receiver& rx, km::period_keys keys, const std::strin
 int run_demo(std::span<char* const> args) {
   const arguments a(args, {{"no-dump", false}, {"hide-ids", false}}, "demo");
   if (a.help()) {
-    std::cout << help;
+    std::cout << demo_help;
     return exit_ok;
   }
   a.no_positionals();

@@ -16,7 +16,7 @@ namespace skm::cli {
 
 namespace {
 
-constexpr std::string_view help = R"(usage: skm imsg dump [--json] MESSAGE
+constexpr std::string_view dump_help = R"(usage: skm imsg dump [--json] MESSAGE
 
 Dissects a MIKEY message (RFC 3830 / 6043 / 6509) payload by payload, field by field, with
 offsets and sizes, as far as its bytes allow: every payload that parses is shown, then the
@@ -150,7 +150,7 @@ std::string json_text(mikey::bytes_view bytes, const dissection& d) {
 int run_imsg_dump(std::span<char* const> args) {
   const arguments a(args, {{"json", false}}, "imsg dump");
   if (a.help()) {
-    std::cout << help;
+    std::cout << dump_help;
     return exit_ok;
   }
   const auto bytes = read_message(a);

@@ -13,7 +13,7 @@ namespace skm::cli {
 
 namespace {
 
-constexpr std::string_view help =
+constexpr std::string_view keys_help =
     R"(usage: skm imsg keys --key HEX [--key-id HEX] [--purpose NAME] [--cs-id N[,N...]] [--mcvideo]
                       [--json] MESSAGE
 
@@ -53,7 +53,7 @@ int run_imsg_keys(std::span<char* const> args) {
       args, {{"key"}, {"key-id"}, {"purpose"}, {"cs-id"}, {"mcvideo", false}, {"json", false}},
       "imsg keys");
   if (a.help()) {
-    std::cout << help;
+    std::cout << keys_help;
     return exit_ok;
   }
   auto key = from_hex(a.required("key"));

@@ -17,7 +17,7 @@ namespace skm::cli {
 
 namespace {
 
-constexpr std::string_view help =
+constexpr std::string_view inspect_help =
     R"(usage: skm kms inspect FILE... [--json] [--convention raw|hex-text] [--cert FILE]
                        [--date ISO-8601 | --time NTP_SECONDS] [--ignore-validity]
                        [--rel13-order] [--vendor-namespace URI]
@@ -397,7 +397,7 @@ int run_kms_inspect(std::span<char* const> args) {
                      {"wrap"}},
                     "kms inspect");
   if (a.help()) {
-    std::cout << help;
+    std::cout << inspect_help;
     return exit_ok;
   }
   if (a.positional().empty()) throw a.error("give at least one FILE");

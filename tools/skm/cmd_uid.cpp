@@ -11,7 +11,7 @@ namespace skm::cli {
 
 namespace {
 
-constexpr std::string_view help =
+constexpr std::string_view uid_help =
     R"(usage: skm uid --uri URI --kms-uri URI --period SECONDS --offset SECONDS
                [--period-no N | --time TIME | --date TIME | --at TIME] [--json]
        skm uid --cert CERT.xml --uri URI [--period-no N | --time TIME | --date TIME | --at TIME]
@@ -156,7 +156,7 @@ int run_uid(std::span<char* const> args) {
                      {"json", false}},
                     "uid");
   if (a.help()) {
-    std::cout << help;
+    std::cout << uid_help;
     return exit_ok;
   }
   a.no_positionals();
