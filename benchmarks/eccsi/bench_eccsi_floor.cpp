@@ -22,7 +22,7 @@ namespace eccsi = skm::eccsi;
 namespace {
 
 [[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "bench_eccsi_floor: %s failed\n", what);
+  (void)std::fprintf(stderr, "bench_eccsi_floor: %s failed\n", what);
   std::exit(1);
 }
 

@@ -49,7 +49,7 @@ constexpr const char* peer = "wolfssl_sp_asm";
 constexpr int rounds = 9;
 
 [[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "bench_sakke_wolfssl_sp: %s\n", what);
+  (void)std::fprintf(stderr, "bench_sakke_wolfssl_sp: %s\n", what);
   std::exit(1);
 }
 

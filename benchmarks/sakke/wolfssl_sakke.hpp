@@ -20,7 +20,7 @@
 namespace skm::bench {
 
 [[noreturn]] inline void wolfssl_failed(const char* what) {
-  std::fprintf(stderr, "wolfSSL peer: %s failed\n", what);
+  (void)std::fprintf(stderr, "wolfSSL peer: %s failed\n", what);
   std::exit(1);
 }
 

@@ -86,6 +86,7 @@ void floor_table(const char* set, const std::vector<named_op>& ops, int rounds, 
   using chain_type = product_chain<typename Curve::base_field>;
   chain_type chain;
   std::vector<std::function<void()>> fs;
+  fs.reserve(ops.size() + 4);
   for (const auto& op : ops) fs.push_back(op.second);
   fs.emplace_back([&chain] { chain.mul(); });
   fs.emplace_back([&chain] { chain.sqr(); });
