@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../../tests/sakke/sakke_test_params_512.hpp"
+#include "../support/floor.hpp"
 #include "../support/timing.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/pairing/gt_fixed_base.hpp"
@@ -27,10 +28,7 @@
 #include "skm/sakke/sakke.hpp"
 
 #ifdef SKM_BENCH_WOLFSSL
-// after skm/Crypto++: wolfSSL's macros clash with Crypto++ enumerator names
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/random.h>
-#include <wolfssl/wolfcrypt/sakke.h>
+#include "wolfssl_sakke.hpp"  // after skm/Crypto++
 #endif
 
 using skm::bench::interleaved;
@@ -41,30 +39,7 @@ using curve = skm::curves::sakke_param_set_1;
 using S = skm::sakke::scheme<curve>;
 namespace sakke = skm::sakke;
 
-// ---- a debug counter of multiplications -------------------------------------------------------
-// Compiled with SKM_COUNT_FIELD_OPS, every fp<> type counts its products, squares and inversions
-// (whichever kernel runs them): the count is stable where the clock is not.
 namespace {
-
-struct op_count {
-  std::uint64_t mul = 0, sqr = 0, inv = 0, scalar_products = 0;
-};
-
-/// Base-field products, squares and inversions, and scalar-field products, of one call of f.
-template <class Curve>
-op_count count_ops(const std::function<void()>& f) {
-  using base_field = typename Curve::base_field;
-  using scalar_field = typename Curve::scalar_field;
-  const skm::field_op_counts b0 = base_field::counts, s0 = scalar_field::counts;
-  f();
-  const skm::field_op_counts b1 = base_field::counts, s1 = scalar_field::counts;
-  return {b1.mul - b0.mul, b1.sqr - b0.sqr, b1.inv - b0.inv, (s1.mul - s0.mul) + (s1.sqr - s0.sqr)};
-}
-
-[[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "bench_sakke: %s failed\n", what);
-  std::exit(1);
-}
 
 const std::vector<std::uint8_t> id_a = {'2', '0', '1', '1', '-', '0', '2', 0,   't',
                                         'e', 'l', ':', '+', '4', '4', '7', '7', '0',
@@ -111,7 +86,7 @@ template <class Curve>
 void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
   bool alt = false;
 
-  const std::vector<std::pair<const char*, std::function<void()>>> ops = {
+  const std::vector<skm::bench::named_op> ops = {
       {"rsk_issue", [&] { keep(f.kms.issue_rsk(id_a)); }},
       {"rsk_validate", [&] { keep(sakke::validate_rsk(f.pk, id_a, f.rsk)); }},
       {"encapsulate_new_recipient",
@@ -128,19 +103,9 @@ void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
       {"pairing_table", [&] { keep(f.lines.pair(f.r_c)); }},
       {"line_table_build", [&] { keep(skm::pairing::line_table<Curve>::precompute(f.k_c)); }},
   };
-  std::vector<std::function<void()>> fs;
-  for (const auto& op : ops) fs.push_back(op.second);
-  const auto s = interleaved(fs, rounds, 1);
   std::printf("== SAKKE on %s: skm (%zu-bit p, %zu-bit q; median of %d rounds) ==\n", set,
               Curve::base_field::bits, Curve::scalar_field::bits, rounds);
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    const op_count c = count_ops<Curve>(ops[i].second);
-    print_row(ops[i].first, s[i]);
-    std::printf("COUNT set=\"%s\" op=%s mul=%llu sqr=%llu inv=%llu scalar_products=%llu\n", set,
-                ops[i].first, static_cast<unsigned long long>(c.mul),
-                static_cast<unsigned long long>(c.sqr), static_cast<unsigned long long>(c.inv),
-                static_cast<unsigned long long>(c.scalar_products));
-  }
+  skm::bench::floor_table<Curve>(set, ops, rounds, 1);
 }
 
 /// Parameter set 1 with its base field pinned to the ADX kernels (what the dispatch picks on CPUs
@@ -203,105 +168,6 @@ void ifma_before_after(const fixture<curve>& f, int rounds) {
   }
 }
 
-#ifdef SKM_BENCH_WOLFSSL
-struct wolf {
-  WC_RNG rng;
-  SakkeKey kms;
-  SakkeKey sender_new;     // no I table, identity alternates so I is recomputed every time
-  SakkeKey sender_cached;  // I and its table cached
-  SakkeKey receiver_cold;  // RSK without table
-  SakkeKey receiver_warm;  // RSK table and I table
-  ecc_point* rsk = wc_ecc_new_point();
-  std::vector<byte> i_table, rsk_table;
-  std::array<byte, 257> z{};
-  bool has_tables = false;
-
-  static void init(SakkeKey& k) {
-    if (wc_InitSakkeKey_ex(&k, 128, ECC_SAKKE_1, nullptr, INVALID_DEVID) != 0)
-      fail("wc_InitSakkeKey_ex");
-  }
-  explicit wolf(const std::array<std::uint8_t, 128>& master_secret) {
-    if (wc_InitRng(&rng) != 0) fail("wc_InitRng");
-    for (SakkeKey* k : {&kms, &sender_new, &sender_cached, &receiver_cold, &receiver_warm})
-      init(*k);
-    if (wc_ImportSakkePrivateKey(&kms, master_secret.data(), 128) != 0)
-      fail("wc_ImportSakkePrivateKey");
-    ecc_point* zp = wc_ecc_new_point();
-    if (wc_MakeSakkePublicKey(&kms, zp) != 0) fail("wc_MakeSakkePublicKey");
-    word32 sz = z.size();
-    if (wc_EncodeSakkeRsk(&kms, zp, z.data(), &sz, 0) != 0) fail("encode Z");
-    wc_ecc_del_point(zp);
-    for (SakkeKey* k : {&sender_new, &sender_cached, &receiver_cold, &receiver_warm}) {
-      if (wc_ImportSakkePublicKey(k, z.data(), z.size(), 0) != 0) fail("wc_ImportSakkePublicKey");
-    }
-    make_rsk();
-    if (wc_SetSakkeRsk(&receiver_cold, rsk, nullptr, 0) != 0) fail("wc_SetSakkeRsk");
-    // receiver_warm: RSK table and I table
-    has_tables = build_rsk_table();
-    if (wc_SetSakkeRsk(&receiver_warm, rsk, has_tables ? rsk_table.data() : nullptr,
-                       rsk_table.size()) != 0)
-      fail("wc_SetSakkeRsk table");
-    set_i_table(receiver_warm);
-    set_i_table(sender_cached);
-  }
-  ~wolf() {
-    for (SakkeKey* k : {&kms, &sender_new, &sender_cached, &receiver_cold, &receiver_warm})
-      wc_FreeSakkeKey(k);
-    wc_ecc_del_point(rsk);
-    wc_FreeRng(&rng);
-  }
-  void make_rsk() {
-    if (wc_MakeSakkeRsk(&kms, id_a.data(), id_a.size(), rsk) != 0) fail("wc_MakeSakkeRsk");
-  }
-  void validate_rsk() {
-    int valid = 0;
-    if (wc_ValidateSakkeRsk(&receiver_cold, id_a.data(), id_a.size(), rsk, &valid) != 0 ||
-        valid != 1)
-      fail("wc_ValidateSakkeRsk");
-  }
-  // Builds without WOLFSSL_SP (Debian's: generic math) report a table length of 0: no tables.
-  bool build_rsk_table() {
-    word32 len = 0;
-    wc_GenerateSakkeRskTable(&kms, rsk, nullptr, &len);
-    rsk_table.resize(len);
-    if (len == 0) return false;
-    if (wc_GenerateSakkeRskTable(&kms, rsk, rsk_table.data(), &len) != 0)
-      fail("wc_GenerateSakkeRskTable");
-    return true;
-  }
-  void set_i_table(SakkeKey& k) {
-    if (wc_MakeSakkePointI(&k, id_a.data(), id_a.size()) != 0) fail("wc_MakeSakkePointI");
-    word32 len = 0;
-    wc_GenerateSakkePointITable(&k, nullptr, &len);
-    i_table.resize(len);
-    if (len == 0) return;  // no table support in this build; I itself stays cached
-    if (wc_GenerateSakkePointITable(&k, i_table.data(), &len) != 0)
-      fail("wc_GenerateSakkePointITable");
-    if (wc_SetSakkePointITable(&k, i_table.data(), len) != 0) fail("wc_SetSakkePointITable");
-  }
-  std::vector<byte> encapsulate(SakkeKey& k, const std::vector<std::uint8_t>& id) {
-    if (wc_SetSakkeIdentity(&k, id.data(), id.size()) != 0) fail("wc_SetSakkeIdentity");
-    std::vector<byte> out(257 + 16);
-    std::array<byte, 16> ssv{};
-    word16 ssv_sz = 16;
-    if (wc_GenerateSakkeSSV(&k, &rng, ssv.data(), &ssv_sz) != 0) fail("wc_GenerateSakkeSSV");
-    word16 r_sz = 257;
-    if (wc_MakeSakkeEncapsulatedSSV(&k, WC_HASH_TYPE_SHA256, ssv.data(), 16, out.data(), &r_sz) !=
-        0)
-      fail("wc_MakeSakkeEncapsulatedSSV");
-    std::memcpy(out.data() + 257, ssv.data(), 16);
-    return out;
-  }
-  void decapsulate(SakkeKey& k, const std::vector<byte>& data) {
-    if (wc_SetSakkeIdentity(&k, id_a.data(), id_a.size()) != 0) fail("wc_SetSakkeIdentity");
-    std::array<byte, 16> ssv;
-    std::memcpy(ssv.data(), data.data() + 257, 16);
-    if (wc_DeriveSakkeSSV(&k, WC_HASH_TYPE_SHA256, ssv.data(), 16, data.data(), 257) != 0)
-      fail("wc_DeriveSakkeSSV");
-  }
-};
-#endif
-
 }  // namespace
 
 int main() {
@@ -354,7 +220,7 @@ int main() {
 
   std::printf("== SAKKE, parameter set 1, skm vs Debian wolfSSL (median of rounds) ==\n");
 #ifdef SKM_BENCH_WOLFSSL
-  wolf w(kms.export_master_secret());
+  skm::bench::wolf_sakke w(kms.export_master_secret(), id_a);
   std::printf("wolfSSL %s RSK/I tables (its warm path is its cold path without them)\n",
               w.has_tables ? "has" : "has no");
   const auto wolf_data = w.encapsulate(w.sender_cached, id_a);
@@ -388,11 +254,12 @@ int main() {
     print_ratio("encapsulate_cached", "wolfssl", s[2], s[3]);
   }
   {
-    const auto s = interleaved(
-        {[&] { keep(sakke::decapsulate_with_unvalidated_rsk(pk, id_a, rsk, data_v)); },
-         [&] { w.decapsulate(w.receiver_cold, wolf_data); }, [&] { keep(rec.decapsulate(data_v)); },
-         [&] { w.decapsulate(w.receiver_warm, wolf_data); }},
-        rounds, 1);
+    const auto s =
+        interleaved({[&] { keep(sakke::decapsulate_with_unvalidated_rsk(pk, id_a, rsk, data_v)); },
+                     [&] { keep(w.decapsulate(w.receiver_cold, wolf_data)); },
+                     [&] { keep(rec.decapsulate(data_v)); },
+                     [&] { keep(w.decapsulate(w.receiver_warm, wolf_data)); }},
+                    rounds, 1);
     print_row("decapsulate cold (no tables): skm", s[0]);
     print_row("decapsulate cold (no tables): wolfSSL", s[1]);
     print_row("decapsulate warm (receiver context): skm", s[2]);
@@ -403,7 +270,7 @@ int main() {
   {
     // The target compares skm's receiver build with one wolfSSL decapsulation (peer_us below).
     const auto s = interleaved({[&] { keep(sakke::receiver<curve>::create(pk, id_a, rsk)); },
-                                [&] { w.decapsulate(w.receiver_warm, wolf_data); }},
+                                [&] { keep(w.decapsulate(w.receiver_warm, wolf_data)); }},
                                3, 1);
     print_row("receiver context build (validate + tables): skm", s[0]);
     print_row("one decapsulation: wolfSSL", s[1]);
