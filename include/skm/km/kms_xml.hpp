@@ -10,8 +10,8 @@
 //     ClientReqUrl, KmsMessage?, KmsError?     Revoked?, UserIdFormat, UserKeyPeriod,
 //     UserKeyOffset,
 //   <KmsMessage> one of KmsInit, KmsKeyProv    PubEncKey (Z, 257 octets), PubAuthKey (KPAK, 65),
-//   <KmsInit> KmsCertificate                   ParameterSet?, KmsDomainList? (1..n KmsDomain)
-//   <KmsKeyProv Version> KmsKeySet*
+//   <KmsInit> KmsCertificate, NewTK?, NewIK?   ParameterSet?, KmsDomainList? (1..n KmsDomain)
+//   <KmsKeyProv Version> KmsKeySet*, NewTK?, NewIK?   (NewTransportKey, NewIntegrityKey)
 //   <KmsKeySet Version>
 //     KmsUri, CertUri?, Issuer?, UserUri, UserID, ValidFrom?, ValidTo?, KeyPeriodNo, Revoked?,
 //     UserDecryptKey (RSK, 257 octets), UserSigningKeySSK (32), UserPubTokenPVT (65)
@@ -20,7 +20,7 @@
 // as the schema allows; unknown ones, stray text, bad integers/booleans/dates/hex and wrong key
 // lengths are errors that name the element. Elements of other namespaces are skipped (TS 33.180
 // D.1 lets documents be extended that way; this also skips an XML signature, which skm does not
-// verify). Keys encrypted under a transport key (xenc:EncryptedKey) are reported as unsupported.
+// verify). TrK-encrypted keys and NewTK/NewIK need the key hooks below, else are unsupported.
 //
 // Point and key validation: the text layer checks lengths and the uncompressed-point prefix 0x04;
 // every parse and validate function then runs a `kms_key_checks` object. The default,
