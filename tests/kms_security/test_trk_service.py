@@ -381,6 +381,12 @@ class RotationTests(Base):
             name, key = self.unwrap_carried(init.find(NS + element), old_trk)
             self.assertEqual(name, prefix + user)
             self.assertEqual((name, key), key_of(os.path.join(TRK_DIR, prefix + user)))
+        # skm kms inspect with the old keys verifies the answer and names the carried keys.
+        r = run([SKM, "kms", "inspect", "--trk", device, "--ink", device + ".ink", doc])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for element, prefix in (("NewTransportKey", "tk.2."), ("NewIntegrityKey", "ik.2.")):
+            self.assertIn(f"{element}: a new key {prefix}{user} (256 bits)", r.stdout)
+            self.assertIn(f"{element}: decrypted with tk.1.{user}", r.stdout)
         # The next request (keyprov) is signed with ik.2 and wrapped under tk.2.
         doc, body = self.served(user, "hank-prov.xml")
         new_ink_name, new_ink = key_of(os.path.join(TRK_DIR, "ik.2." + user))

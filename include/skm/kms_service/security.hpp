@@ -8,7 +8,8 @@
 //     NewTransportKey / NewIntegrityKey (wrapped under the current TrK, CarriedKeyName) and
 //     promoted to current once the answer is written; the whole signed with U's InK when held
 //     (sign ink), else the TrK.
-//   - KmsInit, KmsCertCache: signed likewise.
+//   - KmsInit (init answers): signed likewise, carrying a pending rotation as KmsKeyProv does
+//     (one delivery: whichever of the two answers comes first); KmsCertCache, cert: signed.
 //   - U without a TrK: 403 with KmsError, unless plain answers were allowed for such users.
 //   - Error answers (KmsError) are not signed.
 // Client: a signed answer verified (InK if held, else TrK) and only the verified octets parsed;
