@@ -50,7 +50,8 @@ void observe(const void* block, std::size_t size) {
 named_key integrity_key() {
   named_key k;
   k.name = "ik.1.sip:alice@streamwide.com";
-  for (std::size_t i = 0; i < k.key.size(); ++i) k.key.span()[i] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < shared_key_octets; ++i)
+    k.key.span()[i] = static_cast<std::uint8_t>(i);
   return k;
 }
 
