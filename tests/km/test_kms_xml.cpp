@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "km_test_util.hpp"
+#include "skm/km/kms_request.hpp"
 #include "skm/km/kms_xml.hpp"
 
 namespace test_kms_xml {
@@ -463,8 +464,9 @@ TEST_CASE("malformed and misplaced documents", "[kms_xml]") {
     REQUIRE(wrapped.has_value());
     REQUIRE(wrapped->certificate.signed_by == std::optional<signed_wrapper>(signed_wrapper{}));
   }
+  // A carried key in the clear (no EncKeyContentType) is refused; carried keys are tested below.
   require_failure(parse_kms_init(replace_once(init, "</KmsInit>", "<NewTransportKey/></KmsInit>")),
-                  xml_error::unsupported_message, "NewTransportKey");
+                  xml_error::bad_attribute_value, "NewTransportKey/@xsi:type");
   require_failure(parse_kms_init(remove_element(init, "KmsMessage")), xml_error::missing_element,
                   "KmsMessage");
   require_failure(parse_kms_init(replace_once(init, "<KmsInit>", "<KmsLookup/><KmsInit>")),
@@ -777,6 +779,119 @@ TEST_CASE("constant-time hex helpers agree with a plain decoder", "[kms_xml]") {
   std::vector<std::uint8_t> back(256);
   REQUIRE_FALSE(xml::detail::decode_hex_ct(hex.as_text().substr(0, 512), back).has_value());
   REQUIRE(back == all);
+}
+
+namespace {
+
+// A stand-in for the TrK key wrap (kms_security/transport_keys.hpp, tested with AES in [trk]):
+// the CipherValue is the hex of the key XOR 0x5c, enough to see the document carry it.
+key_encryptor xor_encryptor() {
+  return [](std::string_view, std::span<const std::uint8_t> plain,
+            bool) -> skm::result<encrypted_key_text, std::string> {
+    std::vector<std::uint8_t> x(plain.begin(), plain.end());
+    for (auto& b : x) b ^= 0x5c;
+    return encrypted_key_text{"urn:test:xor", "tk.1.alice", to_hex(x), ""};
+  };
+}
+
+key_decryptor xor_decryptor() {
+  return [](const key_decrypt_request& r) -> skm::result<secret_bytes, std::string> {
+    const auto x = hex_bytes(r.encrypted.cipher_value);
+    if (x.size() != r.octets) return skm::unexpected{std::string("wrong length")};
+    secret_bytes out(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) out.span()[i] = x[i] ^ 0x5c;
+    return out;
+  };
+}
+
+carried_key make_carried(std::string name, std::uint8_t seed) {
+  carried_key k{std::move(name), secret_bytes(carried_key_octets)};
+  for (std::size_t i = 0; i < carried_key_octets; ++i)
+    k.key.span()[i] = static_cast<std::uint8_t>(seed + i);
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("KmsInit carries NewTransportKey and NewIntegrityKey (KmsInitTkIkType)", "[kms_xml]") {
+  kms_init_response r{header("sip:alice@streamwide.com"), vendor_certificate()};
+  r.new_transport_key = make_carried("tk.2.sip:alice@streamwide.com", 0x10);
+  r.new_integrity_key = make_carried("ik.2.sip:alice@streamwide.com", 0x80);
+  kms_write_options w;
+  w.encrypt_keys = xor_encryptor();
+  const std::string doc = write_kms_init(r, w).value();
+  // After the certificate, TrK before InK, the element typed KmsInitTkIkType.
+  const auto cert_end = doc.find("</KmsCertificate>");
+  const auto tk = doc.find("<NewTransportKey");
+  const auto ik = doc.find("<NewIntegrityKey");
+  REQUIRE(cert_end != std::string::npos);
+  REQUIRE(cert_end < tk);
+  REQUIRE(tk < ik);
+  REQUIRE(doc.find("xsi:type=\"KmsInitTkIkType\"") < doc.find("<KmsCertificate"));
+  REQUIRE(doc.find("<xenc:CarriedKeyName>tk.2.sip:alice@streamwide.com</xenc:CarriedKeyName>") !=
+          std::string::npos);
+  REQUIRE(doc.find(to_hex(r.new_transport_key->key.span())) == std::string::npos);
+
+  kms_parse_options o;
+  o.decrypt_keys = xor_decryptor();
+  const auto back = parse_kms_init(doc, curve_checks{}, o).value();
+  REQUIRE(back.new_transport_key->name == r.new_transport_key->name);
+  REQUIRE(to_hex(back.new_transport_key->key.span()) == to_hex(r.new_transport_key->key.span()));
+  REQUIRE(back.new_integrity_key->name == r.new_integrity_key->name);
+  REQUIRE(to_hex(back.new_integrity_key->key.span()) == to_hex(r.new_integrity_key->key.span()));
+  REQUIRE(write_kms_init(back, w).value() == doc);
+  // Only one of them.
+  kms_init_response only_ik{r.header, r.certificate};
+  only_ik.new_integrity_key = r.new_integrity_key;
+  const auto one = parse_kms_init(write_kms_init(only_ik, w).value(), curve_checks{}, o).value();
+  REQUIRE_FALSE(one.new_transport_key.has_value());
+  REQUIRE(one.new_integrity_key->name == r.new_integrity_key->name);
+
+  SECTION("refusals") {
+    // Never written in the clear, always named, 32 octets.
+    require_failure(write_kms_init(r), xml_error::encrypted_key_unsupported,
+                    "KmsInit/NewTransportKey");
+    kms_init_response unnamed = r;
+    unnamed.new_transport_key->name.clear();
+    require_failure(write_kms_init(unnamed, w), xml_error::empty_value, "CarriedKeyName");
+    kms_init_response short_key = r;
+    short_key.new_integrity_key->key = secret_bytes(16);
+    require_failure(write_kms_init(short_key, w), xml_error::wrong_key_length,
+                    "KmsInit/NewIntegrityKey");
+    // Without a decryptor, with the wrong length, without or with an empty CarriedKeyName.
+    require_failure(parse_kms_init(doc), xml_error::encrypted_key_unsupported, "NewTransportKey");
+    const std::string wrapped_tk = to_hex(make_carried("", 0x10).key.span());
+    std::vector<std::uint8_t> x = hex_bytes(wrapped_tk);
+    for (auto& b : x) b ^= 0x5c;
+    const std::string cv = to_hex(x);
+    REQUIRE(doc.find(cv) != std::string::npos);
+    const auto e = parse_kms_init(replace_once(doc, cv, cv.substr(0, 48)), curve_checks{}, o);
+    REQUIRE_FALSE(e.has_value());
+    REQUIRE(e.error().where.find("NewTransportKey") != std::string::npos);
+    require_failure(parse_kms_init(replace_once(doc,
+                                                "<xenc:CarriedKeyName>tk.2.sip:alice@streamwide."
+                                                "com</xenc:CarriedKeyName>",
+                                                ""),
+                                   curve_checks{}, o),
+                    xml_error::missing_element, "NewTransportKey/EncryptedKey/CarriedKeyName");
+    require_failure(parse_kms_init(replace_once(doc, ">tk.2.sip:alice@streamwide.com<", "> <"),
+                                   curve_checks{}, o),
+                    xml_error::missing_element, "CarriedKeyName");
+    // Out of order, twice, or in a type that does not allow them.
+    const auto tk_end = doc.find("</NewTransportKey>") + 18;
+    const std::string tk_elem = doc.substr(tk, tk_end - tk);
+    const std::string swapped =
+        replace_once(replace_once(doc, tk_elem, ""), "</KmsInit>", tk_elem + "</KmsInit>");
+    REQUIRE_FALSE(parse_kms_init(swapped, curve_checks{}, o).has_value());
+    REQUIRE_FALSE(parse_kms_init(replace_once(doc, tk_elem, tk_elem + tk_elem), curve_checks{}, o)
+                      .has_value());
+    // The generic response reader (kms_request.hpp) does not drop them: refused.
+    require_failure(parse_kms_response(doc, curve_checks{}, o), xml_error::unsupported_message,
+                    "KmsInit");
+    require_failure(parse_kms_init(replace_once(doc, "\"KmsInitTkIkType\"", "\"KmsCertCacheType\""),
+                                   curve_checks{}, o),
+                    xml_error::bad_attribute_value, "xsi:type");
+  }
 }
 
 }  // namespace test_kms_xml

@@ -4,6 +4,8 @@
 // wrong keys, signature wrapping, algorithm and shape refusals), and the two together.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -460,6 +462,141 @@ TEST_CASE("rotation: NewTransportKey and NewIntegrityKey under the current TrK",
     unnamed.new_transport_key = carry(trk2);
     unnamed.new_transport_key->name.clear();
     REQUIRE_FALSE(write_secured_kms_key_prov(unnamed, server, enc_only).has_value());
+  }
+}
+
+namespace {
+
+kms_init_response init_response() {
+  kms_init_response r{key_prov_response().header, vendor_certificate()};
+  r.header.client_req_url = "https://kms.mydev.streamwide.com/keymanagement/identity/v1/init";
+  return r;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("rotation in KmsInit: RFC 3394 known answer, install, next answer", "[trk]") {
+  // RFC 3394 §4.6: 256 bits of key data with a 256-bit KEK.
+  named_key kek;
+  kek.name = "tk.1.sip:alice@streamwide.com";
+  const auto kek_bytes =
+      hex_bytes("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F");
+  std::copy(kek_bytes.begin(), kek_bytes.end(), kek.key.span().begin());
+  named_key trk2;
+  trk2.name = transport_key_name(2, "sip:alice@streamwide.com");
+  const auto data = hex_bytes("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F");
+  std::copy(data.begin(), data.end(), trk2.key.span().begin());
+  const std::string rfc3394_cipher =
+      "28c9f404c4b810f4cbccb35cfb87f8263f5786e2d80ed326cbc7f0e71a99f43bfb988b9b7a02dd21";
+
+  user_security_keys server{kek, std::nullopt};
+  user_security_keys client{kek, std::nullopt};
+  kms_init_response r = init_response();
+  r.new_transport_key = carry(trk2);
+  protection p;
+  p.sign = sign_with::trk;
+  p.encrypt = encrypt_with::rfc3394_stripped;
+  const std::string doc = write_secured_kms_init(r, server, p).value();
+  REQUIRE(lower(doc).find(">" + rfc3394_cipher + "<") != std::string::npos);
+  REQUIRE(doc.find("KmsInitTkIkType") != std::string::npos);
+  expectation e;
+  e.wrap = key_element_wrap::rfc3394_stripped;
+  const auto got = read_secured_kms_init(doc, client, e).value();
+  REQUIRE(got.signature.has_value());
+  REQUIRE(got.body.new_transport_key->name == trk2.name);
+  REQUIRE(to_hex(got.body.new_transport_key->key.span()) == to_hex(trk2.key.span()));
+  REQUIRE_FALSE(got.body.new_integrity_key.has_value());
+  REQUIRE(got.decrypted.size() == 1);
+  REQUIRE(install_carried_keys(client, got.body));
+  REQUIRE(client.trk->name == trk2.name);
+  // The next answer, signed with the new TrK, verifies with the installed key only.
+  server.trk = trk2;
+  const std::string next = write_secured_kms_init(init_response(), server, p).value();
+  REQUIRE(read_secured_kms_init(next, client, e).has_value());
+  REQUIRE_FALSE(read_secured_kms_init(next, user_security_keys{kek, std::nullopt}, e).has_value());
+  // An InK carried in KmsInit (RFC 5649 flavour) signs the answers after it.
+  const named_key ink2 = make_key(integrity_key_name(2, "sip:alice@streamwide.com"), 0x33);
+  kms_init_response with_ink = init_response();
+  with_ink.new_integrity_key = carry(ink2);
+  protection p5649 = p;
+  p5649.encrypt = encrypt_with::rfc5649;
+  const auto ink_doc =
+      read_secured_kms_init(write_secured_kms_init(with_ink, server, p5649).value(), client)
+          .value();
+  REQUIRE(install_carried_keys(client, ink_doc.body));
+  REQUIRE(to_hex(client.ink->key.span()) == to_hex(ink2.key.span()));
+  server.ink = ink2;
+  protection by_ink = p5649;
+  by_ink.sign = sign_with::ink;
+  const std::string by_ink_doc = write_secured_kms_init(init_response(), server, by_ink).value();
+  REQUIRE(read_secured_kms_init(by_ink_doc, client).value().signature->key_name == ink2.name);
+}
+
+TEST_CASE("rotation in KmsInit: refusals", "[trk]") {
+  const named_key trk2 = make_key(transport_key_name(2, "sip:alice@streamwide.com"), 0x99);
+  kms_init_response r = init_response();
+  r.new_transport_key = carry(trk2);
+  protection enc_only;
+  enc_only.encrypt = encrypt_with::rfc5649;
+  expectation lax;
+  lax.require_signature = false;
+  const user_security_keys keys{trk, std::nullopt};
+  const std::string good = write_secured_kms_init(r, keys, enc_only).value();
+  REQUIRE(read_secured_kms_init(good, keys, lax).has_value());
+
+  SECTION("wrapped under the wrong key") {
+    named_key other = trk;  // same name, another key
+    other.key.span()[0] ^= 0x01;
+    const std::string bad =
+        write_secured_kms_init(r, user_security_keys{other, std::nullopt}, enc_only).value();
+    const auto refused = read_secured_kms_init(bad, keys, lax);
+    REQUIRE_FALSE(refused.has_value());
+    REQUIRE(refused.error().find("NewTransportKey") != std::string::npos);
+    REQUIRE(refused.error().find("unwrap failed") != std::string::npos);
+  }
+  SECTION("a CipherValue of the wrong length") {
+    // A well-formed RFC 5649 wrap of 24 octets under the right TrK: 32 octets, not 40.
+    const std::vector<std::uint8_t> short_key(24, 0x42);
+    const auto w = wrap_key(key_wrap_mode::rfc5649, trk.key.span(), short_key).value();
+    const auto from = good.find("<xenc:CipherValue>") + 18;
+    const auto to = good.find("</xenc:CipherValue>");
+    std::string spliced = good;
+    spliced.replace(from, to - from, to_hex(w));
+    const auto refused = read_secured_kms_init(spliced, keys, lax);
+    REQUIRE_FALSE(refused.has_value());
+    INFO(refused.error());
+    REQUIRE(refused.error().find("NewTransportKey") != std::string::npos);
+  }
+  SECTION("a malformed CarriedKeyName") {
+    for (const std::string& name :
+         std::vector<std::string>{"tk.2 sip:alice", "", "tk.2\tx", "tk.\x7f"}) {
+      INFO(name);
+      carried_key c = carry(trk2);
+      c.name = name;
+      REQUIRE(carried_key_problem(c).has_value());
+      user_security_keys client = keys;
+      REQUIRE(install_carried_keys(client, c, std::nullopt).has_value());
+      REQUIRE(client.trk->name == trk.name);  // nothing installed
+    }
+    // Spaces in the document's CarriedKeyName: read (any string) but not installed.
+    const std::string spaced = replace_once(good, ">" + trk2.name + "<", ">tk.2 x<");
+    const auto got = read_secured_kms_init(spaced, keys, lax).value();
+    user_security_keys client = keys;
+    REQUIRE_FALSE(install_carried_keys(client, got.body));
+    // An empty one is refused by the reader.
+    REQUIRE_FALSE(read_secured_kms_init(replace_once(good, ">" + trk2.name + "<", "><"), keys, lax)
+                      .has_value());
+  }
+  SECTION("never sent in the clear") {
+    protection sign_only;
+    sign_only.sign = sign_with::trk;
+    REQUIRE_FALSE(write_secured_kms_init(r, keys, sign_only).has_value());
+    REQUIRE_FALSE(write_kms_init(r).has_value());
   }
 }
 

@@ -329,6 +329,48 @@ class InspectTests(Base):
         self.assertIn("EncKeyContentType", r.stdout.decode())
 
 
+class HeapTests(Base):
+    """skm kms inspect --trk/--ink on a key set signed with the InK and not encrypted, under the
+    heap probe (tests/tools/heap_probe.cpp, LD_PRELOAD; SKM_HEAP_PROBE from Meson): the tool
+    installs the wiping allocator for libxml2/xmlsec1 first thing, so no block it releases holds
+    the RSK or SSK, raw or in hex, though libxml2 parsed and canonicalised the whole document."""
+
+    def setUp(self):
+        super().setUp()
+        self.probe = os.environ.get("SKM_HEAP_PROBE")
+        if not self.probe or not os.path.exists(self.probe):
+            self.skipTest("SKM_HEAP_PROBE (the heap probe library built by Meson) not given")
+
+    def probed(self, args, secrets):
+        report = self.path("report.txt")
+        env = dict(os.environ, LD_PRELOAD=self.probe, SKM_HEAP_REPORT=report,
+                   SKM_HEAP_SECRETS=",".join(secrets))
+        r = subprocess.run([SKM] + args, env=env, capture_output=True, timeout=120)
+        lines = open(report, encoding="latin-1").read().splitlines() if os.path.exists(report) else []
+        return r, [l[4:].lower() for l in lines if l.startswith("hex ")], \
+            [l for l in lines if l.startswith("raw ")]
+
+    def test_no_key_in_freed_heap(self):
+        cert = self.path("cert.xml")
+        self.tool("cert", cert)
+        doc = self.path("keyprov.xml")
+        self.tool("write", doc, "--trk", self.trk, "--ink", self.ink, "--sign", "ink")
+        text = self.read("keyprov.xml")
+        self.assertIn("SignedKmsResponse", text)
+        secrets = {tag: re.search(f"<{tag}>([0-9a-fA-F]+)<", text).group(1).lower()
+                   for tag in ("UserDecryptKey", "UserSigningKeySSK")}
+        r, runs, raw = self.probed(["kms", "inspect", "--date", "2026-01-01T00:00:00Z", "--cert",
+                                    cert, "--trk", self.trk, "--ink", self.ink, doc],
+                                   [secrets["UserSigningKeySSK"], secrets["UserDecryptKey"][2:]])
+        self.assertEqual(r.returncode, 0, r.stdout.decode() + r.stderr.decode())
+        self.assertIn("XML signature verified", r.stdout.decode())
+        for name, value in secrets.items():
+            windows = {value[i:i + 32] for i in range(0, len(value) - 31, 2)}
+            found = sum(1 for run_ in runs if any(w in run_ for w in windows))
+            self.assertEqual(found, 0, f"the hex of {name} is in {found} freed heap block(s)")
+        self.assertEqual(raw, [])
+
+
 if __name__ == "__main__":
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)

@@ -343,6 +343,76 @@ class RotationTests(Base):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not held here", r.stderr)
 
+    def unwrap_carried(self, element, kek):
+        """The key an answer carries in `element` (NewTransportKey/NewIntegrityKey), unwrapped
+        by openssl (RFC 5649) with `kek`; and its CarriedKeyName."""
+        ek = element.find(f"{XENC}EncryptedKey")
+        with open(WORLD.path("carried.bin"), "wb") as f:
+            f.write(bytes.fromhex(ek.find(f"{XENC}CipherData/{XENC}CipherValue").text))
+        r = run(["openssl", "enc", "-d", "-id-aes256-wrap-pad", "-K", kek.hex(), "-iv", "A65959A6",
+                 "-in", WORLD.path("carried.bin"), "-out", WORLD.path("carried-plain.bin")])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return ek.findtext(f"{XENC}CarriedKeyName"), ts.read(WORLD.path("carried-plain.bin"), "rb")
+
+    def test_rotation_carried_in_init(self):
+        # A pending rotation goes out in the next init answer (KmsInitTkIkType), signed with the
+        # current InK and wrapped under the current TrK; a cert answer carries none.
+        user = "sip:hank@example.org"
+        device = WORLD.path("hank.trk")
+        self.assertEqual(trk("new", "--trk-dir", TRK_DIR, "--user", user, "--ink", "--out",
+                             device).returncode, 0)
+        self.assertEqual(trk("rotate", "--trk-dir", TRK_DIR, "--user", user, "--ink").returncode,
+                         0)
+        pending = os.path.join(TRK_DIR, "tk.2." + user + ".pending")
+        _, cert_body = self.served(user, "hank-cert.xml", BASE + "/cert/" + ts.KMS_URI)
+        self.assertIsNone(ET.fromstring(cert_body).find(f".//{NS}NewTransportKey"))
+        self.assertTrue(os.path.exists(pending))
+        doc, body = self.served(user, "hank-init.xml", BASE + "/init")
+        self.assertFalse(os.path.exists(pending))
+        ink_name, ink = key_of(device + ".ink")
+        self.assertEqual(self.xmlsec_verify(doc, ink_name, ink).returncode, 0)
+        init = ET.fromstring(body).find(f"{NS}KmsResponse/{NS}KmsMessage/{NS}KmsInit")
+        self.assertEqual(init.get("{http://www.w3.org/2001/XMLSchema-instance}type"),
+                         "KmsInitTkIkType")
+        self.assertEqual([c.tag for c in init],
+                         [NS + "KmsCertificate", NS + "NewTransportKey", NS + "NewIntegrityKey"])
+        _, old_trk = key_of(device)
+        for element, prefix in (("NewTransportKey", "tk.2."), ("NewIntegrityKey", "ik.2.")):
+            name, key = self.unwrap_carried(init.find(NS + element), old_trk)
+            self.assertEqual(name, prefix + user)
+            self.assertEqual((name, key), key_of(os.path.join(TRK_DIR, prefix + user)))
+        # skm kms inspect with the old keys verifies the answer and names the carried keys.
+        r = run([SKM, "kms", "inspect", "--trk", device, "--ink", device + ".ink", doc])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for element, prefix in (("NewTransportKey", "tk.2."), ("NewIntegrityKey", "ik.2.")):
+            self.assertIn(f"{element}: a new key {prefix}{user} (256 bits)", r.stdout)
+            self.assertIn(f"{element}: decrypted with tk.1.{user}", r.stdout)
+        # The next request (keyprov) is signed with ik.2 and wrapped under tk.2.
+        doc, body = self.served(user, "hank-prov.xml")
+        new_ink_name, new_ink = key_of(os.path.join(TRK_DIR, "ik.2." + user))
+        self.assertEqual(self.xmlsec_verify(doc, new_ink_name, new_ink).returncode, 0)
+        self.assertNotEqual(self.xmlsec_verify(doc, ink_name, ink).returncode, 0)
+        self.assertIsNone(ET.fromstring(body).find(f".//{NS}NewTransportKey"))
+
+    def test_fetch_installs_a_key_carried_in_init(self):
+        # skm kms fetch: init carries the new TrK, the client installs it at once and its keyprov
+        # (wrapped under and signed with the new TrK) succeeds with it; cert.xml holds no key.
+        user = "sip:ivy@example.org"
+        device = WORLD.path("ivy.trk")
+        self.assertEqual(trk("new", "--trk-dir", TRK_DIR, "--user", user, "--out",
+                             device).returncode, 0)
+        self.assertEqual(trk("rotate", "--trk-dir", TRK_DIR, "--user", user).returncode, 0)
+        r = self.fetch(user, "f-ivy", "--trk", device)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count("new transport key tk.2." + user), 1)
+        self.assertEqual(key_of(device), key_of(os.path.join(TRK_DIR, "tk.2." + user)))
+        self.assertNotIn("NewTransportKey", ts.read(WORLD.path("f-ivy/cert.xml")))
+        self.assertEqual(ET.fromstring(ts.read(WORLD.path("f-ivy/cert.xml"), "rb")).tag,
+                         NS + "KmsResponse")
+        r = run([SKM, "imsg", "create", "--cert", WORLD.path("f-ivy/cert.xml"), "--keyset",
+                 WORLD.path("f-ivy/keyset.xml"), "--to", user])
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_carried_key_installed_even_when_outputs_fail(self):
         # The KMS uses the new key once it sent it: the client installs it before writing its
         # outputs, so an output that cannot be written does not lose the key.

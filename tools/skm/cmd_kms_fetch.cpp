@@ -58,8 +58,8 @@ InK when --ink is given and the KMS signs with it, else by the TrK; only the ver
 is used, and key material wrapped under the TrK is unwrapped. An unsigned answer, a signature
 by another key, or one that does not verify is refused and nothing is written. keyset.xml is
 written with the keys in the clear (mode 0600) for 'skm imsg'. A NewTransportKey /
-NewIntegrityKey in the answer replaces the key in FILE (atomically, mode 0600): the next
-fetch uses it.
+NewIntegrityKey in the init or keyprov answer replaces the key in FILE (atomically, mode 0600)
+at once: the next request (the keyprov after an init) uses it. cert.xml never holds them.
 
   --trk FILE           the user's transport key, "<name> <64 hex digits>" (from the KMS
                        operator, 'skm kms trk new --out'); owner-only (mode 0600 or 0400)
@@ -99,12 +99,33 @@ sec::named_key read_client_key(const std::string& path) {
   return std::move(*k);
 }
 
-/// --trk, --ink, --wrap: the hooks of the security extension; the keys held, or none.
-std::shared_ptr<const sec::user_security_keys> security_options(const arguments& a,
-                                                                kms_service::client_options& o) {
+/// Writes the keys an answer carried over the key files (atomically, mode 0600); the next
+/// request uses them.
+std::optional<std::string> store_carried_keys(const std::string& trk_path,
+                                              const std::optional<std::string>& ink_path,
+                                              const sec::user_security_keys& installed) {
+  try {
+    if (installed.trk) {
+      write_file(trk_path, sec::format_key_file(*installed.trk).as_text(), 0600,
+                 replace::with_force);
+      std::cout << "new transport key " << installed.trk->name << ": " << trk_path << "\n";
+    }
+    if (installed.ink) {
+      const auto path = ink_path.value_or(trk_path + ".ink");
+      write_file(path, sec::format_key_file(*installed.ink).as_text(), 0600, replace::with_force);
+      std::cout << "new integrity key " << installed.ink->name << ": " << path << "\n";
+    }
+  } catch (const failure& f) {
+    return std::string("cannot install the new keys: ") + f.what();
+  }
+  return std::nullopt;
+}
+
+/// --trk, --ink, --wrap: the hooks of the security extension; whether keys are held.
+bool security_options(const arguments& a, kms_service::client_options& o) {
   if (!a.has("trk")) {
     if (a.has("ink") || a.has("wrap")) throw a.error("--ink and --wrap need --trk");
-    return nullptr;
+    return false;
   }
   auto keys = std::make_shared<sec::user_security_keys>();
   keys->trk = read_client_key(a.required("trk"));
@@ -116,25 +137,14 @@ std::shared_ptr<const sec::user_security_keys> security_options(const arguments&
     else if (*w != "rfc5649")
       throw a.error("--wrap must be rfc5649 or rfc3394-stripped");
   }
-  kms_service::use_transport_keys(o, keys, wrap);
-  return keys;
-}
-
-/// Installs the keys a verified answer carried (the next fetch uses them).
-void install_carried_keys(const arguments& a, const km::xml::kms_key_prov_response& r) {
-  sec::user_security_keys installed;
-  if (!sec::install_carried_keys(installed, r))
-    throw failure("the KMS sent a new transport or integrity key that is not 256 bits");
-  if (installed.trk) {
-    write_file(a.required("trk"), sec::format_key_file(*installed.trk).as_text(), 0600,
-               replace::with_force);
-    std::cout << "new transport key " << installed.trk->name << ": " << a.required("trk") << "\n";
-  }
-  if (installed.ink) {
-    const auto path = a.value("ink").value_or(a.required("trk") + ".ink");
-    write_file(path, sec::format_key_file(*installed.ink).as_text(), 0600, replace::with_force);
-    std::cout << "new integrity key " << installed.ink->name << ": " << path << "\n";
-  }
+  // Installed as soon as an answer carries them (init or keyprov), before the next request and
+  // whatever happens to the output files: the KMS uses them from then on.
+  kms_service::use_transport_keys(
+      o, keys, wrap,
+      [trk = a.required("trk"), ink = a.value("ink")](const sec::user_security_keys& installed) {
+        return store_carried_keys(trk, ink, installed);
+      });
+  return true;
 }
 
 /// keyset.xml for 'skm imsg': the verified key sets, their keys in the clear.
@@ -202,10 +212,6 @@ int run_kms_fetch(std::span<char* const> args) {
 #endif
   const auto got = kms_service::provision(o, what, now());
   if (!got) throw failure(got.error());
-#ifdef SKM_WITH_KMS_SECURITY
-  // First: the KMS uses a carried key from now on, whatever happens to the files below.
-  if (keys) install_carried_keys(a, got->key_prov);
-#endif
   make_directory(out_dir);
   const std::string dir = out_dir.back() == '/' ? out_dir : out_dir + "/";
   const auto policy = a.flag("force") ? replace::with_force : replace::never;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // skm kms inspect: what a KMS document is, every field, and the result of every validation.
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -235,6 +238,46 @@ std::string signed_inner(std::string_view text) {
   return {};
 }
 
+/// A key rotation in a KmsInit or KmsKeyProv (NewTransportKey / NewIntegrityKey, unwrapped with
+/// the TrK; the records of what was unwrapped go to `log`): named in `notes`, and the document
+/// rewritten without them for inspect_text (the generic reader refuses carried keys rather than
+/// drop them). None when the document carries no key.
+std::optional<km::secret_bytes> without_carried_keys(std::string_view text, const settings& s,
+                                                     kms_security::decryption_log& log,
+                                                     std::vector<std::string>& notes) {
+  using namespace km::xml;
+  if (!s.keys.trk) return std::nullopt;
+  auto probe_log = std::make_shared<kms_security::decryption_log>();
+  kms_parse_options o = s.options;
+  o.decrypt_keys = kms_security::make_key_decryptor(*s.keys.trk, s.wrap, probe_log);
+  const auto note = [&](const char* what, const std::optional<carried_key>& k) {
+    if (k)
+      notes.push_back(std::string(what) + ": a new key " + k->name + " (" +
+                      std::to_string(8 * k->key.size()) + " bits), wrapped under the TrK");
+  };
+  const auto carried = [&](const auto& r) {
+    if (!r.new_transport_key && !r.new_integrity_key) return false;
+    note("NewTransportKey", r.new_transport_key);
+    note("NewIntegrityKey", r.new_integrity_key);
+    log.insert(log.end(), probe_log->begin(), probe_log->end());
+    return true;
+  };
+  if (auto init = parse_kms_init(text, no_curve_checks{}, o); init && carried(*init)) {
+    const auto plain = write_kms_init(kms_init_response{init->header, init->certificate});
+    if (plain)
+      return km::secret_bytes(
+          std::span(reinterpret_cast<const std::uint8_t*>(plain->data()), plain->size()));
+  }
+  if (auto prov = parse_kms_key_prov_unvalidated(text, o); prov && carried(*prov)) {
+    kms_key_prov_response plain;
+    plain.header = prov->header;
+    plain.key_prov_version = prov->key_prov_version;
+    plain.key_sets = prov->key_sets;
+    if (auto t = write_kms_key_prov(plain)) return std::move(*t);
+  }
+  return std::nullopt;
+}
+
 /// With --trk/--ink: verifies a signed document and inspects only its signed element, with the
 /// TrK decrypting encrypted keys; the security results become notes of the file's items.
 void inspect_file_secured(const std::string& file, std::string_view text,
@@ -262,6 +305,8 @@ void inspect_file_secured(const std::string& file, std::string_view text,
     verified = std::move(v->canonical);
     text = verified.as_text();
   }
+  const auto rewritten = without_carried_keys(text, s, *log, notes);
+  if (rewritten) text = rewritten->as_text();
   const std::size_t first = out.size();
   inspect_text(file, text, certs, local, out);
   for (const auto& r : *log)

@@ -100,8 +100,8 @@ with KmsError until it is back.
     R"(
 The security extension (TS 33.180 D.1, D.3.5; see 'skm kms trk --help'): each caller's
 answers are signed with its integrity key (InK) or transport key (TrK) and its key material is
-wrapped under its TrK; a pending rotation is carried in its next keyprov answer. Error answers
-are not signed.
+wrapped under its TrK; a pending rotation is carried in its next init or keyprov answer (the
+answer to a cert request carries none). Error answers are not signed.
 
   --trk-dir DIR           per-user keys tk.<n>.<user> / ik.<n>.<user> (mode 0700, files 0600)
   --sign ink|trk|none     ink (default): the InK when the user has one, else the TrK

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // skm kms trk: the per-user transport and integrity keys of `skm kms serve --trk-dir`
 // (skm/kms_security/key_directory.hpp): the first key (handed to the user out of band) and
-// rotations (carried to the user in its next key provisioning answer).
+// rotations (carried to the user in its next init or key provisioning answer).
 #include <sys/stat.h>
 
 #include <iostream>
@@ -32,9 +32,9 @@ user the service runs as.
            its first InK, as current keys. --out FILE writes a copy of the new TrK for the
            user's device: install that file there out of band (it is the device's
            'skm kms fetch --trk FILE'); an InK is copied to FILE.ink.
-  rotate   a new TrK (with --ink: a new InK as well) as pending: the next keyprov answer to URI
-           carries it as NewTransportKey (NewIntegrityKey), wrapped under the current TrK, and
-           from then on the service uses it; 'skm kms fetch --trk FILE' installs it in FILE.
+  rotate   a new TrK (with --ink: a new InK as well) as pending: the next init or keyprov
+           answer to URI carries it as NewTransportKey (NewIntegrityKey), wrapped under the
+           current TrK, and from then on the service uses it; 'skm kms fetch --trk FILE' installs it in FILE.
 
   --trk-dir DIR   the key directory (created mode 0700 by 'new' when missing)
   --user URI      the user (the identity of its access tokens)

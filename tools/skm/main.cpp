@@ -20,6 +20,9 @@
 #include "commands.hpp"
 #include "skm/common/ct.hpp"
 #include "skm/version.hpp"
+#ifdef SKM_WITH_KMS_SECURITY
+#include "skm/kms_security/xml_allocator.hpp"
+#endif
 
 namespace {
 
@@ -231,6 +234,11 @@ void xml_deallocate(void* p) {
 
 int main(int argc, char** argv) {
   pugi::set_memory_management_functions(xml_allocate, xml_deallocate);
+#ifdef SKM_WITH_KMS_SECURITY
+  // Before anything uses libxml2: its freed blocks (signed documents with keys) are wiped too.
+  if (!skm::kms_security::use_wiping_xml_allocator())
+    std::cerr << "skm: warning: libxml2's freed memory is not wiped\n";
+#endif
   // A write past a file-size limit (RLIMIT_FSIZE) then fails with EFBIG and is reported like a
   // full disk, instead of SIGXFSZ ending the process (a server mid-request, a half-written file).
   (void)std::signal(SIGXFSZ, SIG_IGN);

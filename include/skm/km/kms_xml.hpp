@@ -10,8 +10,8 @@
 //     ClientReqUrl, KmsMessage?, KmsError?     Revoked?, UserIdFormat, UserKeyPeriod,
 //     UserKeyOffset,
 //   <KmsMessage> one of KmsInit, KmsKeyProv    PubEncKey (Z, 257 octets), PubAuthKey (KPAK, 65),
-//   <KmsInit> KmsCertificate                   ParameterSet?, KmsDomainList? (1..n KmsDomain)
-//   <KmsKeyProv Version> KmsKeySet*
+//   <KmsInit> KmsCertificate, NewTK?, NewIK?   ParameterSet?, KmsDomainList? (1..n KmsDomain)
+//   <KmsKeyProv Version> KmsKeySet*, NewTK?, NewIK?   (NewTransportKey, NewIntegrityKey)
 //   <KmsKeySet Version>
 //     KmsUri, CertUri?, Issuer?, UserUri, UserID, ValidFrom?, ValidTo?, KeyPeriodNo, Revoked?,
 //     UserDecryptKey (RSK, 257 octets), UserSigningKeySSK (32), UserPubTokenPVT (65)
@@ -20,7 +20,7 @@
 // as the schema allows; unknown ones, stray text, bad integers/booleans/dates/hex and wrong key
 // lengths are errors that name the element. Elements of other namespaces are skipped (TS 33.180
 // D.1 lets documents be extended that way; this also skips an XML signature, which skm does not
-// verify). Keys encrypted under a transport key (xenc:EncryptedKey) are reported as unsupported.
+// verify). TrK-encrypted keys and NewTK/NewIK need the key hooks below, else are unsupported.
 //
 // Point and key validation: the text layer checks lengths and the uncompressed-point prefix 0x04;
 // every parse and validate function then runs a `kms_key_checks` object. The default,
@@ -245,11 +245,6 @@ struct kms_response_header {
   std::string client_req_url;
 };
 
-struct kms_init_response {
-  kms_response_header header;
-  kms_certificate certificate;
-};
-
 /// A key carried in NewTransportKey / NewIntegrityKey (TS 33.180 D.3.5): always an
 /// EncKeyContentType wrapped under the current TrK, named by CarriedKeyName.
 struct carried_key {
@@ -257,6 +252,13 @@ struct carried_key {
   secret_bytes key;  ///< 32 octets
 };
 inline constexpr std::size_t carried_key_octets = 32;
+
+struct kms_init_response {
+  kms_response_header header;
+  kms_certificate certificate;
+  std::optional<carried_key> new_transport_key{};  ///< KmsInitTkIkType only
+  std::optional<carried_key> new_integrity_key{};  ///< KmsInitTkIkType only
+};
 
 struct kms_key_prov_response {
   kms_response_header header;
@@ -1311,28 +1313,6 @@ inline pugi::xml_node message_body(parse_state& st, pugi::xml_node message, std:
   return body;
 }
 
-/// TrK/InK material after the key sets or the certificate: not supported yet.
-inline void refuse_transport_keys(parse_state& st, pugi::xml_node parent, std::string_view next) {
-  if (!st.failed() && (next == "NewTransportKey" || next == "NewIntegrityKey"))
-    st.fail(xml_error::unsupported_message, path_of(parent) + "/" + std::string(next),
-            "transport/integrity keys are not supported");
-}
-
-/// KmsInit: one KmsCertificate or SignedKmsCertificate.
-inline kms_certificate read_init_body(parse_state& st, pugi::xml_node init) {
-  if (!init || st.failed()) return {};
-  check_attributes(st, init, {"Id", "Version"});
-  (void)optional_version(st, init, kms_response_schema_version);
-  check_xsi_type(st, init, {"KmsInitType", "KmsInitTkIkType"});
-  child_walker w(st, init);
-  const bool is_signed = w.peek() == "SignedKmsCertificate";
-  kms_certificate c =
-      read_any_certificate(st, w.required(is_signed ? "SignedKmsCertificate" : "KmsCertificate"));
-  refuse_transport_keys(st, init, w.peek());
-  w.finish();
-  return c;
-}
-
 /// NewTransportKey / NewIntegrityKey: an EncKeyContentType of 32 octets with CarriedKeyName
 /// (a key in the clear is refused: it would travel unprotected).
 [[nodiscard]] inline std::optional<carried_key> read_carried_key(parse_state& st,
@@ -1350,6 +1330,40 @@ inline kms_certificate read_init_body(parse_state& st, pugi::xml_node init) {
     st.fail(xml_error::missing_element, path_of(n) + "/EncryptedKey/CarriedKeyName");
   if (st.failed()) return std::nullopt;
   return k;
+}
+
+/// TrK/InK material where the schema has none (after a KmsCertCache's certificates).
+inline void refuse_transport_keys(parse_state& st, pugi::xml_node parent, std::string_view next) {
+  if (!st.failed() && (next == "NewTransportKey" || next == "NewIntegrityKey"))
+    st.fail(xml_error::unsupported_message, path_of(parent) + "/" + std::string(next),
+            "transport/integrity keys are not carried here");
+}
+
+/// KmsInit: one KmsCertificate or SignedKmsCertificate, then NewTransportKey?,
+/// NewIntegrityKey? (KmsInitTkIkType; the same order as in KmsKeyProv).
+inline void read_init_body(parse_state& st, pugi::xml_node init, kms_init_response& out) {
+  if (!init || st.failed()) return;
+  check_attributes(st, init, {"Id", "Version"});
+  (void)optional_version(st, init, kms_response_schema_version);
+  check_xsi_type(st, init, {"KmsInitType", "KmsInitTkIkType"});
+  child_walker w(st, init);
+  const bool is_signed = w.peek() == "SignedKmsCertificate";
+  out.certificate =
+      read_any_certificate(st, w.required(is_signed ? "SignedKmsCertificate" : "KmsCertificate"));
+  out.new_transport_key = read_carried_key(st, w.optional("NewTransportKey"));
+  out.new_integrity_key = read_carried_key(st, w.optional("NewIntegrityKey"));
+  w.finish();
+}
+
+/// KmsInit for readers without carried keys (kms_request.hpp): a NewTransportKey or
+/// NewIntegrityKey is refused rather than dropped.
+inline kms_certificate read_init_body(parse_state& st, pugi::xml_node init) {
+  kms_init_response r;
+  read_init_body(st, init, r);
+  if (!st.failed() && (r.new_transport_key || r.new_integrity_key))
+    st.fail(xml_error::unsupported_message, path_of(init),
+            "transport/integrity keys are read by parse_kms_init only");
+  return std::move(r.certificate);
 }
 
 /// KmsKeyProv: Version, 0..n KmsKeySet, NewTransportKey?, NewIntegrityKey?.
@@ -1518,7 +1532,7 @@ template <kms_key_checks V = curve_checks>
   std::optional<signed_wrapper> wrapper;
   const pugi::xml_node root = detail::expect_root_maybe_signed(st, doc, "KmsResponse", wrapper);
   const pugi::xml_node message = detail::read_response(st, root, out.header);
-  out.certificate = detail::read_init_body(st, detail::message_body(st, message, "KmsInit"));
+  detail::read_init_body(st, detail::message_body(st, message, "KmsInit"), out);
   if (!st.failed())
     if (auto why = checks.check_certificate_keys(out.certificate))
       st.fail(xml_error::invalid_key, "KmsCertificate", *why);
@@ -1803,10 +1817,10 @@ inline void write_key_set(builder& b, parse_state& st, pugi::xml_node parent,
 }
 
 /// NewTransportKey / NewIntegrityKey: only ever written encrypted, with CarriedKeyName.
-inline void write_carried_key(builder& b, parse_state& st, pugi::xml_node prov, const char* name,
+inline void write_carried_key(builder& b, parse_state& st, pugi::xml_node parent, const char* name,
                               const std::optional<carried_key>& k) {
   if (!k || st.failed()) return;
-  const std::string where = std::string("KmsKeyProv/") + name;
+  const std::string where = std::string(parent.name()) + "/" + name;
   check_length(st, where, k->key.size(), carried_key_octets);
   check_nonempty(st, where + "/CarriedKeyName", k->name);
   if (!b.encryptor() && !st.failed())
@@ -1819,7 +1833,19 @@ inline void write_carried_key(builder& b, parse_state& st, pugi::xml_node prov, 
     return;
   }
   e->carried_key_name = k->name;
-  write_encrypted_key(st, prov, name, *e);
+  write_encrypted_key(st, parent, name, *e);
+}
+
+/// NewTransportKey?, NewIntegrityKey? at the end of `parent` (KmsInit or KmsKeyProv), which then
+/// gets the schema's type that allows them (`tk_ik_type`).
+inline void write_carried_keys(builder& b, parse_state& st, pugi::xml_node parent,
+                               const char* tk_ik_type, const std::optional<carried_key>& trk,
+                               const std::optional<carried_key>& ink) {
+  if (!trk && !ink) return;
+  parent.append_attribute("xmlns:xsi") = std::string(xsi_namespace).c_str();
+  parent.append_attribute("xsi:type") = tk_ik_type;
+  write_carried_key(b, st, parent, "NewTransportKey", trk);
+  write_carried_key(b, st, parent, "NewIntegrityKey", ink);
 }
 
 /// KmsKeyProv (Version omitted when empty) with its key sets and carried keys.
@@ -1828,8 +1854,7 @@ inline void write_key_prov(builder& b, parse_state& st, pugi::xml_node message,
   pugi::xml_node prov = builder::element(message, "KmsKeyProv");
   if (!r.key_prov_version.empty()) prov.append_attribute("Version") = r.key_prov_version.c_str();
   for (const auto& k : r.key_sets) write_key_set(b, st, prov, k);
-  write_carried_key(b, st, prov, "NewTransportKey", r.new_transport_key);
-  write_carried_key(b, st, prov, "NewIntegrityKey", r.new_integrity_key);
+  write_carried_keys(b, st, prov, "KmsKeyProvTkIkType", r.new_transport_key, r.new_integrity_key);
 }
 
 /// KmsKeyProv without carried keys (kms_request.hpp).
@@ -1882,12 +1907,19 @@ inline pugi::xml_node write_response(builder& b, parse_state& st, const kms_resp
 
 }  // namespace detail
 
-/// The KmsResponse/KmsInit document for a certificate (public content).
-[[nodiscard]] inline result<std::string, xml_failure> write_kms_init(const kms_init_response& r) {
+/// The KmsResponse/KmsInit document for a certificate (public content). A NewTransportKey /
+/// NewIntegrityKey is written only wrapped, with `options.encrypt_keys` (the current TrK), so the
+/// document stays public.
+[[nodiscard]] inline result<std::string, xml_failure> write_kms_init(
+    const kms_init_response& r, const kms_write_options& options = {}) {
   detail::parse_state st;
   detail::builder b;
+  b.set_encryptor(options.encrypt_keys);
   pugi::xml_node message = detail::write_response(b, st, r.header);
-  detail::write_certificate(b, st, detail::builder::element(message, "KmsInit"), r.certificate);
+  pugi::xml_node init = detail::builder::element(message, "KmsInit");
+  detail::write_certificate(b, st, init, r.certificate);
+  detail::write_carried_keys(b, st, init, "KmsInitTkIkType", r.new_transport_key,
+                             r.new_integrity_key);
   if (st.failed()) return unexpected{st.failure()};
   const secret_bytes out = b.save();
   return std::string(out.as_text());

@@ -5,6 +5,7 @@
 // then validating the key sets as any key set is.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,26 @@ struct expectation {
       reinterpret_cast<const std::uint8_t*>(signed_text->data()), signed_text->size()));
 }
 
+/// The KmsInit response, signed as `p` says; a NewTransportKey / NewIntegrityKey in `r` is
+/// wrapped under the current TrK with the flavour of `p.encrypt` (never sent in the clear, so
+/// carrying one needs an encryption). The header needs an Id when signing.
+[[nodiscard]] inline result<std::string, std::string> write_secured_kms_init(
+    const km::xml::kms_init_response& r, const user_security_keys& keys, const protection& p) {
+  km::xml::kms_write_options w;
+  if (r.new_transport_key || r.new_integrity_key) {
+    if (p.encrypt == encrypt_with::none)
+      return unexpected{std::string("a new transport or integrity key is only sent wrapped")};
+    if (!keys.trk) return unexpected{std::string("no TrK to wrap the new keys with")};
+    w.encrypt_keys = make_key_encryptor(*keys.trk, wrap_of(p.encrypt), p.encoding);
+  }
+  auto text = km::xml::write_kms_init(r, w);
+  if (!text) return unexpected{text.error().message()};
+  if (p.sign == sign_with::none) return std::move(*text);
+  auto key = signing_key(keys, p.sign);
+  if (!key) return unexpected{key.error()};
+  return sign_kms_document(*text, **key, p.signing);
+}
+
 /// A response read through the security extension.
 template <class Body>
 struct secured {
@@ -135,23 +156,65 @@ read_secured_kms_key_prov(std::string_view text, const km::xml::kms_certificate&
   return out;
 }
 
-/// Key rotation on the client: the TrK/InK a verified response carried (NewTransportKey /
-/// NewIntegrityKey, unwrapped with the current TrK) replace the current ones, for the next
-/// request on. Call it only with a response read by read_secured_kms_key_prov. Returns false
-/// (and installs nothing) when a carried key is not 32 octets.
-[[nodiscard]] inline bool install_carried_keys(user_security_keys& keys,
-                                               const km::xml::kms_key_prov_response& r) {
-  for (const auto* c : {&r.new_transport_key, &r.new_integrity_key})
-    if (*c && (*c)->key.size() != shared_key_octets) return false;
+/// A KmsInit response: signature verified (when present or required), the certificate's Z and
+/// KPAK validated, a carried NewTransportKey / NewIntegrityKey unwrapped with the TrK.
+template <km::xml::kms_key_checks V = km::xml::curve_checks>
+[[nodiscard]] result<secured<km::xml::kms_init_response>, std::string> read_secured_kms_init(
+    std::string_view text, const user_security_keys& keys, const expectation& e = {},
+    const V& checks = {}) {
+  secured<km::xml::kms_init_response> out;
+  auto octets = detail::verified_octets(text, keys, e, out.signature);
+  if (!octets) return unexpected{octets.error()};
+  km::xml::kms_parse_options options = e.parse;
+  auto log = std::make_shared<decryption_log>();
+  if (keys.trk) options.decrypt_keys = make_key_decryptor(*keys.trk, e.wrap, log);
+  auto parsed = km::xml::parse_kms_init(octets->as_text(), checks, options);
+  if (!parsed) return unexpected{parsed.error().message()};
+  out.body = std::move(*parsed);
+  out.decrypted = std::move(*log);
+  return out;
+}
+
+/// Why a carried key cannot be installed: not 32 octets, or a CarriedKeyName that is empty or
+/// holds spaces or control characters (it names the key in a key file, "<name> <hex>").
+[[nodiscard]] inline std::optional<std::string> carried_key_problem(
+    const std::optional<km::xml::carried_key>& c) {
+  if (!c) return std::nullopt;
+  if (c->key.size() != shared_key_octets)
+    return std::string("a new transport or integrity key is not 256 bits");
+  const bool printable =
+      !c->name.empty() && std::all_of(c->name.begin(), c->name.end(), [](char ch) {
+        const auto u = static_cast<unsigned char>(ch);
+        return u > 0x20 && u != 0x7f;
+      });
+  if (!printable) return std::string("a CarriedKeyName is empty or holds spaces or controls");
+  return std::nullopt;
+}
+
+/// Key rotation on the client: the TrK/InK a verified response (KmsInit or KmsKeyProv) carried,
+/// unwrapped with the current TrK, replace the current ones for the next request on. Call it
+/// only with a response read by read_secured_kms_init / read_secured_kms_key_prov. Returns why
+/// nothing was installed (carried_key_problem), or nothing.
+[[nodiscard]] inline std::optional<std::string> install_carried_keys(
+    user_security_keys& keys, const std::optional<km::xml::carried_key>& new_trk,
+    const std::optional<km::xml::carried_key>& new_ink) {
+  for (const auto* c : {&new_trk, &new_ink})
+    if (auto problem = carried_key_problem(*c)) return problem;
   auto to_named = [](const km::xml::carried_key& c) {
     named_key k;
     k.name = c.name;
     std::copy_n(c.key.span().begin(), shared_key_octets, k.key.span().begin());
     return k;
   };
-  if (r.new_transport_key) keys.trk = to_named(*r.new_transport_key);
-  if (r.new_integrity_key) keys.ink = to_named(*r.new_integrity_key);
-  return true;
+  if (new_trk) keys.trk = to_named(*new_trk);
+  if (new_ink) keys.ink = to_named(*new_ink);
+  return std::nullopt;
+}
+
+/// install_carried_keys for a whole response; true when installed (or nothing was carried).
+template <class Response>
+[[nodiscard]] bool install_carried_keys(user_security_keys& keys, const Response& r) {
+  return !install_carried_keys(keys, r.new_transport_key, r.new_integrity_key).has_value();
 }
 
 /// Key rotation on the server: a new key to send, wrapped under the current TrK.

@@ -26,7 +26,8 @@
 // element, the signature removed). Callers parse those octets, and only those, with the
 // pugixml-based km::xml parsers: what is used is what was verified (docs/architecture.md).
 //
-// libxml2 and xmlsec1 are initialised once per process on first use (their own global state).
+// libxml2 and xmlsec1 are initialised once per process on first use (their own global state);
+// their allocator wipes freed blocks when the program asked for it first (xml_allocator.hpp).
 #pragma once
 
 #include <libxml/parser.h>
@@ -55,6 +56,7 @@
 #include "skm/km/kms_xml.hpp"
 #include "skm/km/secret.hpp"
 #include "skm/kms_security/transport_keys.hpp"
+#include "skm/kms_security/xml_allocator.hpp"
 
 namespace skm::kms_security {
 
@@ -126,6 +128,7 @@ inline constexpr std::size_t max_document_octets = 4u << 20;
 /// would go to stderr; the errors returned here say what failed).
 [[nodiscard]] inline bool xmlsec_ready() {
   static const bool ok = [] {
+    xml_library_started() = true;  // use_wiping_xml_allocator() is too late from here on
     xmlInitParser();
     if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1) return false;
     if (xmlSecCryptoAppInit(nullptr) < 0 || xmlSecCryptoInit() < 0) return false;

@@ -53,6 +53,13 @@ struct client_options {
   /// `parse` decrypts EncKeyContentType keys. Empty: answers are parsed as received.
   std::function<result<km::secret_bytes, std::string>(std::string_view)> verify;
   km::xml::kms_parse_options parse;
+  /// Called with the NewTransportKey / NewIntegrityKey of a verified init or keyprov answer
+  /// (either may be empty, not both) before the next request, which must use them: the KMS
+  /// has switched once it sent them. Returns why they could not be installed (the provisioning
+  /// stops), or nothing. Empty: an answer carrying keys is refused.
+  std::function<std::optional<std::string>(const std::optional<km::xml::carried_key>&,
+                                           const std::optional<km::xml::carried_key>&)>
+      carried_keys;
 
   ~client_options() { ct::wipe(token.data(), token.size()); }
 };
@@ -222,6 +229,18 @@ class connection {
   return v;
 }
 
+/// Hands the keys an answer carried to the carried_keys hook (before anything else is checked:
+/// the KMS uses them from now on).
+[[nodiscard]] inline std::optional<std::string> take_carried_keys(
+    const client_options& o, const std::string& path,
+    const std::optional<km::xml::carried_key>& trk,
+    const std::optional<km::xml::carried_key>& ink) {
+  if (!trk && !ink) return std::nullopt;
+  if (!o.carried_keys) return path + ": carries a new transport or integrity key, not expected";
+  if (auto e = o.carried_keys(trk, ink)) return path + ": " + *e;
+  return std::nullopt;
+}
+
 }  // namespace client_detail
 
 namespace client_detail {
@@ -246,6 +265,9 @@ namespace client_detail {
   auto parsed = km::xml::parse_kms_key_prov(octets->as_text(), out.certificate,
                                             km::xml::curve_checks{}, options.parse);
   if (!parsed) return "the key sets: " + parsed.error().message();
+  if (auto e = take_carried_keys(options, prov_path, parsed->new_transport_key,
+                                 parsed->new_integrity_key))
+    return e;
   if (parsed->key_sets.empty()) return std::string("the KMS sent no key set");
   const std::string& user = parsed->key_sets.front().user_uri;
   const km::ntp_time when = what.at.value_or(now);
@@ -280,10 +302,23 @@ namespace client_detail {
   if (init->status != 200) return unexpected{cd::refusal(init_path, *init)};
   const auto init_octets = cd::answer_octets(options, init_path, init->body);
   if (!init_octets) return unexpected{init_octets.error()};
-  const auto cert = km::xml::parse_kms_init(init_octets->as_text());  // Z and KPAK validated
+  // Z and KPAK validated; a carried key unwrapped
+  const auto cert =
+      km::xml::parse_kms_init(init_octets->as_text(), km::xml::curve_checks{}, options.parse);
   if (!cert) return unexpected{"the KMS certificate: " + cert.error().message()};
+  if (auto e = cd::take_carried_keys(options, init_path, cert->new_transport_key,
+                                     cert->new_integrity_key))
+    return unexpected{*e};
   out.certificate_xml = std::string(init_octets->as_text());
   out.certificate = cert->certificate;
+  if (cert->new_transport_key || cert->new_integrity_key) {
+    // The certificate without the carried keys: readers of cert.xml hold no TrK.
+    km::xml::kms_init_response plain{cert->header, cert->certificate};
+    plain.header.id.clear();
+    auto text = km::xml::write_kms_init(plain);
+    if (!text) return unexpected{"the KMS certificate: " + text.error().message()};
+    out.certificate_xml = std::move(*text);
+  }
 
   if (auto e = cd::fetch_key_prov(c, options, what, now, out)) return unexpected{*e};
 

@@ -346,6 +346,11 @@ class kms_handler {
     km::xml::kms_init_response answer;
     answer.header = header(identity, now, t);
     answer.certificate = c;
+    if (protector_ && kind == endpoint::init) {  // an init answer may carry a key rotation
+      const auto text = protector_->init(identity, answer);
+      if (!text) return protection_refused(kind, text.error(), now, identity);
+      return xml_answer(kind, 200, *text, identity);
+    }
     const auto doc = km::xml::write_kms_init(answer);
     if (!doc) return kms_failure(kind, 500, "cannot write the certificate", now, identity);
     return protected_answer(kind, *doc, identity, now);

@@ -38,7 +38,12 @@ class response_protector {
   [[nodiscard]] virtual result<km::secret_bytes, protection_failure> key_prov(
       const std::string& identity, km::xml::kms_key_prov_response& doc) = 0;
 
-  /// Any other KmsResponse (KmsInit, KmsCertCache) written as `text` with header Id `id`,
+  /// The KmsInit answer to an init request for `identity`, signed, with any key rotation
+  /// pending for `identity` carried in it (as in key_prov: the same delivery).
+  [[nodiscard]] virtual result<std::string, protection_failure> init(
+      const std::string& identity, km::xml::kms_init_response& doc) = 0;
+
+  /// Any other KmsResponse (the KmsInit of a cert request, KmsCertCache) written as `text`,
   /// protected for `identity` (signed), or returned as is.
   [[nodiscard]] virtual result<std::string, protection_failure> other(const std::string& identity,
                                                                       std::string_view text) = 0;
