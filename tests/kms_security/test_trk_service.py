@@ -304,6 +304,12 @@ class RefusalTests(Base):
 
 
 class RotationTests(Base):
+    def device_key_then_rotation(self, user, device, *ink):
+        # The device's first key (tk.1, and ik.1 with "--ink"), then a pending rotation to tk.2.
+        self.assertEqual(trk("new", "--trk-dir", TRK_DIR, "--user", user, *ink, "--out",
+                             device).returncode, 0)
+        self.assertEqual(trk("rotate", "--trk-dir", TRK_DIR, "--user", user, *ink).returncode, 0)
+
     def test_rotation_end_to_end(self):
         user = "sip:erin@example.org"
         device = WORLD.path("erin.trk")
@@ -359,10 +365,7 @@ class RotationTests(Base):
         # current InK and wrapped under the current TrK; a cert answer carries none.
         user = "sip:hank@example.org"
         device = WORLD.path("hank.trk")
-        self.assertEqual(trk("new", "--trk-dir", TRK_DIR, "--user", user, "--ink", "--out",
-                             device).returncode, 0)
-        self.assertEqual(trk("rotate", "--trk-dir", TRK_DIR, "--user", user, "--ink").returncode,
-                         0)
+        self.device_key_then_rotation(user, device, "--ink")
         pending = os.path.join(TRK_DIR, "tk.2." + user + ".pending")
         _, cert_body = self.served(user, "hank-cert.xml", BASE + "/cert/" + ts.KMS_URI)
         self.assertIsNone(ET.fromstring(cert_body).find(f".//{NS}NewTransportKey"))
@@ -399,9 +402,7 @@ class RotationTests(Base):
         # (wrapped under and signed with the new TrK) succeeds with it; cert.xml holds no key.
         user = "sip:ivy@example.org"
         device = WORLD.path("ivy.trk")
-        self.assertEqual(trk("new", "--trk-dir", TRK_DIR, "--user", user, "--out",
-                             device).returncode, 0)
-        self.assertEqual(trk("rotate", "--trk-dir", TRK_DIR, "--user", user).returncode, 0)
+        self.device_key_then_rotation(user, device)
         r = self.fetch(user, "f-ivy", "--trk", device)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.count("new transport key tk.2." + user), 1)
@@ -418,9 +419,7 @@ class RotationTests(Base):
         # outputs, so an output that cannot be written does not lose the key.
         user = "sip:gina@example.org"
         device = WORLD.path("gina.trk")
-        self.assertEqual(trk("new", "--trk-dir", TRK_DIR, "--user", user, "--out",
-                             device).returncode, 0)
-        self.assertEqual(trk("rotate", "--trk-dir", TRK_DIR, "--user", user).returncode, 0)
+        self.device_key_then_rotation(user, device)
         out = WORLD.path("f-gina")
         shutil.rmtree(out, ignore_errors=True)
         os.mkdir(out)
