@@ -297,6 +297,13 @@ TEST_CASE("JWK Set: only usable public signature keys", "[jwt]") {
   bad = k;
   bad["kty"] = "oct";
   CHECK_FALSE(parse_jwks(json{{"keys", json::array({bad})}}.dump()).has_value());
+  // RFC 7518 §6.2.1.2: x and y at full length. PyJWT before 2.7 drops leading zero octets (about
+  // one key in 128): such a coordinate is refused with a sentence that says why.
+  bad = k;
+  bad["x"] = base64url_encode(base64url_decode(k["x"].get<std::string>())->substr(1));
+  const auto short_x = parse_jwks(json{{"keys", json::array({bad})}}.dump());
+  REQUIRE_FALSE(short_x.has_value());
+  CHECK(short_x.error().find("leading zero") != std::string::npos);
   CHECK_FALSE(parse_jwks(json{{"keys", json::array({k, k})}}.dump()).has_value());  // kid twice
   // A 1024-bit RSA key is too short.
   CryptoPP::AutoSeededRandomPool rng;

@@ -108,6 +108,12 @@ class World:
         for kid, key in (("idms-es", self.es_key), ("idms-rs", self.rs_key)):
             k = json.loads(jwt.algorithms.get_default_algorithms()[
                 "ES256" if kid == "idms-es" else "RS256"].to_jwk(key.public_key()))
+            if kid == "idms-es":
+                # Full-length coordinates (RFC 7518 6.2.1.2): Debian 12's PyJWT 2.6 drops leading
+                # zero octets, which skm refuses (test_jwt.cpp), for about one key in 128.
+                numbers = key.public_key().public_numbers()
+                k["x"] = b64url(numbers.x.to_bytes(32, "big"))
+                k["y"] = b64url(numbers.y.to_bytes(32, "big"))
             k["kid"] = kid
             k["use"] = "sig"
             keys.append(k)

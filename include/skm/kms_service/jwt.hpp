@@ -176,8 +176,12 @@ inline constexpr int min_rsa_bits = 2048;
   const auto x = jwk_string(k, "x"), y = jwk_string(k, "y");
   const auto xb = x ? base64url_decode(*x) : std::nullopt;
   const auto yb = y ? base64url_decode(*y) : std::nullopt;
+  // RFC 7518 §6.2.1.2 asks for the full length: not padded here, so a JWK writer that drops
+  // leading zero octets (PyJWT before 2.7, about one key in 128) is found when the JWKS is read.
   if (!xb || !yb || xb->size() != 32 || yb->size() != 32)
-    return unexpected{std::string("EC key needs x and y of 32 octets in base64url")};
+    return unexpected{std::string(
+        "EC key needs x and y of 32 octets in base64url (RFC 7518 6.2.1.2: full length, leading "
+        "zero octets kept)")};
   const std::string point = "\x04" + *xb + *yb;
   static constexpr char group[] = "prime256v1";
   const OSSL_PARAM params[] = {
