@@ -34,7 +34,7 @@ namespace eccsi = skm::eccsi;
 namespace {
 
 [[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "bench_eccsi: %s failed\n", what);
+  (void)std::fprintf(stderr, "bench_eccsi: %s failed\n", what);
   std::exit(1);
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,7 +24,7 @@ using namespace skm::km;
 using clock_type = std::chrono::steady_clock;
 
 [[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "bench_gms: %s failed\n", what);
+  (void)std::fprintf(stderr, "bench_gms: %s failed\n", what);
   std::exit(1);
 }
 
@@ -35,9 +36,7 @@ double median(std::vector<double> v) {
 constexpr std::size_t group_size = 3000;
 constexpr ntp_time now{3'900'000'000ull, 0};
 
-}  // namespace
-
-int main() {
+int bench_gms() {
   skm::os_random rng;
   const auto kms = skm_server::generate({"kms.example.org", {2592000, 0}}, rng);
   if (!kms) fail("generate");
@@ -117,4 +116,16 @@ int main() {
   skm::bench::print_row("  SAKKE encapsulation, new recipient", s[1]);
   skm::bench::print_row("  ECCSI signature", s[2]);
   return 0;
+}
+
+}  // namespace
+
+int main() {
+  // An exception is a failure reported as such, not a std::terminate.
+  try {
+    return bench_gms();
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "bench_gms: %s\n", e.what());
+    return 1;
+  }
 }

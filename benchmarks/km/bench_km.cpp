@@ -25,7 +25,7 @@ using namespace skm::km;
 using clock_type = std::chrono::steady_clock;
 
 [[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "bench_km: %s failed\n", what);
+  (void)std::fprintf(stderr, "bench_km: %s failed\n", what);
   std::exit(1);
 }
 

@@ -26,6 +26,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -49,7 +50,7 @@ namespace http = beast::http;
 using clock_type = std::chrono::steady_clock;
 
 [[noreturn]] void fail(const std::string& what) {
-  std::fprintf(stderr, "bench_kms_https: %s\n", what.c_str());
+  (void)std::fprintf(stderr, "bench_kms_https: %s\n", what.c_str());
   std::exit(1);
 }
 
@@ -75,10 +76,11 @@ void make_certificate(const std::string& cert_path, const std::string& key_path)
   FILE* c = std::fopen(cert_path.c_str(), "w");
   FILE* k = std::fopen(key_path.c_str(), "w");
   if (c == nullptr || k == nullptr) fail("cannot write the TLS files");
-  PEM_write_X509(c, x);
-  PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(c);
-  std::fclose(k);
+  const bool written = PEM_write_X509(c, x) == 1 &&
+                       PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  const bool closed_c = std::fclose(c) == 0;  // both closed, whatever happened
+  const bool closed_k = std::fclose(k) == 0;
+  if (!written || !closed_c || !closed_k) fail("cannot write the TLS files");
   X509_free(x);
   EVP_PKEY_free(key);
 }
@@ -288,9 +290,7 @@ void print_throughput(std::uint16_t port, const std::string& ca, token_minter& i
       all.size(), handshakes, resumed);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int bench_kms_https(int argc, char** argv) {
   std::string state_option;
   for (int i = 1; i + 1 < argc; ++i)
     if (std::string(argv[i]) == "--state") state_option = argv[i + 1];
@@ -339,4 +339,16 @@ int main(int argc, char** argv) {
   serving.join();
   std::filesystem::remove_all(dir);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // An exception (a port that cannot be bound, say) is a failure, not a std::terminate.
+  try {
+    return bench_kms_https(argc, argv);
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "bench_kms_https: %s\n", e.what());
+    return 1;
+  }
 }

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -168,9 +169,7 @@ void ifma_before_after(const fixture<curve>& f, int rounds) {
   }
 }
 
-}  // namespace
-
-int main() {
+int bench_sakke() {
   const fixture<curve> f;  // parameter set 1: the comparison with wolfSSL and its own table below
   const auto& kms = f.kms;
   const auto& pk = f.pk;
@@ -302,4 +301,16 @@ int main() {
   parameter_set_table(f, "parameter set 1", rounds);
   parameter_set_table(fixture<skm_test::sakke_test_params_512>{}, "test set 512", rounds);
   return 0;
+}
+
+}  // namespace
+
+int main() {
+  // An exception is a failure reported as such, not a std::terminate.
+  try {
+    return bench_sakke();
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "bench_sakke: %s\n", e.what());
+    return 1;
+  }
 }

@@ -41,6 +41,7 @@ inline std::vector<stats> interleaved(const std::vector<std::function<void()>>& 
   for (int r = 0; r < rounds; ++r)
     for (std::size_t i = 0; i < fs.size(); ++i) samples[i].push_back(time_batch(fs[i], calls));
   std::vector<stats> out;
+  out.reserve(samples.size());
   for (auto& s : samples) out.push_back(summarize(std::move(s)));
   return out;
 }

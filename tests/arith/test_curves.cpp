@@ -48,7 +48,7 @@ TEST_CASE("curves: RFC 6509 parameter set 1 traits", "[curves]") {
   REQUIRE(to_mpz(C::b) == 0);
   REQUIRE(C::n_bits == 128);
   // lg(q) > 2n (RFC 6508 §2.1)
-  REQUIRE(mpz_sizeinbase(q.get_mpz_t(), 2) > 2 * C::n_bits);
+  REQUIRE(mpz_sizeinbase(q.get_mpz_t(), 2) > std::size_t{2} * C::n_bits);
 }
 
 }  // namespace test_curves

@@ -294,11 +294,11 @@ void kernels_against_cios_and_mpz(const skm::uint<16>& p, std::uint64_t seed, co
   for (const mpz_class& v :
        {mpz_class(r - 1), mpz_class(r - 2), mpz_class(r - (mpz_class(1) << 64)),
         mpz_class(r - (mpz_class(1) << 960)), mpz_class((r >> 1) - 1)})
-    extra.push_back(v % pz);
-  extra.push_back(pz - (mpz_class(1) << 960));  // top limb one less than p's
+    extra.emplace_back(v % pz);
+  extra.emplace_back(pz - (mpz_class(1) << 960));  // top limb one less than p's
   // values whose radix-2^52 digits are all ones or all zeros over long runs
-  extra.push_back(((mpz_class(1) << 1000) - 1) % pz);
-  extra.push_back((mpz_class(1) << 1012) % pz);
+  extra.emplace_back(((mpz_class(1) << 1000) - 1) % pz);
+  extra.emplace_back((mpz_class(1) << 1012) % pz);
 
   auto check = [&](const mpz_class& a, const mpz_class& b) {
     INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));
@@ -413,7 +413,7 @@ void p256_kernel_pairs(Check kernel_check) {
   for (const mpz_class& v :
        {mpz_class(r - 1), mpz_class(r - pz), mpz_class(pz - (mpz_class(1) << 224)),
         mpz_class(pz - (mpz_class(1) << 192)), mpz_class((mpz_class(1) << 224) - 1)})
-    extra.push_back(v % pz);
+    extra.emplace_back(v % pz);
 
   auto check = [&](const mpz_class& a, const mpz_class& b) {
     INFO("a = " << a.get_str(16) << ", b = " << b.get_str(16));

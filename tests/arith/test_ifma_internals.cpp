@@ -33,12 +33,13 @@ using set1 = curves::sakke_param_set_1;
 SKM_TEST_IFMA v5 load_digits(const digit_vector& x) {
   v5 v;
   for (int j = 0; j < 5; ++j)
-    v.v[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.d.data() + 4 * j));
+    v.v[j] =
+        _mm256_load_si256(reinterpret_cast<const __m256i*>(x.d.data() + std::ptrdiff_t{4} * j));
   return v;
 }
 SKM_TEST_IFMA void store_digits(digit_vector& x, const v5& v) {
   for (int j = 0; j < 5; ++j)
-    _mm256_store_si256(reinterpret_cast<__m256i*>(x.d.data() + 4 * j), v.v[j]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(x.d.data() + std::ptrdiff_t{4} * j), v.v[j]);
 }
 
 SKM_TEST_IFMA void normalize_lanes(digit_vector& x) { store_digits(x, normalize(load_digits(x))); }
@@ -123,15 +124,15 @@ TEST_CASE("ifma internals: the final subtraction maps [0, 2p) to [0, p) with eve
   std::vector<mpz_class> cases = {0, 1, p - 1, p, p + 1, 2 * p - 1, 2 * p - 2};
   // differences from p that are zero over long runs of digits: a borrow must cross them all
   for (int k = 1; k < digits; ++k) {
-    cases.push_back(p - (mpz_class(1) << (52 * k)));
-    cases.push_back(p + (mpz_class(1) << (52 * k)));
-    cases.push_back(p - 1 + (mpz_class(1) << (52 * k)));
+    cases.emplace_back(p - (mpz_class(1) << (mp_bitcnt_t{52} * k)));
+    cases.emplace_back(p + (mpz_class(1) << (mp_bitcnt_t{52} * k)));
+    cases.emplace_back(p - 1 + (mpz_class(1) << (mp_bitcnt_t{52} * k)));
   }
   std::mt19937_64 rng(10);
   for (int i = 0; i < 2000; ++i) {
     mpz_class v = 0;
     for (int l = 0; l < 17; ++l) v = (v << 64) + mpz_class(std::to_string(rng()));
-    cases.push_back(v % (2 * p));
+    cases.emplace_back(v % (2 * p));
   }
   for (const mpz_class& v : cases) {
     if (v < 0 || v >= 2 * p) continue;

@@ -106,6 +106,13 @@ inline regions markdown_blocks(std::string_view text) {
   return out;
 }
 
+/// The report of the first line where a region and its block differ.
+inline std::string line_difference(const std::string& name, std::size_t line, const std::string& a,
+                                   const std::string& b) {
+  return "region " + name + ", line " + std::to_string(line) + ": source `" + a + "`, document `" +
+         b + "`";
+}
+
 /// Empty when every region equals its block; otherwise one line per difference.
 inline std::vector<std::string> differences(const regions& source, const regions& doc) {
   std::vector<std::string> out;
@@ -120,8 +127,7 @@ inline std::vector<std::string> differences(const regions& source, const regions
       const std::string a = k < lines.size() ? lines[k] : "<end of region>";
       const std::string b = k < shown.size() ? shown[k] : "<end of block>";
       if (a != b) {
-        out.push_back("region " + name + ", line " + std::to_string(k + 1) + ": source `" + a +
-                      "`, document `" + b + "`");
+        out.push_back(line_difference(name, k + 1, a, b));
         break;
       }
     }

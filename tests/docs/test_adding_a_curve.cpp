@@ -159,8 +159,8 @@ TEST_CASE("ECCSI over secp256k1 agrees with an independent transcription on Cryp
   namespace eccsi = skm::eccsi;
   const CryptoPP::DL_GroupParameters_EC<CryptoPP::ECP> ref(CryptoPP::ASN1::secp256k1());
   const CryptoPP::ECP& curve = ref.GetCurve();
-  const CryptoPP::ECP::Point g = ref.GetSubgroupGenerator();
-  const CryptoPP::Integer q = ref.GetSubgroupOrder();
+  const CryptoPP::ECP::Point& g = ref.GetSubgroupGenerator();
+  const CryptoPP::Integer& q = ref.GetSubgroupOrder();
   const CryptoPP::Integer p = curve.GetField().GetModulus();
   skm::os_random rng;
 

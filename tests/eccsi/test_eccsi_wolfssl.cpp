@@ -98,7 +98,8 @@ bytes random_bytes(std::mt19937_64& rng, std::size_t n) {
 /// Identifiers of the shapes used in practice: RFC 6509 "date\0uri\0" strings and 32-octet UIDs.
 bytes random_identity(std::mt19937_64& rng, int i) {
   if (i % 2 == 0) return random_bytes(rng, 32);  // a TS 33.180 UID
-  std::string s = "2026-11\0tel:+4477009" + std::to_string(rng() % 100000);
+  // (a literal with an embedded NUL would end there when it decays to a pointer)
+  std::string s = std::string("2026-11") + '\0' + "tel:+4477009" + std::to_string(rng() % 100000);
   s.push_back('\0');
   return bytes(s.begin(), s.end());
 }
@@ -139,7 +140,7 @@ TEST_CASE("wolfSSL KMS: its pairs validate in skm, signatures verify both ways",
 
     // skm signs, wolfSSL verifies.
     // (wolfSSL refuses a null message pointer, so no empty message here; skm's own tests cover it)
-    const bytes msg = random_bytes(rng, static_cast<std::size_t>(1 + i * 23));
+    const bytes msg = random_bytes(rng, 1 + static_cast<std::size_t>(i) * 23);
     const auto skm_sig = signer->sign(msg, os).value();
     const bytes skm_sig_v(skm_sig.begin(), skm_sig.end());
     CHECK(wolf_verify(kms, id, msg, skm_sig_v) == 1);

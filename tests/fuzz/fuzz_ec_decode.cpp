@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <span>
 
+#include "fuzz_entry.hpp"
 #include "skm/curves/p256.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
 #include "skm/ec/ec.hpp"

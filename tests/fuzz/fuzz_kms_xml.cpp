@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_entry.hpp"
 #include "fuzz_xml_fixtures.hpp"
 #include "skm/km/kms_request.hpp"
 #include "skm/km/kms_url.hpp"

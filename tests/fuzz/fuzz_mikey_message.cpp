@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <variant>
 
+#include "fuzz_entry.hpp"
 #include "skm/mikey/dump.hpp"
 #include "skm/mikey/message.hpp"
 

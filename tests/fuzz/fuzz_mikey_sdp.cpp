@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "fuzz_entry.hpp"
 #include "skm/mikey/base64.hpp"
 #include "skm/mikey/message.hpp"
 #include "skm/mikey/rtsp.hpp"

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <span>
 
+#include "fuzz_entry.hpp"
 #include "fuzz_fixtures.hpp"
 
 namespace {

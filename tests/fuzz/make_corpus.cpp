@@ -5,6 +5,7 @@
 // sakke_decapsulate/ and kms_xml/; the MIKEY corpora are not touched).
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -24,7 +25,7 @@ fs::path root;
 // The generator checks its own claims: a seed called valid is accepted, the others are not.
 void expect(bool ok, const char* what) {
   if (!ok) {
-    std::fprintf(stderr, "make_corpus: %s\n", what);
+    (void)std::fprintf(stderr, "make_corpus: %s\n", what);
     std::exit(1);
   }
 }
@@ -121,7 +122,7 @@ void sakke_decapsulate() {
   std::vector<bytes> valid;
   for (std::uint8_t k = 0; k < 3; ++k) {
     for (std::size_t i = 0; i < ssv.size(); ++i)
-      ssv[i] = static_cast<std::uint8_t>(0x30 * k + 17 * i);
+      ssv[i] = static_cast<std::uint8_t>(std::size_t{0x30} * k + 17 * i);
     valid.push_back(vec(skm::sakke::encapsulate(f.kms.public_key(), id, ssv).value()));
     const auto back = f.receiver->decapsulate(valid.back());
     expect(back.has_value() && vec(*back) == ssv,
@@ -257,11 +258,9 @@ void kms_xml() {
   kms_xml_requests(h, cert, init);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int make_corpus(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: make_corpus <corpus directory>\n");
+    (void)std::fprintf(stderr, "usage: make_corpus <corpus directory>\n");
     return 2;
   }
   root = argv[1];
@@ -273,4 +272,16 @@ int main(int argc, char** argv) {
   kms_xml();
   std::printf("make_corpus: seed corpora written under %s\n", argv[1]);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // An exception (a directory that cannot be written, say) is a failure, not a std::terminate.
+  try {
+    return make_corpus(argc, argv);
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "make_corpus: %s\n", e.what());
+    return 1;
+  }
 }

@@ -6,14 +6,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+#include "fuzz_entry.hpp"
 
-int main(int argc, char** argv) {
+namespace replay_main {
+
+int replay(int argc, char** argv) {
   std::vector<std::filesystem::path> files;
   for (int i = 1; i < argc; ++i) {
     const std::filesystem::path p(argv[i]);
@@ -23,13 +26,13 @@ int main(int argc, char** argv) {
     } else if (std::filesystem::is_regular_file(p)) {
       files.push_back(p);
     } else {
-      std::fprintf(stderr, "replay: no such file or directory: %s\n", argv[i]);
+      (void)std::fprintf(stderr, "replay: no such file or directory: %s\n", argv[i]);
       return 1;
     }
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) {
-    std::fprintf(stderr, "replay: no inputs\n");
+    (void)std::fprintf(stderr, "replay: no inputs\n");
     return 1;
   }
   for (const auto& f : files) {
@@ -42,4 +45,17 @@ int main(int argc, char** argv) {
   }
   std::printf("replay: %zu inputs, 0 failures\n", files.size());
   return 0;
+}
+
+}  // namespace replay_main
+
+int main(int argc, char** argv) {
+  // An exception (a file that cannot be read, say) is a failure reported as such, not a
+  // std::terminate.
+  try {
+    return replay_main::replay(argc, argv);
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "replay: %s\n", e.what());
+    return 1;
+  }
 }

@@ -90,7 +90,7 @@ i_message_receiver bob(replay_policy replay = {}) {
 }
 
 /// A fresh message from Alice to Bob (a new RAND each time, so the replay cache never interferes).
-i_message send(i_message_options o = {}) {
+i_message send(const i_message_options& o = {}) {
   return create_i_message(alice(), kms().pub, "sip:bob@example.org", kms().pub, now0, o, rng())
       .value();
 }

@@ -288,7 +288,7 @@ TEST_CASE("gms: members of a second community, and members that cannot be served
   CHECK(wrong.process(d.members[1].bytes, now).error().code == i_message_error::wrong_kms);
 
   // The GMS cannot sign outside the key periods it holds keys for: the whole call fails.
-  const ntp_time later{now.seconds + 2 * 2592000, 0};
+  const ntp_time later{now.seconds + 2 * std::uint64_t{2592000}, 0};
   CHECK(g.distribute(members, key, later).error().code == i_message_error::wrong_period);
   // An empty group is no error.
   CHECK(g.distribute(std::span<const gms::member>{}, key, now).value().delivered == 0);

@@ -72,7 +72,7 @@ const period_keys& keys(std::string_view uri, std::uint64_t period) {
 
 i_message_receiver bob_receiver(std::initializer_list<std::uint64_t> periods,
                                 receiver_options o = {}) {
-  i_message_receiver r{std::string(bob_uri), o};
+  i_message_receiver r{std::string(bob_uri), std::move(o)};
   r.trust(kms().pub);
   for (const auto p : periods)
     REQUIRE(r.add_keys(period_keys::create(kms().pub, key_set(bob_uri, p)).value()).has_value());

@@ -515,7 +515,7 @@ TEST_CASE(
       ++key_digits;
     }
   }
-  REQUIRE(key_digits == 2 * 2 * (257 + 32 + 65));
+  REQUIRE(key_digits == std::size_t{2} * 2 * (257 + 32 + 65));
   // Flip each byte of the KmsInit document (three ways): the parser must return, value or error,
   // without crashing (the sanitizer build checks memory safety), and a flip inside a key is never
   // accepted as-is.

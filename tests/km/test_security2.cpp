@@ -103,7 +103,7 @@ i_message_receiver bob_receiver(std::initializer_list<std::uint64_t> periods,
 
 /// A message from `from` (its key set of the period of t) to `to`, created at t.
 i_message send(const std::string& from, const std::string& to, ntp_time t,
-               i_message_options o = {}) {
+               const i_message_options& o = {}) {
   const auto period = kms().pub.period_at(t).value();
   return create_i_message(keys(from, period), kms().pub, to, kms().pub, t, o, rng()).value();
 }

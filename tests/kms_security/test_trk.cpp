@@ -24,7 +24,7 @@ namespace {
 named_key make_key(std::string name, std::uint8_t seed) {
   named_key k;
   k.name = std::move(name);
-  for (std::size_t i = 0; i < k.key.size(); ++i)
+  for (std::size_t i = 0; i < k.key.span().size(); ++i)
     k.key.span()[i] = static_cast<std::uint8_t>(seed + 7 * i);
   return k;
 }

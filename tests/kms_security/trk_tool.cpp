@@ -39,7 +39,8 @@ named_key read_key(const std::string& path) {
   named_key k;
   k.name = text.substr(0, space);
   const auto hex = hex_bytes(skm::km::xml::detail::trim(text.substr(space + 1)));
-  if (hex.size() != k.key.size()) throw std::runtime_error(path + ": the key is not 32 octets");
+  if (hex.size() != k.key.span().size())
+    throw std::runtime_error(path + ": the key is not 32 octets");
   std::copy(hex.begin(), hex.end(), k.key.span().begin());
   return k;
 }

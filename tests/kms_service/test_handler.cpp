@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <string_view>
 
 #include "handler_fixture.hpp"
 #include "skm/kms_service/handler.hpp"
@@ -46,8 +47,8 @@ struct service {
     return c;
   }
 
-  http_response post(std::string target, const std::string& who, std::string_view body = "",
-                     std::string method = "POST") {
+  http_response post(std::string_view target, const std::string& who, std::string_view body = "",
+                     std::string_view method = "POST") {
     const std::string auth = "Bearer " + issuer.token(who);
     return handler.handle({method, target, {{"Authorization", auth}}, body}, now);
   }
@@ -81,9 +82,10 @@ TEST_CASE("handler: keyprov gives current and next period, validated on parse", 
   const auto again = s.post(std::string(base) + "/keyprov", "sip:alice@example.org");
   CHECK(km::xml::parse_kms_key_prov_unvalidated(again.body)->key_sets[1].user_pub_token_pvt ==
         doc->key_sets[1].user_pub_token_pvt);
-  const auto wire = km::to_ntp_wire(km::from_unix_seconds(unix_now + 5 * 86400).value());
+  const auto wire =
+      km::to_ntp_wire(km::from_unix_seconds(unix_now + std::int64_t{5} * 86400).value());
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llX", static_cast<unsigned long long>(wire));
+  (void)std::snprintf(hex, sizeof hex, "%016llX", static_cast<unsigned long long>(wire));
   const auto at = s.post(std::string(base) + "/keyprov/sip%3Aalice%40example.org/" + hex,
                          "sip:alice@example.org");
   REQUIRE(at.status == 200);

@@ -51,6 +51,7 @@ TEST_CASE("postgres store: concurrent openers migrate once, writers share CacheN
           "[.][kms-state-postgres]") {
   const auto url = database("CONCURRENT");
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> failures{0};
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {

@@ -144,8 +144,8 @@ TEST_CASE("sqlite store: refuses a newer schema and a file that is not a databas
     std::FILE* f = std::fopen(junk.c_str(), "wb");
     REQUIRE(f != nullptr);
     const std::string text(4096, 'x');
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
+    REQUIRE(std::fwrite(text.data(), 1, text.size(), f) == text.size());
+    REQUIRE(std::fclose(f) == 0);
   }
   auto bad = ks::sqlite_store::open(junk);
   REQUIRE_FALSE(bad);
@@ -181,6 +181,7 @@ TEST_CASE("sqlite store: concurrent readers and writers on one file", "[kms-stat
     }
   });
   std::vector<std::thread> threads;
+  threads.reserve(writers);
   for (int w = 0; w < writers; ++w)
     threads.emplace_back([&, w] {
       auto s = ks::sqlite_store::open(path);  // a connection of its own, like another process
@@ -202,8 +203,8 @@ TEST_CASE("sqlite store: concurrent readers and writers on one file", "[kms-stat
   CHECK(failures.load() == 0);
   CHECK(reads.load() > 0);
   auto s = open_store(path);
-  CHECK(s->audit({}).value().size() == writers * records_each);
-  CHECK(s->cache_num().value() == writers * 3);  // every change numbered, none lost
+  CHECK(s->audit({}).value().size() == std::size_t{writers} * records_each);
+  CHECK(s->cache_num().value() == std::uint64_t{writers} * 3);  // every change numbered, none lost
   CHECK(s->integrity_check().value() == "ok");
 }
 

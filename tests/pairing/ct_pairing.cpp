@@ -10,6 +10,7 @@
 // Not covered here: SAKKE's blinded inversions, which by design hand a randomized value to the
 // variable-time inversion.
 #include <cstdio>
+#include <exception>
 
 #include "../support/ct_marks.hpp"
 #include "oracle.hpp"
@@ -25,7 +26,9 @@ using Fp = curve::base_field;
 using skm::test::declassify;
 using skm::test::secret;
 
-int main() {
+namespace {
+
+int ct_pairing() {
   using O = skm_test::oracle<curve>;
   skm_test::test_rng rng(0xc7);
   auto K = O::random_point(rng);        // the secret driving point (an RSK)
@@ -61,4 +64,16 @@ int main() {
               ok ? "ok" : "FAILED", mask[0],
               static_cast<int>(g_r.re.montgomery_form().limb[0] & 1));
   return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main() {
+  // An exception is a failure reported as such, not a std::terminate.
+  try {
+    return ct_pairing();
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "ct_pairing: %s\n", e.what());
+    return 1;
+  }
 }

@@ -4,6 +4,8 @@
 // test-only parameter set (512-bit p, cofactor not 4).
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+
 #include "../sakke/sakke_test_params_512.hpp"
 #include "oracle.hpp"
 #include "skm/curves/sakke_param_set_1.hpp"
@@ -45,7 +47,7 @@ TEST_CASE("signed recoding of q - 1 is computed at compile time and is exact", "
     const auto s = skm::pairing::wnaf_recode<130>(k, w);
     REQUIRE(skm::pairing::wnaf_value<2>(s) == k);
     for (std::size_t i = 0; i < s.length; ++i) {
-      const int d = s.digit[i];
+      const std::int8_t d = s.digit[i];
       REQUIRE((d == 0 || (d % 2 != 0 && d < (1 << (w - 1)) && d > -(1 << (w - 1)))));
     }
   }
@@ -181,7 +183,6 @@ TEMPLATE_TEST_CASE("the Miller loop reports whether its driving point has order 
   auto t = skm::pairing::line_table<TestType>::precompute(P);
   auto u = std::move(t);
   REQUIRE(u.driver_has_order_q().declassify());
-  REQUIRE(
-      !t.driver_has_order_q()
-           .declassify());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  // NOLINTNEXTLINE(bugprone-use-after-move): the moved-from state is specified
+  REQUIRE(!t.driver_has_order_q().declassify());
 }

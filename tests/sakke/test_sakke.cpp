@@ -384,6 +384,7 @@ TEMPLATE_TEST_CASE("SAKKE decapsulation: every tampered input fails with the one
     return decapsulate_with_unvalidated_rsk(pk, f.id, f.rsk, d);
   };
   std::vector<std::vector<std::uint8_t>> bad;
+  bad.reserve(8);  // the eight of the loop below; the other cases are added one by one
   // H flipped (every bit of the last octet, and the first octet of H)
   for (int bit = 0; bit < 8; ++bit)
     bad.push_back(flip(good, good.size() - 1, static_cast<std::uint8_t>(1u << bit)));

@@ -46,16 +46,17 @@ class operand_source {
  public:
   operand_source(const uint<N>& m, std::uint64_t seed) : m_(to_mpz(m)), rng_(seed) {
     const mpz_class one = 1;
-    for (mpz_class v : {mpz_class(0), mpz_class(1), mpz_class(2), mpz_class(m_ - 1),
-                        mpz_class(m_ - 2), mpz_class((m_ - 1) / 2), mpz_class((m_ + 1) / 2)})
+    for (const mpz_class& v : {mpz_class(0), mpz_class(1), mpz_class(2), mpz_class(m_ - 1),
+                               mpz_class(m_ - 2), mpz_class((m_ - 1) / 2), mpz_class((m_ + 1) / 2)})
       edges_.push_back(v);
     for (std::size_t limbs = 1; limbs < N; ++limbs)
-      edges_.push_back((one << (64 * limbs)) - 1);  // leading zero limbs
-    for (std::size_t limbs = 1; limbs < N; ++limbs) edges_.push_back(one << (64 * limbs));
-    edges_.push_back(((one << mpz_sizeinbase(m_.get_mpz_t(), 2)) - 1) % m_);  // all ones, reduced
+      edges_.emplace_back((one << (64 * limbs)) - 1);  // leading zero limbs
+    for (std::size_t limbs = 1; limbs < N; ++limbs) edges_.emplace_back(one << (64 * limbs));
+    edges_.emplace_back(((one << mpz_sizeinbase(m_.get_mpz_t(), 2)) - 1) %
+                        m_);  // all ones, reduced
     mpz_class alternating = 0;
     for (std::size_t i = 0; i < 64 * N; i += 2) alternating |= one << i;
-    edges_.push_back(alternating % m_);
+    edges_.emplace_back(alternating % m_);
     edges_.push_back(mpz_class(m_ - (one << 64)));
   }
 

@@ -15,7 +15,7 @@ inline constexpr int meson_skip_exit_code = 77;
 
 [[noreturn]] inline void skip_test(const char* why) {
   std::printf("SKIP: %s\n", why);
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   std::exit(meson_skip_exit_code);
 }
 

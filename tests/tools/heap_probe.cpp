@@ -103,25 +103,26 @@ void examine(const unsigned char* block, std::size_t size) {
 
 }  // namespace
 
-extern "C" void free(void* p) {
-  if (p == nullptr) return;
+// The parameters named like glibc's declarations (__ptr, __size), which clang-tidy compares.
+extern "C" void free(void* ptr) {
+  if (ptr == nullptr) return;
   if (!resolve()) return;  // a block freed while the real functions are looked up: leaked
-  examine(static_cast<const unsigned char*>(p), malloc_usable_size(p));
-  real_free(p);
+  examine(static_cast<const unsigned char*>(ptr), malloc_usable_size(ptr));
+  real_free(ptr);
 }
 
-extern "C" void* realloc(void* p, std::size_t n) {
+extern "C" void* realloc(void* ptr, std::size_t size) {
   if (!resolve()) return nullptr;
-  if (p == nullptr) return real_malloc(n);
-  if (n == 0) {
-    free(p);
+  if (ptr == nullptr) return real_malloc(size);
+  if (size == 0) {
+    free(ptr);
     return nullptr;
   }
   // Moved by hand, so the old block is examined like any other released one.
-  void* q = real_malloc(n);
+  void* q = real_malloc(size);
   if (q == nullptr) return nullptr;
-  const std::size_t old = malloc_usable_size(p);
-  std::memcpy(q, p, old < n ? old : n);
-  free(p);
+  const std::size_t old = malloc_usable_size(ptr);
+  std::memcpy(q, ptr, old < size ? old : size);
+  free(ptr);
   return q;
 }

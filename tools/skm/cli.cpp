@@ -293,7 +293,7 @@ json& json::number(std::uint64_t v) {
 json& json::real(double v) {
   separator();
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
+  (void)std::snprintf(buf, sizeof buf, "%.3f", v);
   out_ += buf;
   return *this;
 }

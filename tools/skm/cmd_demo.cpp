@@ -70,7 +70,7 @@ class narrator {
     if (!open_) return;
     const double ms = std::chrono::duration<double, std::milli>(clock_type::now() - start_).count();
     char buf[64];
-    std::snprintf(buf, sizeof buf, "    (%.1f ms)\n", ms);
+    (void)std::snprintf(buf, sizeof buf, "    (%.1f ms)\n", ms);
     std::cout << buf;
     open_ = false;
   }
@@ -93,7 +93,7 @@ double timed(F&& f) {
 
 std::string ms(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f ms", v);
+  (void)std::snprintf(buf, sizeof buf, "%.1f ms", v);
   return buf;
 }
 
@@ -128,8 +128,8 @@ client_keys provision(narrator& n, const km::skm_server& kms, const km::xml::kms
     issued = std::move(*k);
   });
   n.line("UID (TS 33.180 F.2.1)  " + to_hex(issued.id));
-  n.line("RSK " + std::to_string(issued.rsk.size()) + " octets (SAKKE), SSK " +
-         std::to_string(issued.ssk.size()) + " octets and PVT " +
+  n.line("RSK " + std::to_string(issued.rsk.span().size()) + " octets (SAKKE), SSK " +
+         std::to_string(issued.ssk.span().size()) + " octets and PVT " +
          std::to_string(issued.pvt.size()) + " octets (ECCSI); issued and self-checked in " +
          ms(t_issue));
   km::xml::kms_key_prov_response r;
@@ -404,8 +404,8 @@ int run_demo(std::span<char* const> args) {
 
   const double total = std::chrono::duration<double>(clock_type::now() - total_start).count();
   char summary[160];
-  std::snprintf(summary, sizeof summary, "\n%d of %d checks passed in %.2f s\n",
-                n.checks() - n.failed(), n.checks(), total);
+  (void)std::snprintf(summary, sizeof summary, "\n%d of %d checks passed in %.2f s\n",
+                      n.checks() - n.failed(), n.checks(), total);
   std::cout << summary;
   if (n.failed() != 0) throw failure(std::to_string(n.failed()) + " demo check(s) failed");
   return exit_ok;

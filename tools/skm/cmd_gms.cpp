@@ -53,7 +53,7 @@ progress bar on stderr when it is a terminal. Exit code 1 when any member was no
   --json                  the summary as one JSON object
 )";
 
-constexpr std::size_t max_group_file = 64 * 1024 * 1024;
+constexpr std::size_t max_group_file = std::size_t{64} * 1024 * 1024;
 constexpr std::uint64_t max_threads = 256;
 
 struct group_file {

@@ -311,9 +311,10 @@ std::string file_name_for(std::string_view uri) {
 std::string seconds_text(double s) {
   char buf[32];
   if (s < 60)
-    std::snprintf(buf, sizeof buf, "%.0fs", s);
+    (void)std::snprintf(buf, sizeof buf, "%.0fs", s);
   else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+    (void)std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60,
+                        static_cast<int>(s) % 60);
   return buf;
 }
 
@@ -325,9 +326,9 @@ void draw_progress(std::size_t done, std::size_t total, double elapsed) {
   const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(width - filled), '.');
-  std::fprintf(stderr, "\r[%s] %zu/%zu  %.1f key sets/s  %s left   ", bar.c_str(), done, total,
-               rate, rate > 0 ? seconds_text(left).c_str() : "?");
-  std::fflush(stderr);
+  (void)std::fprintf(stderr, "\r[%s] %zu/%zu  %.1f key sets/s  %s left   ", bar.c_str(), done,
+                     total, rate, rate > 0 ? seconds_text(left).c_str() : "?");
+  (void)std::fflush(stderr);
 }
 
 struct batch_entry {
@@ -436,7 +437,7 @@ void issue_all(const batch_job& job, const std::vector<batch_entry>& entries, st
   outcome.written = done.load();
   if (tty) {
     draw_progress(done.load(), entries.size(), outcome.seconds);
-    std::fputc('\n', stderr);
+    (void)std::fputc('\n', stderr);
   }
 }
 
@@ -468,10 +469,11 @@ void print_batch_summary(const arguments& a, const batch_job& job, std::size_t t
     return;
   }
   char line[160];
-  std::snprintf(line, sizeof line,
-                "%zu key sets for key period %llu in %.2f s (%.1f key sets/s, %zu thread%s) in ",
-                outcome.written, static_cast<unsigned long long>(job.period), outcome.seconds, rate,
-                threads, threads == 1 ? "" : "s");
+  (void)std::snprintf(
+      line, sizeof line,
+      "%zu key sets for key period %llu in %.2f s (%.1f key sets/s, %zu thread%s) in ",
+      outcome.written, static_cast<unsigned long long>(job.period), outcome.seconds, rate, threads,
+      threads == 1 ? "" : "s");
   std::cout << line << job.out_dir << "\n";
   for (const auto& f : outcome.failures)
     std::cerr << "skm: line " << f.line << ": " << terminal_safe(f.uri) << ": "

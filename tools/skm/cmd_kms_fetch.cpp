@@ -72,7 +72,7 @@ at once: the next request (the keyprov after an init) uses it. cert.xml never ho
     ;
 
 /// An access token is a few KiB at most; the file is read into a wiping buffer (it is a secret).
-constexpr std::size_t max_token_file = 64 * 1024;
+constexpr std::size_t max_token_file = std::size_t{64} * 1024;
 
 std::string read_token(const std::string& path) {
   const auto text = read_secret_file(path, max_token_file, "token file");

@@ -69,7 +69,7 @@ struct item {
   std::string user_uri, uid;
   std::uint64_t period = 0;
 
-  void check(std::string name, std::optional<std::string> failure) {
+  void check(const std::string& name, std::optional<std::string> failure) {
     checks.emplace_back(name, !failure);
     if (failure) errors.push_back(name + ": " + *failure);
   }
@@ -107,9 +107,9 @@ item inspect_certificate(const std::string& file, const std::string& kind,
                {"PubAuthKey (KPAK)", to_hex(c.pub_auth_key)},
                {"ParameterSet", c.parameter_set ? std::to_string(*c.parameter_set) : "(none)"}};
   if (c.signed_by)
-    it.notes.push_back(c.signed_by->signature_present
-                           ? "SignedKmsCertificate: signature NOT verified"
-                           : "SignedKmsCertificate without signature");
+    it.notes.emplace_back(c.signed_by->signature_present
+                              ? "SignedKmsCertificate: signature NOT verified"
+                              : "SignedKmsCertificate without signature");
   it.check("Z and KPAK on their curves, parameter set",
            km::xml::curve_checks{}.check_certificate_keys(c));
   it.check("not revoked",

@@ -34,7 +34,7 @@ namespace {
 namespace ks = skm::kms_service;
 
 /// Bound of the JWKS and servers files (public configuration, a few KiB in practice).
-constexpr std::size_t max_config_file = 1024 * 1024;
+constexpr std::size_t max_config_file = std::size_t{1024} * 1024;
 
 constexpr std::string_view serve_help =
     R"(usage: skm kms serve --dir DIR --listen HOST:PORT --tls-cert FILE --tls-key FILE
@@ -224,7 +224,7 @@ class access_log {
     const std::string line =
         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     const std::lock_guard lock(mutex_);
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    (void)std::fwrite(line.data(), 1, line.size(), stderr);
   }
 
  private:
@@ -322,11 +322,11 @@ void serve_until_stopped(const arguments& a, ks::kms_handler& handler, const std
   });
   if (const auto f = a.value("port-file"))
     write_file(*f, std::to_string(server.port()) + "\n", 0644, replace::with_force);
-  std::fprintf(stderr, "skm kms serve: %s on https://%s:%u (%llu threads)\n", kms_uri.c_str(),
-               host.c_str(), static_cast<unsigned>(server.port()),
-               static_cast<unsigned long long>(threads));
+  (void)std::fprintf(stderr, "skm kms serve: %s on https://%s:%u (%llu threads)\n", kms_uri.c_str(),
+                     host.c_str(), static_cast<unsigned>(server.port()),
+                     static_cast<unsigned long long>(threads));
   server.run(static_cast<std::size_t>(threads));
-  std::fprintf(stderr, "skm kms serve: stopped\n");
+  (void)std::fprintf(stderr, "skm kms serve: stopped\n");
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ namespace {
 
 namespace st = skm::kms_state;
 
-constexpr std::size_t max_certificate_file = 1024 * 1024;
+constexpr std::size_t max_certificate_file = std::size_t{1024} * 1024;
 
 constexpr std::string_view where_help =
     R"(  --dir DIR               the community directory: its state is DIR/kms-state.sqlite

@@ -118,7 +118,7 @@ std::string read_file(const std::string& path, std::size_t limit, std::string_vi
   input in;
   open_input(in, path, limit, what);
   std::string out;
-  constexpr std::size_t chunk = 64 * 1024;
+  constexpr std::size_t chunk = std::size_t{64} * 1024;
   for (;;) {
     const std::size_t want = std::min(chunk, limit + 1 - out.size());
     const std::size_t at = out.size();
@@ -182,7 +182,7 @@ int create_temporary(const std::string& path, unsigned mode, std::string& tempor
   std::random_device entropy;
   for (int attempt = 0; attempt < 16; ++attempt) {
     char suffix[16];
-    std::snprintf(suffix, sizeof suffix, ".%08x", static_cast<unsigned>(entropy()));
+    (void)std::snprintf(suffix, sizeof suffix, ".%08x", static_cast<unsigned>(entropy()));
     temporary = directory_of(path) + "/." + base_name(path) + suffix + ".tmp";
     const int fd =
         ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,

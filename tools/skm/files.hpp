@@ -13,10 +13,12 @@
 namespace skm::cli {
 
 /// Size bounds of the inputs (each a little above what its parser or use accepts).
-inline constexpr std::size_t max_message_file = 256 * 1024;         ///< 64 KiB MIKEY as base64/SDP
-inline constexpr std::size_t max_xml_file = 8 * 1024 * 1024;        ///< certificates, key-set files
-inline constexpr std::size_t max_secrets_file = 16 * 1024;          ///< DIR/kms-secrets
-inline constexpr std::size_t max_uri_list_file = 64 * 1024 * 1024;  ///< kms provision --uris
+inline constexpr std::size_t kib = 1024;  // std::size_t: the products below are not int
+inline constexpr std::size_t mib = 1024 * kib;
+inline constexpr std::size_t max_message_file = 256 * kib;  ///< 64 KiB MIKEY as base64/SDP
+inline constexpr std::size_t max_xml_file = 8 * mib;        ///< certificates, key-set files
+inline constexpr std::size_t max_secrets_file = 16 * kib;   ///< DIR/kms-secrets
+inline constexpr std::size_t max_uri_list_file = 64 * mib;  ///< kms provision --uris
 
 /// The contents of a file that holds secrets, in one allocation that is wiped when it goes (no
 /// stream buffers, no reallocation copies left in freed heap).

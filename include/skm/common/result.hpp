@@ -22,8 +22,9 @@ class [[nodiscard]] result {
   using value_type = T;
   using error_type = E;
 
-  constexpr result(T v) : value_(std::move(v)) {}  // NOLINT: implicit by design, like std::expected
-  constexpr result(unexpected<E> u) : error_(u.error) {}  // NOLINT
+  // Both constructors implicit by design, like std::expected's.
+  constexpr result(T v) : value_(std::move(v)) {}
+  constexpr result(unexpected<E> u) : error_(u.error) {}
 
   [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
   constexpr explicit operator bool() const noexcept { return has_value(); }

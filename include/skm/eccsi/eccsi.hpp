@@ -236,7 +236,7 @@ class kms {
 
  private:
   /// Stack scrubbed after issue(): above the deepest the steps reach (measured by the test).
-  static constexpr std::size_t issue_stack_bytes = 64 * 1024;
+  static constexpr std::size_t issue_stack_bytes = std::size_t{64} * 1024;
 
   template <random_source Rng>
   [[gnu::noinline]] result<key_pair<Curve, Hash>, error> issue_steps(
@@ -395,7 +395,7 @@ class signer {
 
  private:
   /// Stack scrubbed after sign(): above the deepest the steps reach (measured by the test).
-  static constexpr std::size_t sign_stack_bytes = 64 * 1024;
+  static constexpr std::size_t sign_stack_bytes = std::size_t{64} * 1024;
 
   template <random_source Rng>
   [[gnu::noinline]] result<typename suite_type::signature, error> sign_steps(

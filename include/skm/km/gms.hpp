@@ -176,7 +176,7 @@ class gmk {
   template <random_source Rng>
   [[nodiscard]] static result<gmk, gms_error> generate(const gmk_settings& s, Rng& rng) {
     secret_array<16> key;
-    rng.GenerateBlock(key.data(), key.size());
+    rng.GenerateBlock(key.data(), key.span().size());
     const auto id = sk_id::generate(key_purpose::gmk, rng);
     if (!id) return unexpected{gms_error::bad_request};
     return from_key(key.span(), *id, s);

@@ -240,7 +240,7 @@ class period_keys {
     if (!receiver)
       return detail::fail(i_message_error::bad_request,
                           std::string("RSK invalid: ") + sakke::describe(receiver.error()));
-    return period_keys(k, std::move(*signer), std::move(*receiver));
+    return period_keys(k, *signer, std::move(*receiver));
   }
 
   [[nodiscard]] const std::string& user_uri() const noexcept { return user_uri_; }
@@ -251,12 +251,14 @@ class period_keys {
   [[nodiscard]] const sakke::receiver<sakke_curve>& receiver() const noexcept { return receiver_; }
 
  private:
-  period_keys(const user_key_set& k, eccsi::signer<> s, sakke::receiver<sakke_curve> r)
+  // The signer is copied (it wipes its key on destruction and has no move; the caller's copy is
+  // wiped with its result), the receiver moved (it cannot be copied).
+  period_keys(const user_key_set& k, const eccsi::signer<>& s, sakke::receiver<sakke_curve> r)
       : user_uri_(k.user_uri),
         kms_uri_(k.kms_uri),
         period_(k.period),
         id_(k.id),
-        signer_(std::move(s)),
+        signer_(s),
         receiver_(std::move(r)) {}
 
   std::string user_uri_;
@@ -328,8 +330,8 @@ template <random_source Rng>
                                                           const i_message_options& opt, Rng& rng) {
   out.purpose = opt.purpose;
   if (opt.key.empty())
-    rng.GenerateBlock(out.key.data(), out.key.size());
-  else if (opt.key.size() == out.key.size())
+    rng.GenerateBlock(out.key.data(), out.key.span().size());
+  else if (opt.key.size() == out.key.span().size())
     std::copy(opt.key.begin(), opt.key.end(), out.key.data());
   else
     return i_message_failure{i_message_error::bad_request, "the key must be 16 octets"};

@@ -534,8 +534,10 @@ class parse_state {
 
 [[nodiscard]] inline std::string path_of(pugi::xml_node n) {
   std::string p;
-  for (; n && n.type() == pugi::node_element; n = n.parent())
-    p = p.empty() ? std::string(local_name(n)) : std::string(local_name(n)) + "/" + p;
+  for (; n && n.type() == pugi::node_element; n = n.parent()) {
+    if (!p.empty()) p.insert(0, 1, '/');
+    p.insert(0, local_name(n));
+  }
   return p;
 }
 
@@ -1667,7 +1669,7 @@ class builder {
  private:
   /// Above pugixml's output buffer and the frames of its writer (checked by
   /// tests/hardening/test_zeroization.cpp).
-  static constexpr std::size_t save_stack_bytes = 32 * 1024;
+  static constexpr std::size_t save_stack_bytes = std::size_t{32} * 1024;
 
   [[gnu::noinline]] secret_bytes save_steps() {
     struct counter : pugi::xml_writer {

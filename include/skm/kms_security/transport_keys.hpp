@@ -193,8 +193,8 @@ namespace detail {
 [[nodiscard]] inline km::xml::key_decryptor make_key_decryptor(
     named_key trk, key_element_wrap flavour, std::shared_ptr<decryption_log> log = {}) {
   auto key = std::make_shared<const named_key>(std::move(trk));
-  return [key, flavour,
-          log](const km::xml::key_decrypt_request& r) -> result<km::secret_bytes, std::string> {
+  return [key, flavour, log = std::move(log)](
+             const km::xml::key_decrypt_request& r) -> result<km::secret_bytes, std::string> {
     cipher_value_encoding encoding = cipher_value_encoding::hex;
     auto plain = detail::decrypt_element(*key, flavour, r, encoding);
     if (plain && log)

@@ -221,7 +221,7 @@ void for_each_element(xmlNode* root, F&& f) {
 /// The shared key as an xmlsec HMAC key carrying its name.
 [[nodiscard]] inline key_ptr hmac_key(const named_key& k) {
   key_ptr key(xmlSecKeyReadMemory(xmlSecKeyDataHmacId, k.key.data(),
-                                  static_cast<xmlSecSize>(k.key.size())));
+                                  static_cast<xmlSecSize>(k.key.span().size())));
   if (key && xmlSecKeySetName(key.get(), xc(k.name.c_str())) < 0) key.reset();
   return key;
 }

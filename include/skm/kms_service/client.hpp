@@ -192,10 +192,14 @@ class connection {
   }
 
   ~connection() {
-    if (stream_) {
-      boost::system::error_code ec;
+    if (!stream_) return;
+    // The close_notify is best effort. A timer that cannot be armed (asio throws system_error)
+    // must not end the program from a destructor; the socket is closed with the stream anyway.
+    try {
       beast::get_lowest_layer(*stream_).expires_after(std::chrono::seconds(2));
+      boost::system::error_code ec;
       stream_->shutdown(ec);
+    } catch (const boost::system::system_error&) {
     }
   }
 

@@ -51,9 +51,9 @@ struct tls_files {
 
 struct server_limits {
   std::size_t max_connections = 512;
-  std::size_t header_limit = 8 * 1024;  ///< request line + headers
-  std::size_t target_limit = 2048;      ///< the request target alone
-  std::size_t body_limit = 64 * 1024;
+  std::size_t header_limit = std::size_t{8} * 1024;  ///< request line + headers
+  std::size_t target_limit = 2048;                   ///< the request target alone
+  std::size_t body_limit = std::size_t{64} * 1024;
   std::size_t max_requests_per_connection = 1000;
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds read_timeout{10000};

@@ -267,7 +267,7 @@ class sqlite_store final : public store {
                                                        const std::string& xml) override {
     const std::lock_guard lock(mutex_);
     return in_transaction<std::uint64_t>([&]() -> outcome<std::uint64_t> {
-      const auto num = bump_cache_num();
+      auto num = bump_cache_num();  // not const: moved out when it is an error
       if (!num) return num;
       auto q =
           use("INSERT INTO cert_cache(kms_uri, certificate, changed_in) VALUES (?1, ?2, ?3) "

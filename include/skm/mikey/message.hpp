@@ -23,7 +23,7 @@
 namespace skm::mikey {
 
 /// Messages larger than this are rejected by default (both when parsing and when building).
-inline constexpr std::size_t default_max_message_size = 64 * 1024;
+inline constexpr std::size_t default_max_message_size = std::size_t{64} * 1024;
 /// Capacity of the parser's payload table (an I_MESSAGE has about a dozen payloads).
 inline constexpr std::size_t max_payloads = 64;
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -77,7 +78,7 @@ class line_table {
       const auto d = steps::double_point(C);
       t.lines_[j] = {d.m * d.zz, d.m * d.x_old - d.yy2};
       den[j++] = d.den;
-      const int digit = params::schedule.digit[i];  // public: a digit of q - 1
+      const std::int8_t digit = params::schedule.digit[i];  // public: a digit of q - 1
       if (digit != 0) {
         const point& A = digit > 0 ? K : minus_k;
         const auto a = steps::add_point(C, A);

@@ -94,7 +94,7 @@ template <std::size_t N, std::size_t MaxLen>
 [[nodiscard]] constexpr uint<N> wnaf_value(const signed_digits<MaxLen>& s) {
   uint<N> positive, negative;
   for (std::size_t i = 0; i < s.length; ++i) {
-    const int d = s.digit[i];
+    const std::int8_t d = s.digit[i];
     if (d > 0) detail::add_at(positive, static_cast<limb_t>(d), i);
     if (d < 0) detail::add_at(negative, static_cast<limb_t>(-d), i);
   }

@@ -249,7 +249,7 @@ class tate {
       const auto d = steps::double_point(C);
       // M (Qx Z^2 + X) - 2Y^2 + i Qy Z' Z^2
       v = v.square() * fp2<Fp>{d.m * (Q.x * d.zz + d.x_old) - d.yy2, d.den * Q.y};
-      const int digit = digits.digit[i];  // public: a digit of q - 1
+      const std::int8_t digit = digits.digit[i];  // public: a digit of q - 1
       if (digit != 0) {
         const std::size_t k = static_cast<std::size_t>(digit > 0 ? digit : -digit) / 2;
         const point A = digit > 0 ? odd[k] : odd[k].negate();

@@ -71,7 +71,7 @@ class kms {
 
  private:
   /// Stack scrubbed after issue_rsk(): above the deepest the steps reach (measured by the test).
-  static constexpr std::size_t issue_stack_bytes = 64 * 1024;
+  static constexpr std::size_t issue_stack_bytes = std::size_t{64} * 1024;
 
   [[gnu::noinline]] result<point, sakke_error> issue_rsk_steps(
       std::span<const std::uint8_t> id) const {

@@ -75,7 +75,7 @@ namespace detail {
 
 /// Stack scrubbed after a decapsulation: above the deepest the steps reach (measured by
 /// tests/hardening/test_zeroization.cpp).
-inline constexpr std::size_t decapsulate_stack_bytes = 64 * 1024;
+inline constexpr std::size_t decapsulate_stack_bytes = std::size_t{64} * 1024;
 
 /// The receiver steps shared by the cold and the warm path, in their own frame (see
 /// decapsulate_core). PairWith(R) returns <RSK, R>; MulI(r) returns [r]I in Jacobian form.

@@ -32,6 +32,7 @@
 #include <immintrin.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "skm/bigint/uint.hpp"
@@ -64,7 +65,7 @@ struct modulus16 {
     for (int k = 0; k < digits; ++k) {
       const int bit = 52 * k, w = bit / 64, s = bit % 64;
       u64 v = m.limb[static_cast<std::size_t>(w)] >> s;
-      if (s > 12 && w + 1 < 16) v |= m.limb[static_cast<std::size_t>(w + 1)] << (64 - s);
+      if (s > 12 && w + 1 < 16) v |= m.limb[static_cast<std::size_t>(w) + 1] << (64 - s);
       p.d[static_cast<std::size_t>(k)] = v & mask52;
     }
   }
@@ -150,7 +151,7 @@ static_assert(from_digit.fits, "a limb vector needs digits outside its two digit
 
 template <std::size_t N>
 SKM_IFMA_INLINE __m256i load4(const std::array<u64, N>& t, int part) noexcept {
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(t.data() + 4 * part));
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(t.data() + std::ptrdiff_t{4} * part));
 }
 
 /// x * 2^Shift (x < 2^1024, Shift <= 16) as normalized digits.
@@ -189,7 +190,7 @@ SKM_IFMA_INLINE void from_digits(uint<16>& out, const v5& x) noexcept {
       acc = _mm256_or_si256(
           acc, _mm256_sllv_epi64(_mm256_srlv_epi64(d, load4(t.right[i], k)), load4(t.left[i], k)));
     }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.limb.data() + 4 * k), acc);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.limb.data() + std::ptrdiff_t{4} * k), acc);
   }
 }
 
@@ -359,7 +360,7 @@ SKM_IFMA_INLINE void montgomery_steps(uint<16>& out, const digit_vector& ad, con
 #pragma GCC unroll 20
   for (int i = 0; i < digits; ++i) {
     const __m256i an =
-        _mm256_set1_epi64x(static_cast<long long>(ad.d[static_cast<std::size_t>(i + 1)]));
+        _mm256_set1_epi64x(static_cast<long long>(ad.d[static_cast<std::size_t>(i) + 1]));
 #pragma GCC unroll 5
     for (int j = 0; j < 5; ++j) h[j] = rows.row(i, j, ai, an);
     reduce_step(acc, h, t, pv, p_inv);
@@ -372,7 +373,7 @@ SKM_IFMA_INLINE digit_vector stored(const v5& x) noexcept {
   digit_vector d;  // d.d[20..23] stay zero
 #pragma GCC unroll 5
   for (int j = 0; j < 5; ++j)
-    _mm256_store_si256(reinterpret_cast<__m256i*>(d.d.data() + 4 * j), x.v[j]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(d.d.data() + std::ptrdiff_t{4} * j), x.v[j]);
   return d;
 }
 
