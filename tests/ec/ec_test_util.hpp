@@ -3,9 +3,13 @@
 // implementation (textbook chord-and-tangent with an inversion per step) used as an oracle.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <random>
+#include <vector>
 
 #include "skm/bigint/uint.hpp"
 #include "skm/ec/ec.hpp"
@@ -68,5 +72,44 @@ struct affine_reference {
     return !a.infinity.declassify() && a.x == r->x && a.y == r->y;
   }
 };
+
+/// mul_batch_affine against mul() one scalar at a time and against mul_batch, for batches of
+/// `sizes` scalars drawn from edge values (0, 1, 2, q - 1, q - 2, powers of two that leave whole
+/// windows of zero digits, a scalar repeated in the batch) and random ones. Returns the number of
+/// products compared.
+template <class Curve, unsigned W, class Rng>
+std::size_t check_mul_batch_affine(const ec::fixed_base_table<Curve, W>& table,
+                                   std::mt19937_64& rng, Rng& blinding,
+                                   std::initializer_list<std::size_t> sizes) {
+  using scalar = typename ec::curve_facts<Curve>::scalar;
+  std::vector<scalar> edges{scalar{}, scalar::from_u64(1), scalar::from_u64(2)};
+  scalar q_minus_1 = Curve::q, q_minus_2 = Curve::q;
+  q_minus_1.limb[0] -= 1;  // q is odd: no borrow
+  q_minus_2.limb[0] -= 2;
+  edges.push_back(q_minus_1);
+  edges.push_back(q_minus_2);
+  edges.push_back(scalar::from_u64(1) << (5 * W));  // digits zero below window 5
+  edges.push_back((scalar::from_u64(1) << (5 * W)) - scalar::from_u64(1));  // all ones below
+  std::size_t compared = 0;
+  for (const std::size_t n : sizes) {
+    std::vector<scalar> ks;
+    for (std::size_t j = 0; j < n; ++j)
+      ks.push_back(j < edges.size() && n > 2 ? edges[j] : random_below(rng, Curve::q));
+    if (n >= 3) ks[n - 1] = ks[n / 2];  // the same scalar twice in one batch
+    std::vector<ec::jacobian_point<Curve>> batched(n), affine_batched(n);
+    table.mul_batch(ks, batched);
+    table.mul_batch_affine(ks, affine_batched, blinding);
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto want = ec::to_affine_vartime(table.mul(ks[j]));
+      const auto got = ec::to_affine_vartime(affine_batched[j]);
+      const auto other = ec::to_affine_vartime(batched[j]);
+      INFO("batch of " << n << ", scalar " << j);
+      REQUIRE(ec::ct_equal(got, want).declassify());
+      REQUIRE(ec::ct_equal(other, want).declassify());
+      ++compared;
+    }
+  }
+  return compared;
+}
 
 }  // namespace skm::test

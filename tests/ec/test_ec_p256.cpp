@@ -439,4 +439,16 @@ TEST_CASE("P-256 multi-scalar multiplication with a wide-window base table", "[e
             .declassify());
 }
 
+TEST_CASE(
+    "P-256: batched fixed-base products with affine accumulators (one blinded inversion a window)",
+    "[ec][ec-p256]") {
+  skm::os_random blinding;
+  std::mt19937_64 rng(78);
+  CHECK(skm::test::check_mul_batch_affine(ec::generator_table<curve>(), rng, blinding,
+                                          {1, 2, 3, 16}) == 22);
+  const ec::fixed_base_table<curve, 4> p_table(ec::to_affine_vartime(
+      ec::generator_table<curve>().mul_vartime(skm::test::random_below(rng, curve::q))));
+  CHECK(skm::test::check_mul_batch_affine(p_table, rng, blinding, {7}) == 7);
+}
+
 }  // namespace test_ec_p256

@@ -173,4 +173,22 @@ TEST_CASE("set 1: batch conversion with identities", "[ec][ec-set1]") {
     CHECK(ec::ct_equal(out[i], ec::to_affine_vartime(pts[i])).declassify());
 }
 
+TEST_CASE(
+    "set 1: batched fixed-base products with affine accumulators (one blinded inversion a window)",
+    "[ec][ec-set1]") {
+  skm::os_random blinding;
+  std::mt19937_64 rng(77);
+  // the shared generator table and a run-time base of order q
+  const auto& p_table = ec::generator_table<curve>();
+  CHECK(skm::test::check_mul_batch_affine(p_table, rng, blinding, {1, 2, 3, 9}) == 15);
+  const affine q_point =
+      ec::to_affine_vartime(p_table.mul_vartime(skm::test::random_below(rng, curve::q)));
+  const ec::fixed_base_table<curve, 5> q_table(q_point);
+  CHECK(skm::test::check_mul_batch_affine(q_table, rng, blinding, {8}) == 8);
+  // a base outside the subgroup: no window is known safe, mul_batch_affine is mul_batch
+  const ec::fixed_base_table<curve, 4> outside(some_curve_point(5));
+  REQUIRE_FALSE(outside.base_has_order_q());
+  CHECK(skm::test::check_mul_batch_affine(outside, rng, blinding, {4}) == 4);
+}
+
 }  // namespace test_ec_set1

@@ -26,7 +26,10 @@
 //                                always 64*limbs(S) scalar bits; any point, any scalar
 //     fixed_base_table<Curve, W> built at run time from ANY point (one batch inversion);
 //                                .mul(k) constant time (one mixed addition per W bits, no
-//                                doublings); .mul_vartime(k); .base(); .empty() (moved-from)
+//                                doublings); .mul_batch(ks, out) (one table pass for many k);
+//                                .mul_batch_affine(ks, out, rng) (the same, affine additions
+//                                sharing one blinded inversion a window); .mul_vartime(k);
+//                                .base(); .empty() (moved-from)
 //     mul_vartime(A, k)          wNAF, public scalar and point
 //     double_mul_vartime(A, a, B, b)   [a]A + [b]B (Straus, interleaved wNAF), public inputs
 //     wnaf_table<Curve, W>       odd multiples of a fixed public point (W up to 8)

@@ -22,6 +22,7 @@
 
 #include "skm/bigint/uint.hpp"
 #include "skm/common/ct.hpp"
+#include "skm/common/random.hpp"
 #include "skm/ec/point.hpp"
 
 namespace skm::ec {
@@ -329,6 +330,72 @@ class fixed_base_table {
         e.y = Curve::base_field::select(digit.negative, -e.y, e.y);
         out[j] = w < fast_windows ? add_not_equal(out[j], e) : add(out[j], e);
       }
+  }
+
+  /// mul_batch with affine accumulators: in the windows where an accumulator can never equal
+  /// the entry added (see mul()), the affine sums of one window across the whole batch share one
+  /// field inversion (Montgomery's trick), each sum then costing 5 products and 1 squaring
+  /// instead of a mixed addition's 8 and 3. The shared inversion is inverse_blinded: the product
+  /// of the denominators is multiplied by a fresh random factor from `rng` and only that
+  /// uniformly random value is inverted in variable time. The top windows use the complete
+  /// mixed addition as mul() does. The same results as mul_batch, constant time in every k_j;
+  /// it pays from a few scalars up (one inversion per window for the batch).
+  ///
+  ///   per window:  e_j = row entry of digit j (scan, sign)     d_j = x(e_j) - x(A_j)  (1 if A_j
+  ///                or e_j is the identity)   t_j = d_0 ... d_j   u = 1 / t_(n-1)  (blinded)
+  ///                back to front: 1/d_j = u t_(j-1), u = u d_j
+  ///                l = (y(e_j) - y(A_j)) / d_j, x3 = l^2 - x(A_j) - x(e_j),
+  ///                y3 = l (x(A_j) - x3) - y(A_j)
+  template <random_source Rng>
+  void mul_batch_affine(std::span<const scalar> ks, std::span<jacobian> out, Rng& rng) const {
+    using field = typename Curve::base_field;
+    const std::size_t n = std::min(ks.size(), out.size());
+    const std::size_t fast_windows = base_has_order_q_ ? first_unsafe_window : 0;  // public
+    if (n < 2 || fast_windows == 0 || empty()) {
+      mul_batch(ks, out);
+      return;
+    }
+    std::vector<affine> acc(n, identity_affine<Curve>()), entry(n);
+    std::vector<field> dx(n), prefix(n);
+    for (std::size_t w = 0; w < fast_windows; ++w) {
+      field run = field::one();
+      for (std::size_t j = 0; j < n; ++j) {
+        const auto digit = detail::booth_digit<W>(ks[j], w);
+        affine& e = entry[j];
+        e = detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
+        e.y = field::select(digit.negative, -e.y, e.y);
+        const ct::choice special = acc[j].infinity | e.infinity;
+        dx[j] = field::select(special, field::one(), e.x - acc[j].x);
+        run = run * dx[j];
+        prefix[j] = run;
+      }
+      field u = inverse_blinded(run, rng);
+      for (std::size_t j = n; j-- > 0;) {
+        const field inv = j == 0 ? u : u * prefix[j - 1];
+        u = u * dx[j];
+        const affine& e = entry[j];
+        affine& a = acc[j];
+        const field l = (e.y - a.y) * inv;
+        const field x3 = l.square() - a.x - e.x;
+        const affine sum{x3, l * (a.x - x3) - a.y, ct::choice::no()};
+        a = select(a.infinity, e, select(e.infinity, a, sum));
+      }
+      ct::wipe_object(run);
+      ct::wipe_object(u);
+    }
+    for (std::size_t j = 0; j < n; ++j) out[j] = to_jacobian(acc[j]);
+    for (std::size_t w = fast_windows; w < windows; ++w)
+      for (std::size_t j = 0; j < n; ++j) {
+        const auto digit = detail::booth_digit<W>(ks[j], w);
+        affine e =
+            detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
+        e.y = field::select(digit.negative, -e.y, e.y);
+        out[j] = add(out[j], e);
+      }
+    ct::wipe(acc.data(), acc.size() * sizeof(affine));
+    ct::wipe(entry.data(), entry.size() * sizeof(affine));
+    ct::wipe(dx.data(), dx.size() * sizeof(field));
+    ct::wipe(prefix.data(), prefix.size() * sizeof(field));
   }
 
   /// The first window i with 2^(W i) (2^(W-1) + 1) > q (see mul()).

@@ -326,10 +326,13 @@ class server {
     std::size_t done = 0;
     std::mutex progress_lock;
     const std::size_t n = members.size();
+    const std::size_t workers = worker_count(options.threads, n);
+    // no larger than a worker's share, so a small group still spreads over every worker
+    const std::size_t chunk_size = std::clamp<std::size_t>((n + workers - 1) / workers, 1, batch);
     auto work = [&] {
       os_random rng;  // one per worker: no shared state between threads
-      for (std::size_t i = next.fetch_add(batch); i < n; i = next.fetch_add(batch)) {
-        const auto chunk = members.subspan(i, std::min(batch, n - i));
+      for (std::size_t i = next.fetch_add(chunk_size); i < n; i = next.fetch_add(chunk_size)) {
+        const auto chunk = members.subspan(i, std::min(chunk_size, n - i));
         std::vector<std::optional<sakke_scheme::encapsulated_type>> sealed;
         try {
           sealed = encapsulate_chunk(chunk, key, now);
@@ -346,7 +349,7 @@ class server {
         }
       }
     };
-    run_workers(worker_count(options.threads, members.size()), work);
+    run_workers(workers, work);
     for (const auto& m : out.members) (m.ok() ? out.delivered : out.failed)++;
     return out;
   }
@@ -437,9 +440,12 @@ class server {
     return nullptr;
   }
 
-  /// Members encapsulated together (sakke::encapsulate_batch): each shared table (P, Z, g) is
-  /// read once per batch instead of once per member.
-  static constexpr std::size_t batch = 8;
+  /// At most this many members encapsulated together (sakke::encapsulate_batch): each shared
+  /// table (P, Z, g) is read once per batch instead of once per member, and in each window the
+  /// batch's affine point additions share one blinded inversion (fixed_base_table::
+  /// mul_batch_affine), which pays more the larger the batch (docs/performance.md: 8, 32, 64, 128
+  /// members gave 1,486, 1,957, 2,063, 2,119 members/s on two cores without IFMA).
+  static constexpr std::size_t batch = 64;
 
   /// The SAKKE data of the GMK for each member of `chunk` whose UID can be formed, batched per
   /// community; none for the others (their message then fails with the reason, in one_member).

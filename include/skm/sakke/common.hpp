@@ -205,8 +205,9 @@ class kms_public_key {
     std::vector<typename S::scalar> rb(n);
     for (std::size_t j = 0; j < n; ++j) rb[j] = (Fq::reduce(r[j]) * Fq::reduce(b[j])).to_uint();
     std::vector<ec::jacobian_point<Curve>> rz(n);
-    S::p_table().mul_batch(rb, out.first(n));
-    table_->mul_batch(r.first(n), rz);
+    os_random rng;  // the blinding of each window's shared inversion
+    S::p_table().mul_batch_affine(rb, out.first(n), rng);
+    table_->mul_batch_affine(r.first(n), rz, rng);
     for (std::size_t j = 0; j < n; ++j) out[j] = ec::add(out[j], rz[j]);
     ct::wipe(rb.data(), rb.size() * sizeof(typename S::scalar));
     ct::wipe(rz.data(), rz.size() * sizeof(ec::jacobian_point<Curve>));
