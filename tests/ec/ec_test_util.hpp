@@ -82,14 +82,11 @@ std::size_t check_mul_batch_affine(const ec::fixed_base_table<Curve, W>& table,
                                    std::mt19937_64& rng, Rng& blinding,
                                    std::initializer_list<std::size_t> sizes) {
   using scalar = typename ec::curve_facts<Curve>::scalar;
-  std::vector<scalar> edges{scalar{}, scalar::from_u64(1), scalar::from_u64(2)};
-  scalar q_minus_1 = Curve::q, q_minus_2 = Curve::q;
-  q_minus_1.limb[0] -= 1;  // q is odd: no borrow
-  q_minus_2.limb[0] -= 2;
-  edges.push_back(q_minus_1);
-  edges.push_back(q_minus_2);
-  edges.push_back(scalar::from_u64(1) << (5 * W));  // digits zero below window 5
-  edges.push_back((scalar::from_u64(1) << (5 * W)) - scalar::from_u64(1));  // all ones below
+  // a power of two whose digits are zero below window 5, and the scalar one below it
+  const scalar low_windows = scalar::from_u64(1) << (5 * W);
+  const std::vector<scalar> edges{scalar{},       scalar::from_u64(1), scalar::from_u64(2),
+                                  Curve::q - 1,   Curve::q - 2,        low_windows,
+                                  low_windows - 1};
   std::size_t compared = 0;
   for (const std::size_t n : sizes) {
     std::vector<scalar> ks;

@@ -300,14 +300,11 @@ class fixed_base_table {
   /// window with 2^(W i) (2^(W-1) + 1) <= q: those windows skip the doubling case; the top
   /// windows, and every window for a base of another order, use the complete addition.
   [[nodiscard]] jacobian mul(const scalar& k) const noexcept {
-    const std::size_t fast_windows = base_has_order_q_ ? first_unsafe_window : 0;  // public
+    const std::size_t fast_windows = fast_window_count();
     jacobian acc = identity<Curve>();
     if (empty()) return acc;
     for (std::size_t w = 0; w < windows; ++w) {
-      const auto digit = detail::booth_digit<W>(k, w);
-      affine e =
-          detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
-      e.y = Curve::base_field::select(digit.negative, -e.y, e.y);
+      const affine e = signed_entry(k, w);
       acc = w < fast_windows ? add_not_equal(acc, e) : add(acc, e);
     }
     return acc;
@@ -318,16 +315,13 @@ class fixed_base_table {
   /// scalar while it is in the cache, so a batch of n reads the table once instead of n times.
   /// out[j] = [ks[j]]B for j < min(ks.size(), out.size()).
   void mul_batch(std::span<const scalar> ks, std::span<jacobian> out) const noexcept {
-    const std::size_t fast_windows = base_has_order_q_ ? first_unsafe_window : 0;  // public
+    const std::size_t fast_windows = fast_window_count();
     const std::size_t n = std::min(ks.size(), out.size());
     for (std::size_t j = 0; j < n; ++j) out[j] = identity<Curve>();
     if (empty()) return;
     for (std::size_t w = 0; w < windows; ++w)
       for (std::size_t j = 0; j < n; ++j) {
-        const auto digit = detail::booth_digit<W>(ks[j], w);
-        affine e =
-            detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
-        e.y = Curve::base_field::select(digit.negative, -e.y, e.y);
+        const affine e = signed_entry(ks[j], w);
         out[j] = w < fast_windows ? add_not_equal(out[j], e) : add(out[j], e);
       }
   }
@@ -350,7 +344,7 @@ class fixed_base_table {
   void mul_batch_affine(std::span<const scalar> ks, std::span<jacobian> out, Rng& rng) const {
     using field = typename Curve::base_field;
     const std::size_t n = std::min(ks.size(), out.size());
-    const std::size_t fast_windows = base_has_order_q_ ? first_unsafe_window : 0;  // public
+    const std::size_t fast_windows = fast_window_count();
     if (n < 2 || fast_windows == 0 || empty()) {
       mul_batch(ks, out);
       return;
@@ -360,10 +354,7 @@ class fixed_base_table {
     for (std::size_t w = 0; w < fast_windows; ++w) {
       field run = field::one();
       for (std::size_t j = 0; j < n; ++j) {
-        const auto digit = detail::booth_digit<W>(ks[j], w);
-        affine& e = entry[j];
-        e = detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
-        e.y = field::select(digit.negative, -e.y, e.y);
+        const affine& e = entry[j] = signed_entry(ks[j], w);
         const ct::choice special = acc[j].infinity | e.infinity;
         dx[j] = field::select(special, field::one(), e.x - acc[j].x);
         run = run * dx[j];
@@ -385,13 +376,7 @@ class fixed_base_table {
     }
     for (std::size_t j = 0; j < n; ++j) out[j] = to_jacobian(acc[j]);
     for (std::size_t w = fast_windows; w < windows; ++w)
-      for (std::size_t j = 0; j < n; ++j) {
-        const auto digit = detail::booth_digit<W>(ks[j], w);
-        affine e =
-            detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
-        e.y = field::select(digit.negative, -e.y, e.y);
-        out[j] = add(out[j], e);
-      }
+      for (std::size_t j = 0; j < n; ++j) out[j] = add(out[j], signed_entry(ks[j], w));
     ct::wipe(acc.data(), acc.size() * sizeof(affine));
     ct::wipe(entry.data(), entry.size() * sizeof(affine));
     ct::wipe(dx.data(), dx.size() * sizeof(field));
@@ -423,6 +408,21 @@ class fixed_base_table {
   }
 
  private:
+  /// [d 2^(W w)]B for the signed digit d of k in window w: the whole row scanned (constant time
+  /// in k), the entry negated with a mask.
+  [[nodiscard]] affine signed_entry(const scalar& k, std::size_t w) const noexcept {
+    const auto digit = detail::booth_digit<W>(k, w);
+    affine e = detail::ct_lookup<Curve, affine>(row(w), digit.magnitude, identity_affine<Curve>());
+    e.y = Curve::base_field::select(digit.negative, -e.y, e.y);
+    return e;
+  }
+
+  /// The windows whose addition cannot meet the doubling case (see mul()): none unless the base
+  /// has order q. Public.
+  [[nodiscard]] std::size_t fast_window_count() const noexcept {
+    return base_has_order_q_ ? first_unsafe_window : 0;
+  }
+
   [[nodiscard]] std::span<const affine> row(std::size_t w) const noexcept {
     return std::span<const affine>(entries_).subspan(w * per_window, per_window);
   }
