@@ -15,6 +15,7 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -86,6 +87,13 @@ struct fixture {
 template <class Curve>
 void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
   bool alt = false;
+  // A group key to 64 new recipients at once, as the GMS batches its members (km/gms.hpp).
+  std::vector<std::vector<std::uint8_t>> members;
+  for (int i = 0; i < 64; ++i) {
+    members.push_back(id_a);
+    members.back()[members.back().size() - 2] = static_cast<std::uint8_t>('A' + i);
+  }
+  const std::vector<std::span<const std::uint8_t>> member_ids(members.begin(), members.end());
 
   const std::vector<skm::bench::named_op> ops = {
       {"rsk_issue", [&] { keep(f.kms.issue_rsk(id_a)); }},
@@ -93,6 +101,8 @@ void parameter_set_table(const fixture<Curve>& f, const char* set, int rounds) {
       {"encapsulate_new_recipient",
        [&] { keep(sakke::encapsulate(f.pk, (alt = !alt) ? id_a : id_b, f.ssv)); }},
       {"encapsulate_cached", [&] { keep(sakke::encapsulate(f.to, f.ssv)); }},
+      {"encapsulate_batch_of_64_new_recipients",
+       [&] { keep(sakke::encapsulate_batch(f.pk, member_ids, f.ssv)); }},
       {"decapsulate_cold",
        [&] { keep(sakke::decapsulate_with_unvalidated_rsk(f.pk, id_a, f.rsk, f.data_v)); }},
       {"decapsulate_warm", [&] { keep(f.rec.decapsulate(f.data_v)); }},

@@ -52,8 +52,8 @@ struct freed_block {
 
 struct heap_inspection {
   std::span<const std::array<std::uint8_t, 8>> fingerprints;
-  std::array<freed_block, 64> blocks{};
-  std::size_t count = 0;
+  std::array<freed_block, 256> blocks{};
+  std::size_t count = 0;  ///< blocks freed while armed (those past the array are counted only)
 };
 
 heap_inspection* armed = nullptr;  // test-only global: set only around one destructor call
@@ -74,7 +74,8 @@ void inspect_freed(void* user) noexcept {
   bool zero = true;
   for (std::size_t i = 0; i < n; ++i) zero = zero && base[i] == 0;
   if (armed->count < armed->blocks.size())
-    armed->blocks[armed->count++] = {n, zero, contains_fingerprint(base, n, armed->fingerprints)};
+    armed->blocks[armed->count] = {n, zero, contains_fingerprint(base, n, armed->fingerprints)};
+  ++armed->count;
 }
 
 }  // namespace
@@ -153,9 +154,35 @@ destruction_report destroy_and_inspect(Make&& make, const std::vector<fingerprin
   destruction_report r;
   r.live_buffer_held_secret = live;
   r.buffer_holds_secret = contains_fingerprint(buffer, sizeof(T), fps);
+  REQUIRE(inspection.count <= inspection.blocks.size());  // every freed block was examined
   r.freed.assign(inspection.blocks.begin(),
                  inspection.blocks.begin() + static_cast<std::ptrdiff_t>(inspection.count));
   return r;
+}
+
+/// The blocks freed while f() runs (temporaries of an operation), each searched for the
+/// fingerprints.
+template <class F>
+std::vector<freed_block> freed_during(F&& f, const std::vector<fingerprint>& fps) {
+  REQUIRE_FALSE(fps.empty());
+  heap_inspection inspection{fps};
+  armed = &inspection;
+  try {
+    f();
+  } catch (...) {
+    armed = nullptr;
+    throw;
+  }
+  armed = nullptr;
+  REQUIRE(inspection.count <= inspection.blocks.size());
+  return {inspection.blocks.begin(),
+          inspection.blocks.begin() + static_cast<std::ptrdiff_t>(inspection.count)};
+}
+
+[[nodiscard]] bool any_holds_secret(const std::vector<freed_block>& blocks) {
+  for (const auto& b : blocks)
+    if (b.holds_secret) return true;
+  return false;
 }
 
 struct fixed_rng {
@@ -322,6 +349,102 @@ TEST_CASE("zeroization: SAKKE encapsulation (SSV)", "[hardening][zeroization]") 
   const auto r = destroy_and_inspect<skm::sakke::encapsulation<set1>>([&] { return e; }, ssv);
   REQUIRE(r.live_buffer_held_secret);
   CHECK_FALSE(r.buffer_holds_secret);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ct::secret_vector and the batch operations' temporaries
+
+TEST_CASE(
+    "zeroization: ct::secret_vector wipes the blocks it frees (destruction, growth, "
+    "an exception path)",
+    "[hardening][zeroization]") {
+  std::array<std::uint64_t, 8> s;
+  fixed_rng rng{7};
+  rng.GenerateBlock(reinterpret_cast<std::uint8_t*>(s.data()), sizeof s);
+  std::vector<fingerprint> fps;
+  add_fingerprints(fps, s);
+  using vec = skm::ct::secret_vector<std::uint64_t>;
+
+  const auto destroyed = destroy_and_inspect<vec>([&] { return vec(s.begin(), s.end()); }, fps);
+  REQUIRE(destroyed.freed.size() == 1);
+  CHECK(destroyed.freed[0].all_zero);
+  CHECK_FALSE(destroyed.freed[0].holds_secret);
+
+  vec grown(s.begin(), s.end());
+  const auto growth = freed_during(
+      [&] {
+        for (int i = 0; i < 64; ++i) grown.push_back(static_cast<std::uint64_t>(i));  // reallocates
+      },
+      fps);
+  REQUIRE_FALSE(growth.empty());  // the old buffers, which held the secret
+  for (const auto& b : growth) {
+    CHECK(b.all_zero);
+    CHECK_FALSE(b.holds_secret);
+  }
+
+  struct thrown {};
+  const auto unwound = freed_during(
+      [&] {
+        try {
+          const vec v(s.begin(), s.end());
+          throw thrown{};
+        } catch (const thrown&) {
+        }
+      },
+      fps);
+  REQUIRE(unwound.size() == 1);
+  CHECK(unwound[0].all_zero);
+
+  // The control: the same growth of a plain std::vector leaves the secret in the freed block.
+  std::vector<std::uint64_t> plain(s.begin(), s.end());
+  const auto plain_growth = freed_during(
+      [&] {
+        for (int i = 0; i < 64; ++i) plain.push_back(static_cast<std::uint64_t>(i));
+      },
+      fps);
+  CHECK(any_holds_secret(plain_growth));
+}
+
+TEST_CASE(
+    "zeroization: a batch encapsulation frees no r, r b, g^r or SSV (sakke::encapsulate_batch)",
+    "[hardening][zeroization]") {
+  using S = skm::sakke::scheme<set1>;
+  const auto& keys = sakke_keys::get();
+  S::ssv_type ssv;
+  fixed_rng rng{0x9b};
+  rng.GenerateBlock(ssv.data(), ssv.size());
+  std::vector<std::string> ids;
+  for (char c = 'a'; c <= 'f'; ++c)
+    ids.emplace_back(std::string("2026-11\0tel:+4477009001", 23) + c + '\0');
+  std::vector<std::span<const std::uint8_t>> spans;
+  for (const auto& id : ids) spans.push_back(bytes_of(id));
+  // What the batch derives from the SSV, recomputed here: r, r b mod q and g^r (projective) of
+  // every member, and the SSV itself.
+  std::vector<fingerprint> fps;
+  std::vector<S::scalar> rs;
+  add_fingerprints(fps, ssv);
+  for (const auto& id : spans) {
+    const auto r = S::derive_r(ssv, id);
+    rs.push_back(r);
+    add_fingerprints(fps, r);
+    const auto b = S::identifier_value(id).value();
+    add_fingerprints(fps, (S::Fq::reduce(r) * S::Fq::reduce(b)).to_uint());
+    add_fingerprints(fps, S::g_table().pow(r).value());
+  }
+  std::vector<skm::result<S::encapsulated_type, skm::sakke::sakke_error>> out;
+  const auto freed = freed_during(
+      [&] { out = skm::sakke::encapsulate_batch(keys.kms.public_key(), spans, ssv); }, fps);
+  REQUIRE(out.size() == ids.size());
+  // The batch did its work: each result is the single encapsulation's.
+  for (std::size_t j = 0; j < ids.size(); ++j)
+    REQUIRE(out[j].value() ==
+            skm::sakke::encapsulate(keys.kms.public_key(), spans[j], ssv).value());
+  REQUIRE(freed.size() >= 8);  // its temporaries (scalars, points, accumulators, ...) were freed
+  for (const auto& b : freed) CHECK_FALSE(b.holds_secret);
+
+  // The control: the same r values in a plain std::vector, freed, are found.
+  const auto control = freed_during([&] { const std::vector<S::scalar> copy(rs); }, fps);
+  CHECK(any_holds_secret(control));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <type_traits>
+#include <vector>
 
 // The constant-time test executables (tests/ct) define SKM_CT_VALGRIND: there the points where
 // the protocol publishes a secret-derived value tell valgrind memcheck that it is now defined,
@@ -146,6 +147,35 @@ constexpr void wipe_object(T& obj) noexcept {
     wipe(static_cast<void*>(std::addressof(obj)), sizeof(T));
   }
 }
+
+/// An allocator that wipes every block it frees. A std::vector of secrets with it (secret_vector)
+/// leaves nothing behind when it grows (the old buffer), when it is destroyed on an exception
+/// path, or when its owner forgets the wipe at the end: the wipe is the vector's own lifetime.
+template <class T>
+struct wiping_allocator {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
+                "wiping a block overwrites its elements' bytes");
+  using value_type = T;
+  wiping_allocator() noexcept = default;
+  template <class U>
+  constexpr wiping_allocator(const wiping_allocator<U>&) noexcept {}  // NOLINT: rebinding
+  [[nodiscard]] T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    wipe(p, n * sizeof(T));
+    std::allocator<T>{}.deallocate(p, n);
+  }
+};
+
+/// Stateless: any instance frees what any other allocated.
+template <class T, class U>
+[[nodiscard]] constexpr bool operator==(const wiping_allocator<T>&,
+                                        const wiping_allocator<U>&) noexcept {
+  return true;
+}
+
+/// A vector of secret values (scalars, field elements, points, key octets) wiped when freed.
+template <class T>
+using secret_vector = std::vector<T, wiping_allocator<T>>;
 
 }  // namespace ct
 }  // namespace skm

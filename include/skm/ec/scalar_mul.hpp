@@ -349,8 +349,8 @@ class fixed_base_table {
       mul_batch(ks, out);
       return;
     }
-    std::vector<affine> acc(n, identity_affine<Curve>()), entry(n);
-    std::vector<field> dx(n), prefix(n);
+    ct::secret_vector<affine> acc(n, identity_affine<Curve>()), entry(n);
+    ct::secret_vector<field> dx(n), prefix(n);
     for (std::size_t w = 0; w < fast_windows; ++w) {
       field run = field::one();
       for (std::size_t j = 0; j < n; ++j) {
@@ -377,10 +377,6 @@ class fixed_base_table {
     for (std::size_t j = 0; j < n; ++j) out[j] = to_jacobian(acc[j]);
     for (std::size_t w = fast_windows; w < windows; ++w)
       for (std::size_t j = 0; j < n; ++j) out[j] = add(out[j], signed_entry(ks[j], w));
-    ct::wipe(acc.data(), acc.size() * sizeof(affine));
-    ct::wipe(entry.data(), entry.size() * sizeof(affine));
-    ct::wipe(dx.data(), dx.size() * sizeof(field));
-    ct::wipe(prefix.data(), prefix.size() * sizeof(field));
   }
 
   /// The first window i with 2^(W i) (2^(W-1) + 1) > q (see mul()).

@@ -86,25 +86,22 @@ template <hash_function H, std::size_t N>
   const std::size_t v_limbs = (vbytes + 7) / 8;
   const std::size_t buf_limbs = v_limbs > n_limbs ? v_limbs : n_limbs;
 
-  std::vector<std::uint8_t> vbuf(vbytes);
+  ct::secret_vector<std::uint8_t> vbuf(vbytes);
   detail::hash_to_range_stream<H>(parts, l, vbuf);
 
   // v' as little-endian limbs
-  std::vector<limb_t> num(buf_limbs, 0);
+  ct::secret_vector<limb_t> num(buf_limbs, 0);
   for (std::size_t i = 0; i < vbytes; ++i) {
     const std::size_t byte_index = vbytes - 1 - i;
     num[byte_index / 8] |= static_cast<limb_t>(vbuf[i]) << (8 * (byte_index % 8));
   }
-  std::vector<limb_t> scratch(static_cast<std::size_t>(
+  ct::secret_vector<limb_t> scratch(static_cast<std::size_t>(
       mpn_sec_div_r_itch(static_cast<mp_size_t>(buf_limbs), static_cast<mp_size_t>(n_limbs))));
   mpn_sec_div_r(num.data(), static_cast<mp_size_t>(buf_limbs), n.limb.data(),
                 static_cast<mp_size_t>(n_limbs), scratch.data());
 
   uint<N> v;
   for (std::size_t i = 0; i < n_limbs; ++i) v.limb[i] = num[i];
-  ct::wipe(vbuf.data(), vbuf.size());
-  ct::wipe(num.data(), num.size() * sizeof(limb_t));
-  ct::wipe(scratch.data(), scratch.size() * sizeof(limb_t));
   return v;
 }
 

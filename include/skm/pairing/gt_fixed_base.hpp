@@ -84,7 +84,7 @@ class gt_fixed_base {
   template <std::size_t M>
   void pow_batch(std::span<const uint<M>> ks, std::span<gt> out) const {
     const std::size_t n = std::min(ks.size(), out.size());
-    std::vector<fp2<Fp>> v(n, fp2<Fp>::one());
+    ct::secret_vector<fp2<Fp>> v(n, fp2<Fp>::one());
     for (std::size_t w = 0; w < windows; ++w)
       for (std::size_t j = 0; j < n; ++j) {
         const limb_t bits = window_bits(ks[j], static_cast<std::ptrdiff_t>(W * w) - 1);
@@ -101,7 +101,6 @@ class gt_fixed_base {
         v[j] = fp2<Fp>{v[j].re - v[j].im * t, v[j].im + v[j].re * t};
       }
     for (std::size_t j = 0; j < n; ++j) out[j] = gt(v[j]);
-    ct::wipe(v.data(), v.size() * sizeof(fp2<Fp>));
   }
 
   /// base^k as its canonical F_p value (one constant-time inversion).

@@ -50,15 +50,13 @@ class line_table {
   }
   line_table& operator=(line_table&& o) noexcept {
     if (this != &o) {
-      wipe();
-      lines_ = std::move(o.lines_);
+      lines_ = std::move(o.lines_);  // the buffer it held is wiped as it is freed
       driver_has_order_q_ = o.driver_has_order_q_;
       o.lines_.clear();
       o.driver_has_order_q_ = ct::choice::no();
     }
     return *this;
   }
-  ~line_table() { wipe(); }
 
   [[nodiscard]] bool empty() const noexcept { return lines_.empty(); }
   /// Whether K had order q ([q]K = O), checked for free at the end of precompute(): a table
@@ -70,7 +68,7 @@ class line_table {
     using steps = miller_steps<Fp>;
     line_table t;
     t.lines_.resize(size);
-    std::vector<Fp> den(size);
+    ct::secret_vector<Fp> den(size);  // the RSK's lines: secret
     typename steps::jacobian C{K.x, K.y, Fp::one()};
     const point minus_k = K.negate();
     std::size_t j = 0;
@@ -87,7 +85,7 @@ class line_table {
       }
     }
     // Montgomery's trick: prefix[j] = den[0] ... den[j]; one inversion of the full product.
-    std::vector<Fp> prefix(size);
+    ct::secret_vector<Fp> prefix(size);
     prefix[0] = den[0];
     for (std::size_t k = 1; k < size; ++k) prefix[k] = prefix[k - 1] * den[k];
     Fp inv = prefix[size - 1].inverse();
@@ -98,8 +96,6 @@ class line_table {
       t.lines_[k].c = t.lines_[k].c * inv_k;
     }
     t.driver_has_order_q_ = steps::ends_at_minus(C, K);
-    ct::wipe(den.data(), den.size() * sizeof(Fp));
-    ct::wipe(prefix.data(), prefix.size() * sizeof(Fp));
     ct::wipe_object(C);
     ct::wipe_object(inv);
     return t;
@@ -135,10 +131,7 @@ class line_table {
     Fp lambda;
     Fp c;
   };
-  void wipe() noexcept {
-    if (!lines_.empty()) ct::wipe(lines_.data(), lines_.size() * sizeof(line));
-  }
-  std::vector<line> lines_;
+  ct::secret_vector<line> lines_;  // an RSK's lines, wiped when freed
   ct::choice driver_has_order_q_ = ct::choice::no();
 };
 

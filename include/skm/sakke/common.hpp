@@ -202,15 +202,13 @@ class kms_public_key {
                            std::span<ec::jacobian_point<Curve>> out) const {
     using Fq = typename S::Fq;
     const std::size_t n = std::min({r.size(), b.size(), out.size()});
-    std::vector<typename S::scalar> rb(n);
+    ct::secret_vector<typename S::scalar> rb(n);
     for (std::size_t j = 0; j < n; ++j) rb[j] = (Fq::reduce(r[j]) * Fq::reduce(b[j])).to_uint();
-    std::vector<ec::jacobian_point<Curve>> rz(n);
+    ct::secret_vector<ec::jacobian_point<Curve>> rz(n);
     os_random rng;  // the blinding of each window's shared inversion
     S::p_table().mul_batch_affine(rb, out.first(n), rng);
     table_->mul_batch_affine(r.first(n), rz, rng);
     for (std::size_t j = 0; j < n; ++j) out[j] = ec::add(out[j], rz[j]);
-    ct::wipe(rb.data(), rb.size() * sizeof(typename S::scalar));
-    ct::wipe(rz.data(), rz.size() * sizeof(ec::jacobian_point<Curve>));
   }
 
   /// [r]([b]P + Z) = [r b mod q]P + [r]Z for a secret r, constant time in r.

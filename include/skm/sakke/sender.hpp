@@ -175,9 +175,10 @@ encapsulate_batch(const kms_public_key<Curve>& kms,
     for (auto& o : out) o = unexpected{ssv.error()};
     return out;
   }
-  std::vector<typename S::scalar> r, b;
+  ct::secret_vector<typename S::scalar> r;  // r reveals the SSV
+  std::vector<typename S::scalar> b;
   std::vector<std::size_t> at;  // the identifiers that are usable, by position
-  r.reserve(ids.size());  // no reallocation: a moved-from buffer of secret r would be freed unwiped
+  r.reserve(ids.size());
   b.reserve(ids.size());
   at.reserve(ids.size());
   for (std::size_t j = 0; j < ids.size(); ++j) {
@@ -189,12 +190,10 @@ encapsulate_batch(const kms_public_key<Curve>& kms,
   }
   std::vector<ec::jacobian_point<Curve>> points(at.size());
   kms.mul_identity_points(r, b, points);
-  std::vector<pfp<typename S::Fp>> g_r(at.size());
+  ct::secret_vector<pfp<typename S::Fp>> g_r(at.size());
   S::g_table().pow_batch(std::span<const typename S::scalar>(r), std::span(g_r));
   for (std::size_t i = 0; i < at.size(); ++i)
     out[at[i]] = detail::finish_with_g_r<Curve>(points[i], g_r[i].value(), *ssv);
-  ct::wipe(r.data(), r.size() * sizeof(typename S::scalar));
-  ct::wipe(g_r.data(), g_r.size() * sizeof(pfp<typename S::Fp>));
   return out;
 }
 
