@@ -162,6 +162,7 @@ class Server:
                 self.port = int(read(port_file))
                 return
             if self.proc.poll() is not None:
+                self.stderr.close()  # the caller never gets this object to stop()
                 raise AssertionError("skm kms serve exited: " + read(self.stderr_path))
             time.sleep(0.05)
         self.stop()

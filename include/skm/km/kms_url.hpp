@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "skm/common/decimal.hpp"
 #include "skm/common/result.hpp"
 #include "skm/km/time.hpp"
 
@@ -186,18 +187,6 @@ namespace detail {
   return v;
 }
 
-[[nodiscard]] constexpr std::optional<std::uint64_t> parse_decimal(std::string_view s) noexcept {
-  if (s.empty()) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (v > (~std::uint64_t{0} - d) / 10) return std::nullopt;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 }  // namespace detail
 
 /// The request a URL or path names (see the table at the top of this file).
@@ -231,7 +220,7 @@ namespace detail {
     t.kind = request_kind::cert_cache;
     if (s.size() > 2) return unexpected{url_error::extra_segment};
     if (s.size() == 2) {
-      t.cache_num = detail::parse_decimal(s[1]);
+      t.cache_num = parse_decimal_u64(s[1]);
       if (!t.cache_num) return unexpected{url_error::bad_cache_number};
     }
   } else if (name == "cert") {

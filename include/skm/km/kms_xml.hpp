@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "skm/common/ct.hpp"
+#include "skm/common/decimal.hpp"
 #include "skm/common/result.hpp"
 #include "skm/common/stack_scrub.hpp"
 #include "skm/km/identity.hpp"
@@ -691,17 +692,10 @@ inline void check_xsi_type(parse_state& st, pugi::xml_node n,
   return required_string(st, n, trim_it);
 }
 
+/// An xs:unsignedLong / xs:integer lexical form: the schema types allow a leading '+'.
 [[nodiscard]] inline std::optional<std::uint64_t> parse_u64(std::string_view s) noexcept {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (v > (~std::uint64_t{0} - d) / 10) return std::nullopt;
-    v = v * 10 + d;
-  }
-  return v;
+  return parse_decimal_u64(s);
 }
 
 [[nodiscard]] inline std::uint64_t required_u64(parse_state& st, pugi::xml_node n) {
