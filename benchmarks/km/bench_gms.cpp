@@ -3,8 +3,9 @@
 // group, one I_MESSAGE each (a SAKKE encapsulation to a new recipient and an ECCSI signature per
 // member), on one thread and on every core. Prints, medians of rounds,
 //   THROUGHPUT op=gms_rekey members=3000 threads=<n> per_s=<members per second>
-// then where one member's time goes (alone, and in the batches of 64 the GMS encapsulates). A few messages are opened by their members after the timed
-// rounds (the test suite opens every one, tests/km/test_gms.cpp).
+// then where one member's time goes (alone, and in the batches of 64 the GMS encapsulates). A few
+// messages are opened by their members after the timed rounds (the test suite opens every one,
+// tests/km/test_gms.cpp).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -117,9 +118,7 @@ int bench_gms() {
             skm::bench::keep(skm::sakke::encapsulate(c->z(), c->identity_of(id), key->key()));
           },
           [&] { skm::bench::keep(me.signer().sign(some_bytes, rng)); },
-          [&] {
-            skm::bench::keep(skm::sakke::encapsulate_batch(c->z(), batch_spans, key->key()));
-          },
+          [&] { skm::bench::keep(skm::sakke::encapsulate_batch(c->z(), batch_spans, key->key())); },
       },
       5, 20);
   skm::bench::print_row("gms_rekey: one member's I_MESSAGE", s[0]);
